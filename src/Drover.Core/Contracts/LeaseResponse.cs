@@ -1,0 +1,3 @@
+namespace Drover.Contracts;
+
+public sealed record LeaseResponse(IReadOnlyList<LeasedTask> Tasks);

@@ -1,0 +1,21 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Drover.Json;
+
+namespace Drover.Contracts;
+
+/// <summary>One task handed to a worker: everything it needs to run it, and the execution id it reports under.</summary>
+public sealed record LeasedTask
+{
+    public required Guid ExecutionId { get; init; }
+    public required Guid TaskId { get; init; }
+    public required int Attempt { get; init; }
+    public IReadOnlyList<string>? Command { get; init; }
+    public string? Shell { get; init; }
+    public string? Handler { get; init; }
+    public JsonElement? Args { get; init; }
+    public IReadOnlyDictionary<string, string>? Env { get; init; }
+    [JsonConverter(typeof(NullableDurationJsonConverter))]
+    public TimeSpan? Timeout { get; init; }
+    public required DateTimeOffset LeaseExpires { get; init; }
+}

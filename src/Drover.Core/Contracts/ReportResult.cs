@@ -1,0 +1,7 @@
+namespace Drover.Contracts;
+
+/// <summary>
+/// The answer to a report. <see cref="Stale"/> lists executions the worker no longer holds (its lease
+/// expired and the task went elsewhere, or it was canceled): the worker stops them and forgets them.
+/// </summary>
+public sealed record ReportResult(IReadOnlyList<Guid> Stale);

@@ -1,0 +1,5 @@
+using Drover.Model;
+
+namespace Drover.Contracts;
+
+public sealed record WaitResponse(IReadOnlyList<TaskRecord> Done, IReadOnlyList<Guid> Pending);

@@ -1,0 +1,13 @@
+namespace Drover.Contracts;
+
+/// <summary>What a worker says about itself when it registers (<c>POST /api/workers</c>).</summary>
+public sealed record WorkerRegistration
+{
+    public string? Name { get; init; }
+    public string? Hostname { get; init; }
+    public int? Pid { get; init; }
+    public int Concurrency { get; init; } = 1;
+    public int Prefetch { get; init; }
+    public string? Batch { get; init; }
+    public List<string>? Handlers { get; init; }
+}

@@ -1,0 +1,148 @@
+using Drover.Contracts;
+using Drover.Json;
+using Drover.Model;
+using Drover.Storage;
+
+namespace Drover.Dispatch;
+
+/// <summary>
+/// The task lifecycle as pure functions over records, shared by every store backend so that they
+/// agree on what each event does. A store loads the task and execution, applies one of these, and
+/// writes back what it returns.
+/// </summary>
+public static class Lifecycle
+{
+    public static Transition Lease(TaskRecord task, Guid workerId, Guid executionId, DateTimeOffset now, DateTimeOffset leaseExpires)
+    {
+        var attempt = task.Attempts + 1;
+        var leased = task with
+        {
+            Status = TaskState.Assigned,
+            WorkerId = workerId,
+            ExecutionId = executionId,
+            Attempts = attempt,
+            LeaseExpires = leaseExpires,
+            // What a previous attempt left behind is replaced by this one.
+            Started = null,
+            Completed = null,
+            ExitCode = null,
+            Result = null,
+            Error = null,
+            Stdout = null,
+            Stderr = null,
+            StdoutBytes = null,
+            StderrBytes = null,
+            Reason = null,
+            StatusMessage = null,
+            Progress = null,
+        };
+        var execution = new ExecutionRecord
+        {
+            Id = executionId,
+            TaskId = task.Id,
+            WorkerId = workerId,
+            Attempt = attempt,
+            Status = ExecutionState.Assigned,
+            Assigned = now,
+        };
+        return new Transition(leased, execution);
+    }
+
+    public static LeasedTask ToLeasedTask(Transition lease) => new()
+    {
+        ExecutionId = lease.Execution.Id,
+        TaskId = lease.Task.Id,
+        Attempt = lease.Execution.Attempt,
+        Command = lease.Task.Command,
+        Shell = lease.Task.Shell,
+        Handler = lease.Task.Handler,
+        Args = lease.Task.Args,
+        Env = lease.Task.Env,
+        Timeout = lease.Task.Timeout,
+        LeaseExpires = lease.Task.LeaseExpires!.Value,
+    };
+
+    /// <summary>True when the event concerns the task's current execution and may still change it.</summary>
+    public static bool IsCurrent(TaskRecord task, ExecutionRecord execution) =>
+        task.ExecutionId == execution.Id && execution.IsOpen && TaskStateRules.IsLeased(task.Status);
+
+    /// <summary>Applies a worker's event; null when it no longer applies (the execution is stale).</summary>
+    public static Transition? Apply(TaskRecord task, ExecutionRecord execution, ReportEvent e, DateTimeOffset now, int outputLimitBytes)
+    {
+        if (!IsCurrent(task, execution)) return null;
+        return e.Type switch
+        {
+            ReportEventType.Started => Start(task, execution, now),
+            ReportEventType.Output => new Transition(AppendOutput(task, e, outputLimitBytes), execution),
+            ReportEventType.Finished => Finish(task, execution, e, now, outputLimitBytes),
+            ReportEventType.Released => Requeue(task, execution, ExecutionState.Released, "handed back by its worker, which was stopping", now),
+            _ => null,
+        };
+    }
+
+    /// <summary>The worker went silent: the attempt is lost and the task runs again elsewhere.</summary>
+    public static Transition Expire(TaskRecord task, ExecutionRecord execution, DateTimeOffset now) =>
+        Requeue(task, execution, ExecutionState.Lost, "lease expired: the worker stopped heartbeating", now);
+
+    private static Transition Start(TaskRecord task, ExecutionRecord execution, DateTimeOffset now)
+    {
+        if (task.Status != TaskState.Assigned) return new Transition(task, execution);
+        return new Transition(
+            task with { Status = TaskState.Running, Started = now },
+            execution with { Status = ExecutionState.Running, Started = now });
+    }
+
+    private static TaskRecord AppendOutput(TaskRecord task, ReportEvent e, int limit) => task with
+    {
+        Stdout = e.Stdout is null ? task.Stdout : OutputTail.Append(task.Stdout, e.Stdout, limit),
+        Stderr = e.Stderr is null ? task.Stderr : OutputTail.Append(task.Stderr, e.Stderr, limit),
+        StdoutBytes = e.StdoutBytes ?? task.StdoutBytes,
+        StderrBytes = e.StderrBytes ?? task.StderrBytes,
+    };
+
+    private static Transition Finish(TaskRecord task, ExecutionRecord execution, ReportEvent e, DateTimeOffset now, int limit)
+    {
+        var succeeded = e.ExitCode == 0 && !e.TimedOut && e.Error is null;
+        var reason = e.TimedOut ? $"timed out after {Durations.Format(task.Timeout ?? TimeSpan.Zero)}" : e.Error;
+        var started = task.Started ?? now;
+        var finishedExecution = execution with
+        {
+            Status = succeeded ? ExecutionState.Succeeded : ExecutionState.Failed,
+            Started = execution.Started ?? started,
+            Completed = now,
+            ExitCode = e.ExitCode,
+            TimedOut = e.TimedOut,
+            Reason = reason,
+        };
+        var finished = task with
+        {
+            Started = started,
+            ExitCode = e.ExitCode,
+            Result = e.Result,
+            Error = e.Error,
+            Stdout = e.Stdout is null ? null : OutputTail.Trim(e.Stdout, limit),
+            Stderr = e.Stderr is null ? null : OutputTail.Trim(e.Stderr, limit),
+            StdoutBytes = e.StdoutBytes,
+            StderrBytes = e.StderrBytes,
+            Reason = reason,
+            LeaseExpires = null,
+        };
+        if (succeeded)
+            return new Transition(finished with { Status = TaskState.Succeeded, Completed = now }, finishedExecution);
+
+        var failures = task.Failures + 1;
+        if (failures <= task.Retry)
+        {
+            // Checkpoint: a failed attempt with retries left goes back to the queue, keeping its place.
+            var why = reason ?? $"exit code {e.ExitCode}";
+            return new Transition(
+                finished with { Status = TaskState.Queued, Failures = failures, ExecutionId = null, Reason = $"attempt {execution.Attempt} failed ({why}); retry {failures} of {task.Retry}" },
+                finishedExecution);
+        }
+        return new Transition(finished with { Status = TaskState.Failed, Failures = failures, Completed = now }, finishedExecution);
+    }
+
+    private static Transition Requeue(TaskRecord task, ExecutionRecord execution, ExecutionState executionState, string reason, DateTimeOffset now) =>
+        new(task with { Status = TaskState.Queued, ExecutionId = null, LeaseExpires = null, Started = null, Reason = reason },
+            execution with { Status = executionState, Completed = now, Reason = reason });
+}

@@ -1,0 +1,32 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Drover.Json;
+
+/// <summary>The wire format's JSON settings (API.md): snake_case names and enums, nulls left out.</summary>
+public static class DroverJson
+{
+    /// <summary>For responses and for reading Drover's own answers.</summary>
+    public static JsonSerializerOptions Options { get; } = Create(strict: false);
+
+    /// <summary>For requests: an unknown field is an error, so a typo never passes silently.</summary>
+    public static JsonSerializerOptions Strict { get; } = Create(strict: true);
+
+    /// <summary>Applies Drover's settings to options owned by someone else (ASP.NET Core's, an HttpClient's).</summary>
+    public static void Configure(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.DictionaryKeyPolicy = null;
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+    }
+
+    private static JsonSerializerOptions Create(bool strict)
+    {
+        var options = new JsonSerializerOptions();
+        Configure(options);
+        if (strict) options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+}

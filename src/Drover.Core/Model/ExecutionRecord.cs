@@ -1,0 +1,22 @@
+using System.Text.Json.Serialization;
+
+namespace Drover.Model;
+
+/// <summary>One attempt of a task on one worker.</summary>
+public sealed record ExecutionRecord
+{
+    public required Guid Id { get; init; }
+    public required Guid TaskId { get; init; }
+    public required Guid WorkerId { get; init; }
+    public required int Attempt { get; init; }
+    public required ExecutionState Status { get; init; }
+    public required DateTimeOffset Assigned { get; init; }
+    public DateTimeOffset? Started { get; init; }
+    public DateTimeOffset? Completed { get; init; }
+    public int? ExitCode { get; init; }
+    public bool TimedOut { get; init; }
+    public string? Reason { get; init; }
+
+    [JsonIgnore]
+    public bool IsOpen => Status is ExecutionState.Assigned or ExecutionState.Running;
+}

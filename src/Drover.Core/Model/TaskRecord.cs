@@ -1,0 +1,52 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Drover.Json;
+
+namespace Drover.Model;
+
+/// <summary>A task as Drover keeps it: the definition written by the client and the state written by Drover.</summary>
+public sealed record TaskRecord
+{
+    public required Guid Id { get; init; }
+    public string? Name { get; init; }
+    public required string Batch { get; init; }
+    public string? Group { get; init; }
+    public IReadOnlyList<string>? Command { get; init; }
+    /// <summary>The shell that runs <see cref="Command"/>'s single text ("sh", "bash"), or null for none.</summary>
+    public string? Shell { get; init; }
+    public string? Handler { get; init; }
+    public JsonElement? Args { get; init; }
+    public IReadOnlyDictionary<string, string>? Env { get; init; }
+    public IReadOnlyList<Guid>? Requires { get; init; }
+    public int Priority { get; init; }
+    public int Retry { get; init; }
+    [JsonConverter(typeof(NullableDurationJsonConverter))]
+    public TimeSpan? Timeout { get; init; }
+
+    public required TaskState Status { get; init; }
+    public string? StatusMessage { get; init; }
+    public double? Progress { get; init; }
+    /// <summary>Executions created so far (leases), including ones lost or handed back.</summary>
+    public int Attempts { get; init; }
+    /// <summary>Failed executions so far; a failure with <c>failures &lt;= retry</c> is retried.</summary>
+    public int Failures { get; init; }
+    public Guid? WorkerId { get; init; }
+    public Guid? ExecutionId { get; init; }
+    public required DateTimeOffset Submitted { get; init; }
+    public DateTimeOffset? Started { get; init; }
+    public DateTimeOffset? Completed { get; init; }
+    public DateTimeOffset? LeaseExpires { get; init; }
+    public int? ExitCode { get; init; }
+    public JsonElement? Result { get; init; }
+    public string? Error { get; init; }
+    public string? Stdout { get; init; }
+    public string? Stderr { get; init; }
+    public long? StdoutBytes { get; init; }
+    public long? StderrBytes { get; init; }
+    public string? ClientId { get; init; }
+    public string? Reason { get; init; }
+
+    /// <summary>Submission order; the list cursor and the tie-break among equal priorities.</summary>
+    [JsonIgnore]
+    public long Seq { get; init; }
+}

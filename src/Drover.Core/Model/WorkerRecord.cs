@@ -1,0 +1,19 @@
+namespace Drover.Model;
+
+public sealed record WorkerRecord
+{
+    public required Guid Id { get; init; }
+    public required string Name { get; init; }
+    public string? Hostname { get; init; }
+    public int? Pid { get; init; }
+    public required int Concurrency { get; init; }
+    public required int Prefetch { get; init; }
+    /// <summary>The only batch this worker serves, or null for every batch.</summary>
+    public string? Batch { get; init; }
+    public IReadOnlyList<string>? Handlers { get; init; }
+    public required WorkerState Status { get; init; }
+    /// <summary>Tasks the worker holds now (leased, running or paused).</summary>
+    public int Running { get; init; }
+    public required DateTimeOffset Registered { get; init; }
+    public required DateTimeOffset LastSeen { get; init; }
+}

@@ -1,0 +1,8 @@
+namespace Drover.Storage;
+
+public enum DeleteOutcome
+{
+    Deleted,
+    NotFound,
+    NotEnded,
+}

@@ -1,0 +1,25 @@
+using Drover.Model;
+
+namespace Drover.Storage;
+
+/// <summary>The read side of the task database: never waits on writes.</summary>
+public interface ITaskReader
+{
+    /// <summary>One task with every field, the kept output included.</summary>
+    Task<TaskRecord?> GetTaskAsync(Guid id, CancellationToken cancellationToken);
+
+    /// <summary>Several tasks by id, without their large fields; unknown ids are left out.</summary>
+    Task<IReadOnlyList<TaskRecord>> GetTasksAsync(IReadOnlyCollection<Guid> ids, bool includeOutput, CancellationToken cancellationToken);
+
+    /// <summary>Tasks in submission order, without their large fields (stdout, stderr, args, result).</summary>
+    Task<IReadOnlyList<TaskRecord>> ListTasksAsync(TaskListFilter filter, CancellationToken cancellationToken);
+
+    /// <summary>Every attempt of a task, oldest first.</summary>
+    Task<IReadOnlyList<ExecutionRecord>> ListExecutionsAsync(Guid taskId, CancellationToken cancellationToken);
+
+    Task<ExecutionRecord?> GetExecutionAsync(Guid id, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<WorkerRecord>> ListWorkersAsync(CancellationToken cancellationToken);
+
+    Task<WorkerRecord?> GetWorkerAsync(Guid id, CancellationToken cancellationToken);
+}

@@ -1,0 +1,34 @@
+using Drover.Contracts;
+using Drover.Model;
+
+namespace Drover.Storage;
+
+/// <summary>
+/// The task database. Every write is committed before its task completes, and raises
+/// <see cref="StoreSignals"/> after the commit. Hot-path writes take and return batches.
+/// </summary>
+public interface ITaskStore : ITaskReader
+{
+    /// <summary>Creates the tasks in one transaction. A task whose id exists is returned as it is, unchanged.</summary>
+    Task<IReadOnlyList<CreateOutcome>> CreateAsync(IReadOnlyList<TaskDefinition> tasks, CancellationToken cancellationToken);
+
+    /// <summary>Deletes an ended task's record and its executions.</summary>
+    Task<DeleteOutcome> DeleteAsync(Guid id, CancellationToken cancellationToken);
+
+    Task<WorkerRecord> RegisterWorkerAsync(WorkerRegistration registration, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Leases up to <paramref name="max"/> ready tasks to the worker, highest priority first, then
+    /// oldest; returns at once, possibly with none. Throws <see cref="UnknownWorkerException"/>.
+    /// </summary>
+    Task<IReadOnlyList<LeasedTask>> LeaseAsync(Guid workerId, int max, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Applies a worker's events in order and renews every lease it holds (the heartbeat).
+    /// Throws <see cref="UnknownWorkerException"/>.
+    /// </summary>
+    Task<ReportResult> ReportAsync(Guid workerId, WorkerReport report, CancellationToken cancellationToken);
+
+    /// <summary>Queues again the tasks whose lease has expired and marks silent workers lost.</summary>
+    Task<int> ExpireLeasesAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,170 @@
+using System.Text.Json;
+using Drover.Contracts;
+using Drover.Json;
+using Drover.Model;
+using Drover.Text;
+
+namespace Drover.Validation;
+
+/// <summary>Checks a client's task and normalizes it; every problem is reported against the field at fault.</summary>
+public static class TaskSpecValidator
+{
+    public const string DefaultBatch = "default";
+    public const int MaxNameLength = 256;
+    public const int MaxRetry = 1000;
+
+    /// <param name="prefix">Prepended to field names, e.g. "[3]." for the fourth task of an array.</param>
+    public static TaskDefinition? Validate(TaskSpec spec, FieldErrors errors, string prefix = "")
+    {
+        var before = errors.Count;
+        var id = Ids.New();
+        if (spec.Id is not null && !Ids.TryParse(spec.Id, out id))
+            errors.Add(prefix + "id", "must be a UUID such as 0193a2b0-7c3e-7f00-8000-0123456789ab");
+
+        CheckLabel(spec.Name, prefix + "name", errors);
+        CheckLabel(spec.Batch, prefix + "batch", errors);
+        CheckLabel(spec.Group, prefix + "group", errors);
+
+        var shell = ReadShell(spec.Shell, prefix + "shell", errors);
+        var command = ReadCommand(spec.Command, shell is not null, prefix + "command", errors);
+        var hasCommand = spec.Command is { ValueKind: not JsonValueKind.Null };
+        if (hasCommand == (spec.Handler is not null))
+        {
+            errors.Add(prefix + (hasCommand ? "handler" : "command"),
+                hasCommand ? "give either command or handler, not both" : "must not be empty: give a command or a handler");
+        }
+        if (spec.Handler is not null && string.IsNullOrWhiteSpace(spec.Handler))
+            errors.Add(prefix + "handler", "must not be empty");
+        if (spec.Args is not null && spec.Handler is null)
+            errors.Add(prefix + "args", "is only for handler tasks");
+        if (shell is not null && spec.Handler is not null)
+            errors.Add(prefix + "shell", "is only for command tasks");
+
+        if (spec.Env is not null)
+        {
+            foreach (var key in spec.Env.Keys)
+            {
+                if (key.Length == 0 || key.Contains('=') || key.Contains('\0'))
+                    errors.Add(prefix + "env", $"'{key}' is not a valid variable name");
+            }
+        }
+        if (spec.Requires is { Count: > 0 })
+            errors.Add(prefix + "requires", "dependencies between tasks are not supported by this server version yet");
+        if (spec.Retry is < 0 or > MaxRetry)
+            errors.Add(prefix + "retry", $"must be between 0 and {MaxRetry}");
+
+        TimeSpan? timeout = null;
+        if (spec.Timeout is { ValueKind: not JsonValueKind.Null } t)
+        {
+            if (!TryReadDuration(t, out var value)) errors.Add(prefix + "timeout", "must be a duration such as \"30s\", \"5m\", \"1h30m\" or a number of seconds");
+            else if (value <= TimeSpan.Zero) errors.Add(prefix + "timeout", "must be positive");
+            else timeout = value;
+        }
+
+        if (errors.Count != before) return null;
+        return new TaskDefinition
+        {
+            Id = id,
+            Name = spec.Name,
+            Batch = spec.Batch ?? DefaultBatch,
+            Group = spec.Group,
+            Command = command,
+            Shell = shell,
+            Handler = spec.Handler,
+            Args = spec.Args?.Clone(),
+            Env = spec.Env,
+            Priority = spec.Priority ?? 0,
+            Retry = spec.Retry ?? 0,
+            Timeout = timeout,
+        };
+    }
+
+    private static void CheckLabel(string? value, string field, FieldErrors errors)
+    {
+        if (value is null) return;
+        if (string.IsNullOrWhiteSpace(value)) errors.Add(field, "must not be empty");
+        else if (value.Length > MaxNameLength) errors.Add(field, $"must be at most {MaxNameLength} characters");
+    }
+
+    private static string? ReadShell(JsonElement? shell, string field, FieldErrors errors)
+    {
+        switch (shell)
+        {
+            case null or { ValueKind: JsonValueKind.Null or JsonValueKind.False }:
+                return null;
+            case { ValueKind: JsonValueKind.True }:
+                return "sh";
+            case { ValueKind: JsonValueKind.String } s when s.GetString() is { Length: > 0 } program && !program.Any(char.IsWhiteSpace):
+                return program;
+            default:
+                errors.Add(field, "must be true, false, or the name of a shell such as \"bash\"");
+                return null;
+        }
+    }
+
+    private static List<string>? ReadCommand(JsonElement? command, bool shell, string field, FieldErrors errors)
+    {
+        if (command is not { } c || c.ValueKind == JsonValueKind.Null) return null;
+        List<string> words;
+        if (c.ValueKind == JsonValueKind.String)
+        {
+            var text = c.GetString()!;
+            if (shell)
+            {
+                words = [text];
+            }
+            else
+            {
+                var split = ShellWords.Split(text, out var error);
+                if (split is null)
+                {
+                    errors.Add(field, error!);
+                    return null;
+                }
+                words = [.. split];
+            }
+        }
+        else if (c.ValueKind == JsonValueKind.Array)
+        {
+            words = [];
+            foreach (var item in c.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.String)
+                {
+                    errors.Add(field, "must be an array of strings or a string");
+                    return null;
+                }
+                words.Add(item.GetString()!);
+            }
+            // With a shell, the argv array is the text of one command line.
+            if (shell && words.Count > 0) words = [string.Join(' ', words)];
+        }
+        else
+        {
+            errors.Add(field, "must be an array of strings or a string");
+            return null;
+        }
+        if (words.Count == 0 || string.IsNullOrWhiteSpace(words[0]))
+        {
+            errors.Add(field, "must not be empty");
+            return null;
+        }
+        if (words.Any(w => w.Contains('\0')))
+        {
+            errors.Add(field, "must not contain NUL characters");
+            return null;
+        }
+        return words;
+    }
+
+    private static bool TryReadDuration(JsonElement element, out TimeSpan value)
+    {
+        value = default;
+        return element.ValueKind switch
+        {
+            JsonValueKind.Number => element.TryGetDouble(out var s) && Durations.TryFromSeconds(s, out value),
+            JsonValueKind.String => Durations.TryParse(element.GetString(), out value),
+            _ => false,
+        };
+    }
+}

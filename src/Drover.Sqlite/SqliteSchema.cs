@@ -1,0 +1,65 @@
+using Microsoft.Data.Sqlite;
+
+namespace Drover.Sqlite;
+
+/// <summary>
+/// The database layout, as numbered migrations tracked in <c>PRAGMA user_version</c>. A database
+/// newer than this code is refused rather than misread.
+/// </summary>
+internal static class SqliteSchema
+{
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE tasks (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            name TEXT, batch TEXT NOT NULL, grp TEXT,
+            command TEXT, shell TEXT, handler TEXT, args TEXT, env TEXT, requires TEXT,
+            priority INTEGER NOT NULL DEFAULT 0, retry INTEGER NOT NULL DEFAULT 0, timeout_ms INTEGER,
+            status TEXT NOT NULL, status_message TEXT, progress REAL,
+            attempts INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
+            worker_id TEXT, execution_id TEXT,
+            submitted TEXT NOT NULL, started TEXT, completed TEXT, lease_expires TEXT,
+            exit_code INTEGER, result TEXT, error TEXT,
+            stdout TEXT, stderr TEXT, stdout_bytes INTEGER, stderr_bytes INTEGER,
+            client_id TEXT, reason TEXT);
+        CREATE INDEX tasks_ready ON tasks (priority DESC, seq) WHERE status = 'queued';
+        CREATE INDEX tasks_leased ON tasks (worker_id) WHERE status IN ('assigned', 'running', 'paused');
+        CREATE INDEX tasks_lease_expires ON tasks (lease_expires) WHERE lease_expires IS NOT NULL;
+        CREATE INDEX tasks_status ON tasks (status, seq);
+        CREATE INDEX tasks_batch ON tasks (batch, seq);
+        CREATE TABLE executions (
+            id TEXT PRIMARY KEY, task_id TEXT NOT NULL, worker_id TEXT NOT NULL, attempt INTEGER NOT NULL,
+            status TEXT NOT NULL, assigned TEXT NOT NULL, started TEXT, completed TEXT,
+            exit_code INTEGER, timed_out INTEGER NOT NULL DEFAULT 0, reason TEXT);
+        CREATE INDEX executions_task ON executions (task_id, attempt);
+        CREATE TABLE workers (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, hostname TEXT, pid INTEGER,
+            concurrency INTEGER NOT NULL, prefetch INTEGER NOT NULL, batch TEXT, handlers TEXT,
+            status TEXT NOT NULL, registered TEXT NOT NULL, last_seen TEXT NOT NULL);
+        """,
+    ];
+
+    public static void Migrate(SqliteConnection connection)
+    {
+        using var version = connection.CreateCommand();
+        version.CommandText = "PRAGMA user_version";
+        var current = Convert.ToInt32(version.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        if (current > Migrations.Length)
+        {
+            throw new InvalidOperationException(
+                $"The task database has schema version {current}, newer than this Drover knows ({Migrations.Length}). " +
+                "Upgrade Drover, or point --data at another directory.");
+        }
+        for (var v = current; v < Migrations.Length; v++)
+        {
+            using var transaction = connection.BeginTransaction();
+            using var migrate = connection.CreateCommand();
+            migrate.Transaction = transaction;
+            migrate.CommandText = Migrations[v] + $";\nPRAGMA user_version = {v + 1};";
+            migrate.ExecuteNonQuery();
+            transaction.Commit();
+        }
+    }
+}

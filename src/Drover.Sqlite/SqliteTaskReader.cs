@@ -1,0 +1,83 @@
+using System.Text;
+using Drover.Json;
+using Drover.Model;
+using Drover.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Drover.Sqlite;
+
+/// <summary>The read side: each read on its own pooled connection, which in WAL mode never waits on the writer.</summary>
+internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
+{
+    public async Task<TaskRecord?> GetTaskAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var found = await QueryAsync($"SELECT {TaskRows.OutputColumns} FROM tasks WHERE id = $id", TaskRows.ReadTask,
+            cancellationToken, ("$id", id.ToString())).ConfigureAwait(false);
+        return found.Count == 0 ? null : found[0];
+    }
+
+    public async Task<IReadOnlyList<TaskRecord>> GetTasksAsync(IReadOnlyCollection<Guid> ids, bool includeOutput, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0) return [];
+        var columns = includeOutput ? TaskRows.OutputColumns : TaskRows.Columns;
+        // The ids travel as one JSON parameter, never spliced into the SQL text.
+        var json = SqliteValues.JsonOrNull(ids.Select(i => i.ToString()).ToList());
+        return await QueryAsync($"SELECT {columns} FROM tasks WHERE id IN (SELECT value FROM json_each($ids)) ORDER BY seq",
+            TaskRows.ReadTask, cancellationToken, ("$ids", json)).ConfigureAwait(false);
+    }
+
+    public Task<IReadOnlyList<TaskRecord>> ListTasksAsync(TaskListFilter filter, CancellationToken cancellationToken)
+    {
+        var sql = new StringBuilder($"SELECT {TaskRows.Columns} FROM tasks WHERE 1 = 1");
+        var parameters = new List<(string, object)>();
+        void Where(string clause, string name, object value)
+        {
+            sql.Append(" AND ").Append(clause);
+            parameters.Add((name, value));
+        }
+        if (filter.Status is { } status) Where("status = $status", "$status", Enums.Name(status));
+        if (filter.Batch is { } batch) Where("batch = $batch", "$batch", batch);
+        if (filter.Group is { } group) Where("grp = $grp", "$grp", group);
+        if (filter.WorkerId is { } worker) Where("worker_id = $worker", "$worker", worker.ToString());
+        if (filter.After is { } after)
+            Where("seq > coalesce((SELECT seq FROM tasks WHERE id = $after), 0)", "$after", after.ToString());
+        sql.Append(" ORDER BY seq LIMIT $limit");
+        parameters.Add(("$limit", filter.Limit));
+        return QueryAsync(sql.ToString(), TaskRows.ReadTask, cancellationToken, [.. parameters]);
+    }
+
+    public Task<IReadOnlyList<ExecutionRecord>> ListExecutionsAsync(Guid taskId, CancellationToken cancellationToken) =>
+        QueryAsync($"SELECT {TaskRows.ExecutionColumns} FROM executions WHERE task_id = $task ORDER BY attempt",
+            TaskRows.ReadExecution, cancellationToken, ("$task", taskId.ToString()));
+
+    public async Task<ExecutionRecord?> GetExecutionAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var found = await QueryAsync($"SELECT {TaskRows.ExecutionColumns} FROM executions WHERE id = $id",
+            TaskRows.ReadExecution, cancellationToken, ("$id", id.ToString())).ConfigureAwait(false);
+        return found.Count == 0 ? null : found[0];
+    }
+
+    public Task<IReadOnlyList<WorkerRecord>> ListWorkersAsync(CancellationToken cancellationToken) =>
+        QueryAsync($"SELECT {TaskRows.WorkerColumns} FROM workers ORDER BY registered", TaskRows.ReadWorker, cancellationToken);
+
+    public async Task<WorkerRecord?> GetWorkerAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var found = await QueryAsync($"SELECT {TaskRows.WorkerColumns} FROM workers WHERE id = $id",
+            TaskRows.ReadWorker, cancellationToken, ("$id", id.ToString())).ConfigureAwait(false);
+        return found.Count == 0 ? null : found[0];
+    }
+
+    private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<SqliteDataReader, T> read,
+        CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) rows.Add(read(reader));
+        return rows;
+    }
+}

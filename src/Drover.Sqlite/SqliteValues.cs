@@ -1,0 +1,33 @@
+using System.Globalization;
+using System.Text.Json;
+using Drover.Json;
+
+namespace Drover.Sqlite;
+
+/// <summary>How values are kept in SQLite columns: times as fixed-width UTC text (so they sort), JSON as text.</summary>
+internal static class SqliteValues
+{
+    private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
+
+    public static object Time(DateTimeOffset? value) =>
+        value is { } v ? v.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture) : DBNull.Value;
+
+    public static DateTimeOffset ParseTime(string text) =>
+        DateTimeOffset.ParseExact(text, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    public static object TextOrNull(string? value) => value is null ? DBNull.Value : value;
+
+    public static object Id(Guid? value) => value is { } v ? v.ToString() : DBNull.Value;
+
+    public static object Number(long? value) => value is { } v ? v : DBNull.Value;
+
+    public static object Real(double? value) => value is { } v ? v : DBNull.Value;
+
+    public static object JsonOrNull<T>(T? value) => value is null ? DBNull.Value : JsonSerializer.Serialize(value, DroverJson.Options);
+
+    public static object JsonOrNull(JsonElement? value) => value is { } v ? v.GetRawText() : DBNull.Value;
+
+    public static T? FromJson<T>(string? text) => text is null ? default : JsonSerializer.Deserialize<T>(text, DroverJson.Options);
+
+    public static JsonElement? JsonElementFrom(string? text) => text is null ? null : JsonDocument.Parse(text).RootElement.Clone();
+}

@@ -1,0 +1,121 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace Drover.Sqlite;
+
+/// <summary>
+/// The one writer of the database (group commit). Callers queue operations; a single loop drains
+/// whatever is queued into one transaction, commits, and only then completes each caller's task.
+/// Under load transactions grow by themselves; when idle a lone operation commits at once.
+/// Each operation runs in its own savepoint, so one that throws fails alone.
+/// </summary>
+internal sealed class SqliteWriter : IAsyncDisposable
+{
+    private const int MaxOperationsPerTransaction = 2000;
+
+    private readonly Channel<IWriteOperation> _queue = Channel.CreateUnbounded<IWriteOperation>(
+        new UnboundedChannelOptions { SingleReader = true });
+    private readonly SqliteConnection _connection;
+    private readonly WriteContext _context;
+    private readonly Task _loop;
+
+    public SqliteWriter(SqliteConnection connection)
+    {
+        _connection = connection;
+        _context = new WriteContext(connection);
+        _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    public Task<T> WriteAsync<T>(Func<WriteContext, T> work, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var operation = new WriteOperation<T>(work);
+        if (!_queue.Writer.TryWrite(operation))
+            throw new ObjectDisposedException(nameof(SqliteWriter), "The task store is shutting down.");
+        return operation.Completion;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+        _connection.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<IWriteOperation>();
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < MaxOperationsPerTransaction && _queue.Reader.TryRead(out var operation))
+                batch.Add(operation);
+            Commit(batch);
+            batch.Clear();
+        }
+    }
+
+    private void Commit(List<IWriteOperation> batch)
+    {
+        var succeeded = new List<IWriteOperation>(batch.Count);
+        try
+        {
+            using (var transaction = _connection.BeginTransaction(deferred: false))
+            {
+                _context.Transaction = transaction;
+                foreach (var operation in batch)
+                {
+                    var actionsBefore = _context.AfterCommitCount;
+                    _context.Execute("SAVEPOINT op");
+                    try
+                    {
+                        operation.Run(_context);
+                        _context.Execute("RELEASE op");
+                        succeeded.Add(operation);
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
+                    {
+                        _context.Execute("ROLLBACK TO op");
+                        _context.Execute("RELEASE op");
+                        _context.DiscardAfterCommit(actionsBefore);
+                        operation.Fail(ex);
+                    }
+                }
+                transaction.Commit();
+            }
+        }
+        catch (Exception ex)
+        {
+            _context.DiscardAfterCommit(0);
+            foreach (var operation in succeeded) operation.Fail(ex);
+            return;
+        }
+        finally
+        {
+            _context.Transaction = null;
+        }
+        // Checkpoint: callers learn of their write only after it is committed.
+        foreach (var operation in succeeded) operation.Complete();
+        _context.RunAfterCommit();
+    }
+
+    private interface IWriteOperation
+    {
+        void Run(WriteContext context);
+        void Complete();
+        void Fail(Exception exception);
+    }
+
+    private sealed class WriteOperation<T>(Func<WriteContext, T> work) : IWriteOperation
+    {
+        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+
+        public Task<T> Completion => _completion.Task;
+
+        public void Run(WriteContext context) => _result = work(context);
+
+        public void Complete() => _completion.TrySetResult(_result!);
+
+        public void Fail(Exception exception) => _completion.TrySetException(exception);
+    }
+}

@@ -1,0 +1,194 @@
+using Drover.Dispatch;
+using Drover.Json;
+using Drover.Model;
+using Microsoft.Data.Sqlite;
+using static Drover.Sqlite.SqliteValues;
+
+namespace Drover.Sqlite;
+
+/// <summary>Reading and writing task, execution and worker rows.</summary>
+internal static class TaskRows
+{
+    /// <summary>Every task column but the large ones; <see cref="OutputColumns"/> adds them.</summary>
+    public const string Columns =
+        "seq, id, name, batch, grp, command, shell, handler, env, requires, priority, retry, timeout_ms, " +
+        "status, status_message, progress, attempts, failures, worker_id, execution_id, submitted, started, " +
+        "completed, lease_expires, exit_code, error, stdout_bytes, stderr_bytes, client_id, reason";
+
+    public const string OutputColumns = Columns + ", args, result, stdout, stderr";
+
+    public const string ExecutionColumns =
+        "id, task_id, worker_id, attempt, status, assigned, started, completed, exit_code, timed_out, reason";
+
+    public const string WorkerColumns =
+        "id, name, hostname, pid, concurrency, prefetch, batch, handlers, status, registered, last_seen, " +
+        "(SELECT count(*) FROM tasks t WHERE t.worker_id = workers.id AND t.status IN ('assigned', 'running', 'paused'))";
+
+    public static TaskRecord ReadTask(SqliteDataReader r)
+    {
+        var task = new TaskRecord
+        {
+            Seq = r.GetInt64(0),
+            Id = Guid.Parse(r.GetString(1)),
+            Name = Str(r, 2),
+            Batch = r.GetString(3),
+            Group = Str(r, 4),
+            Command = FromJson<List<string>>(Str(r, 5)),
+            Shell = Str(r, 6),
+            Handler = Str(r, 7),
+            Env = FromJson<Dictionary<string, string>>(Str(r, 8)),
+            Requires = FromJson<List<Guid>>(Str(r, 9)),
+            Priority = r.GetInt32(10),
+            Retry = r.GetInt32(11),
+            Timeout = r.IsDBNull(12) ? null : TimeSpan.FromMilliseconds(r.GetInt64(12)),
+            Status = Enums.Parse<TaskState>(r.GetString(13)),
+            StatusMessage = Str(r, 14),
+            Progress = r.IsDBNull(15) ? null : r.GetDouble(15),
+            Attempts = r.GetInt32(16),
+            Failures = r.GetInt32(17),
+            WorkerId = GuidOrNull(r, 18),
+            ExecutionId = GuidOrNull(r, 19),
+            Submitted = ParseTime(r.GetString(20)),
+            Started = TimeOrNull(r, 21),
+            Completed = TimeOrNull(r, 22),
+            LeaseExpires = TimeOrNull(r, 23),
+            ExitCode = r.IsDBNull(24) ? null : r.GetInt32(24),
+            Error = Str(r, 25),
+            StdoutBytes = r.IsDBNull(26) ? null : r.GetInt64(26),
+            StderrBytes = r.IsDBNull(27) ? null : r.GetInt64(27),
+            ClientId = Str(r, 28),
+            Reason = Str(r, 29),
+        };
+        if (r.FieldCount <= 30) return task;
+        return task with
+        {
+            Args = JsonElementFrom(Str(r, 30)),
+            Result = JsonElementFrom(Str(r, 31)),
+            Stdout = Str(r, 32),
+            Stderr = Str(r, 33),
+        };
+    }
+
+    public static ExecutionRecord ReadExecution(SqliteDataReader r) => new()
+    {
+        Id = Guid.Parse(r.GetString(0)),
+        TaskId = Guid.Parse(r.GetString(1)),
+        WorkerId = Guid.Parse(r.GetString(2)),
+        Attempt = r.GetInt32(3),
+        Status = Enums.Parse<ExecutionState>(r.GetString(4)),
+        Assigned = ParseTime(r.GetString(5)),
+        Started = TimeOrNull(r, 6),
+        Completed = TimeOrNull(r, 7),
+        ExitCode = r.IsDBNull(8) ? null : r.GetInt32(8),
+        TimedOut = r.GetInt64(9) != 0,
+        Reason = Str(r, 10),
+    };
+
+    public static WorkerRecord ReadWorker(SqliteDataReader r) => new()
+    {
+        Id = Guid.Parse(r.GetString(0)),
+        Name = r.GetString(1),
+        Hostname = Str(r, 2),
+        Pid = r.IsDBNull(3) ? null : r.GetInt32(3),
+        Concurrency = r.GetInt32(4),
+        Prefetch = r.GetInt32(5),
+        Batch = Str(r, 6),
+        Handlers = FromJson<List<string>>(Str(r, 7)),
+        Status = Enums.Parse<WorkerState>(r.GetString(8)),
+        Registered = ParseTime(r.GetString(9)),
+        LastSeen = ParseTime(r.GetString(10)),
+        Running = r.GetInt32(11),
+    };
+
+    public static void BindNewTask(SqliteCommand c, TaskRecord t)
+    {
+        var p = c.Parameters;
+        p.Clear();
+        p.AddWithValue("$id", t.Id.ToString());
+        p.AddWithValue("$name", TextOrNull(t.Name));
+        p.AddWithValue("$batch", t.Batch);
+        p.AddWithValue("$grp", TextOrNull(t.Group));
+        p.AddWithValue("$command", JsonOrNull(t.Command));
+        p.AddWithValue("$shell", TextOrNull(t.Shell));
+        p.AddWithValue("$handler", TextOrNull(t.Handler));
+        p.AddWithValue("$args", JsonOrNull(t.Args));
+        p.AddWithValue("$env", JsonOrNull(t.Env));
+        p.AddWithValue("$requires", JsonOrNull(t.Requires));
+        p.AddWithValue("$priority", t.Priority);
+        p.AddWithValue("$retry", t.Retry);
+        p.AddWithValue("$timeout_ms", Number(t.Timeout is { } timeout ? (long)timeout.TotalMilliseconds : null));
+        p.AddWithValue("$status", Enums.Name(t.Status));
+        p.AddWithValue("$submitted", Time(t.Submitted));
+        p.AddWithValue("$client_id", TextOrNull(t.ClientId));
+    }
+
+    public const string InsertTask =
+        "INSERT INTO tasks (id, name, batch, grp, command, shell, handler, args, env, requires, priority, retry, timeout_ms, status, submitted, client_id) " +
+        "VALUES ($id, $name, $batch, $grp, $command, $shell, $handler, $args, $env, $requires, $priority, $retry, $timeout_ms, $status, $submitted, $client_id) " +
+        "ON CONFLICT (id) DO NOTHING RETURNING seq";
+
+    private const string UpdateStateSet =
+        "status = $status, status_message = $status_message, progress = $progress, attempts = $attempts, failures = $failures, " +
+        "worker_id = $worker_id, execution_id = $execution_id, started = $started, completed = $completed, " +
+        "lease_expires = $lease_expires, exit_code = $exit_code, error = $error, stdout_bytes = $stdout_bytes, " +
+        "stderr_bytes = $stderr_bytes, reason = $reason";
+
+    public const string UpdateState = "UPDATE tasks SET " + UpdateStateSet + " WHERE id = $id";
+
+    public const string UpdateStateAndOutput =
+        "UPDATE tasks SET " + UpdateStateSet + ", result = $result, stdout = $stdout, stderr = $stderr WHERE id = $id";
+
+    public static void BindState(SqliteCommand c, TaskRecord t, bool output)
+    {
+        var p = c.Parameters;
+        p.Clear();
+        p.AddWithValue("$id", t.Id.ToString());
+        p.AddWithValue("$status", Enums.Name(t.Status));
+        p.AddWithValue("$status_message", TextOrNull(t.StatusMessage));
+        p.AddWithValue("$progress", Real(t.Progress));
+        p.AddWithValue("$attempts", t.Attempts);
+        p.AddWithValue("$failures", t.Failures);
+        p.AddWithValue("$worker_id", Id(t.WorkerId));
+        p.AddWithValue("$execution_id", Id(t.ExecutionId));
+        p.AddWithValue("$started", Time(t.Started));
+        p.AddWithValue("$completed", Time(t.Completed));
+        p.AddWithValue("$lease_expires", Time(t.LeaseExpires));
+        p.AddWithValue("$exit_code", Number(t.ExitCode));
+        p.AddWithValue("$error", TextOrNull(t.Error));
+        p.AddWithValue("$stdout_bytes", Number(t.StdoutBytes));
+        p.AddWithValue("$stderr_bytes", Number(t.StderrBytes));
+        p.AddWithValue("$reason", TextOrNull(t.Reason));
+        if (!output) return;
+        p.AddWithValue("$result", JsonOrNull(t.Result));
+        p.AddWithValue("$stdout", TextOrNull(t.Stdout));
+        p.AddWithValue("$stderr", TextOrNull(t.Stderr));
+    }
+
+    public const string UpsertExecution =
+        "INSERT INTO executions (" + ExecutionColumns + ") VALUES ($id, $task_id, $worker_id, $attempt, $status, $assigned, $started, $completed, $exit_code, $timed_out, $reason) " +
+        "ON CONFLICT (id) DO UPDATE SET status = excluded.status, started = excluded.started, completed = excluded.completed, " +
+        "exit_code = excluded.exit_code, timed_out = excluded.timed_out, reason = excluded.reason";
+
+    public static void BindExecution(SqliteCommand c, ExecutionRecord e)
+    {
+        var p = c.Parameters;
+        p.Clear();
+        p.AddWithValue("$id", e.Id.ToString());
+        p.AddWithValue("$task_id", e.TaskId.ToString());
+        p.AddWithValue("$worker_id", e.WorkerId.ToString());
+        p.AddWithValue("$attempt", e.Attempt);
+        p.AddWithValue("$status", Enums.Name(e.Status));
+        p.AddWithValue("$assigned", Time(e.Assigned));
+        p.AddWithValue("$started", Time(e.Started));
+        p.AddWithValue("$completed", Time(e.Completed));
+        p.AddWithValue("$exit_code", Number(e.ExitCode));
+        p.AddWithValue("$timed_out", e.TimedOut ? 1 : 0);
+        p.AddWithValue("$reason", TextOrNull(e.Reason));
+    }
+
+    private static string? Str(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    private static Guid? GuidOrNull(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : Guid.Parse(r.GetString(i));
+
+    private static DateTimeOffset? TimeOrNull(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : ParseTime(r.GetString(i));
+}
