@@ -136,6 +136,15 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
                 if (t.TaskEnded) ended.Add(t.Task.Id);
                 requeued |= t.TaskQueued;
             }
+            if (report.State == WorkerState.Stopped)
+            {
+                // A worker that stopped holds nothing, even a lease whose answer it never read.
+                foreach (var task in LoadHeldTasks(context, workerId))
+                {
+                    Save(context, Lifecycle.Release(task, LoadExecution(context, task.ExecutionId!.Value)!, now), output: false);
+                    requeued = true;
+                }
+            }
             // The heartbeat: every lease the worker still holds lives another LeaseTimeout.
             Execute(context, $"UPDATE tasks SET lease_expires = $expires WHERE worker_id = $worker AND status IN {LeasedStatuses}",
                 ("$expires", SqliteValues.Time(now + _options.LeaseTimeout)), ("$worker", workerId.ToString()));
@@ -201,6 +210,14 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
         select.Parameters.AddWithValue("$id", id.ToString());
         var rows = ReadAll(select, TaskRows.ReadTask);
         return rows.Count == 0 ? null : rows[0];
+    }
+
+    private static List<TaskRecord> LoadHeldTasks(WriteContext context, Guid workerId)
+    {
+        var select = context.Command($"SELECT {TaskRows.Columns} FROM tasks WHERE worker_id = $worker AND status IN {LeasedStatuses}");
+        select.Parameters.Clear();
+        select.Parameters.AddWithValue("$worker", workerId.ToString());
+        return ReadAll(select, TaskRows.ReadTask);
     }
 
     private static ExecutionRecord? LoadExecution(WriteContext context, Guid id)

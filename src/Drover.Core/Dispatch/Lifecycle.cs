@@ -75,10 +75,14 @@ public static class Lifecycle
             ReportEventType.Started => Start(task, execution, now),
             ReportEventType.Output => new Transition(AppendOutput(task, e, outputLimitBytes), execution),
             ReportEventType.Finished => Finish(task, execution, e, now, outputLimitBytes),
-            ReportEventType.Released => Requeue(task, execution, ExecutionState.Released, "handed back by its worker, which was stopping", now),
+            ReportEventType.Released => Release(task, execution, now),
             _ => null,
         };
     }
+
+    /// <summary>The worker handed the task back (it is stopping): queued again, no retry used.</summary>
+    public static Transition Release(TaskRecord task, ExecutionRecord execution, DateTimeOffset now) =>
+        Requeue(task, execution, ExecutionState.Released, "handed back by its worker, which was stopping", now);
 
     /// <summary>The worker went silent: the attempt is lost and the task runs again elsewhere.</summary>
     public static Transition Expire(TaskRecord task, ExecutionRecord execution, DateTimeOffset now) =>

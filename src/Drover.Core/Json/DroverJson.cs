@@ -19,6 +19,7 @@ public static class DroverJson
         options.DictionaryKeyPolicy = null;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        options.Converters.Add(new UtcTimeJsonConverter());
     }
 
     private static JsonSerializerOptions Create(bool strict)

@@ -124,6 +124,16 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
                 if (t.TaskEnded) ended.Add(t.Task.Id);
                 requeued |= t.TaskQueued;
             }
+            if (report.State == WorkerState.Stopped)
+            {
+                // A worker that stopped holds nothing, even a lease whose answer it never read.
+                foreach (var taskId in _heldByWorker[workerId].ToList())
+                {
+                    var task = _tasks[taskId];
+                    Save(Lifecycle.Release(task, _executions[task.ExecutionId!.Value], now));
+                    requeued = true;
+                }
+            }
             // The heartbeat: every lease the worker still holds lives another LeaseTimeout.
             var expires = now + options.LeaseTimeout;
             foreach (var taskId in _heldByWorker[workerId])

@@ -1,0 +1,95 @@
+using System.CommandLine;
+using Drover.Json;
+using Drover.Server.Hosting;
+
+namespace Drover.Cli.Commands;
+
+/// <summary><c>drover server</c>: the server alone, until Ctrl-C or SIGTERM.</summary>
+internal static class ServerCommand
+{
+    public static readonly Option<int> Port = new("--port") { Description = "Port to listen on; 0 picks a free one", DefaultValueFactory = _ => 5000 };
+    public static readonly Option<string> Host = new("--host") { Description = "Address to listen on (0.0.0.0 for other machines)", DefaultValueFactory = _ => "127.0.0.1" };
+    public static readonly Option<string> Store = new("--store") { Description = "Task database: sqlite or memory", DefaultValueFactory = _ => "sqlite" };
+    public static readonly Option<string> LeaseTimeout = new("--lease-timeout") { Description = "How long a lease lives without a heartbeat", DefaultValueFactory = _ => "30s" };
+    public static readonly Option<int> OutputLimit = new("--output-limit") { Description = "Bytes of stdout and of stderr kept per task (the tail)", DefaultValueFactory = _ => 1024 * 1024 };
+    public static readonly Option<bool> NoSync = new("--no-sync") { Description = "Commits survive a crash of Drover but not of the machine (faster)" };
+
+    public static Command Create()
+    {
+        var command = new Command("server", "Run the Drover server alone") { Port, Host, Store, LeaseTimeout, OutputLimit, NoSync };
+        command.SetAction(async (parse, _) =>
+        {
+            using var shutdown = new Shutdown();
+            await using var server = await StartAsync(parse, shutdown.Token);
+            if (server is null) return 0;
+            PrintStarted(server);
+            await WaitAsync(shutdown.Token);
+            await server.StopAsync(CancellationToken.None);
+            return 0;
+        });
+        return command;
+    }
+
+    public static DroverServerOptions Options(ParseResult parse)
+    {
+        if (!Durations.TryParse(parse.GetValue(LeaseTimeout), out var leaseTimeout))
+            throw new CliException($"--lease-timeout: '{parse.GetValue(LeaseTimeout)}' is not a duration such as 30s");
+        return new DroverServerOptions
+        {
+            Port = parse.GetValue(Port),
+            Host = parse.GetValue(Host)!,
+            Store = parse.GetValue(Store)!,
+            DataDirectory = parse.GetValue(CommonOptions.Data)!,
+            SyncToDisk = !parse.GetValue(NoSync),
+            StoreOptions = { LeaseTimeout = leaseTimeout, OutputLimitBytes = parse.GetValue(OutputLimit) },
+        };
+    }
+
+    /// <returns>The started server, or null when a stop was asked for before it could start.</returns>
+    public static async Task<DroverServer?> StartAsync(ParseResult parse, CancellationToken stopping)
+    {
+        DroverServer server;
+        try
+        {
+            server = DroverServer.Create(Options(parse));
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CliException(ex.Message);
+        }
+        try
+        {
+            await server.StartAsync(stopping);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            await server.DisposeAsync();
+            return null;
+        }
+        catch (IOException ex)
+        {
+            await server.DisposeAsync();
+            throw new CliException($"Cannot listen on {parse.GetValue(Host)}:{parse.GetValue(Port)}: {ex.Message} (choose another --port, or --port 0)");
+        }
+        return server;
+    }
+
+    public static void PrintStarted(DroverServer server)
+    {
+        Console.WriteLine($"Drover server listening on {server.Url}");
+        Console.WriteLine($"  store:        {server.Options.Store}{(server.Options.Store == "sqlite" ? $" ({Path.GetFullPath(Path.Combine(server.Options.DataDirectory, "drover.db"))})" : "")}");
+        Console.WriteLine($"  admin token:  {server.Tokens.AdminTokenPath}");
+        Console.WriteLine($"  worker token: {server.Tokens.WorkerTokenPath}");
+    }
+
+    public static async Task WaitAsync(CancellationToken stopping)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stopping);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

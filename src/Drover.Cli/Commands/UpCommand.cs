@@ -1,0 +1,77 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Drover.Worker.Execution;
+
+namespace Drover.Cli.Commands;
+
+/// <summary>
+/// <c>drover up</c>: everything on one machine — the server with the embedded SQLite task database,
+/// and local worker processes. Ctrl-C or SIGTERM stops the workers first (they hand running tasks
+/// back, so the next <c>up</c> runs them), then the server.
+/// </summary>
+internal static class UpCommand
+{
+    public static readonly Option<int> Workers = new("--workers", "-w") { Description = "Local worker processes", DefaultValueFactory = _ => 2 };
+
+    public static Command Create()
+    {
+        var command = new Command("up", "Start a server and local workers on this machine")
+        {
+            ServerCommand.Port, ServerCommand.Host, ServerCommand.Store, ServerCommand.LeaseTimeout, ServerCommand.OutputLimit,
+            ServerCommand.NoSync, Workers, WorkerCommand.Concurrency, WorkerCommand.Prefetch,
+        };
+        command.SetAction(async (parse, _) =>
+        {
+            var workerCount = parse.GetValue(Workers);
+            if (workerCount < 0) throw new CliException($"--workers must not be negative, not {workerCount}");
+            using var shutdown = new Shutdown();
+            await using var server = await ServerCommand.StartAsync(parse, shutdown.Token);
+            if (server is null) return 0;
+            ServerCommand.PrintStarted(server);
+
+            var workers = Enumerable.Range(1, workerCount).Select(i => StartWorker(server.Url, server.Tokens.WorkerToken, i, parse)).ToList();
+            Console.WriteLine($"  workers:      {workerCount} x concurrency {parse.GetValue(WorkerCommand.Concurrency)}");
+            Console.WriteLine("Press Ctrl-C to stop.");
+
+            var anyExited = Task.WhenAny(workers.Select(w => w.WaitForExitAsync(CancellationToken.None)));
+            await Task.WhenAny(anyExited, Task.Delay(Timeout.Infinite, shutdown.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+            await StopWorkersAsync(workers);
+            await server.StopAsync(CancellationToken.None);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Process StartWorker(Uri server, string token, int index, ParseResult parse)
+    {
+        var start = SelfCommand.StartInfo(
+        [
+            "worker", "--server", server.ToString(), "--name", $"{Environment.MachineName}-up-{index}",
+            "--concurrency", parse.GetValue(WorkerCommand.Concurrency).ToString(CultureInfo.InvariantCulture),
+            "--prefetch", parse.GetValue(WorkerCommand.Prefetch).ToString(CultureInfo.InvariantCulture),
+        ]);
+        // The token travels in the environment, not on the command line where ps shows it.
+        start.Environment["DROVER_TOKEN"] = token;
+        return Process.Start(start) ?? throw new CliException("Could not start a worker process.");
+    }
+
+    /// <summary>Asks every worker to stop (they hand back their tasks), and waits for them.</summary>
+    private static async Task StopWorkersAsync(List<Process> workers)
+    {
+        foreach (var worker in workers.Where(w => !w.HasExited)) PosixProcess.Signal(worker.Id, PosixProcess.SigTerm);
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        foreach (var worker in workers)
+        {
+            try
+            {
+                await worker.WaitForExitAsync(patience.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                worker.Kill(entireProcessTree: true);
+            }
+            worker.Dispose();
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using System.CommandLine;
+using Drover.Server.Auth;
+using Drover.Worker;
+using Microsoft.Extensions.Logging;
+
+namespace Drover.Cli.Commands;
+
+/// <summary><c>drover worker</c>: lease and run tasks from a server, until Ctrl-C or SIGTERM.</summary>
+internal static class WorkerCommand
+{
+    public static readonly Option<int> Concurrency = new("--concurrency", "-c") { Description = "Tasks run at once", DefaultValueFactory = _ => Environment.ProcessorCount };
+    public static readonly Option<int> Prefetch = new("--prefetch") { Description = "Tasks leased beyond those running (0: none)", DefaultValueFactory = _ => 0 };
+    public static readonly Option<string?> Batch = new("--batch") { Description = "Serve only this batch" };
+    public static readonly Option<string?> Name = new("--name") { Description = "The worker's name" };
+    public static readonly Option<int> OutputLimit = new("--output-limit") { Description = "Bytes of stdout and of stderr kept per task", DefaultValueFactory = _ => 1024 * 1024 };
+
+    public static Command Create()
+    {
+        var command = new Command("worker", "Run tasks from a Drover server") { Concurrency, Prefetch, Batch, Name, OutputLimit };
+        command.SetAction(async (parse, _) =>
+        {
+            using var shutdown = new Shutdown();
+            var options = new WorkerOptions
+            {
+                Server = CommonOptions.ServerUrl(parse),
+                Token = WorkerToken(parse),
+                Name = parse.GetValue(Name),
+                Concurrency = parse.GetValue(Concurrency),
+                Prefetch = parse.GetValue(Prefetch),
+                Batch = parse.GetValue(Batch),
+                OutputLimitBytes = parse.GetValue(OutputLimit),
+            };
+            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+            WorkerAgent agent;
+            try
+            {
+                agent = new WorkerAgent(options, logging.CreateLogger("Drover.Worker"));
+            }
+            catch (ArgumentException ex)
+            {
+                throw new CliException(ex.Message);
+            }
+            try
+            {
+                await agent.RunAsync(shutdown.Token);
+            }
+            catch (OperationCanceledException) when (shutdown.Token.IsCancellationRequested)
+            {
+                // Stopped before it could register: nothing was leased, nothing to hand back.
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The worker token, else the admin token (either may run the worker protocol).</summary>
+    private static string WorkerToken(ParseResult parse)
+    {
+        try
+        {
+            return CommonOptions.FindToken(parse, TokenFiles.WorkerFileName);
+        }
+        catch (CliException)
+        {
+            return CommonOptions.FindToken(parse);
+        }
+    }
+}

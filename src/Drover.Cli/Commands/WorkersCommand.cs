@@ -1,0 +1,29 @@
+using System.CommandLine;
+using System.Globalization;
+using Drover.Json;
+
+namespace Drover.Cli.Commands;
+
+/// <summary><c>drover workers</c>: every worker and its state.</summary>
+internal static class WorkersCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("workers", "List workers");
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var client = CommonOptions.Client(parse);
+            var workers = await client.ListWorkersAsync(cancellationToken);
+            var table = new TextTable("NAME", "ID", "STATUS", "RUNNING", "CONCURRENCY", "PREFETCH", "BATCH", "HOST", "LAST SEEN");
+            foreach (var w in workers)
+            {
+                table.Add(w.Name, w.Id.ToString(), Enums.Name(w.Status), w.Running.ToString(CultureInfo.InvariantCulture),
+                    w.Concurrency.ToString(CultureInfo.InvariantCulture), w.Prefetch.ToString(CultureInfo.InvariantCulture),
+                    w.Batch ?? "(all)", w.Hostname ?? "", Display.Time(w.LastSeen));
+            }
+            table.Write(Console.Out);
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Drover.Client;
+using Drover.Server.Auth;
+
+namespace Drover.Cli;
+
+/// <summary>Options every client command shares, and how they become a <see cref="DroverClient"/>.</summary>
+internal static class CommonOptions
+{
+    public static readonly Option<string?> Server = new("--server")
+    {
+        Description = "The server's URL (default: $DROVER_URL, else http://127.0.0.1:5000)",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> Token = new("--token")
+    {
+        Description = "The admin token (default: $DROVER_TOKEN, else <data>/admin.token)",
+        Recursive = true,
+    };
+
+    public static readonly Option<string> Data = new("--data")
+    {
+        Description = "The data directory (default: ./drover-data)",
+        DefaultValueFactory = _ => "drover-data",
+        Recursive = true,
+    };
+
+    public static Uri ServerUrl(ParseResult parse)
+    {
+        var text = parse.GetValue(Server) ?? Environment.GetEnvironmentVariable("DROVER_URL") ?? "http://127.0.0.1:5000";
+        if (!Uri.TryCreate(text.TrimEnd('/') + "/", UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+            throw new CliException($"--server: '{text}' is not an http(s) URL");
+        return url;
+    }
+
+    public static string FindToken(ParseResult parse, string fileName = TokenFiles.AdminFileName)
+    {
+        if (parse.GetValue(Token) is { Length: > 0 } token) return token;
+        if (Environment.GetEnvironmentVariable("DROVER_TOKEN") is { Length: > 0 } fromEnvironment) return fromEnvironment;
+        var path = Path.Combine(parse.GetValue(Data)!, fileName);
+        if (File.Exists(path)) return File.ReadAllText(path).Trim();
+        throw new CliException($"No token: pass --token, set DROVER_TOKEN, or point --data at the server's data directory ({path} does not exist).");
+    }
+
+    public static DroverClient Client(ParseResult parse) => new(ServerUrl(parse), FindToken(parse));
+}

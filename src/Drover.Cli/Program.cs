@@ -1,0 +1,41 @@
+using System.CommandLine;
+using Drover.Cli;
+using Drover.Cli.Commands;
+using Drover.Client;
+
+var root = new RootCommand("Drover: a distributed task dispatcher with a queryable task database")
+{
+    CommonOptions.Server,
+    CommonOptions.Token,
+    CommonOptions.Data,
+    UpCommand.Create(),
+    ServerCommand.Create(),
+    WorkerCommand.Create(),
+    SubmitCommand.Create(),
+    TasksCommand.Create(),
+    ResultCommand.Create(),
+    WaitCommand.Create(),
+    WorkersCommand.Create(),
+};
+
+try
+{
+    // Our own handlers: signals stop commands cleanly (see Shutdown), and errors print in one line.
+    var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+    return await root.Parse(args).InvokeAsync(invocation);
+}
+catch (CliException ex)
+{
+    Console.Error.WriteLine($"drover: {ex.Message}");
+    return 2;
+}
+catch (DroverApiException ex)
+{
+    Console.Error.WriteLine($"drover: the server refused: {ex.Message}");
+    return 2;
+}
+catch (HttpRequestException ex)
+{
+    Console.Error.WriteLine($"drover: cannot reach the server: {ex.Message}");
+    return 3;
+}

@@ -1,0 +1,143 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Drover.Contracts;
+using Drover.Json;
+using Drover.Model;
+using Drover.Storage;
+
+namespace Drover.Client;
+
+/// <summary>
+/// A typed client for Drover's REST API (API.md). Every method takes a cancellation token; a refusal
+/// by the server throws <see cref="DroverApiException"/> with its problem detail.
+/// </summary>
+public sealed class DroverClient : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+
+    public DroverClient(Uri server, string token)
+        : this(new HttpClient { Timeout = Timeout.InfiniteTimeSpan }, server, token, ownsHttp: true)
+    {
+    }
+
+    /// <param name="http">Its timeout should exceed the longest long-poll (wait, lease).</param>
+    public DroverClient(HttpClient http, Uri server, string token, bool ownsHttp = false)
+    {
+        _http = http;
+        _ownsHttp = ownsHttp;
+        _http.BaseAddress = server;
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    public Uri Server => _http.BaseAddress!;
+
+    public async Task<TaskRecord> CreateTaskAsync(TaskSpec task, CancellationToken cancellationToken) =>
+        (await SendAsync<TaskRecord>(HttpMethod.Post, "api/tasks", task, cancellationToken))!;
+
+    /// <summary>Creates many tasks in one request and one transaction.</summary>
+    public async Task<IReadOnlyList<TaskRecord>> CreateTasksAsync(IReadOnlyList<TaskSpec> tasks, CancellationToken cancellationToken) =>
+        (await SendAsync<List<TaskRecord>>(HttpMethod.Post, "api/tasks", tasks, cancellationToken))!;
+
+    /// <returns>The task with every field, or null when there is none with this id.</returns>
+    public Task<TaskRecord?> GetTaskAsync(Guid id, CancellationToken cancellationToken) =>
+        GetOrNullAsync<TaskRecord>($"api/tasks/{id}", cancellationToken);
+
+    public async Task<IReadOnlyList<TaskRecord>> ListTasksAsync(TaskListFilter filter, CancellationToken cancellationToken)
+    {
+        var query = new List<string> { $"limit={filter.Limit}" };
+        if (filter.Status is { } status) query.Add("status=" + Enums.Name(status));
+        if (filter.Batch is { } batch) query.Add("batch=" + Uri.EscapeDataString(batch));
+        if (filter.Group is { } group) query.Add("group=" + Uri.EscapeDataString(group));
+        if (filter.WorkerId is { } worker) query.Add($"worker_id={worker}");
+        if (filter.After is { } after) query.Add($"after={after}");
+        return (await SendAsync<List<TaskRecord>>(HttpMethod.Get, "api/tasks?" + string.Join('&', query), null, cancellationToken))!;
+    }
+
+    public async Task DeleteTaskAsync(Guid id, CancellationToken cancellationToken) =>
+        await SendAsync<object>(HttpMethod.Delete, $"api/tasks/{id}", null, cancellationToken);
+
+    /// <summary>One long-poll: answers when all have ended or at the timeout, whichever comes first.</summary>
+    public async Task<WaitResponse> WaitAsync(IReadOnlyCollection<Guid> ids, TimeSpan timeout, CancellationToken cancellationToken) =>
+        (await SendAsync<WaitResponse>(HttpMethod.Post, "api/tasks/wait",
+            new WaitRequest { Ids = ids.Select(i => i.ToString()).ToList(), Timeout = timeout }, cancellationToken))!;
+
+    /// <summary>Waits, as long as it takes, until every task has ended; returns their records.</summary>
+    public async Task<IReadOnlyList<TaskRecord>> WaitAllAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    {
+        var done = new List<TaskRecord>();
+        IReadOnlyCollection<Guid> pending = ids;
+        while (pending.Count > 0)
+        {
+            var answer = await WaitAsync(pending, TimeSpan.FromSeconds(30), cancellationToken);
+            done.AddRange(answer.Done);
+            pending = answer.Pending;
+        }
+        return done;
+    }
+
+    public async Task<IReadOnlyList<ExecutionRecord>> ListExecutionsAsync(Guid taskId, CancellationToken cancellationToken) =>
+        (await SendAsync<List<ExecutionRecord>>(HttpMethod.Get, $"api/tasks/{taskId}/executions", null, cancellationToken))!;
+
+    public Task<ExecutionRecord?> GetExecutionAsync(Guid id, CancellationToken cancellationToken) =>
+        GetOrNullAsync<ExecutionRecord>($"api/executions/{id}", cancellationToken);
+
+    public async Task<IReadOnlyList<WorkerRecord>> ListWorkersAsync(CancellationToken cancellationToken) =>
+        (await SendAsync<List<WorkerRecord>>(HttpMethod.Get, "api/workers", null, cancellationToken))!;
+
+    public Task<WorkerRecord?> GetWorkerAsync(Guid id, CancellationToken cancellationToken) =>
+        GetOrNullAsync<WorkerRecord>($"api/workers/{id}", cancellationToken);
+
+    // The worker protocol.
+
+    public async Task<WorkerRegistered> RegisterWorkerAsync(WorkerRegistration registration, CancellationToken cancellationToken) =>
+        (await SendAsync<WorkerRegistered>(HttpMethod.Post, "api/workers", registration, cancellationToken))!;
+
+    public async Task<IReadOnlyList<LeasedTask>> LeaseAsync(Guid workerId, LeaseRequest lease, CancellationToken cancellationToken) =>
+        (await SendAsync<LeaseResponse>(HttpMethod.Post, $"api/workers/{workerId}/lease", lease, cancellationToken))!.Tasks;
+
+    public async Task<ReportResult> ReportAsync(Guid workerId, WorkerReport report, CancellationToken cancellationToken) =>
+        (await SendAsync<ReportResult>(HttpMethod.Post, $"api/workers/{workerId}/report", report, cancellationToken))!;
+
+    public void Dispose()
+    {
+        if (_ownsHttp) _http.Dispose();
+    }
+
+    private async Task<T?> GetOrNullAsync<T>(string path, CancellationToken cancellationToken) where T : class
+    {
+        try
+        {
+            return await SendAsync<T>(HttpMethod.Get, path, null, cancellationToken);
+        }
+        catch (DroverApiException ex) when (ex.Status == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    private async Task<T?> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: DroverJson.Options);
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode) throw await ToExceptionAsync(response, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NoContent || typeof(T) == typeof(object)) return default;
+        return await response.Content.ReadFromJsonAsync<T>(DroverJson.Options, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<DroverApiException> ToExceptionAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        ProblemDetailsBody? problem = null;
+        try
+        {
+            problem = await response.Content.ReadFromJsonAsync<ProblemDetailsBody>(DroverJson.Options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (JsonException)
+        {
+        }
+        return new DroverApiException(response.StatusCode, problem?.Title ?? response.ReasonPhrase ?? "Error", problem?.Detail, problem?.Errors);
+    }
+}

@@ -1,0 +1,50 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Drover.Server.Auth;
+
+/// <summary>Accepts <c>Authorization: Bearer &lt;token&gt;</c> with the admin or the worker token.</summary>
+public sealed class BearerTokenHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenFiles tokens)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "DroverBearer";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (string.IsNullOrEmpty(header)) return Task.FromResult(AuthenticateResult.NoResult());
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            return Task.FromResult(AuthenticateResult.Fail("The Authorization header must be 'Bearer <token>'."));
+
+        var given = header["Bearer ".Length..].Trim();
+        string? role = Matches(given, tokens.AdminToken) ? Roles.Admin : Matches(given, tokens.WorkerToken) ? Roles.Worker : null;
+        if (role is null) return Task.FromResult(AuthenticateResult.Fail("The token is not valid."));
+
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Role, role), new Claim(ClaimTypes.Name, role)], SchemeName);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
+        WriteProblem(StatusCodes.Status401Unauthorized, "Unauthorized",
+            "Send 'Authorization: Bearer <token>'; the admin token is in <data>/admin.token.");
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        WriteProblem(StatusCodes.Status403Forbidden, "Forbidden",
+            "The worker token is good only for the worker protocol; use the admin token.");
+
+    private Task WriteProblem(int status, string title, string detail)
+    {
+        if (status == StatusCodes.Status401Unauthorized) Response.Headers.WWWAuthenticate = "Bearer";
+        return Results.Problem(statusCode: status, title: title, detail: detail).ExecuteAsync(Context);
+    }
+
+    private static bool Matches(string given, string expected) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected));
+}

@@ -1,0 +1,43 @@
+using System.Security.Cryptography;
+
+namespace Drover.Server.Auth;
+
+/// <summary>
+/// The server's two secrets: the admin token (everything) and the worker token (the worker protocol
+/// only). Made at first start as files readable by their owner alone, and reused afterwards.
+/// </summary>
+public sealed record TokenFiles(string AdminToken, string WorkerToken, string AdminTokenPath, string WorkerTokenPath)
+{
+    public const string AdminFileName = "admin.token";
+    public const string WorkerFileName = "worker.token";
+
+    public static TokenFiles LoadOrCreate(string dataDirectory)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        var adminPath = Path.GetFullPath(Path.Combine(dataDirectory, AdminFileName));
+        var workerPath = Path.GetFullPath(Path.Combine(dataDirectory, WorkerFileName));
+        return new TokenFiles(ReadOrWrite(adminPath), ReadOrWrite(workerPath), adminPath, workerPath);
+    }
+
+    private static string ReadOrWrite(string path)
+    {
+        if (File.Exists(path))
+        {
+            var existing = File.ReadAllText(path).Trim();
+            if (existing.Length >= 16) return existing;
+        }
+        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        };
+        using (var stream = new FileStream(path, options))
+        using (var writer = new StreamWriter(stream))
+            writer.WriteLine(token);
+        // The file may have existed with wider permissions; narrow them either way.
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return token;
+    }
+}

@@ -1,0 +1,178 @@
+using System.Text.Json;
+using Drover.Contracts;
+using Drover.Json;
+using Drover.Model;
+using Drover.Server.Auth;
+using Drover.Server.Dispatch;
+using Drover.Server.Http;
+using Drover.Storage;
+using Drover.Validation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Drover.Server.Endpoints;
+
+/// <summary>The task resources of API.md: create, list, get, delete, wait, executions.</summary>
+public static class TaskEndpoints
+{
+    public const int MaxTasksPerRequest = 100_000;
+
+    public static void MapTaskEndpoints(this IEndpointRouteBuilder app)
+    {
+        var tasks = app.MapGroup("/api/tasks").RequireAuthorization(Roles.AdminPolicy).WithTags("tasks");
+
+        tasks.MapPost("/", CreateAsync)
+            .Accepts<TaskSpec>("application/json")
+            .Produces<TaskRecord>(StatusCodes.Status201Created)
+            .Produces<TaskRecord[]>(StatusCodes.Status201Created)
+            .ProducesValidationProblem()
+            .WithSummary("Create one task (an object) or many (an array) in one transaction");
+        tasks.MapGet("/", ListAsync)
+            .Produces<TaskRecord[]>()
+            .WithSummary("List tasks in submission order; page with after=<last id seen>");
+        tasks.MapGet("/{id}", GetAsync).Produces<TaskRecord>().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("One task with every field");
+        tasks.MapDelete("/{id}", DeleteAsync).Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Delete an ended task's record");
+        tasks.MapPost("/wait", WaitAsync).Accepts<WaitRequest>("application/json").Produces<WaitResponse>()
+            .WithSummary("Wait until every task named has ended, or until the timeout");
+        tasks.MapGet("/{id}/executions", ListExecutionsAsync).Produces<ExecutionRecord[]>()
+            .WithSummary("Every attempt of a task, oldest first");
+
+        app.MapGet("/api/executions/{id}", GetExecutionAsync).RequireAuthorization(Roles.AdminPolicy)
+            .WithTags("executions").Produces<ExecutionRecord>().WithSummary("One attempt of a task");
+    }
+
+    private static async Task<IResult> CreateAsync(HttpRequest request, ITaskStore store, CancellationToken cancellationToken)
+    {
+        var (root, problem) = await JsonBody.ReadAsync(request, cancellationToken);
+        if (problem is not null) return problem;
+
+        var errors = new FieldErrors();
+        var definitions = new List<TaskDefinition>();
+        var isArray = root.ValueKind == JsonValueKind.Array;
+        if (isArray)
+        {
+            if (root.GetArrayLength() == 0) return Problems.Invalid("body", "must hold at least one task");
+            if (root.GetArrayLength() > MaxTasksPerRequest) return Problems.Invalid("body", $"must hold at most {MaxTasksPerRequest} tasks");
+            var index = 0;
+            foreach (var element in root.EnumerateArray()) Add(element, $"[{index++}].");
+        }
+        else
+        {
+            Add(root, "");
+        }
+        if (!errors.IsEmpty) return Problems.Invalid(errors);
+        var duplicate = definitions.GroupBy(d => d.Id).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) return Problems.Invalid("id", $"{duplicate.Key} appears more than once in the request");
+
+        var outcomes = await store.CreateAsync(definitions, cancellationToken);
+        if (isArray) return Results.Json(outcomes.Select(o => o.Task), DroverJson.Options, statusCode: StatusCodes.Status201Created);
+        var outcome = outcomes[0];
+        return outcome.Created
+            ? Results.Created($"/api/tasks/{outcome.Task.Id}", outcome.Task)
+            : Results.Ok(outcome.Task);
+
+        void Add(JsonElement element, string prefix)
+        {
+            var spec = JsonBody.Deserialize<TaskSpec>(element, errors, prefix);
+            if (spec is not null && TaskSpecValidator.Validate(spec, errors, prefix) is { } definition) definitions.Add(definition);
+        }
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest request, ITaskStore store, CancellationToken cancellationToken)
+    {
+        var query = request.Query;
+        var errors = new FieldErrors();
+        TaskState? status = null;
+        if (query["status"].ToString() is { Length: > 0 } s)
+        {
+            if (Enums.TryParse<TaskState>(s, out var parsed)) status = parsed;
+            else errors.Add("status", $"must be one of {string.Join(", ", Enums.AllNames<TaskState>())}");
+        }
+        Guid? worker = ParseId(query["worker_id"], "worker_id");
+        Guid? after = ParseId(query["after"], "after");
+        var limit = TaskListFilter.DefaultLimit;
+        if (query["limit"].ToString() is { Length: > 0 } l && (!int.TryParse(l, out limit) || limit < 1 || limit > TaskListFilter.MaxLimit))
+            errors.Add("limit", $"must be a whole number from 1 to {TaskListFilter.MaxLimit}");
+        if (!errors.IsEmpty) return Problems.Invalid(errors);
+
+        var filter = new TaskListFilter
+        {
+            Status = status,
+            Batch = Empty(query["batch"]),
+            Group = Empty(query["group"]),
+            WorkerId = worker,
+            After = after,
+            Limit = limit,
+        };
+        return Results.Ok(await store.ListTasksAsync(filter, cancellationToken));
+
+        Guid? ParseId(string? text, string field)
+        {
+            if (string.IsNullOrEmpty(text)) return null;
+            if (Ids.TryParse(text, out var id)) return id;
+            errors.Add(field, $"'{text}' is not a UUID");
+            return null;
+        }
+
+        static string? Empty(string? text) => string.IsNullOrEmpty(text) ? null : text;
+    }
+
+    private static async Task<IResult> GetAsync(string id, ITaskStore store, CancellationToken cancellationToken)
+    {
+        if (!RouteIds.TryParse(id, out var taskId, out var problem)) return problem!;
+        var task = await store.GetTaskAsync(taskId, cancellationToken);
+        return task is null ? Problems.NotFound("task", taskId) : Results.Ok(task);
+    }
+
+    private static async Task<IResult> DeleteAsync(string id, ITaskStore store, CancellationToken cancellationToken)
+    {
+        if (!RouteIds.TryParse(id, out var taskId, out var problem)) return problem!;
+        return await store.DeleteAsync(taskId, cancellationToken) switch
+        {
+            DeleteOutcome.Deleted => Results.NoContent(),
+            DeleteOutcome.NotFound => Problems.NotFound("task", taskId),
+            _ => Problems.Conflict("The task has not ended.", $"Task {taskId} is still live; cancel it or wait for it before deleting it."),
+        };
+    }
+
+    private static async Task<IResult> WaitAsync(HttpRequest request, TaskWaiter waiter, Hosting.DroverServerOptions options, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<WaitRequest>(request, cancellationToken);
+        if (problem is not null) return problem;
+        var errors = new FieldErrors();
+        var ids = new List<Guid>();
+        if (body!.Ids is not { Count: > 0 }) errors.Add("ids", "must name at least one task");
+        foreach (var text in body.Ids ?? [])
+        {
+            if (Ids.TryParse(text, out var id)) ids.Add(id);
+            else errors.Add("ids", $"'{text}' is not a UUID");
+        }
+        var timeout = body.Timeout ?? TimeSpan.FromSeconds(30);
+        if (timeout < TimeSpan.Zero) errors.Add("timeout", "must not be negative");
+        if (timeout > options.MaxLongPoll) timeout = options.MaxLongPoll;
+        if (!errors.IsEmpty) return Problems.Invalid(errors);
+
+        var (response, unknown) = await waiter.WaitAsync(ids, timeout, cancellationToken);
+        return response is not null ? Results.Ok(response)
+            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such task.",
+                detail: $"There is no task with id {string.Join(", ", unknown)}.");
+    }
+
+    private static async Task<IResult> ListExecutionsAsync(string id, ITaskStore store, CancellationToken cancellationToken)
+    {
+        if (!RouteIds.TryParse(id, out var taskId, out var problem)) return problem!;
+        if (await store.GetTasksAsync([taskId], includeOutput: false, cancellationToken) is { Count: 0 })
+            return Problems.NotFound("task", taskId);
+        return Results.Ok(await store.ListExecutionsAsync(taskId, cancellationToken));
+    }
+
+    private static async Task<IResult> GetExecutionAsync(string id, ITaskStore store, CancellationToken cancellationToken)
+    {
+        if (!RouteIds.TryParse(id, out var executionId, out var problem)) return problem!;
+        var execution = await store.GetExecutionAsync(executionId, cancellationToken);
+        return execution is null ? Problems.NotFound("execution", executionId) : Results.Ok(execution);
+    }
+}

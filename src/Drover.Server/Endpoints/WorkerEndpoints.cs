@@ -1,0 +1,103 @@
+using Drover.Contracts;
+using Drover.Model;
+using Drover.Server.Auth;
+using Drover.Server.Dispatch;
+using Drover.Server.Hosting;
+using Drover.Server.Http;
+using Drover.Storage;
+using Drover.Validation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Drover.Server.Endpoints;
+
+/// <summary>Workers as resources (list, get) and the worker protocol (register, lease, report).</summary>
+public static class WorkerEndpoints
+{
+    public const int MaxLease = 10_000;
+
+    public static void MapWorkerEndpoints(this IEndpointRouteBuilder app)
+    {
+        var workers = app.MapGroup("/api/workers").WithTags("workers");
+        workers.MapGet("/", async (ITaskStore store, CancellationToken ct) => Results.Ok(await store.ListWorkersAsync(ct)))
+            .RequireAuthorization(Roles.AdminPolicy).Produces<WorkerRecord[]>().WithSummary("Every worker that registered");
+        workers.MapGet("/{id}", GetAsync).RequireAuthorization(Roles.AdminPolicy).Produces<WorkerRecord>().WithSummary("One worker");
+
+        workers.MapPost("/", RegisterAsync).RequireAuthorization(Roles.WorkerPolicy)
+            .Accepts<WorkerRegistration>("application/json").Produces<WorkerRegistered>(StatusCodes.Status201Created)
+            .WithSummary("Worker protocol: register, and learn the heartbeat interval");
+        workers.MapPost("/{id}/lease", LeaseAsync).RequireAuthorization(Roles.WorkerPolicy)
+            .Accepts<LeaseRequest>("application/json").Produces<LeaseResponse>()
+            .WithSummary("Worker protocol: lease up to max tasks, long-polling up to wait seconds when none is ready");
+        workers.MapPost("/{id}/report", ReportAsync).RequireAuthorization(Roles.WorkerPolicy)
+            .Accepts<WorkerReport>("application/json").Produces<ReportResult>()
+            .WithSummary("Worker protocol: many task events in one request, and a heartbeat that renews every lease");
+    }
+
+    private static async Task<IResult> GetAsync(string id, ITaskStore store, CancellationToken cancellationToken)
+    {
+        if (!RouteIds.TryParse(id, out var workerId, out var problem)) return problem!;
+        var worker = await store.GetWorkerAsync(workerId, cancellationToken);
+        return worker is null ? Problems.NotFound("worker", workerId) : Results.Ok(worker);
+    }
+
+    private static async Task<IResult> RegisterAsync(HttpRequest request, ITaskStore store, StoreOptions options,
+        ILoggerFactory logging, CancellationToken cancellationToken)
+    {
+        var (registration, problem) = await JsonBody.ReadAsync<WorkerRegistration>(request, cancellationToken);
+        if (problem is not null) return problem;
+        var errors = new FieldErrors();
+        if (registration!.Concurrency < 1) errors.Add("concurrency", "must be at least 1");
+        if (registration.Prefetch < 0) errors.Add("prefetch", "must not be negative");
+        if (registration.Batch is { } batch && string.IsNullOrWhiteSpace(batch)) errors.Add("batch", "must not be empty");
+        if (!errors.IsEmpty) return Problems.Invalid(errors);
+
+        var worker = await store.RegisterWorkerAsync(registration, cancellationToken);
+        Log.WorkerRegistered(logging.CreateLogger("Drover.Server"), worker.Name, worker.Id);
+        var registered = new WorkerRegistered(worker, options.LeaseTimeout.TotalSeconds / 3, options.LeaseTimeout.TotalSeconds);
+        return Results.Created($"/api/workers/{worker.Id}", registered);
+    }
+
+    private static async Task<IResult> LeaseAsync(string id, HttpRequest request, LeaseLongPoll longPoll,
+        DroverServerOptions options, IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
+    {
+        if (!RouteIds.TryParse(id, out var workerId, out var problem)) return problem!;
+        var (lease, bodyProblem) = await JsonBody.ReadAsync<LeaseRequest>(request, cancellationToken);
+        if (bodyProblem is not null) return bodyProblem;
+        var errors = new FieldErrors();
+        if (lease!.Max is < 1 or > MaxLease) errors.Add("max", $"must be from 1 to {MaxLease}");
+        if (lease.Wait < 0 || double.IsNaN(lease.Wait)) errors.Add("wait", "must not be negative");
+        if (!errors.IsEmpty) return Problems.Invalid(errors);
+
+        var wait = TimeSpan.FromSeconds(Math.Min(lease.Wait, options.MaxLongPoll.TotalSeconds));
+        // A long-poll ends early when the worker hangs up or the server is stopping.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        try
+        {
+            return Results.Ok(new LeaseResponse(await longPoll.LeaseAsync(workerId, lease.Max, wait, linked.Token)));
+        }
+        catch (UnknownWorkerException ex)
+        {
+            return Problems.NotFound("worker", ex.WorkerId);
+        }
+    }
+
+    private static async Task<IResult> ReportAsync(string id, HttpRequest request, ITaskStore store, CancellationToken cancellationToken)
+    {
+        if (!RouteIds.TryParse(id, out var workerId, out var problem)) return problem!;
+        var (report, bodyProblem) = await JsonBody.ReadAsync<WorkerReport>(request, cancellationToken);
+        if (bodyProblem is not null) return bodyProblem;
+        try
+        {
+            // Not cancelled by a hang-up: a report that reached us is applied, so a retry is harmless.
+            return Results.Ok(await store.ReportAsync(workerId, report!, CancellationToken.None));
+        }
+        catch (UnknownWorkerException ex)
+        {
+            return Problems.NotFound("worker", ex.WorkerId);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using Drover.Json;
+using Drover.Server.Auth;
+using Drover.Server.Endpoints;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Drover.Server.Hosting;
+
+/// <summary>Builds and runs the Drover server: the REST API on Kestrel over the chosen task store.</summary>
+public sealed class DroverServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private DroverServer(WebApplication app, DroverServerOptions options)
+    {
+        _app = app;
+        Options = options;
+        Tokens = app.Services.GetRequiredService<TokenFiles>();
+    }
+
+    public DroverServerOptions Options { get; }
+
+    public TokenFiles Tokens { get; }
+
+    /// <summary>The address it listens on, known once started (with port 0, the port picked).</summary>
+    public Uri Url { get; private set; } = new("http://127.0.0.1/");
+
+    public IServiceProvider Services => _app.Services;
+
+    public static DroverServer Create(DroverServerOptions options, Action<ILoggingBuilder>? logging = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Drover", LogLevel.Information);
+        // Data protection comes with authentication; Drover keeps no protected data, so its key warning is noise.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        logging?.Invoke(builder.Logging);
+
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            k.AddServerHeader = false;
+        });
+        builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
+        builder.Services.ConfigureHttpJsonOptions(o => DroverJson.Configure(o.SerializerOptions));
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.AddDroverServer(options);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapGet("/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous().WithTags("health");
+        // The API description is public: it is the contract, and holds no data.
+        app.MapOpenApi();
+        app.UseSwaggerUI(o =>
+        {
+            o.SwaggerEndpoint("/openapi/v1.json", "Drover API v1");
+            o.RoutePrefix = "swagger";
+        });
+        app.MapTaskEndpoints();
+        app.MapWorkerEndpoints();
+        return new DroverServer(app, options);
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _app.StartAsync(cancellationToken);
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Url = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
+        Log.Listening(_app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Drover.Server"), Url.ToString(), Options.Store);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => _app.StopAsync(cancellationToken);
+
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
+
+    /// <summary>Disposes the container, and with it the task store, which finishes its last commit.</summary>
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+}

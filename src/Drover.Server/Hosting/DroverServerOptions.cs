@@ -1,0 +1,41 @@
+using Drover.Storage;
+
+namespace Drover.Server.Hosting;
+
+/// <summary>Everything <c>drover server</c> can be told. Validated at start-up; a bad value names its option.</summary>
+public sealed class DroverServerOptions
+{
+    /// <summary>Directory for the SQLite database and the token files. Default <c>./drover-data</c>.</summary>
+    public string DataDirectory { get; set; } = "drover-data";
+
+    /// <summary>Which task database: <c>sqlite</c> (default) or <c>memory</c>.</summary>
+    public string Store { get; set; } = "sqlite";
+
+    /// <summary>Address to listen on. Default 127.0.0.1; use 0.0.0.0 to let workers on other machines in.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>Port to listen on; 0 picks a free one. Default 5000.</summary>
+    public int Port { get; set; } = 5000;
+
+    /// <summary>The largest request body accepted. Default 16 MiB.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>The longest a lease or wait request may long-poll. Default 60 s.</summary>
+    public TimeSpan MaxLongPoll { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>False keeps SQLite commits durable against a crash of the process but not of the machine. Default true.</summary>
+    public bool SyncToDisk { get; set; } = true;
+
+    public StoreOptions StoreOptions { get; set; } = new();
+
+    public void Validate()
+    {
+        if (Store is not ("sqlite" or "memory"))
+            throw new ArgumentException($"--store must be sqlite or memory (postgres and none come later), not '{Store}'.");
+        if (Port is < 0 or > 65535)
+            throw new ArgumentException($"--port must be between 0 and 65535, not {Port}.");
+        if (MaxRequestBodyBytes < 1024)
+            throw new ArgumentException("MaxRequestBodyBytes must be at least 1 KiB.");
+        StoreOptions.Validate();
+    }
+}

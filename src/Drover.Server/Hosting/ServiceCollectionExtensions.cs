@@ -1,0 +1,53 @@
+using Drover.Server.Auth;
+using Drover.Server.Dispatch;
+using Drover.Sqlite;
+using Drover.Storage;
+using Drover.Storage.Memory;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Drover.Server.Hosting;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>The server's services: the chosen task store, auth, dispatch and the lease reaper.</summary>
+    public static IServiceCollection AddDroverServer(this IServiceCollection services, DroverServerOptions options)
+    {
+        options.Validate();
+        services.AddSingleton(options);
+        services.AddSingleton(options.StoreOptions);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<StoreSignals>();
+        if (options.Store == "memory") services.AddMemoryTaskStore();
+        else services.AddSqliteTaskStore(new SqliteStoreOptions
+        {
+            Path = Path.Combine(options.DataDirectory, "drover.db"),
+            SyncToDisk = options.SyncToDisk,
+        });
+
+        services.AddSingleton(TokenFiles.LoadOrCreate(options.DataDirectory));
+        services.AddAuthentication(BearerTokenHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Roles.AdminPolicy, p => p.RequireRole(Roles.Admin))
+            .AddPolicy(Roles.WorkerPolicy, p => p.RequireRole(Roles.Admin, Roles.Worker));
+
+        services.AddSingleton<LeaseLongPoll>();
+        services.AddSingleton<TaskWaiter>();
+        services.AddHostedService<LeaseReaper>();
+        return services;
+    }
+
+    public static IServiceCollection AddMemoryTaskStore(this IServiceCollection services)
+    {
+        services.AddSingleton<ITaskStore, MemoryTaskStore>();
+        return services;
+    }
+
+    public static IServiceCollection AddSqliteTaskStore(this IServiceCollection services, SqliteStoreOptions sqlite)
+    {
+        services.AddSingleton(sqlite);
+        services.AddSingleton<ITaskStore, SqliteTaskStore>();
+        return services;
+    }
+}

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Drover.Json;
+using Drover.Validation;
+using Microsoft.AspNetCore.Http;
+
+namespace Drover.Server.Http;
+
+/// <summary>
+/// Reads a request body strictly (unknown fields refused) and turns every way it can be wrong into a
+/// problem detail that names the field, instead of ASP.NET Core's generic binding failure.
+/// </summary>
+public static class JsonBody
+{
+    public static async Task<(JsonElement Root, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
+            return (document.RootElement.Clone(), null);
+        }
+        catch (JsonException ex)
+        {
+            return (default, Problems.Invalid("body", $"is not valid JSON ({ex.Message.Split(" Path:")[0].Split(" LineNumber:")[0].TrimEnd('.')} at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1})"));
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (default, Problems.Invalid("body", "is larger than the server accepts (--max-body, 16 MiB by default)"));
+        }
+    }
+
+    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
+        where T : class
+    {
+        var (root, problem) = await ReadAsync(request, cancellationToken);
+        if (problem is not null) return (null, problem);
+        var errors = new FieldErrors();
+        var value = Deserialize<T>(root, errors, prefix: "");
+        return value is null ? (null, Problems.Invalid(errors)) : (value, null);
+    }
+
+    /// <summary>Deserializes one element; on failure adds an error under the offending field's name.</summary>
+    public static T? Deserialize<T>(JsonElement element, FieldErrors errors, string prefix) where T : class
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(prefix.Length == 0 ? "body" : prefix.TrimEnd('.'), "must be a JSON object");
+            return null;
+        }
+        try
+        {
+            var value = element.Deserialize<T>(DroverJson.Strict);
+            if (value is null) errors.Add(prefix.Length == 0 ? "body" : prefix.TrimEnd('.'), "must not be null");
+            return value;
+        }
+        catch (JsonException ex)
+        {
+            var (field, message) = Describe(ex);
+            errors.Add(prefix + field, message);
+            return null;
+        }
+    }
+
+    private static (string Field, string Message) Describe(JsonException ex)
+    {
+        var path = ex.Path ?? "$";
+        // An unknown member is reported at its parent's path; its name is in the message.
+        const string unmapped = "The JSON property '";
+        var start = ex.Message.IndexOf(unmapped, StringComparison.Ordinal);
+        if (start >= 0)
+        {
+            var nameStart = start + unmapped.Length;
+            var name = ex.Message[nameStart..ex.Message.IndexOf('\'', nameStart)];
+            var parent = FieldName(path);
+            return (parent.Length == 0 ? name : $"{parent}.{name}", "is not a known field");
+        }
+        var field = FieldName(path);
+        var detail = ex.InnerException?.Message ?? "";
+        var message = ex.Message.StartsWith("must ", StringComparison.Ordinal) ? ex.Message
+            : detail.StartsWith("must ", StringComparison.Ordinal) ? detail
+            : "has a value of the wrong type";
+        return (field.Length == 0 ? "body" : field, message);
+    }
+
+    private static string FieldName(string jsonPath) =>
+        jsonPath.StartsWith("$.", StringComparison.Ordinal) ? jsonPath[2..] : jsonPath.TrimStart('$');
+}

@@ -1,0 +1,24 @@
+using Drover.Validation;
+using Microsoft.AspNetCore.Http;
+
+namespace Drover.Server.Http;
+
+/// <summary>RFC 9457 problem details, always naming the field at fault where there is one.</summary>
+public static class Problems
+{
+    public static IResult Invalid(FieldErrors errors) =>
+        Results.ValidationProblem(errors.ToDictionary(), title: "The request is not valid.");
+
+    public static IResult Invalid(string field, string message)
+    {
+        var errors = new FieldErrors();
+        errors.Add(field, message);
+        return Invalid(errors);
+    }
+
+    public static IResult NotFound(string what, Guid id) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No such {what}.", detail: $"There is no {what} with id {id}.");
+
+    public static IResult Conflict(string title, string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status409Conflict, title: title, detail: detail);
+}

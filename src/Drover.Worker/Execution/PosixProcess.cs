@@ -1,0 +1,37 @@
+using System.Runtime.InteropServices;
+
+namespace Drover.Worker.Execution;
+
+/// <summary>The few POSIX calls .NET's Process lacks: signalling a whole process group.</summary>
+public static partial class PosixProcess
+{
+    public const int SigKill = 9;
+    public const int SigTerm = 15;
+
+    /// <summary>Sends a signal to every process of the group led by <paramref name="groupId"/>.</summary>
+    public static void SignalGroup(int groupId, int signal)
+    {
+        if (groupId > 0) _ = Kill(-groupId, signal);
+    }
+
+    /// <summary>Sends a signal to one process.</summary>
+    public static void Signal(int processId, int signal)
+    {
+        if (processId > 0) _ = Kill(processId, signal);
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+
+    /// <summary>Finds a program on PATH as exec would; null when there is none.</summary>
+    public static string? Resolve(string program, string? path)
+    {
+        if (program.Contains('/')) return File.Exists(program) ? program : null;
+        foreach (var directory in (path ?? "/usr/local/bin:/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(directory, program);
+            if (File.Exists(candidate)) return candidate;
+        }
+        return null;
+    }
+}

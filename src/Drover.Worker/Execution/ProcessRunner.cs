@@ -1,0 +1,138 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using Drover.Contracts;
+
+namespace Drover.Worker.Execution;
+
+/// <summary>
+/// Runs a command as its own process group (through <c>setsid</c>), in a working directory of its
+/// own, capturing stdout and stderr. A timeout or a stop signals the whole group, so nothing the
+/// task started outlives it.
+/// </summary>
+public sealed class ProcessRunner(WorkerOptions options, Uri server) : ITaskRunner
+{
+    private static readonly string? Setsid = PosixProcess.Resolve("setsid", Environment.GetEnvironmentVariable("PATH"));
+
+    public bool CanRun(LeasedTask lease) => lease.Command is { Count: > 0 };
+
+    public async Task<ReportEvent> RunAsync(RunningTask task)
+    {
+        var lease = task.Lease;
+        var argv = lease.Shell is { } shell ? [shell, "-c", lease.Command![0]] : lease.Command!.ToList();
+        var path = lease.Env?.GetValueOrDefault("PATH") ?? Environment.GetEnvironmentVariable("PATH");
+        var program = PosixProcess.Resolve(argv[0], path);
+        if (program is null) return task.Finished(exitCode: 127, error: $"command not found: {argv[0]}");
+
+        var workDirectory = Path.Combine(options.WorkDirectory, lease.ExecutionId.ToString());
+        Directory.CreateDirectory(workDirectory);
+        try
+        {
+            using var process = new Process { StartInfo = StartInfo(lease, program, argv, workDirectory) };
+            try
+            {
+                process.Start();
+            }
+            catch (Win32Exception ex)
+            {
+                return task.Finished(exitCode: 126, error: $"could not start {argv[0]}: {ex.Message}");
+            }
+            process.StandardInput.Close();
+            var pumps = Task.WhenAll(
+                PumpAsync(process.StandardOutput.BaseStream, task.Stdout),
+                PumpAsync(process.StandardError.BaseStream, task.Stderr));
+
+            var timedOut = await WaitForExitAsync(process, task, lease.Timeout);
+            // Whatever the task left running in its group goes with it.
+            PosixProcess.SignalGroup(process.Id, PosixProcess.SigKill);
+            try
+            {
+                // A process that escaped the group (its own setsid) may hold the pipes open; do not wait on it forever.
+                await pumps.WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (TimeoutException)
+            {
+            }
+            return timedOut
+                ? task.Finished(process.ExitCode, timedOut: true)
+                : task.Finished(process.ExitCode);
+        }
+        finally
+        {
+            TryDelete(workDirectory);
+        }
+    }
+
+    private ProcessStartInfo StartInfo(LeasedTask lease, string program, List<string> argv, string workDirectory)
+    {
+        var start = new ProcessStartInfo
+        {
+            FileName = Setsid ?? program,
+            WorkingDirectory = workDirectory,
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        if (Setsid is not null) start.ArgumentList.Add(program);
+        foreach (var arg in argv.Skip(1)) start.ArgumentList.Add(arg);
+        foreach (var (key, value) in lease.Env ?? new Dictionary<string, string>()) start.Environment[key] = value;
+        start.Environment["DROVER_URL"] = server.ToString();
+        start.Environment["DROVER_TASK_ID"] = lease.TaskId.ToString();
+        start.Environment["DROVER_EXECUTION_ID"] = lease.ExecutionId.ToString();
+        start.Environment["DROVER_ATTEMPT"] = lease.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return start;
+    }
+
+    /// <returns>True when the task ran past its timeout and was killed.</returns>
+    private async Task<bool> WaitForExitAsync(Process process, RunningTask task, TimeSpan? timeout)
+    {
+        using var deadline = timeout is { } t ? new CancellationTokenSource(t) : new CancellationTokenSource();
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, task.Stopping);
+        try
+        {
+            await process.WaitForExitAsync(either.Token);
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        if (task.Stopping.IsCancellationRequested && !deadline.IsCancellationRequested)
+        {
+            // Stopping: ask politely, then insist.
+            PosixProcess.SignalGroup(process.Id, PosixProcess.SigTerm);
+            using var grace = new CancellationTokenSource(options.StopGrace);
+            try
+            {
+                await process.WaitForExitAsync(grace.Token);
+                return false;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        PosixProcess.SignalGroup(process.Id, PosixProcess.SigKill);
+        await process.WaitForExitAsync(CancellationToken.None);
+        return deadline.IsCancellationRequested && !task.Stopping.IsCancellationRequested;
+    }
+
+    private static async Task PumpAsync(Stream stream, OutputCapture capture)
+    {
+        var buffer = new byte[64 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(buffer)) > 0) capture.Write(buffer.AsSpan(0, read));
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

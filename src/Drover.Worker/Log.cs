@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+
+namespace Drover.Worker;
+
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Worker {Name} registered as {WorkerId} with {Server} (concurrency {Concurrency}, prefetch {Prefetch})")]
+    public static partial void Registered(ILogger logger, string name, Guid workerId, Uri server, int concurrency, int prefetch);
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Server unreachable ({Reason}); retrying in {Delay}")]
+    public static partial void ServerUnreachable(ILogger logger, string reason, TimeSpan delay);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "The server no longer knows this worker; registering again")]
+    public static partial void Reregistering(ILogger logger);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "The server refused a report of {Count} event(s); dropping it: {Reason}")]
+    public static partial void ReportRefused(ILogger logger, int count, string reason);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Stopping: handing back {Count} task(s)")]
+    public static partial void Stopping(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "Running task {TaskId} failed inside the worker")]
+    public static partial void RunFailed(ILogger logger, Guid taskId, Exception exception);
+}

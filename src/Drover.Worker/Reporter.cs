@@ -1,0 +1,106 @@
+using System.Net;
+using System.Threading.Channels;
+using Drover.Client;
+using Drover.Contracts;
+using Drover.Model;
+using Drover.Resilience;
+using Microsoft.Extensions.Logging;
+
+namespace Drover.Worker;
+
+/// <summary>
+/// Sends the worker's events to the server in batches: whatever has accumulated goes in one report,
+/// so under load reports grow by themselves and when idle an event goes at once. An idle worker
+/// still reports every heartbeat interval, which renews its leases. Reports are retried, in order,
+/// until the server takes them.
+/// </summary>
+internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogger logger)
+{
+    private const int MaxEventsPerReport = 2000;
+    private const long MaxCharsPerReport = 8 * 1024 * 1024;
+
+    private readonly Channel<ReportEvent> _events = Channel.CreateUnbounded<ReportEvent>(new UnboundedChannelOptions { SingleReader = true });
+
+    public Guid WorkerId { get; set; }
+
+    public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(10);
+
+    public WorkerState State { get; set; } = WorkerState.Active;
+
+    /// <summary>Told the executions the server says this worker no longer holds.</summary>
+    public Action<IReadOnlyList<Guid>>? OnStale { get; set; }
+
+    /// <summary>Asked for a new worker id when the server has forgotten this one.</summary>
+    public Func<CancellationToken, Task<Guid>>? Reregister { get; set; }
+
+    public void Enqueue(ReportEvent e) => _events.Writer.TryWrite(e);
+
+    /// <summary>No more events: send what is queued, then a last report with <see cref="State"/>.</summary>
+    public void Complete() => _events.Writer.TryComplete();
+
+    /// <param name="abort">Gives up on reports not yet sent (the server is gone for good).</param>
+    public async Task RunAsync(CancellationToken abort)
+    {
+        var batch = new List<ReportEvent>();
+        Task<bool>? waitForEvents = null;
+        while (true)
+        {
+            waitForEvents ??= _events.Reader.WaitToReadAsync(abort).AsTask();
+            var completed = false;
+            try
+            {
+                // Wakes for an event, or after a quiet heartbeat interval to send an empty report.
+                completed = !await waitForEvents.WaitAsync(Heartbeat, abort);
+                waitForEvents = null;
+            }
+            catch (TimeoutException)
+            {
+            }
+            long chars = 0;
+            while (batch.Count < MaxEventsPerReport && chars < MaxCharsPerReport && _events.Reader.TryRead(out var e))
+            {
+                batch.Add(e);
+                chars += (e.Stdout?.Length ?? 0) + (e.Stderr?.Length ?? 0);
+            }
+            if (completed && batch.Count == 0)
+            {
+                await SendAsync(batch, abort);
+                return;
+            }
+            await SendAsync(batch, abort);
+            batch.Clear();
+        }
+    }
+
+    private async Task SendAsync(List<ReportEvent> events, CancellationToken abort)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var result = await client.ReportAsync(WorkerId, new WorkerReport { Events = events, State = State }, abort);
+                if (result.Stale.Count > 0) OnStale?.Invoke(result.Stale);
+                return;
+            }
+            catch (DroverApiException ex) when (ex.Status == HttpStatusCode.NotFound && Reregister is not null)
+            {
+                // The server lost our registration (a memory store restarted): these events are for leases it forgot.
+                Log.Reregistering(logger);
+                WorkerId = await Reregister(abort);
+                OnStale?.Invoke(events.Select(e => e.ExecutionId).Distinct().ToList());
+                return;
+            }
+            catch (DroverApiException ex) when ((int)ex.Status is >= 400 and < 500)
+            {
+                Log.ReportRefused(logger, events.Count, ex.Message);
+                return;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or DroverApiException or IOException && !abort.IsCancellationRequested)
+            {
+                var delay = backoff.Delay(attempt);
+                Log.ServerUnreachable(logger, ex.Message, delay);
+                await Task.Delay(delay, abort);
+            }
+        }
+    }
+}

@@ -1,0 +1,238 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Threading.Channels;
+using Drover.Client;
+using Drover.Contracts;
+using Drover.Model;
+using Drover.Resilience;
+using Drover.Storage;
+using Drover.Worker.Execution;
+using Microsoft.Extensions.Logging;
+
+namespace Drover.Worker;
+
+/// <summary>
+/// The worker: registers, leases tasks in batches with a long-poll (never a sleep), runs up to
+/// <c>concurrency</c> at once with <c>prefetch</c> more in hand, and reports through a
+/// <see cref="Reporter"/>. Stopping has two stages: take no new work, then interrupt what runs
+/// and hand it back so it runs again elsewhere.
+/// </summary>
+public sealed class WorkerAgent
+{
+    private readonly WorkerOptions _options;
+    private readonly DroverClient _client;
+    private readonly ILogger _logger;
+    private readonly BackoffPolicy _backoff;
+    private readonly Reporter _reporter;
+    private readonly IReadOnlyList<ITaskRunner> _runners;
+    private readonly Channel<LeasedTask> _inHand = Channel.CreateUnbounded<LeasedTask>();
+    private readonly ConcurrentDictionary<Guid, RunningTask> _running = new();
+    private readonly AsyncSignal _slotFreed = new();
+    private int _held;
+
+    public WorkerAgent(WorkerOptions options, ILogger logger, BackoffPolicy? backoff = null)
+    {
+        options.Validate();
+        _options = options;
+        _logger = logger;
+        _backoff = backoff ?? BackoffPolicy.Default;
+        _client = new DroverClient(options.Server!, options.Token!);
+        _reporter = new Reporter(_client, _backoff, logger) { OnStale = StopStale, Reregister = RegisterAsync };
+        _runners = [new ProcessRunner(options, options.Server!), new HandlerRunner()];
+    }
+
+    /// <summary>The id the server gave this worker (after it registered).</summary>
+    public Guid WorkerId => _reporter.WorkerId;
+
+    /// <param name="stopping">Stop taking work; running tasks are interrupted and handed back.</param>
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        _reporter.WorkerId = await RegisterAsync(stopping);
+        using var abortReports = new CancellationTokenSource();
+        var reporting = _reporter.RunAsync(abortReports.Token);
+        var slots = Enumerable.Range(0, _options.Concurrency).Select(_ => RunSlotAsync(stopping)).ToList();
+        var flushing = FlushOutputAsync(stopping);
+
+        await LeaseLoopAsync(stopping);
+
+        // Stage two: what is in hand goes back; what runs is interrupted and goes back too.
+        _reporter.State = WorkerState.Stopping;
+        _inHand.Writer.TryComplete();
+        Log.Stopping(_logger, Volatile.Read(ref _held));
+        foreach (var task in _running.Values) task.Stop(StopReason.Interrupted);
+        await Task.WhenAll(slots);
+        await flushing;
+
+        _reporter.State = WorkerState.Stopped;
+        _reporter.Complete();
+        // Hand-backs matter (they let the tasks run again at once), but not forever if the server is gone.
+        abortReports.CancelAfter(TimeSpan.FromSeconds(10));
+        try
+        {
+            await reporting;
+        }
+        catch (OperationCanceledException) when (abortReports.IsCancellationRequested)
+        {
+        }
+        _client.Dispose();
+    }
+
+    private async Task<Guid> RegisterAsync(CancellationToken cancellationToken)
+    {
+        var registration = new WorkerRegistration
+        {
+            Name = _options.Name ?? $"{Environment.MachineName}-{Environment.ProcessId}",
+            Hostname = Environment.MachineName,
+            Pid = Environment.ProcessId,
+            Concurrency = _options.Concurrency,
+            Prefetch = _options.Prefetch,
+            Batch = _options.Batch,
+            Handlers = [.. HandlerRunner.BuiltIn],
+        };
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var registered = await _client.RegisterWorkerAsync(registration, cancellationToken);
+                _reporter.Heartbeat = TimeSpan.FromSeconds(registered.HeartbeatSeconds);
+                Log.Registered(_logger, registered.Worker.Name, registered.Worker.Id, _options.Server!, _options.Concurrency, _options.Prefetch);
+                return registered.Worker.Id;
+            }
+            catch (Exception ex) when (IsTransient(ex, cancellationToken))
+            {
+                await DelayAsync(ex, attempt, cancellationToken);
+            }
+        }
+    }
+
+    private async Task LeaseLoopAsync(CancellationToken stopping)
+    {
+        var failures = 0;
+        while (!stopping.IsCancellationRequested)
+        {
+            var freed = _slotFreed.WaitHandle;
+            var room = _options.Concurrency + _options.Prefetch - Volatile.Read(ref _held);
+            try
+            {
+                if (room <= 0)
+                {
+                    await freed.WaitAsync(stopping);
+                    continue;
+                }
+                var lease = new LeaseRequest { Max = room, Wait = _options.LeaseWait.TotalSeconds };
+                var leased = await _client.LeaseAsync(_reporter.WorkerId, lease, stopping);
+                failures = 0;
+                foreach (var task in leased)
+                {
+                    Interlocked.Increment(ref _held);
+                    _inHand.Writer.TryWrite(task);
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (DroverApiException ex) when (ex.Status == HttpStatusCode.NotFound)
+            {
+                Log.Reregistering(_logger);
+                _reporter.WorkerId = await RegisterAsync(stopping);
+            }
+            catch (Exception ex) when (IsTransient(ex, stopping))
+            {
+                try
+                {
+                    await DelayAsync(ex, failures++, stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>One of <c>concurrency</c> slots: runs leased tasks one after another.</summary>
+    private async Task RunSlotAsync(CancellationToken stopping)
+    {
+        await foreach (var lease in _inHand.Reader.ReadAllAsync(CancellationToken.None))
+        {
+            if (stopping.IsCancellationRequested)
+                _reporter.Enqueue(new ReportEvent { Type = ReportEventType.Released, ExecutionId = lease.ExecutionId });
+            else
+                await RunAsync(lease);
+            Interlocked.Decrement(ref _held);
+            _slotFreed.Pulse();
+        }
+    }
+
+    private async Task RunAsync(LeasedTask lease)
+    {
+        using var task = new RunningTask(lease, _options.OutputLimitBytes);
+        _running[lease.ExecutionId] = task;
+        try
+        {
+            _reporter.Enqueue(new ReportEvent { Type = ReportEventType.Started, ExecutionId = lease.ExecutionId });
+            var runner = _runners.FirstOrDefault(r => r.CanRun(lease));
+            ReportEvent finished;
+            try
+            {
+                finished = runner is null
+                    ? task.Finished(exitCode: null, error: "the task has neither a command nor a handler")
+                    : await runner.RunAsync(task);
+            }
+            catch (Exception ex)
+            {
+                Log.RunFailed(_logger, lease.TaskId, ex);
+                finished = task.Finished(exitCode: null, error: $"the worker failed to run the task: {ex.Message}");
+            }
+            _running.TryRemove(lease.ExecutionId, out _);
+            if (task.StopReason == StopReason.Stale) return;
+            if (task.TakeOutput() is { } output) _reporter.Enqueue(output);
+            _reporter.Enqueue(task.StopReason == StopReason.Interrupted
+                ? new ReportEvent { Type = ReportEventType.Released, ExecutionId = lease.ExecutionId }
+                : finished);
+        }
+        finally
+        {
+            _running.TryRemove(lease.ExecutionId, out _);
+        }
+    }
+
+    /// <summary>Streams new output of running tasks to the server every flush interval.</summary>
+    private async Task FlushOutputAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(_options.OutputFlushInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping))
+            {
+                foreach (var task in _running.Values)
+                {
+                    if (task.TakeOutput() is { } output) _reporter.Enqueue(output);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void StopStale(IReadOnlyList<Guid> executionIds)
+    {
+        foreach (var id in executionIds)
+        {
+            if (_running.TryGetValue(id, out var task)) task.Stop(StopReason.Stale);
+        }
+    }
+
+    private static bool IsTransient(Exception ex, CancellationToken cancellationToken) =>
+        !cancellationToken.IsCancellationRequested &&
+        (ex is HttpRequestException or IOException || ex is DroverApiException { Status: >= HttpStatusCode.InternalServerError });
+
+    private async Task DelayAsync(Exception ex, int attempt, CancellationToken cancellationToken)
+    {
+        var delay = _backoff.Delay(attempt);
+        Log.ServerUnreachable(_logger, ex.Message, delay);
+        await Task.Delay(delay, cancellationToken);
+    }
+}

@@ -1,0 +1,47 @@
+namespace Drover.Worker;
+
+/// <summary>How a worker connects and how much it runs. Validated when the worker starts.</summary>
+public sealed class WorkerOptions
+{
+    /// <summary>The server's URL, e.g. http://127.0.0.1:5000/. Required.</summary>
+    public Uri? Server { get; set; }
+
+    /// <summary>The worker token (or the admin token). Required.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>A name shown in <c>drover workers</c>. Default: host name and process id.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Tasks run at once. Default 1.</summary>
+    public int Concurrency { get; set; } = 1;
+
+    /// <summary>Tasks leased beyond those running, ready to start at once. Default 0 (no prefetch).</summary>
+    public int Prefetch { get; set; }
+
+    /// <summary>Serve only this batch; null serves every batch.</summary>
+    public string? Batch { get; set; }
+
+    /// <summary>Where each execution gets its own working directory. Default: a directory under the system temp.</summary>
+    public string WorkDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "drover-work");
+
+    /// <summary>How much of each of stdout and stderr the worker keeps and sends (the tail). Default 1 MiB.</summary>
+    public int OutputLimitBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>How often new output of running tasks is sent to the server. Default 1 s.</summary>
+    public TimeSpan OutputFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long one lease request long-polls when nothing is ready. Default 30 s.</summary>
+    public TimeSpan LeaseWait { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a stopping worker lets interrupted tasks end after SIGTERM before SIGKILL. Default 2 s.</summary>
+    public TimeSpan StopGrace { get; set; } = TimeSpan.FromSeconds(2);
+
+    public void Validate()
+    {
+        if (Server is null) throw new ArgumentException("--server is required (the server's URL, e.g. http://127.0.0.1:5000).");
+        if (string.IsNullOrWhiteSpace(Token)) throw new ArgumentException("--token is required (or DROVER_TOKEN): the server's worker.token or admin.token.");
+        if (Concurrency < 1) throw new ArgumentException($"--concurrency must be at least 1, not {Concurrency}.");
+        if (Prefetch < 0) throw new ArgumentException($"--prefetch must not be negative, not {Prefetch}.");
+        if (OutputLimitBytes < 0) throw new ArgumentException("--output-limit must not be negative.");
+    }
+}
