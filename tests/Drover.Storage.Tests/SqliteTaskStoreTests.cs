@@ -1,0 +1,64 @@
+using Drover.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Drover.Storage.Tests;
+
+public sealed class SqliteTaskStoreTests : TaskStoreConformance
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("drover-sqlite-").FullName;
+
+    private string DatabasePath => Path.Combine(_directory, "drover.db");
+
+    protected override ITaskStore CreateStore() =>
+        new SqliteTaskStore(new SqliteStoreOptions { Path = DatabasePath }, Options, Signals, Time);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Everything_committed_is_there_after_reopening()
+    {
+        var definition = Task();
+        await Store.CreateAsync([definition], Token);
+        var worker = await WorkerAsync();
+        var lease = (await Store.LeaseAsync(worker, 1, Token))[0];
+        await ((IAsyncDisposable)Store).DisposeAsync();
+
+        await using var reopened = (SqliteTaskStore)CreateStore();
+        var task = await reopened.GetTaskAsync(definition.Id, Token);
+        Assert.Equal(Model.TaskState.Assigned, task!.Status);
+        await reopened.ReportAsync(worker, new Contracts.WorkerReport { Events = [Finished(lease, 0)] }, Token);
+        Assert.Equal(Model.TaskState.Succeeded, (await reopened.GetTaskAsync(definition.Id, Token))!.Status);
+    }
+
+    [Fact]
+    public async Task A_database_newer_than_the_code_is_refused_clearly()
+    {
+        await ((IAsyncDisposable)Store).DisposeAsync();
+        using (var connection = new SqliteConnection($"Data Source={DatabasePath}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA user_version = 99";
+            command.ExecuteNonQuery();
+        }
+        SqliteConnection.ClearAllPools();
+        var error = Assert.Throws<InvalidOperationException>(CreateStore);
+        Assert.Contains("newer than this Drover", error.Message);
+        Store = null!;
+    }
+
+    [Fact]
+    public async Task The_database_runs_in_wal_mode()
+    {
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath}");
+        await connection.OpenAsync(Token);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", (string?)await command.ExecuteScalarAsync(Token));
+    }
+}

@@ -1,0 +1,407 @@
+using System.Text.Json;
+using Drover.Contracts;
+using Drover.Model;
+using Drover.Validation;
+
+namespace Drover.Storage.Tests;
+
+/// <summary>
+/// The store contract, once for every backend: each backend's test class derives from this and only
+/// says how to make a fresh store. A known difference is an override with its reason.
+/// </summary>
+public abstract class TaskStoreConformance : IAsyncLifetime
+{
+    protected static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    protected ManualTime Time { get; } = new();
+    protected StoreSignals Signals { get; } = new();
+    protected StoreOptions Options { get; } = new() { LeaseTimeout = TimeSpan.FromSeconds(30), OutputLimitBytes = 64 };
+    protected ITaskStore Store { get; set; } = null!;
+
+    protected abstract ITaskStore CreateStore();
+
+    public virtual ValueTask InitializeAsync()
+    {
+        Store = CreateStore();
+        return ValueTask.CompletedTask;
+    }
+
+    public virtual async ValueTask DisposeAsync()
+    {
+        if (Store is IAsyncDisposable disposable) await disposable.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    protected static TaskDefinition Task(string batch = "b", int priority = 0, int retry = 0, Guid? id = null, string? group = null) => new()
+    {
+        Id = id ?? Ids.New(),
+        Batch = batch,
+        Group = group,
+        Command = ["echo", "hi"],
+        Env = new Dictionary<string, string> { ["A"] = "1" },
+        Priority = priority,
+        Retry = retry,
+        Timeout = TimeSpan.FromSeconds(5),
+    };
+
+    protected async Task<Guid> WorkerAsync(string? batch = null) =>
+        (await Store.RegisterWorkerAsync(new WorkerRegistration { Name = "w", Concurrency = 2, Batch = batch }, Token)).Id;
+
+    protected Task<ReportResult> ReportAsync(Guid worker, params ReportEvent[] events) =>
+        Store.ReportAsync(worker, new WorkerReport { Events = [.. events] }, Token);
+
+    protected static ReportEvent Finished(LeasedTask lease, int exitCode, string stdout = "out") => new()
+    {
+        Type = ReportEventType.Finished,
+        ExecutionId = lease.ExecutionId,
+        ExitCode = exitCode,
+        Stdout = stdout,
+        StdoutBytes = stdout.Length,
+    };
+
+    protected static ReportEvent Started(LeasedTask lease) => new() { Type = ReportEventType.Started, ExecutionId = lease.ExecutionId };
+
+    [Fact]
+    public async Task Create_then_get_returns_every_field()
+    {
+        var definition = Task() with { Name = "n", Group = "g", Shell = null };
+        var created = await Store.CreateAsync([definition], Token);
+        Assert.True(created[0].Created);
+        var task = await Store.GetTaskAsync(definition.Id, Token);
+        Assert.NotNull(task);
+        Assert.Equal(TaskState.Queued, task.Status);
+        Assert.Equal("n", task.Name);
+        Assert.Equal("g", task.Group);
+        Assert.Equal(["echo", "hi"], task.Command);
+        Assert.Equal("1", task.Env!["A"]);
+        Assert.Equal(TimeSpan.FromSeconds(5), task.Timeout);
+        Assert.Equal(Time.GetUtcNow(), task.Submitted);
+        Assert.Null(task.Completed);
+    }
+
+    [Fact]
+    public async Task Handler_args_round_trip_as_json()
+    {
+        var definition = Task() with { Command = null, Handler = "echo", Args = JsonDocument.Parse("""{"x":[1,2]}""").RootElement };
+        await Store.CreateAsync([definition], Token);
+        var task = await Store.GetTaskAsync(definition.Id, Token);
+        Assert.Equal("""{"x":[1,2]}""", task!.Args!.Value.GetRawText());
+    }
+
+    [Fact]
+    public async Task Creating_an_existing_id_returns_it_unchanged()
+    {
+        var definition = Task();
+        await Store.CreateAsync([definition], Token);
+        var again = await Store.CreateAsync([definition with { Name = "changed", Batch = "other" }], Token);
+        Assert.False(again[0].Created);
+        Assert.Null(again[0].Task.Name);
+        Assert.Equal("b", (await Store.GetTaskAsync(definition.Id, Token))!.Batch);
+        Assert.Single(await Store.ListTasksAsync(new TaskListFilter(), Token));
+    }
+
+    [Fact]
+    public async Task Many_tasks_are_created_in_one_call_in_order()
+    {
+        var definitions = Enumerable.Range(0, 50).Select(_ => Task()).ToList();
+        var outcomes = await Store.CreateAsync(definitions, Token);
+        Assert.Equal(definitions.Select(d => d.Id), outcomes.Select(o => o.Task.Id));
+        var listed = await Store.ListTasksAsync(new TaskListFilter { Limit = 100 }, Token);
+        Assert.Equal(definitions.Select(d => d.Id), listed.Select(t => t.Id));
+    }
+
+    [Fact]
+    public async Task List_filters_and_pages_with_a_cursor()
+    {
+        await Store.CreateAsync([Task("x"), Task("y"), Task("x"), Task("x")], Token);
+        var page1 = await Store.ListTasksAsync(new TaskListFilter { Batch = "x", Limit = 2 }, Token);
+        Assert.Equal(2, page1.Count);
+        var page2 = await Store.ListTasksAsync(new TaskListFilter { Batch = "x", Limit = 2, After = page1[^1].Id }, Token);
+        Assert.Single(page2);
+        Assert.All(page1.Concat(page2), t => Assert.Equal("x", t.Batch));
+        Assert.Empty(await Store.ListTasksAsync(new TaskListFilter { Status = TaskState.Running }, Token));
+    }
+
+    [Fact]
+    public async Task Lease_takes_highest_priority_first_then_oldest()
+    {
+        var low = Task(priority: 0);
+        var high = Task(priority: 5);
+        var lowLater = Task(priority: 0);
+        await Store.CreateAsync([low, high, lowLater], Token);
+        var worker = await WorkerAsync();
+        var leased = await Store.LeaseAsync(worker, 10, Token);
+        Assert.Equal([high.Id, low.Id, lowLater.Id], leased.Select(l => l.TaskId));
+        Assert.Empty(await Store.LeaseAsync(worker, 10, Token));
+    }
+
+    [Fact]
+    public async Task Lease_hands_out_at_most_max_and_never_twice()
+    {
+        await Store.CreateAsync(Enumerable.Range(0, 10).Select(_ => Task()).ToList(), Token);
+        var a = await WorkerAsync();
+        var b = await WorkerAsync();
+        var first = await Store.LeaseAsync(a, 4, Token);
+        var second = await Store.LeaseAsync(b, 100, Token);
+        Assert.Equal(4, first.Count);
+        Assert.Equal(6, second.Count);
+        Assert.Empty(first.Select(l => l.TaskId).Intersect(second.Select(l => l.TaskId)));
+        var task = await Store.GetTaskAsync(first[0].TaskId, Token);
+        Assert.Equal(TaskState.Assigned, task!.Status);
+        Assert.Equal(a, task.WorkerId);
+    }
+
+    [Fact]
+    public async Task Concurrent_leases_never_share_a_task()
+    {
+        await Store.CreateAsync(Enumerable.Range(0, 200).Select(_ => Task()).ToList(), Token);
+        var workers = await System.Threading.Tasks.Task.WhenAll(Enumerable.Range(0, 4).Select(_ => WorkerAsync()));
+        var leases = await System.Threading.Tasks.Task.WhenAll(Enumerable.Range(0, 40).Select(i => Store.LeaseAsync(workers[i % 4], 7, Token)));
+        var ids = leases.SelectMany(l => l).Select(l => l.TaskId).ToList();
+        Assert.Equal(200, ids.Count);
+        Assert.Equal(200, ids.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_worker_with_a_batch_leases_only_that_batch()
+    {
+        var mine = Task("mine");
+        await Store.CreateAsync([Task("other"), mine], Token);
+        var worker = await WorkerAsync(batch: "mine");
+        var leased = await Store.LeaseAsync(worker, 10, Token);
+        Assert.Equal([mine.Id], leased.Select(l => l.TaskId));
+    }
+
+    [Fact]
+    public async Task Lease_carries_what_the_worker_needs()
+    {
+        var definition = Task();
+        await Store.CreateAsync([definition], Token);
+        var lease = (await Store.LeaseAsync(await WorkerAsync(), 1, Token))[0];
+        Assert.Equal(definition.Id, lease.TaskId);
+        Assert.Equal(1, lease.Attempt);
+        Assert.Equal(["echo", "hi"], lease.Command);
+        Assert.Equal(TimeSpan.FromSeconds(5), lease.Timeout);
+        Assert.Equal(Time.GetUtcNow() + Options.LeaseTimeout, lease.LeaseExpires);
+    }
+
+    [Fact]
+    public async Task Started_and_finished_reports_end_the_task_and_its_execution()
+    {
+        var definition = Task();
+        await Store.CreateAsync([definition], Token);
+        var worker = await WorkerAsync();
+        var lease = (await Store.LeaseAsync(worker, 1, Token))[0];
+        await ReportAsync(worker, Started(lease));
+        Assert.Equal(TaskState.Running, (await Store.GetTaskAsync(definition.Id, Token))!.Status);
+        Time.Advance(TimeSpan.FromSeconds(2));
+        var result = await ReportAsync(worker, Finished(lease, 0, "hello"));
+        Assert.Empty(result.Stale);
+
+        var task = await Store.GetTaskAsync(definition.Id, Token);
+        Assert.Equal(TaskState.Succeeded, task!.Status);
+        Assert.Equal(0, task.ExitCode);
+        Assert.Equal("hello", task.Stdout);
+        Assert.Equal(5, task.StdoutBytes);
+        Assert.Equal(Time.GetUtcNow(), task.Completed);
+        var execution = Assert.Single(await Store.ListExecutionsAsync(definition.Id, Token));
+        Assert.Equal(ExecutionState.Succeeded, execution.Status);
+        Assert.Equal(worker, execution.WorkerId);
+        Assert.Equal(execution, await Store.GetExecutionAsync(execution.Id, Token));
+    }
+
+    [Fact]
+    public async Task A_failure_is_retried_as_a_new_execution_until_retries_run_out()
+    {
+        var definition = Task(retry: 2);
+        await Store.CreateAsync([definition], Token);
+        var worker = await WorkerAsync();
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            var lease = Assert.Single(await Store.LeaseAsync(worker, 10, Token));
+            Assert.Equal(attempt, lease.Attempt);
+            await ReportAsync(worker, Finished(lease, 1));
+        }
+        var task = await Store.GetTaskAsync(definition.Id, Token);
+        Assert.Equal(TaskState.Failed, task!.Status);
+        Assert.Equal(3, task.Attempts);
+        Assert.Equal(1, task.ExitCode);
+        var executions = await Store.ListExecutionsAsync(definition.Id, Token);
+        Assert.Equal([1, 2, 3], executions.Select(e => e.Attempt));
+        Assert.All(executions, e => Assert.Equal(ExecutionState.Failed, e.Status));
+        Assert.Empty(await Store.LeaseAsync(worker, 10, Token));
+    }
+
+    [Fact]
+    public async Task A_retried_task_keeps_its_place_in_line()
+    {
+        var first = Task(retry: 1);
+        var second = Task();
+        await Store.CreateAsync([first, second], Token);
+        var worker = await WorkerAsync();
+        var lease = (await Store.LeaseAsync(worker, 1, Token))[0];
+        await ReportAsync(worker, Finished(lease, 1));
+        Assert.Equal(first.Id, (await Store.LeaseAsync(worker, 1, Token))[0].TaskId);
+    }
+
+    [Fact]
+    public async Task Output_events_append_and_keep_only_the_tail()
+    {
+        var definition = Task();
+        await Store.CreateAsync([definition], Token);
+        var worker = await WorkerAsync();
+        var lease = (await Store.LeaseAsync(worker, 1, Token))[0];
+        var chunk = new string('a', 40);
+        for (var i = 0; i < 3; i++)
+            await ReportAsync(worker, new ReportEvent { Type = ReportEventType.Output, ExecutionId = lease.ExecutionId, Stdout = chunk + i, StdoutBytes = 41 * (i + 1) });
+        var task = await Store.GetTaskAsync(definition.Id, Token);
+        Assert.Equal(Options.OutputLimitBytes, task!.Stdout!.Length);
+        Assert.EndsWith("a2", task.Stdout);
+        Assert.Equal(123, task.StdoutBytes);
+    }
+
+    [Fact]
+    public async Task Events_for_an_execution_that_is_no_longer_current_are_stale()
+    {
+        var definition = Task();
+        await Store.CreateAsync([definition], Token);
+        var worker = await WorkerAsync();
+        var other = await WorkerAsync();
+        var lease = (await Store.LeaseAsync(worker, 1, Token))[0];
+        await ReportAsync(worker, Finished(lease, 0));
+        var again = await ReportAsync(worker, Finished(lease, 1));
+        Assert.Equal([lease.ExecutionId], again.Stale);
+        Assert.Equal([lease.ExecutionId], (await ReportAsync(other, Finished(lease, 1))).Stale);
+        Assert.Equal(TaskState.Succeeded, (await Store.GetTaskAsync(definition.Id, Token))!.Status);
+    }
+
+    [Fact]
+    public async Task An_expired_lease_queues_the_task_again_and_the_late_report_is_stale()
+    {
+        var definition = Task();
+        await Store.CreateAsync([definition], Token);
+        var silent = await WorkerAsync();
+        var lease = (await Store.LeaseAsync(silent, 1, Token))[0];
+
+        Time.Advance(Options.LeaseTimeout - TimeSpan.FromSeconds(1));
+        Assert.Equal(0, await Store.ExpireLeasesAsync(Token));
+        Time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, await Store.ExpireLeasesAsync(Token));
+
+        var task = await Store.GetTaskAsync(definition.Id, Token);
+        Assert.Equal(TaskState.Queued, task!.Status);
+        Assert.Equal(WorkerState.Lost, (await Store.GetWorkerAsync(silent, Token))!.Status);
+        Assert.Equal(ExecutionState.Lost, (await Store.GetExecutionAsync(lease.ExecutionId, Token))!.Status);
+
+        var healthy = await WorkerAsync();
+        var second = (await Store.LeaseAsync(healthy, 1, Token))[0];
+        Assert.Equal(2, second.Attempt);
+        Assert.Equal([lease.ExecutionId], (await ReportAsync(silent, Finished(lease, 0))).Stale);
+        await ReportAsync(healthy, Finished(second, 0));
+        Assert.Equal(TaskState.Succeeded, (await Store.GetTaskAsync(definition.Id, Token))!.Status);
+    }
+
+    [Fact]
+    public async Task Heartbeats_renew_every_lease_the_worker_holds()
+    {
+        await Store.CreateAsync([Task(), Task()], Token);
+        var worker = await WorkerAsync();
+        await Store.LeaseAsync(worker, 2, Token);
+        for (var i = 0; i < 5; i++)
+        {
+            Time.Advance(Options.LeaseTimeout / 2);
+            await ReportAsync(worker);
+            Assert.Equal(0, await Store.ExpireLeasesAsync(Token));
+        }
+        Assert.Equal(2, (await Store.GetWorkerAsync(worker, Token))!.Running);
+        Assert.Equal(WorkerState.Active, (await Store.GetWorkerAsync(worker, Token))!.Status);
+    }
+
+    [Fact]
+    public async Task A_released_task_is_queued_again_without_using_a_retry()
+    {
+        var definition = Task();
+        await Store.CreateAsync([definition], Token);
+        var worker = await WorkerAsync();
+        var lease = (await Store.LeaseAsync(worker, 1, Token))[0];
+        await ReportAsync(worker, new ReportEvent { Type = ReportEventType.Released, ExecutionId = lease.ExecutionId });
+        var task = await Store.GetTaskAsync(definition.Id, Token);
+        Assert.Equal(TaskState.Queued, task!.Status);
+        Assert.Equal(0, task.Failures);
+        Assert.Single(await Store.LeaseAsync(worker, 1, Token));
+    }
+
+    [Fact]
+    public async Task A_stopped_worker_holds_no_leases_and_gets_no_more()
+    {
+        await Store.CreateAsync([Task(), Task(), Task()], Token);
+        var worker = await WorkerAsync();
+        await Store.LeaseAsync(worker, 2, Token);
+        await Store.ReportAsync(worker, new WorkerReport { State = WorkerState.Stopped }, Token);
+        Assert.Equal(WorkerState.Stopped, (await Store.GetWorkerAsync(worker, Token))!.Status);
+        Assert.Equal(3, (await Store.ListTasksAsync(new TaskListFilter { Status = TaskState.Queued }, Token)).Count);
+    }
+
+    [Fact]
+    public async Task Unknown_workers_are_refused()
+    {
+        await Assert.ThrowsAsync<UnknownWorkerException>(() => Store.LeaseAsync(Ids.New(), 1, Token));
+        await Assert.ThrowsAsync<UnknownWorkerException>(() => ReportAsync(Ids.New()));
+    }
+
+    [Fact]
+    public async Task Only_ended_tasks_can_be_deleted()
+    {
+        var definition = Task();
+        await Store.CreateAsync([definition], Token);
+        Assert.Equal(DeleteOutcome.NotEnded, await Store.DeleteAsync(definition.Id, Token));
+        var worker = await WorkerAsync();
+        var lease = (await Store.LeaseAsync(worker, 1, Token))[0];
+        await ReportAsync(worker, Finished(lease, 0));
+        Assert.Equal(DeleteOutcome.Deleted, await Store.DeleteAsync(definition.Id, Token));
+        Assert.Null(await Store.GetTaskAsync(definition.Id, Token));
+        Assert.Empty(await Store.ListExecutionsAsync(definition.Id, Token));
+        Assert.Equal(DeleteOutcome.NotFound, await Store.DeleteAsync(definition.Id, Token));
+    }
+
+    [Fact]
+    public async Task Lists_leave_out_large_fields_and_get_includes_them()
+    {
+        var definition = Task();
+        await Store.CreateAsync([definition], Token);
+        var worker = await WorkerAsync();
+        await ReportAsync(worker, Finished((await Store.LeaseAsync(worker, 1, Token))[0], 0, "big"));
+        Assert.Null((await Store.ListTasksAsync(new TaskListFilter(), Token))[0].Stdout);
+        Assert.Null((await Store.GetTasksAsync([definition.Id], includeOutput: false, Token))[0].Stdout);
+        Assert.Equal("big", (await Store.GetTasksAsync([definition.Id], includeOutput: true, Token))[0].Stdout);
+    }
+
+    [Fact]
+    public async Task Commits_raise_the_ready_and_ended_signals()
+    {
+        var ready = Signals.TasksReady.WaitHandle;
+        var definition = Task();
+        var ended = Signals.WhenEnded(definition.Id);
+        await Store.CreateAsync([definition], Token);
+        Assert.True(ready.IsCompleted);
+        var worker = await WorkerAsync();
+        var lease = (await Store.LeaseAsync(worker, 1, Token))[0];
+        Assert.False(ended.IsCompleted);
+        await ReportAsync(worker, Finished(lease, 0));
+        await ended.WaitAsync(TimeSpan.FromSeconds(10), Token);
+    }
+
+    [Fact]
+    public async Task Workers_are_listed_with_what_they_registered()
+    {
+        var id = (await Store.RegisterWorkerAsync(new WorkerRegistration { Name = "alpha", Concurrency = 3, Prefetch = 1, Batch = "b", Hostname = "h", Handlers = ["echo"] }, Token)).Id;
+        var worker = Assert.Single(await Store.ListWorkersAsync(Token));
+        Assert.Equal(id, worker.Id);
+        Assert.Equal("alpha", worker.Name);
+        Assert.Equal(3, worker.Concurrency);
+        Assert.Equal(1, worker.Prefetch);
+        Assert.Equal("b", worker.Batch);
+        Assert.Equal(["echo"], worker.Handlers);
+        Assert.Equal(WorkerState.Active, worker.Status);
+    }
+}
