@@ -94,8 +94,8 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
             if (status != WorkerState.Active) return [];
             var now = _time.GetUtcNow();
             var select = context.Command(batch is null
-                ? $"SELECT {TaskRows.Columns} FROM tasks WHERE status = 'queued' ORDER BY priority DESC, seq LIMIT $max"
-                : $"SELECT {TaskRows.Columns} FROM tasks WHERE status = 'queued' AND batch = $batch ORDER BY priority DESC, seq LIMIT $max");
+                ? $"SELECT {TaskRows.LeaseColumns} FROM tasks WHERE status = 'queued' ORDER BY priority DESC, seq LIMIT $max"
+                : $"SELECT {TaskRows.LeaseColumns} FROM tasks WHERE status = 'queued' AND batch = $batch ORDER BY priority DESC, seq LIMIT $max");
             select.Parameters.Clear();
             select.Parameters.AddWithValue("$max", max);
             if (batch is not null) select.Parameters.AddWithValue("$batch", batch);

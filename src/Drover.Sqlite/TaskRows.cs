@@ -15,7 +15,10 @@ internal static class TaskRows
         "status, status_message, progress, attempts, failures, worker_id, execution_id, submitted, started, " +
         "completed, lease_expires, exit_code, error, stdout_bytes, stderr_bytes, client_id, reason";
 
-    public const string OutputColumns = Columns + ", args, result, stdout, stderr";
+    /// <summary>What a lease needs: the definition, handler args included, but no output.</summary>
+    public const string LeaseColumns = Columns + ", args";
+
+    public const string OutputColumns = LeaseColumns + ", result, stdout, stderr";
 
     public const string ExecutionColumns =
         "id, task_id, worker_id, attempt, status, assigned, started, completed, exit_code, timed_out, reason";
@@ -60,9 +63,10 @@ internal static class TaskRows
             Reason = Str(r, 29),
         };
         if (r.FieldCount <= 30) return task;
+        task = task with { Args = JsonElementFrom(Str(r, 30)) };
+        if (r.FieldCount <= 31) return task;
         return task with
         {
-            Args = JsonElementFrom(Str(r, 30)),
             Result = JsonElementFrom(Str(r, 31)),
             Stdout = Str(r, 32),
             Stderr = Str(r, 33),

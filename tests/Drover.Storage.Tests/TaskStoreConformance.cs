@@ -86,6 +86,8 @@ public abstract class TaskStoreConformance : IAsyncLifetime
         await Store.CreateAsync([definition], Token);
         var task = await Store.GetTaskAsync(definition.Id, Token);
         Assert.Equal("""{"x":[1,2]}""", task!.Args!.Value.GetRawText());
+        var lease = (await Store.LeaseAsync(await WorkerAsync(), 1, Token))[0];
+        Assert.Equal("""{"x":[1,2]}""", lease.Args!.Value.GetRawText());
     }
 
     [Fact]
