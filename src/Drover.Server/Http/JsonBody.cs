@@ -2,6 +2,7 @@ using System.Text.Json;
 using Drover.Json;
 using Drover.Validation;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Drover.Server.Http;
 
@@ -13,6 +14,10 @@ public static class JsonBody
 {
     public static async Task<(JsonElement Root, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        // Refuse a body declared too large before reading it: a client that sent "Expect: 100-continue"
+        // then never sends it, and reads this answer instead of having its connection cut.
+        var limit = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+        if (request.ContentLength > limit) return (default, TooLarge(limit));
         try
         {
             using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
@@ -24,9 +29,12 @@ public static class JsonBody
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return (default, Problems.Invalid("body", "is larger than the server accepts (--max-body, 16 MiB by default)"));
+            return (default, TooLarge(limit));
         }
     }
+
+    private static IResult TooLarge(long? limit) =>
+        Problems.Invalid("body", $"is larger than the {limit / (1024 * 1024)} MiB the server accepts");
 
     public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
         where T : class
@@ -70,8 +78,10 @@ public static class JsonBody
         {
             var nameStart = start + unmapped.Length;
             var name = ex.Message[nameStart..ex.Message.IndexOf('\'', nameStart)];
-            var parent = FieldName(path);
-            return (parent.Length == 0 ? name : $"{parent}.{name}", "is not a known field");
+            var at = FieldName(path);
+            // Depending on the reader, the path names the unknown member itself or its parent.
+            var unknown = at == name || at.EndsWith("." + name, StringComparison.Ordinal) ? at : at.Length == 0 ? name : $"{at}.{name}";
+            return (unknown, "is not a known field");
         }
         var field = FieldName(path);
         var detail = ex.InnerException?.Message ?? "";

@@ -1,0 +1,57 @@
+using System.Net;
+using System.Net.Http.Json;
+using Drover.IntegrationTests.Infrastructure;
+
+namespace Drover.IntegrationTests;
+
+[Collection("cluster")]
+public sealed class AuthTests(SharedCluster shared)
+{
+    private readonly DroverCluster _cluster = shared.Cluster;
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("not-the-token")]
+    public async Task Requests_without_a_valid_token_get_401_and_change_nothing(string? token)
+    {
+        var batch = $"auth-{Guid.NewGuid():N}";
+        using var http = _cluster.Http(token);
+        var response = await http.PostAsJsonAsync("api/tasks", new { command = new[] { "echo" }, batch }, Token);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("api/tasks", Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsJsonAsync("api/workers", new { concurrency = 1 }, Token)).StatusCode);
+
+        using var admin = _cluster.Client();
+        Assert.Empty(await admin.ListTasksAsync(new Storage.TaskListFilter { Batch = batch }, Token));
+    }
+
+    [Fact]
+    public async Task The_worker_token_is_good_only_for_the_worker_protocol()
+    {
+        using var http = _cluster.Http(_cluster.WorkerToken);
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync("api/tasks", Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.PostAsJsonAsync("api/tasks", new { command = "echo" }, Token)).StatusCode);
+        var register = await http.PostAsJsonAsync("api/workers", new { name = "token-test", concurrency = 1, batch = $"none-{Guid.NewGuid():N}" }, Token);
+        Assert.Equal(HttpStatusCode.Created, register.StatusCode);
+    }
+
+    [Fact]
+    public async Task Health_and_the_api_description_need_no_token()
+    {
+        using var http = _cluster.Http();
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("health", Token)).StatusCode);
+        var openApi = await http.GetStringAsync("openapi/v1.json", Token);
+        foreach (var path in new[] { "/api/tasks", "/api/tasks/{id}", "/api/tasks/wait", "/api/tasks/{id}/executions", "/api/executions/{id}", "/api/workers", "/api/workers/{id}/lease", "/api/workers/{id}/report" })
+            Assert.Contains($"\"{path}\"", openApi);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("swagger/index.html", Token)).StatusCode);
+    }
+
+    [Fact]
+    public void Token_files_are_readable_by_their_owner_only()
+    {
+        foreach (var name in new[] { "admin.token", "worker.token" })
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_cluster.DataDirectory, name)));
+    }
+}

@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Drover.IntegrationTests.Infrastructure;
+
+namespace Drover.IntegrationTests;
+
+/// <summary>Every bad request gets a 400 problem detail that names the field, and writes nothing.</summary>
+[Collection("cluster")]
+public sealed class BadInputTests(SharedCluster shared)
+{
+    private readonly DroverCluster _cluster = shared.Cluster;
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private async Task<JsonElement> PostAsync(string path, string body, HttpStatusCode expected = HttpStatusCode.BadRequest)
+    {
+        using var http = _cluster.Http(_cluster.AdminToken);
+        // As curl does for large bodies: the server may refuse before the body is sent.
+        http.DefaultRequestHeaders.ExpectContinue = true;
+        var response = await http.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"), Token);
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Token);
+    }
+
+    private static void AssertNames(JsonElement problem, string field) =>
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"expected an error for '{field}' in {problem}");
+
+    [Theory]
+    [InlineData("""{"command": ["echo"], "batch": "BATCH", """, "body")]
+    [InlineData("""{"command": ["echo"], "batch": "BATCH", "comand": "x"}""", "comand")]
+    [InlineData("""{"command": [], "batch": "BATCH"}""", "command")]
+    [InlineData("""{"command": "", "batch": "BATCH"}""", "command")]
+    [InlineData("""{"batch": "BATCH"}""", "command")]
+    [InlineData("""{"command": ["echo"], "batch": "BATCH", "retry": -1}""", "retry")]
+    [InlineData("""{"command": ["echo"], "batch": "BATCH", "retry": "many"}""", "retry")]
+    [InlineData("""{"command": ["echo"], "batch": "BATCH", "timeout": "-3s"}""", "timeout")]
+    [InlineData("""{"command": ["echo"], "batch": "BATCH", "timeout": -3}""", "timeout")]
+    [InlineData("""{"command": ["echo"], "batch": "BATCH", "id": "12345"}""", "id")]
+    [InlineData("""{"command": ["echo"], "batch": "BATCH", "priority": 1.5}""", "priority")]
+    [InlineData("""[{"command": ["echo"], "batch": "BATCH"}, {"command": [], "batch": "BATCH"}]""", "[1].command")]
+    [InlineData("""[]""", "body")]
+    [InlineData("""42""", "body")]
+    public async Task A_bad_task_is_refused_naming_the_field_and_nothing_is_written(string body, string field)
+    {
+        var batch = $"bad-{Guid.NewGuid():N}";
+        var problem = await PostAsync("api/tasks", body.Replace("BATCH", batch, StringComparison.Ordinal));
+        AssertNames(problem, field);
+        Assert.Equal(400, problem.GetProperty("status").GetInt32());
+        using var client = _cluster.Client();
+        Assert.Empty(await client.ListTasksAsync(new Storage.TaskListFilter { Batch = batch }, Token));
+    }
+
+    [Fact]
+    public async Task A_body_over_the_size_limit_is_refused()
+    {
+        var batch = $"big-{Guid.NewGuid():N}";
+        var huge = JsonSerializer.Serialize(new { command = new[] { "echo", new string('x', 17 * 1024 * 1024) }, batch });
+        AssertNames(await PostAsync("api/tasks", huge), "body");
+        using var client = _cluster.Client();
+        Assert.Empty(await client.ListTasksAsync(new Storage.TaskListFilter { Batch = batch }, Token));
+    }
+
+    [Fact]
+    public async Task Ids_that_are_not_uuids_or_do_not_exist_are_told_apart()
+    {
+        using var http = _cluster.Http(_cluster.AdminToken);
+        var malformed = await http.GetAsync("api/tasks/not-a-uuid", Token);
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        AssertNames(await malformed.Content.ReadFromJsonAsync<JsonElement>(Token), "id");
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"api/tasks/{Guid.CreateVersion7()}", Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"api/tasks/{Guid.CreateVersion7()}/executions", Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"api/executions/{Guid.CreateVersion7()}", Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"api/workers/{Guid.CreateVersion7()}", Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.DeleteAsync($"api/tasks/{Guid.CreateVersion7()}", Token)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("status=done", "status")]
+    [InlineData("limit=0", "limit")]
+    [InlineData("limit=lots", "limit")]
+    [InlineData("after=xyz", "after")]
+    [InlineData("worker_id=1", "worker_id")]
+    public async Task Bad_list_filters_name_the_parameter(string query, string field)
+    {
+        using var http = _cluster.Http(_cluster.AdminToken);
+        var response = await http.GetAsync($"api/tasks?{query}", Token);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        AssertNames(await response.Content.ReadFromJsonAsync<JsonElement>(Token), field);
+    }
+
+    [Theory]
+    [InlineData("""{"ids": []}""", "ids")]
+    [InlineData("""{"ids": ["nope"]}""", "ids")]
+    [InlineData("""{"ids": ["01a2001d-5277-7489-94c7-ca38ad2ef500"], "timeout": "-1s"}""", "timeout")]
+    [InlineData("""{"ids": ["01a2001d-5277-7489-94c7-ca38ad2ef500"], "extra": 1}""", "extra")]
+    public async Task Bad_waits_name_the_field(string body, string field) =>
+        AssertNames(await PostAsync("api/tasks/wait", body), field);
+
+    [Fact]
+    public async Task Waiting_for_an_unknown_task_is_a_404() =>
+        await PostAsync("api/tasks/wait", $$"""{"ids": ["{{Guid.CreateVersion7()}}"]}""", HttpStatusCode.NotFound);
+
+    [Theory]
+    [InlineData("""{"concurrency": 0}""", "concurrency")]
+    [InlineData("""{"concurrency": 1, "prefetch": -1}""", "prefetch")]
+    [InlineData("""{"concurrency": 1, "colour": "red"}""", "colour")]
+    public async Task Bad_worker_registrations_name_the_field(string body, string field) =>
+        AssertNames(await PostAsync("api/workers", body), field);
+}
