@@ -146,8 +146,14 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
                 }
             }
             // The heartbeat: every lease the worker still holds lives another LeaseTimeout.
-            Execute(context, $"UPDATE tasks SET lease_expires = $expires WHERE worker_id = $worker AND status IN {LeasedStatuses}",
-                ("$expires", SqliteValues.Time(now + _options.LeaseTimeout)), ("$worker", workerId.ToString()));
+            var expires = SqliteValues.Time(now + _options.LeaseTimeout);
+            if (report.Held is null)
+                Execute(context, $"UPDATE tasks SET lease_expires = $expires WHERE worker_id = $worker AND status IN {LeasedStatuses}",
+                    ("$expires", expires), ("$worker", workerId.ToString()));
+            else
+                Execute(context, $"UPDATE tasks SET lease_expires = $expires WHERE worker_id = $worker AND status IN {LeasedStatuses} " +
+                    "AND execution_id IN (SELECT value FROM json_each($held))",
+                    ("$expires", expires), ("$worker", workerId.ToString()), ("$held", SqliteValues.JsonOrNull(report.Held.Select(h => h.ToString()).ToList())));
             context.AfterCommit(() =>
             {
                 _signals.Ended(ended);

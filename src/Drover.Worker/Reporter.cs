@@ -30,6 +30,9 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
     /// <summary>Told the executions the server says this worker no longer holds.</summary>
     public Action<IReadOnlyList<Guid>>? OnStale { get; set; }
 
+    /// <summary>The executions the worker holds now; only their leases are renewed.</summary>
+    public Func<List<Guid>>? Held { get; set; }
+
     /// <summary>Asked for a new worker id when the server has forgotten this one.</summary>
     public Func<CancellationToken, Task<Guid>>? Reregister { get; set; }
 
@@ -78,7 +81,7 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
         {
             try
             {
-                var result = await client.ReportAsync(WorkerId, new WorkerReport { Events = events, State = State }, abort);
+                var result = await client.ReportAsync(WorkerId, new WorkerReport { Events = events, State = State, Held = Held?.Invoke() }, abort);
                 if (result.Stale.Count > 0) OnStale?.Invoke(result.Stale);
                 return;
             }

@@ -27,8 +27,8 @@ public sealed class WorkerAgent
     private readonly IReadOnlyList<ITaskRunner> _runners;
     private readonly Channel<LeasedTask> _inHand = Channel.CreateUnbounded<LeasedTask>();
     private readonly ConcurrentDictionary<Guid, RunningTask> _running = new();
+    private readonly ConcurrentDictionary<Guid, LeasedTask> _held = new();
     private readonly AsyncSignal _slotFreed = new();
-    private int _held;
 
     public WorkerAgent(WorkerOptions options, ILogger logger, BackoffPolicy? backoff = null)
     {
@@ -37,7 +37,7 @@ public sealed class WorkerAgent
         _logger = logger;
         _backoff = backoff ?? BackoffPolicy.Default;
         _client = new DroverClient(options.Server!, options.Token!);
-        _reporter = new Reporter(_client, _backoff, logger) { OnStale = StopStale, Reregister = RegisterAsync };
+        _reporter = new Reporter(_client, _backoff, logger) { OnStale = StopStale, Reregister = RegisterAsync, Held = () => [.. _held.Keys] };
         _runners = [new ProcessRunner(options, options.Server!), new HandlerRunner()];
     }
 
@@ -58,7 +58,7 @@ public sealed class WorkerAgent
         // Stage two: what is in hand goes back; what runs is interrupted and goes back too.
         _reporter.State = WorkerState.Stopping;
         _inHand.Writer.TryComplete();
-        Log.Stopping(_logger, Volatile.Read(ref _held));
+        Log.Stopping(_logger, _held.Count);
         foreach (var task in _running.Values) task.Stop(StopReason.Interrupted);
         await Task.WhenAll(slots);
         await flushing;
@@ -111,7 +111,7 @@ public sealed class WorkerAgent
         while (!stopping.IsCancellationRequested)
         {
             var freed = _slotFreed.WaitHandle;
-            var room = _options.Concurrency + _options.Prefetch - Volatile.Read(ref _held);
+            var room = _options.Concurrency + _options.Prefetch - _held.Count;
             try
             {
                 if (room <= 0)
@@ -124,7 +124,8 @@ public sealed class WorkerAgent
                 failures = 0;
                 foreach (var task in leased)
                 {
-                    Interlocked.Increment(ref _held);
+                    // Checkpoint: held leases are renewed by every report; a worker that dies stops renewing them.
+                    _held[task.ExecutionId] = task;
                     _inHand.Writer.TryWrite(task);
                 }
             }
@@ -160,7 +161,7 @@ public sealed class WorkerAgent
                 _reporter.Enqueue(new ReportEvent { Type = ReportEventType.Released, ExecutionId = lease.ExecutionId });
             else
                 await RunAsync(lease);
-            Interlocked.Decrement(ref _held);
+            _held.TryRemove(lease.ExecutionId, out _);
             _slotFreed.Pulse();
         }
     }

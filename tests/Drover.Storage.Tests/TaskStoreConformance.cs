@@ -320,6 +320,21 @@ public abstract class TaskStoreConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_lease_the_worker_does_not_say_it_holds_is_not_renewed()
+    {
+        await Store.CreateAsync([Task(), Task()], Token);
+        var worker = await WorkerAsync();
+        var leases = await Store.LeaseAsync(worker, 2, Token);
+        // The worker never got the second lease's answer (the connection broke), so it does not list it.
+        Time.Advance(Options.LeaseTimeout / 2);
+        await Store.ReportAsync(worker, new WorkerReport { Held = [leases[0].ExecutionId] }, Token);
+        Time.Advance(Options.LeaseTimeout / 2 + TimeSpan.FromSeconds(1));
+        Assert.Equal(1, await Store.ExpireLeasesAsync(Token));
+        Assert.Equal(TaskState.Queued, (await Store.GetTaskAsync(leases[1].TaskId, Token))!.Status);
+        Assert.Equal(TaskState.Assigned, (await Store.GetTaskAsync(leases[0].TaskId, Token))!.Status);
+    }
+
+    [Fact]
     public async Task A_released_task_is_queued_again_without_using_a_retry()
     {
         var definition = Task();

@@ -34,13 +34,19 @@ internal static class UpCommand
             Console.WriteLine($"  workers:      {workerCount} x concurrency {parse.GetValue(WorkerCommand.Concurrency)}");
             Console.WriteLine("Press Ctrl-C to stop.");
 
-            var anyExited = Task.WhenAny(workers.Select(w => w.WaitForExitAsync(CancellationToken.None)));
-            await Task.WhenAny(anyExited, Task.Delay(Timeout.Infinite, shutdown.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+            foreach (var worker in workers) worker.Exited += (_, _) => ReportExit(worker, shutdown.Token);
+            await ServerCommand.WaitAsync(shutdown.Token);
             await StopWorkersAsync(workers);
             await server.StopAsync(CancellationToken.None);
             return 0;
         });
         return command;
+    }
+
+    private static void ReportExit(Process worker, CancellationToken stopping)
+    {
+        if (!stopping.IsCancellationRequested)
+            Console.Error.WriteLine($"drover: worker process {worker.Id} exited with code {worker.ExitCode}; the others go on.");
     }
 
     private static Process StartWorker(Uri server, string token, int index, ParseResult parse)
@@ -53,7 +59,9 @@ internal static class UpCommand
         ]);
         // The token travels in the environment, not on the command line where ps shows it.
         start.Environment["DROVER_TOKEN"] = token;
-        return Process.Start(start) ?? throw new CliException("Could not start a worker process.");
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        if (!process.Start()) throw new CliException("Could not start a worker process.");
+        return process;
     }
 
     /// <summary>Asks every worker to stop (they hand back their tasks), and waits for them.</summary>

@@ -11,4 +11,11 @@ public sealed record WorkerReport
     public List<ReportEvent> Events { get; init; } = [];
     /// <summary>The worker's own state: <c>stopping</c> while it drains, <c>stopped</c> in its last report.</summary>
     public WorkerState State { get; init; } = WorkerState.Active;
+
+    /// <summary>
+    /// The executions the worker holds (in hand or running). Only these leases are renewed, so a lease
+    /// whose answer never reached the worker (the connection broke) expires and its task runs again.
+    /// Null renews every lease the server thinks the worker holds.
+    /// </summary>
+    public List<Guid>? Held { get; init; }
 }

@@ -87,9 +87,22 @@ public static class JsonBody
         var detail = ex.InnerException?.Message ?? "";
         var message = ex.Message.StartsWith("must ", StringComparison.Ordinal) ? ex.Message
             : detail.StartsWith("must ", StringComparison.Ordinal) ? detail
-            : "has a value of the wrong type";
+            : ExpectedType(ex.Message);
         return (field.Length == 0 ? "body" : field, message);
     }
+
+    /// <summary>Says what was expected, read from the serializer's "could not be converted to T" message.</summary>
+    private static string ExpectedType(string message) => message switch
+    {
+        _ when message.Contains("List`1[System.String]", StringComparison.Ordinal) => "must be an array of strings",
+        _ when message.Contains("Dictionary`2", StringComparison.Ordinal) => "must be an object of strings",
+        _ when message.Contains("System.Int32", StringComparison.Ordinal) => "must be a whole number",
+        _ when message.Contains("System.Double", StringComparison.Ordinal) => "must be a number",
+        _ when message.Contains("System.Boolean", StringComparison.Ordinal) => "must be true or false",
+        _ when message.Contains("System.String", StringComparison.Ordinal) => "must be a string",
+        _ when message.Contains("WorkerState", StringComparison.Ordinal) || message.Contains("ReportEventType", StringComparison.Ordinal) => "is not one of the allowed values",
+        _ => "has a value of the wrong type",
+    };
 
     private static string FieldName(string jsonPath) =>
         jsonPath.StartsWith("$.", StringComparison.Ordinal) ? jsonPath[2..] : jsonPath.TrimStart('$');

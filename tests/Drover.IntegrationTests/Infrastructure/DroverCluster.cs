@@ -38,7 +38,7 @@ public sealed class DroverCluster : IAsyncDisposable
     public async Task StartServerAsync()
     {
         Server = DroverProcess.Start(_serverArgs);
-        await Server.WaitForLineAsync("listening on", TimeSpan.FromSeconds(30));
+        await Server.WaitForLineAsync("server listening on", TimeSpan.FromSeconds(30));
     }
 
     /// <summary>kill -9: no chance to flush or say goodbye.</summary>

@@ -136,8 +136,12 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
             }
             // The heartbeat: every lease the worker still holds lives another LeaseTimeout.
             var expires = now + options.LeaseTimeout;
+            var heldByWorker = report.Held?.ToHashSet();
             foreach (var taskId in _heldByWorker[workerId])
-                _tasks[taskId] = _tasks[taskId] with { LeaseExpires = expires };
+            {
+                if (heldByWorker is null || heldByWorker.Contains(_tasks[taskId].ExecutionId!.Value))
+                    _tasks[taskId] = _tasks[taskId] with { LeaseExpires = expires };
+            }
             _workers[workerId] = worker with { Running = _heldByWorker[workerId].Count };
         }
         signals.Ended(ended);
