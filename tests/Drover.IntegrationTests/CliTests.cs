@@ -1,0 +1,101 @@
+using Drover.IntegrationTests.Infrastructure;
+using Drover.Model;
+
+namespace Drover.IntegrationTests;
+
+/// <summary>The <c>drover</c> commands a user types, run as real processes against the shared cluster.</summary>
+[Collection("cluster")]
+public sealed class CliTests(SharedCluster shared)
+{
+    private readonly DroverCluster _cluster = shared.Cluster;
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Submit_prints_the_id_and_wait_exits_with_the_tasks_exit_code()
+    {
+        var (code, output) = await _cluster.CliAsync("submit", "--name", "cli-exit", "--wait", "--", "sh", "-c", "echo from-cli; exit 3");
+        Assert.Equal(3, code);
+        Assert.True(Guid.TryParse(output.Trim().Split('\n')[0], out var id), output);
+
+        var (resultCode, result) = await _cluster.CliAsync("result", id.ToString());
+        Assert.Equal(0, resultCode);
+        Assert.Contains("status:    failed", result);
+        Assert.Contains("exit code: 3", result);
+        Assert.Contains("from-cli", result);
+        Assert.Contains("worker:", result);
+    }
+
+    [Fact]
+    public async Task Submit_takes_shell_env_retry_timeout_and_batch()
+    {
+        var batch = $"cli-{Guid.NewGuid():N}";
+        var (code, output) = await _cluster.CliAsync("submit", "--batch", batch, "--shell", "--env", "WHO=drover", "--retry", "1",
+            "--timeout", "30s", "--wait", "--", "echo", "hello $WHO | tr a-z A-Z");
+        Assert.Equal(0, code);
+        using var client = _cluster.Client();
+        var task = await client.GetTaskAsync(Guid.Parse(output.Trim()), Token);
+        Assert.Equal("HELLO DROVER\n", task!.Stdout);
+        Assert.Equal(batch, task.Batch);
+        Assert.Equal(1, task.Retry);
+        Assert.Equal(TimeSpan.FromSeconds(30), task.Timeout);
+    }
+
+    [Fact]
+    public async Task Submit_file_creates_one_task_per_line_and_tasks_lists_them()
+    {
+        var batch = $"file-{Guid.NewGuid():N}";
+        var file = Path.Combine(_cluster.DataDirectory, $"{batch}.jsonl");
+        await File.WriteAllLinesAsync(file,
+        [
+            $$"""{"command": ["echo", "one"], "batch": "{{batch}}", "name": "first"}""",
+            "",
+            $$"""{"command": "exit 1", "shell": true, "batch": "{{batch}}", "name": "second"}""",
+        ], Token);
+        var (code, output) = await _cluster.CliAsync("submit", "--file", file);
+        Assert.Equal(0, code);
+        var ids = output.Trim().Split('\n').Select(Guid.Parse).ToList();
+        Assert.Equal(2, ids.Count);
+
+        var (waitCode, waited) = await _cluster.CliAsync(["wait", .. ids.Select(i => i.ToString())]);
+        Assert.Equal(1, waitCode);
+        Assert.Contains($"{ids[0]} succeeded", waited);
+        Assert.Contains($"{ids[1]} failed (exit 1)", waited);
+
+        var (_, table) = await _cluster.CliAsync("tasks", "--batch", batch, "--status", "failed");
+        Assert.Contains("second", table);
+        Assert.DoesNotContain("first", table);
+        Assert.StartsWith("ID", table.TrimStart());
+    }
+
+    [Fact]
+    public async Task A_bad_task_file_names_the_line()
+    {
+        var file = Path.Combine(_cluster.DataDirectory, $"{Guid.NewGuid():N}.jsonl");
+        await File.WriteAllLinesAsync(file, ["""{"command": ["true"]}""", """{"command": ["true"], "colour": 1}"""], Token);
+        var (code, output) = await _cluster.CliAsync("submit", "--file", file);
+        Assert.Equal(2, code);
+        Assert.Contains(".jsonl:2:", output);
+    }
+
+    [Fact]
+    public async Task Workers_lists_the_active_workers()
+    {
+        var (code, output) = await _cluster.CliAsync("workers");
+        Assert.Equal(0, code);
+        Assert.True(output.Split('\n').Count(l => l.Contains(" active ", StringComparison.Ordinal)) >= 2, output);
+    }
+
+    [Fact]
+    public async Task Errors_are_one_clear_line()
+    {
+        var (code, output) = await _cluster.CliAsync("result", "not-an-id");
+        Assert.Equal(2, code);
+        Assert.Contains("is not a task id", output);
+        (code, output) = await DroverProcess.RunAsync(["tasks", "--server", _cluster.Url.ToString(), "--token", "wrong"]);
+        Assert.Equal(2, code);
+        Assert.Contains("401", output);
+        (code, output) = await _cluster.CliAsync("submit", "--retry", "-1", "--", "true");
+        Assert.Equal(2, code);
+        Assert.Contains("retry", output);
+    }
+}
