@@ -107,8 +107,19 @@ public sealed class LifecycleTests
         var lease = Lease(Queued());
         var e = new ReportEvent { Type = ReportEventType.Output, ExecutionId = lease.Execution.Id, Stdout = "abcdef", StdoutBytes = 6 };
         var once = Lifecycle.Apply(lease.Task, lease.Execution, e, Now, 8)!.Value;
-        var twice = Lifecycle.Apply(once.Task, once.Execution, e, Now, 8)!.Value;
+        var twice = Lifecycle.Apply(once.Task, once.Execution, e with { StdoutBytes = 12 }, Now, 8)!.Value;
         Assert.Equal("efabcdef", twice.Task.Stdout);
+        Assert.Equal(12, twice.Task.StdoutBytes);
+    }
+
+    [Fact]
+    public void A_repeated_output_event_is_not_appended_twice()
+    {
+        var lease = Lease(Queued());
+        var e = new ReportEvent { Type = ReportEventType.Output, ExecutionId = lease.Execution.Id, Stdout = "abc", StdoutBytes = 3 };
+        var once = Lifecycle.Apply(lease.Task, lease.Execution, e, Now, 1024)!.Value;
+        var again = Lifecycle.Apply(once.Task, once.Execution, e, Now, 1024)!.Value;
+        Assert.Equal("abc", again.Task.Stdout);
     }
 
     [Theory]

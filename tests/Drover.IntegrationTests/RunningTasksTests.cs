@@ -71,6 +71,26 @@ public sealed class RunningTasksTests(SharedCluster shared)
     }
 
     [Fact]
+    public async Task Output_of_a_running_task_streams_to_the_server_before_it_ends()
+    {
+        using var client = _cluster.Client();
+        var task = await client.CreateTaskAsync(Specs.Shell("echo first; sleep 4; echo second"), Token);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        TaskRecord? seen;
+        do
+        {
+            await Task.Delay(100, Token);
+            seen = await client.GetTaskAsync(task.Id, Token);
+        }
+        while (seen!.Stdout is null && DateTime.UtcNow < deadline);
+        Assert.Equal(TaskState.Running, seen.Status);
+        Assert.Equal("first\n", seen.Stdout);
+
+        await client.WaitAllAsync([task.Id], Token);
+        Assert.Equal("first\nsecond\n", (await client.GetTaskAsync(task.Id, Token))!.Stdout);
+    }
+
+    [Fact]
     public async Task A_failure_is_retried_and_every_attempt_is_an_execution()
     {
         var task = await RunAsync(Specs.Shell("exit 7") with { Retry = 2 });

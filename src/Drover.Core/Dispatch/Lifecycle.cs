@@ -96,13 +96,20 @@ public static class Lifecycle
             execution with { Status = ExecutionState.Running, Started = now });
     }
 
-    private static TaskRecord AppendOutput(TaskRecord task, ReportEvent e, int limit) => task with
+    private static TaskRecord AppendOutput(TaskRecord task, ReportEvent e, int limit)
     {
-        Stdout = e.Stdout is null ? task.Stdout : OutputTail.Append(task.Stdout, e.Stdout, limit),
-        Stderr = e.Stderr is null ? task.Stderr : OutputTail.Append(task.Stderr, e.Stderr, limit),
-        StdoutBytes = e.StdoutBytes ?? task.StdoutBytes,
-        StderrBytes = e.StderrBytes ?? task.StderrBytes,
-    };
+        // The byte totals only grow, so a chunk whose total is not past what is kept was applied
+        // already: a report retried after its answer was lost must not repeat output.
+        var newStdout = e.Stdout is not null && (e.StdoutBytes is null || e.StdoutBytes > (task.StdoutBytes ?? 0));
+        var newStderr = e.Stderr is not null && (e.StderrBytes is null || e.StderrBytes > (task.StderrBytes ?? 0));
+        return task with
+        {
+            Stdout = newStdout ? OutputTail.Append(task.Stdout, e.Stdout!, limit) : task.Stdout,
+            Stderr = newStderr ? OutputTail.Append(task.Stderr, e.Stderr!, limit) : task.Stderr,
+            StdoutBytes = Math.Max(e.StdoutBytes ?? 0, task.StdoutBytes ?? 0),
+            StderrBytes = Math.Max(e.StderrBytes ?? 0, task.StderrBytes ?? 0),
+        };
+    }
 
     private static Transition Finish(TaskRecord task, ExecutionRecord execution, ReportEvent e, DateTimeOffset now, int limit)
     {

@@ -26,7 +26,8 @@ public static partial class PosixProcess
     /// <summary>Finds a program on PATH as exec would; null when there is none.</summary>
     public static string? Resolve(string program, string? path)
     {
-        if (program.Contains('/')) return File.Exists(program) ? program : null;
+        // A relative path means the worker's own directory: each run's working directory starts empty.
+        if (program.Contains('/')) return File.Exists(program) ? Path.GetFullPath(program) : null;
         foreach (var directory in (path ?? "/usr/local/bin:/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries))
         {
             var candidate = Path.Combine(directory, program);
