@@ -6,25 +6,24 @@ using Drover.Validation;
 namespace Drover.Storage.Memory;
 
 /// <summary>
-/// A complete task store in memory, for tests and throwaway runs. Every operation runs under one
-/// lock, so it is trivially consistent; signals are raised after the lock is released.
+/// A complete task store in memory, for tests and throwaway runs: the shared <see cref="LiveState"/>
+/// decides dispatch, and every record is kept for reads. Every operation runs under one lock, so
+/// it is trivially consistent; signals are raised after the lock is released.
 /// </summary>
 public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, TimeProvider time) : ITaskStore
 {
     private readonly Lock _gate = new();
+    private readonly LiveState _live = new();
     private readonly Dictionary<Guid, TaskRecord> _tasks = [];
     private readonly SortedDictionary<long, Guid> _bySeq = [];
-    private readonly SortedSet<ReadyOrder> _ready = [];
     private readonly Dictionary<Guid, ExecutionRecord> _executions = [];
     private readonly Dictionary<Guid, List<Guid>> _executionsByTask = [];
     private readonly Dictionary<Guid, WorkerRecord> _workers = [];
-    private readonly Dictionary<Guid, HashSet<Guid>> _heldByWorker = [];
     private long _nextSeq = 1;
 
     public Task<IReadOnlyList<CreateOutcome>> CreateAsync(IReadOnlyList<TaskDefinition> tasks, CancellationToken cancellationToken)
     {
         var outcomes = new List<CreateOutcome>(tasks.Count);
-        var anyCreated = false;
         lock (_gate)
         {
             var now = time.GetUtcNow();
@@ -38,12 +37,11 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
                 var task = definition.ToQueuedRecord(now, _nextSeq++);
                 _tasks[task.Id] = task;
                 _bySeq[task.Seq] = task.Id;
-                _ready.Add(ReadyOrder.Of(task));
+                _live.Add(task);
                 outcomes.Add(new CreateOutcome(task, Created: true));
-                anyCreated = true;
             }
         }
-        if (anyCreated) signals.TasksReady.Pulse();
+        if (outcomes.Any(o => o.Created)) signals.TasksReady.Pulse();
         return Task.FromResult<IReadOnlyList<CreateOutcome>>(outcomes);
     }
 
@@ -63,39 +61,25 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
 
     public Task<WorkerRecord> RegisterWorkerAsync(WorkerRegistration registration, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        var worker = WorkerRecords.FromRegistration(registration, Ids.New(), now);
+        var worker = WorkerRecords.FromRegistration(registration, Ids.New(), time.GetUtcNow());
         lock (_gate)
         {
             _workers[worker.Id] = worker;
-            _heldByWorker[worker.Id] = [];
+            _live.AddWorker(new LiveWorker(worker.Id, worker.Batch, worker.Status, worker.LastSeen));
         }
         return Task.FromResult(worker);
     }
 
     public Task<IReadOnlyList<LeasedTask>> LeaseAsync(Guid workerId, int max, CancellationToken cancellationToken)
     {
-        var leased = new List<LeasedTask>();
         lock (_gate)
         {
-            var worker = TouchWorker(workerId, WorkerState.Active);
-            if (worker.Status != WorkerState.Active) return Task.FromResult<IReadOnlyList<LeasedTask>>(leased);
             var now = time.GetUtcNow();
-            var picked = _ready
-                .Where(r => worker.Batch is null || _tasks[r.Id].Batch == worker.Batch)
-                .Take(max)
-                .ToList();
-            foreach (var entry in picked)
-            {
-                _ready.Remove(entry);
-                var lease = Lifecycle.Lease(_tasks[entry.Id], workerId, Ids.New(), now, now + options.LeaseTimeout);
-                Save(lease);
-                _heldByWorker[workerId].Add(entry.Id);
-                leased.Add(Lifecycle.ToLeasedTask(lease));
-            }
-            _workers[workerId] = worker with { Running = _heldByWorker[workerId].Count };
+            var worker = _live.Touch(workerId, WorkerState.Active, now);
+            var leases = _live.Lease(worker, max, now, now + options.LeaseTimeout);
+            leases.ForEach(Keep);
+            return Task.FromResult<IReadOnlyList<LeasedTask>>(leases.Select(Lifecycle.ToLeasedTask).ToList());
         }
-        return Task.FromResult<IReadOnlyList<LeasedTask>>(leased);
     }
 
     public Task<ReportResult> ReportAsync(Guid workerId, WorkerReport report, CancellationToken cancellationToken)
@@ -105,44 +89,24 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
         var requeued = false;
         lock (_gate)
         {
-            var worker = TouchWorker(workerId, report.State);
             var now = time.GetUtcNow();
+            var worker = _live.Touch(workerId, report.State, now);
+            var transitions = new List<Transition>();
             foreach (var e in report.Events)
             {
-                if (!_executions.TryGetValue(e.ExecutionId, out var execution) || execution.WorkerId != workerId)
-                {
-                    stale.Add(e.ExecutionId);
-                    continue;
-                }
-                var transition = Lifecycle.Apply(_tasks[execution.TaskId], execution, e, now, options.OutputLimitBytes);
-                if (transition is not { } t)
-                {
-                    stale.Add(e.ExecutionId);
-                    continue;
-                }
-                Save(t);
+                if (_live.Apply(workerId, e, now, options.OutputLimitBytes) is { } t) transitions.Add(t);
+                else stale.Add(e.ExecutionId);
+            }
+            // A worker that stopped holds nothing, even a lease whose answer it never read.
+            if (report.State == WorkerState.Stopped) transitions.AddRange(_live.ReleaseAll(worker, now));
+            foreach (var t in transitions)
+            {
+                Keep(t);
                 if (t.TaskEnded) ended.Add(t.Task.Id);
                 requeued |= t.TaskQueued;
             }
-            if (report.State == WorkerState.Stopped)
-            {
-                // A worker that stopped holds nothing, even a lease whose answer it never read.
-                foreach (var taskId in _heldByWorker[workerId].ToList())
-                {
-                    var task = _tasks[taskId];
-                    Save(Lifecycle.Release(task, _executions[task.ExecutionId!.Value], now));
-                    requeued = true;
-                }
-            }
-            // The heartbeat: every lease the worker still holds lives another LeaseTimeout.
-            var expires = now + options.LeaseTimeout;
-            var heldByWorker = report.Held?.ToHashSet();
-            foreach (var taskId in _heldByWorker[workerId])
-            {
-                if (heldByWorker is null || heldByWorker.Contains(_tasks[taskId].ExecutionId!.Value))
-                    _tasks[taskId] = _tasks[taskId] with { LeaseExpires = expires };
-            }
-            _workers[workerId] = worker with { Running = _heldByWorker[workerId].Count };
+            // The heartbeat: the leases the worker holds live another LeaseTimeout.
+            foreach (var task in _live.Renew(worker, report.Held, now + options.LeaseTimeout)) _tasks[task.Id] = task;
         }
         signals.Ended(ended);
         if (requeued) signals.TasksReady.Pulse();
@@ -151,20 +115,16 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
 
     public Task<int> ExpireLeasesAsync(CancellationToken cancellationToken)
     {
-        var expired = 0;
+        List<Transition> expired;
         lock (_gate)
         {
             var now = time.GetUtcNow();
-            foreach (var task in _tasks.Values.Where(t => TaskStateRules.IsLeased(t.Status) && t.LeaseExpires < now).ToList())
-            {
-                Save(Lifecycle.Expire(task, _executions[task.ExecutionId!.Value], now));
-                expired++;
-            }
-            foreach (var worker in _workers.Values.Where(w => w.Status is WorkerState.Active or WorkerState.Stopping && w.LastSeen + options.LeaseTimeout < now).ToList())
-                _workers[worker.Id] = worker with { Status = WorkerState.Lost, Running = 0 };
+            expired = _live.Expire(now);
+            expired.ForEach(Keep);
+            _live.LoseSilentWorkers(now - options.LeaseTimeout);
         }
-        if (expired > 0) signals.TasksReady.Pulse();
-        return Task.FromResult(expired);
+        if (expired.Count > 0) signals.TasksReady.Pulse();
+        return Task.FromResult(expired.Count);
     }
 
     public Task<TaskRecord?> GetTaskAsync(Guid id, CancellationToken cancellationToken)
@@ -222,19 +182,24 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
 
     public Task<IReadOnlyList<WorkerRecord>> ListWorkersAsync(CancellationToken cancellationToken)
     {
-        lock (_gate) return Task.FromResult<IReadOnlyList<WorkerRecord>>(_workers.Values.OrderBy(w => w.Registered).ToList());
+        lock (_gate) return Task.FromResult<IReadOnlyList<WorkerRecord>>(_workers.Values.OrderBy(w => w.Registered).Select(Current).ToList());
     }
 
     public Task<WorkerRecord?> GetWorkerAsync(Guid id, CancellationToken cancellationToken)
     {
-        lock (_gate) return Task.FromResult(_workers.GetValueOrDefault(id));
+        lock (_gate) return Task.FromResult(_workers.TryGetValue(id, out var worker) ? Current(worker) : null);
     }
 
     private static TaskRecord WithoutLargeFields(TaskRecord task) =>
         task with { Stdout = null, Stderr = null, Args = null, Result = null };
 
-    /// <summary>Records a transition and keeps the indexes (ready set, held leases) in step with it.</summary>
-    private void Save(Transition transition)
+    /// <summary>A worker's record with what dispatch knows now: its state, when it was last seen, what it holds.</summary>
+    private WorkerRecord Current(WorkerRecord worker) => _live.Worker(worker.Id) is { } live
+        ? worker with { Status = live.Status, LastSeen = live.LastSeen, Running = live.Held.Count }
+        : worker;
+
+    /// <summary>Keeps the records of a transition for reads.</summary>
+    private void Keep(Transition transition)
     {
         var (task, execution) = transition;
         _tasks[task.Id] = task;
@@ -247,15 +212,5 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
         {
             _executions[execution.Id] = execution;
         }
-        if (!execution.IsOpen) _heldByWorker.GetValueOrDefault(execution.WorkerId)?.Remove(task.Id);
-        if (task.Status == TaskState.Queued) _ready.Add(ReadyOrder.Of(task));
-    }
-
-    private WorkerRecord TouchWorker(Guid workerId, WorkerState reported)
-    {
-        if (!_workers.TryGetValue(workerId, out var worker)) throw new UnknownWorkerException(workerId);
-        worker = worker with { LastSeen = time.GetUtcNow(), Status = reported };
-        _workers[workerId] = worker;
-        return worker;
     }
 }

@@ -1,6 +1,6 @@
 using Drover.Model;
 
-namespace Drover.Storage.Memory;
+namespace Drover.Dispatch;
 
 /// <summary>Dispatch order among ready tasks: highest priority first, then oldest (lowest seq).</summary>
 public readonly record struct ReadyOrder(int Priority, long Seq, Guid Id) : IComparable<ReadyOrder>

@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Drover.Client;
+
+namespace Drover.Bench;
+
+/// <summary>
+/// A Drover server process and worker processes on this machine, started for one scenario: free
+/// port on 127.0.0.1, temporary data directory, removed afterwards. Or a server given by --server.
+/// </summary>
+internal sealed class LocalCluster : IAsyncDisposable
+{
+    private readonly List<Process> _processes = [];
+    private readonly string? _dataDirectory;
+
+    private LocalCluster(Uri url, string token, Process? server, string? dataDirectory)
+    {
+        Url = url;
+        Token = token;
+        Server = server;
+        _dataDirectory = dataDirectory;
+        if (server is not null) _processes.Add(server);
+    }
+
+    public Uri Url { get; }
+    public string Token { get; }
+    public Process? Server { get; }
+
+    public static LocalCluster Existing(Uri url, string token) => new(url, token, null, null);
+
+    public static async Task<LocalCluster> StartAsync(string store, int workers, int concurrency, int prefetch)
+    {
+        var data = Directory.CreateTempSubdirectory("drover-bench-").FullName;
+        var port = FreePort();
+        var server = Start(["server", "--port", Str(port), "--data", data, "--store", store]);
+        var url = new Uri($"http://127.0.0.1:{port}/");
+        await WaitForHealthAsync(url, server);
+        var cluster = new LocalCluster(url, File.ReadAllText(Path.Combine(data, "admin.token")).Trim(), server, data);
+        var workerToken = File.ReadAllText(Path.Combine(data, "worker.token")).Trim();
+        for (var i = 0; i < workers; i++)
+        {
+            cluster._processes.Add(Start(
+                ["worker", "--server", url.ToString(), "--concurrency", Str(concurrency), "--prefetch", Str(prefetch), "--name", $"bench-{i}"],
+                new Dictionary<string, string> { ["DROVER_TOKEN"] = workerToken }));
+        }
+        await cluster.WaitForWorkersAsync(workers);
+        return cluster;
+    }
+
+    public DroverClient Client() => new(Url, Token);
+
+    /// <summary>The server's peak resident set size (VmHWM), in MiB; null for a server we did not start.</summary>
+    public double? ServerPeakRssMiB()
+    {
+        if (Server is null) return null;
+        var line = File.ReadLines($"/proc/{Server.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? null : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+    }
+
+    /// <summary>CPU seconds used so far by the server and by all the workers (user + system), from /proc.</summary>
+    public (double Server, double Workers)? CpuSeconds()
+    {
+        if (Server is null) return null;
+        var ticksPerSecond = 100.0; // USER_HZ on Linux
+        double Cpu(Process p)
+        {
+            var fields = File.ReadAllText($"/proc/{p.Id}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return (double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture)) / ticksPerSecond;
+        }
+        return (Cpu(Server), _processes.Where(p => p != Server).Sum(Cpu));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes.AsEnumerable().Reverse())
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            process.Dispose();
+        }
+        if (_dataDirectory is not null) Directory.Delete(_dataDirectory, recursive: true);
+    }
+
+    private async Task WaitForWorkersAsync(int count)
+    {
+        using var client = Client();
+        for (var attempt = 0; attempt < 600; attempt++)
+        {
+            var workers = await client.ListWorkersAsync(CancellationToken.None);
+            if (workers.Count >= count) return;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"{count} workers did not register within 30 s");
+    }
+
+    private static async Task WaitForHealthAsync(Uri url, Process server)
+    {
+        using var http = new HttpClient();
+        for (var attempt = 0; attempt < 600; attempt++)
+        {
+            if (server.HasExited) throw new InvalidOperationException($"the server exited with code {server.ExitCode}");
+            try
+            {
+                if ((await http.GetAsync(new Uri(url, "health"))).IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(50);
+        }
+        throw new TimeoutException("the server did not start within 30 s");
+    }
+
+    private static Process Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "drover.dll"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
+        var process = Process.Start(start)!;
+        // Drain output so a chatty process never blocks on a full pipe.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string Str(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

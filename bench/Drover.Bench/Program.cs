@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Drover.Bench;
+
+// The load generator (issue 3): starts its own server and workers unless --server is given,
+// runs one scenario, prints its figures. It asserts nothing.
+var server = new Option<string?>("--server") { Description = "Use a running server instead of starting one", Recursive = true };
+var token = new Option<string?>("--token") { Description = "Admin token for --server (default: $DROVER_TOKEN)", Recursive = true };
+var json = new Option<bool>("--json") { Description = "Print one JSON object per scenario", Recursive = true };
+var store = new Option<string>("--store") { DefaultValueFactory = _ => "sqlite", Description = "sqlite or memory", Recursive = true };
+var workers = new Option<int>("--workers") { DefaultValueFactory = _ => 2, Recursive = true };
+var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 4, Recursive = true };
+var prefetch = new Option<int>("--prefetch") { DefaultValueFactory = _ => 1000, Description = "Tasks each worker leases beyond those running", Recursive = true };
+var tasks = new Option<int>("--tasks") { DefaultValueFactory = _ => 20_000 };
+var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 1000 };
+var kind = new Option<string>("--kind") { DefaultValueFactory = _ => "echo", Description = "echo (in-process handler) or shell (runs `true`)" };
+var count = new Option<int>("--count") { DefaultValueFactory = _ => 300 };
+var parallel = new Option<int>("--parallel") { DefaultValueFactory = _ => 8 };
+
+async Task<LocalCluster> ClusterAsync(ParseResult parse) => parse.GetValue(server) is { } url
+    ? LocalCluster.Existing(new Uri(url), parse.GetValue(token) ?? Environment.GetEnvironmentVariable("DROVER_TOKEN")
+        ?? throw new ArgumentException("--server needs --token or DROVER_TOKEN"))
+    : await LocalCluster.StartAsync(parse.GetValue(store)!, parse.GetValue(workers), parse.GetValue(concurrency), parse.GetValue(prefetch));
+
+var throughput = new Command("throughput", "Submit many tasks in batches and wait for all") { tasks, batchSize, kind };
+throughput.SetAction(async parse =>
+{
+    var taskKind = parse.GetValue(kind)!;
+    if (taskKind is not ("echo" or "shell")) throw new ArgumentException("--kind must be echo or shell");
+    await using var cluster = await ClusterAsync(parse);
+    var result = await Scenarios.ThroughputAsync(cluster, parse.GetValue(tasks), parse.GetValue(batchSize), taskKind,
+        parse.GetValue(workers) * parse.GetValue(concurrency));
+    result.Add("store", parse.GetValue(store)!).Add("workers", parse.GetValue(workers)).Add("concurrency", parse.GetValue(concurrency));
+    result.Print(parse.GetValue(json));
+});
+
+var latency = new Command("latency", "One echo task at a time: submit, wait, repeat") { count };
+latency.SetAction(async parse =>
+{
+    await using var cluster = await ClusterAsync(parse);
+    (await Scenarios.LatencyAsync(cluster, parse.GetValue(count))).Add("store", parse.GetValue(store)!).Print(parse.GetValue(json));
+});
+
+var spawn = new Command("spawn-baseline", "How fast this machine starts and reaps `true`, without Drover") { tasks, parallel };
+spawn.SetAction(parse => Scenarios.SpawnBaseline(parse.GetValue(tasks), parse.GetValue(parallel)).Print(parse.GetValue(json)));
+
+var root = new RootCommand("Drover's load generator") { server, token, json, store, workers, concurrency, prefetch, throughput, latency, spawn };
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Drover.Contracts;
+using Drover.Model;
+
+namespace Drover.Bench;
+
+/// <summary>The scenarios: each measures, prints, and judges nothing.</summary>
+internal static class Scenarios
+{
+    public static async Task<Result> ThroughputAsync(LocalCluster cluster, int tasks, int batchSize, string kind, int parallel)
+    {
+        using var client = cluster.Client();
+        // A first, unmeasured round brings every process to its steady state (JIT, connections, caches).
+        await RunAllAsync(client, Specs(Math.Min(tasks, 2000), kind), batchSize);
+        var specs = Specs(tasks, kind);
+        var cpuBefore = cluster.CpuSeconds();
+
+        var clock = Stopwatch.StartNew();
+        var ids = new List<Guid>(tasks);
+        foreach (var chunk in specs.Chunk(batchSize))
+            ids.AddRange((await client.CreateTasksAsync(chunk, CancellationToken.None)).Select(t => t.Id));
+        var submitted = clock.Elapsed;
+        var ended = await client.WaitAllAsync(ids, CancellationToken.None);
+        var elapsed = clock.Elapsed;
+
+        var failed = ended.Count(t => t.Status != TaskState.Succeeded);
+        var result = new Result($"throughput ({kind})")
+            .Add("tasks", tasks)
+            .Add("failed", failed)
+            .Add("submit_seconds", Math.Round(submitted.TotalSeconds, 3))
+            .Add("seconds", Math.Round(elapsed.TotalSeconds, 3))
+            .Add("tasks_per_second", Math.Round(tasks / elapsed.TotalSeconds));
+        if (cluster.ServerPeakRssMiB() is { } rss) result.Add("server_peak_rss_mib", Math.Round(rss, 1));
+        if (cluster.CpuSeconds() is { } cpu && cpuBefore is { } before)
+        {
+            result.Add("server_cpu_seconds", Math.Round(cpu.Server - before.Server, 2))
+                .Add("workers_cpu_seconds", Math.Round(cpu.Workers - before.Workers, 2));
+        }
+        if (kind == "shell")
+        {
+            var baseline = SpawnRate(Math.Min(tasks, 2000), parallel);
+            result.Add("spawn_baseline_per_second", Math.Round(baseline))
+                .Add("ratio_to_baseline", Math.Round(tasks / elapsed.TotalSeconds / baseline, 3));
+        }
+        return result;
+    }
+
+    private static List<TaskSpec> Specs(int count, string kind)
+    {
+        var batch = $"bench-{Guid.NewGuid():N}";
+        return Enumerable.Range(0, count).Select(i => kind == "shell"
+            ? new TaskSpec { Command = JsonSerializer.SerializeToElement(new[] { "true" }), Batch = batch }
+            : new TaskSpec { Handler = "echo", Args = JsonSerializer.SerializeToElement(i), Batch = batch }).ToList();
+    }
+
+    private static async Task RunAllAsync(Client.DroverClient client, List<TaskSpec> specs, int batchSize)
+    {
+        var ids = new List<Guid>(specs.Count);
+        foreach (var chunk in specs.Chunk(batchSize))
+            ids.AddRange((await client.CreateTasksAsync(chunk, CancellationToken.None)).Select(t => t.Id));
+        await client.WaitAllAsync(ids, CancellationToken.None);
+    }
+
+    public static async Task<Result> LatencyAsync(LocalCluster cluster, int count)
+    {
+        using var client = cluster.Client();
+        var samples = new List<double>(count);
+        for (var i = -Math.Min(50, count); i < count; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            var task = await client.CreateTaskAsync(new TaskSpec { Handler = "echo", Args = JsonSerializer.SerializeToElement(i) }, CancellationToken.None);
+            var answer = await client.WaitAsync([task.Id], TimeSpan.FromSeconds(30), CancellationToken.None);
+            var ms = clock.Elapsed.TotalMilliseconds;
+            if (answer.Pending.Count > 0) throw new TimeoutException($"task {task.Id} did not end within 30 s");
+            if (i >= 0) samples.Add(ms); // the first runs warm up connections and code paths
+        }
+        samples.Sort();
+        return new Result("latency (echo round trip)")
+            .Add("count", count)
+            .Add("p50_ms", Percentile(samples, 0.50))
+            .Add("p90_ms", Percentile(samples, 0.90))
+            .Add("p99_ms", Percentile(samples, 0.99))
+            .Add("max_ms", Math.Round(samples[^1], 3));
+    }
+
+    public static Result SpawnBaseline(int tasks, int parallel) =>
+        new Result("spawn-baseline (true, no Drover)")
+            .Add("processes", tasks)
+            .Add("parallel", parallel)
+            .Add("per_second", Math.Round(SpawnRate(tasks, parallel)));
+
+    /// <summary>How many `true` processes per second this machine starts and reaps, <paramref name="parallel"/> at a time.</summary>
+    private static double SpawnRate(int tasks, int parallel)
+    {
+        var next = 0;
+        var clock = Stopwatch.StartNew();
+        var threads = Enumerable.Range(0, parallel).Select(_ => new Thread(() =>
+        {
+            while (Interlocked.Increment(ref next) <= tasks)
+            {
+                using var process = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+                process.WaitForExit();
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        return tasks / clock.Elapsed.TotalSeconds;
+    }
+
+    private static double Percentile(List<double> sorted, double p) =>
+        Math.Round(sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)], 3);
+}

@@ -1,0 +1,150 @@
+using Drover.Contracts;
+using Drover.Model;
+using Drover.Storage;
+using Drover.Validation;
+
+namespace Drover.Dispatch;
+
+/// <summary>
+/// The dispatch state every store keeps in memory: the tasks that have not ended, their open
+/// executions, the ready set in dispatch order (overall and per batch), and each worker's leases.
+/// Leasing and applying a worker's events are decided here, without a read of the database; a
+/// store persists the transitions that come back. Not thread-safe: its owner serializes calls.
+/// </summary>
+public sealed class LiveState
+{
+    private readonly Dictionary<Guid, TaskRecord> _tasks = [];
+    private readonly Dictionary<Guid, ExecutionRecord> _executions = [];
+    private readonly SortedSet<ReadyOrder> _ready = [];
+    private readonly Dictionary<string, SortedSet<ReadyOrder>> _readyByBatch = new(StringComparer.Ordinal);
+    private readonly Dictionary<Guid, LiveWorker> _workers = [];
+
+    public int Count => _tasks.Count;
+
+    public bool TryGetTask(Guid id, out TaskRecord task) => _tasks.TryGetValue(id, out task!);
+
+    public LiveWorker? Worker(Guid id) => _workers.GetValueOrDefault(id);
+
+    public void AddWorker(LiveWorker worker) => _workers[worker.Id] = worker;
+
+    /// <summary>Adds a task that has not ended (a new one, or one read back at start), with its open execution if leased.</summary>
+    public void Add(TaskRecord task, ExecutionRecord? openExecution = null)
+    {
+        _tasks[task.Id] = task;
+        if (task.Status == TaskState.Queued) AddReady(task);
+        if (openExecution is null) return;
+        _executions[openExecution.Id] = openExecution;
+        _workers.GetValueOrDefault(openExecution.WorkerId)?.Held.Add(task.Id);
+    }
+
+    /// <summary>Marks the worker seen in the given state. Throws <see cref="UnknownWorkerException"/>.</summary>
+    public LiveWorker Touch(Guid workerId, WorkerState state, DateTimeOffset now)
+    {
+        var worker = _workers.GetValueOrDefault(workerId) ?? throw new UnknownWorkerException(workerId);
+        worker.Status = state;
+        worker.LastSeen = now;
+        return worker;
+    }
+
+    /// <summary>Leases up to <paramref name="max"/> ready tasks to the worker: highest priority first, then oldest.</summary>
+    public List<Transition> Lease(LiveWorker worker, int max, DateTimeOffset now, DateTimeOffset expires)
+    {
+        var leases = new List<Transition>();
+        var ready = worker.Batch is null ? _ready : _readyByBatch.GetValueOrDefault(worker.Batch);
+        while (leases.Count < max && ready is { Count: > 0 })
+        {
+            var next = ready.Min;
+            RemoveReady(_tasks[next.Id]);
+            var lease = Lifecycle.Lease(_tasks[next.Id], worker.Id, Ids.New(), now, expires);
+            Save(lease);
+            leases.Add(lease);
+        }
+        return leases;
+    }
+
+    /// <summary>Applies one event of the worker's; null when it is stale (not the task's current execution, or not this worker's).</summary>
+    public Transition? Apply(Guid workerId, ReportEvent e, DateTimeOffset now, int outputLimitBytes)
+    {
+        if (!_executions.TryGetValue(e.ExecutionId, out var execution) || execution.WorkerId != workerId) return null;
+        var transition = Lifecycle.Apply(_tasks[execution.TaskId], execution, e, now, outputLimitBytes);
+        if (transition is { } t) Save(t);
+        return transition;
+    }
+
+    /// <summary>Hands back every lease of a worker that stopped.</summary>
+    public List<Transition> ReleaseAll(LiveWorker worker, DateTimeOffset now) =>
+        Close(worker.Held.ToList(), task => Lifecycle.Release(task, _executions[task.ExecutionId!.Value], now));
+
+    /// <summary>Renews the worker's leases: those it says it holds, or all when it does not say.</summary>
+    public List<TaskRecord> Renew(LiveWorker worker, IReadOnlyCollection<Guid>? heldExecutions, DateTimeOffset expires)
+    {
+        var renewed = new List<TaskRecord>();
+        var held = heldExecutions as ISet<Guid> ?? heldExecutions?.ToHashSet();
+        foreach (var taskId in worker.Held)
+        {
+            var task = _tasks[taskId];
+            if (held is not null && !held.Contains(task.ExecutionId!.Value)) continue;
+            _tasks[taskId] = task with { LeaseExpires = expires };
+            renewed.Add(_tasks[taskId]);
+        }
+        return renewed;
+    }
+
+    /// <summary>Queues again the tasks whose lease expired before <paramref name="now"/>.</summary>
+    public List<Transition> Expire(DateTimeOffset now) =>
+        Close(_tasks.Values.Where(t => TaskStateRules.IsLeased(t.Status) && t.LeaseExpires < now).Select(t => t.Id).ToList(),
+            task => Lifecycle.Expire(task, _executions[task.ExecutionId!.Value], now));
+
+    /// <summary>Workers silent since before <paramref name="cutoff"/>: marked lost, and returned.</summary>
+    public List<LiveWorker> LoseSilentWorkers(DateTimeOffset cutoff)
+    {
+        var lost = _workers.Values.Where(w => w.Status is WorkerState.Active or WorkerState.Stopping && w.LastSeen < cutoff).ToList();
+        lost.ForEach(w => w.Status = WorkerState.Lost);
+        return lost;
+    }
+
+    private List<Transition> Close(List<Guid> taskIds, Func<TaskRecord, Transition> close)
+    {
+        var transitions = taskIds.Select(id => close(_tasks[id])).ToList();
+        transitions.ForEach(Save);
+        return transitions;
+    }
+
+    /// <summary>Records a transition and keeps the indexes in step: ended tasks and closed executions leave.</summary>
+    private void Save(Transition transition)
+    {
+        var (task, execution) = transition;
+        if (TaskStateRules.IsEnded(task.Status)) _tasks.Remove(task.Id);
+        else _tasks[task.Id] = task;
+        if (execution.IsOpen)
+        {
+            _executions[execution.Id] = execution;
+            _workers.GetValueOrDefault(execution.WorkerId)?.Held.Add(task.Id);
+        }
+        else
+        {
+            _executions.Remove(execution.Id);
+            _workers.GetValueOrDefault(execution.WorkerId)?.Held.Remove(task.Id);
+        }
+        if (task.Status == TaskState.Queued) AddReady(task);
+    }
+
+    private void AddReady(TaskRecord task)
+    {
+        var order = ReadyOrder.Of(task);
+        _ready.Add(order);
+        if (!_readyByBatch.TryGetValue(task.Batch, out var batch)) _readyByBatch[task.Batch] = batch = [];
+        batch.Add(order);
+    }
+
+    private void RemoveReady(TaskRecord task)
+    {
+        var order = ReadyOrder.Of(task);
+        _ready.Remove(order);
+        if (_readyByBatch.TryGetValue(task.Batch, out var batch))
+        {
+            batch.Remove(order);
+            if (batch.Count == 0) _readyByBatch.Remove(task.Batch);
+        }
+    }
+}
