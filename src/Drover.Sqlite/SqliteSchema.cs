@@ -20,15 +20,17 @@ internal static class SqliteSchema
             status TEXT NOT NULL, status_message TEXT, progress REAL,
             attempts INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
             worker_id TEXT, execution_id TEXT,
-            submitted TEXT NOT NULL, started TEXT, completed TEXT, lease_expires TEXT,
+            submitted TEXT NOT NULL, assigned TEXT, started TEXT, completed TEXT, lease_expires TEXT,
             exit_code INTEGER, result TEXT, error TEXT,
             stdout TEXT, stderr TEXT, stdout_bytes INTEGER, stderr_bytes INTEGER,
             client_id TEXT, reason TEXT);
-        CREATE INDEX tasks_ready ON tasks (priority DESC, seq) WHERE status = 'queued';
-        CREATE INDEX tasks_leased ON tasks (worker_id) WHERE status IN ('assigned', 'running', 'paused');
-        CREATE INDEX tasks_lease_expires ON tasks (lease_expires) WHERE lease_expires IS NOT NULL;
+        -- Dispatch (ready order, leases, expiry) runs on the live state in memory, so only what
+        -- reads need is indexed: every index is one more write per state change. The open
+        -- executions are described by their task rows; this small index finds them.
         CREATE INDEX tasks_status ON tasks (status, seq);
+        CREATE INDEX tasks_open_execution ON tasks (execution_id) WHERE status IN ('assigned', 'running', 'paused');
         CREATE INDEX tasks_batch ON tasks (batch, seq);
+        -- Closed executions only: one row written when an attempt ends.
         CREATE TABLE executions (
             id TEXT PRIMARY KEY, task_id TEXT NOT NULL, worker_id TEXT NOT NULL, attempt INTEGER NOT NULL,
             status TEXT NOT NULL, assigned TEXT NOT NULL, started TEXT, completed TEXT,

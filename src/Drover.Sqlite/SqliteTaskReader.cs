@@ -1,4 +1,5 @@
 using System.Text;
+using Drover.Dispatch;
 using Drover.Json;
 using Drover.Model;
 using Drover.Storage;
@@ -46,15 +47,24 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
         return QueryAsync(sql.ToString(), TaskRows.ReadTask, cancellationToken, [.. parameters]);
     }
 
-    public Task<IReadOnlyList<ExecutionRecord>> ListExecutionsAsync(Guid taskId, CancellationToken cancellationToken) =>
-        QueryAsync($"SELECT {TaskRows.ExecutionColumns} FROM executions WHERE task_id = $task ORDER BY attempt",
-            TaskRows.ReadExecution, cancellationToken, ("$task", taskId.ToString()));
+    /// <summary>The closed executions from their table, then the open one, which its task row describes.</summary>
+    public async Task<IReadOnlyList<ExecutionRecord>> ListExecutionsAsync(Guid taskId, CancellationToken cancellationToken)
+    {
+        var closed = await QueryAsync($"SELECT {TaskRows.ExecutionColumns} FROM executions WHERE task_id = $task ORDER BY attempt",
+            TaskRows.ReadExecution, cancellationToken, ("$task", taskId.ToString())).ConfigureAwait(false);
+        var task = await QueryAsync($"SELECT {TaskRows.Columns} FROM tasks WHERE id = $id", TaskRows.ReadTask,
+            cancellationToken, ("$id", taskId.ToString())).ConfigureAwait(false);
+        return task.Count > 0 && Lifecycle.OpenExecution(task[0]) is { } open ? [.. closed, open] : closed;
+    }
 
     public async Task<ExecutionRecord?> GetExecutionAsync(Guid id, CancellationToken cancellationToken)
     {
         var found = await QueryAsync($"SELECT {TaskRows.ExecutionColumns} FROM executions WHERE id = $id",
             TaskRows.ReadExecution, cancellationToken, ("$id", id.ToString())).ConfigureAwait(false);
-        return found.Count == 0 ? null : found[0];
+        if (found.Count > 0) return found[0];
+        var task = await QueryAsync($"SELECT {TaskRows.Columns} FROM tasks WHERE execution_id = $id AND status IN ('assigned', 'running', 'paused')",
+            TaskRows.ReadTask, cancellationToken, ("$id", id.ToString())).ConfigureAwait(false);
+        return task.Count > 0 ? Lifecycle.OpenExecution(task[0]) : null;
     }
 
     public Task<IReadOnlyList<WorkerRecord>> ListWorkersAsync(CancellationToken cancellationToken) =>

@@ -9,18 +9,20 @@ using Microsoft.Data.Sqlite;
 namespace Drover.Sqlite;
 
 /// <summary>
-/// The embedded default task database: one SQLite file in WAL mode. All writes go through one
-/// <see cref="SqliteWriter"/> (group commit); reads use their own connections.
+/// The embedded default task database: one SQLite file in WAL mode. Dispatch decisions are made on
+/// a <see cref="LiveState"/> read from the database at start, so the hot path only writes: all
+/// writes go through one <see cref="SqliteWriter"/> (group commit), and reads use their own
+/// connections, seeing only what is committed.
 /// </summary>
 public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
 {
-    private const string LeasedStatuses = "('assigned', 'running', 'paused')";
-
     private readonly StoreOptions _options;
     private readonly StoreSignals _signals;
     private readonly TimeProvider _time;
     private readonly SqliteWriter _writer;
     private readonly SqliteTaskReader _reader;
+    // Touched only on the writer's thread.
+    private LiveState _live;
 
     public SqliteTaskStore(SqliteStoreOptions sqlite, StoreOptions options, StoreSignals signals, TimeProvider time)
     {
@@ -35,11 +37,14 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
         connection.Open();
         using (var pragma = connection.CreateCommand())
         {
-            pragma.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {(sqlite.SyncToDisk ? "FULL" : "NORMAL")}; PRAGMA busy_timeout = 5000;";
+            pragma.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {(sqlite.SyncToDisk ? "FULL" : "NORMAL")}; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;";
             pragma.ExecuteNonQuery();
         }
         SqliteSchema.Migrate(connection);
-        _writer = new SqliteWriter(connection);
+        var context = new WriteContext(connection);
+        _live = LiveStateLoader.Load(context);
+        // Should a write fail half-way, the state in memory is read back from what was committed.
+        _writer = new SqliteWriter(connection, failed => _live = LiveStateLoader.Load(failed));
         _reader = new SqliteTaskReader(connectionString);
     }
 
@@ -48,15 +53,21 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
         {
             var now = _time.GetUtcNow();
             var outcomes = new List<CreateOutcome>(tasks.Count);
+            var insert = context.Command(TaskRows.InsertTask);
             foreach (var definition in tasks)
             {
                 var task = definition.ToQueuedRecord(now, seq: 0);
-                var insert = context.Command(TaskRows.InsertTask);
                 TaskRows.BindNewTask(insert, task);
                 if (insert.ExecuteScalar() is long seq)
-                    outcomes.Add(new CreateOutcome(task with { Seq = seq }, Created: true));
+                {
+                    task = task with { Seq = seq };
+                    _live.Add(task);
+                    outcomes.Add(new CreateOutcome(task, Created: true));
+                }
                 else
-                    outcomes.Add(new CreateOutcome(LoadTask(context, task.Id, output: true)!, Created: false));
+                {
+                    outcomes.Add(new CreateOutcome(LoadTask(context, task.Id)!, Created: false));
+                }
             }
             if (outcomes.Any(o => o.Created)) context.AfterCommit(_signals.TasksReady.Pulse);
             return outcomes;
@@ -65,9 +76,8 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
     public Task<DeleteOutcome> DeleteAsync(Guid id, CancellationToken cancellationToken) =>
         _writer.WriteAsync(context =>
         {
-            var task = LoadTask(context, id, output: false);
-            if (task is null) return DeleteOutcome.NotFound;
-            if (!TaskStateRules.IsEnded(task.Status)) return DeleteOutcome.NotEnded;
+            if (_live.TryGetTask(id, out _)) return DeleteOutcome.NotEnded;
+            if (LoadTask(context, id) is null) return DeleteOutcome.NotFound;
             Execute(context, "DELETE FROM executions WHERE task_id = $id", ("$id", id.ToString()));
             Execute(context, "DELETE FROM tasks WHERE id = $id", ("$id", id.ToString()));
             return DeleteOutcome.Deleted;
@@ -84,50 +94,33 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
                 ("$pid", SqliteValues.Number(worker.Pid)), ("$concurrency", worker.Concurrency), ("$prefetch", worker.Prefetch),
                 ("$batch", SqliteValues.TextOrNull(worker.Batch)), ("$handlers", SqliteValues.JsonOrNull(worker.Handlers)),
                 ("$status", Enums.Name(worker.Status)), ("$registered", SqliteValues.Time(worker.Registered)));
+            _live.AddWorker(new LiveWorker(worker.Id, worker.Batch, worker.Status, worker.LastSeen));
             return worker;
         }, cancellationToken);
 
     public Task<IReadOnlyList<LeasedTask>> LeaseAsync(Guid workerId, int max, CancellationToken cancellationToken) =>
         _writer.WriteAsync<IReadOnlyList<LeasedTask>>(context =>
         {
-            var (status, batch) = TouchWorker(context, workerId, WorkerState.Active);
-            if (status != WorkerState.Active) return [];
             var now = _time.GetUtcNow();
-            var select = context.Command(batch is null
-                ? $"SELECT {TaskRows.LeaseColumns} FROM tasks WHERE status = 'queued' ORDER BY priority DESC, seq LIMIT $max"
-                : $"SELECT {TaskRows.LeaseColumns} FROM tasks WHERE status = 'queued' AND batch = $batch ORDER BY priority DESC, seq LIMIT $max");
-            select.Parameters.Clear();
-            select.Parameters.AddWithValue("$max", max);
-            if (batch is not null) select.Parameters.AddWithValue("$batch", batch);
-            var ready = ReadAll(select, TaskRows.ReadTask);
-
-            var leased = new List<LeasedTask>(ready.Count);
-            foreach (var task in ready)
-            {
-                // Checkpoint: at-least-once. The lease lasts LeaseTimeout unless the worker's heartbeats
-                // renew it; when it expires the task is queued again and runs elsewhere.
-                var lease = Lifecycle.Lease(task, workerId, Ids.New(), now, now + _options.LeaseTimeout);
-                Save(context, lease, output: true);
-                leased.Add(Lifecycle.ToLeasedTask(lease));
-            }
-            return leased;
+            var worker = Touch(context, workerId, WorkerState.Active, now);
+            // Checkpoint: at-least-once. The lease lasts LeaseTimeout unless the worker's heartbeats
+            // renew it; when it expires the task is queued again and runs elsewhere.
+            var leases = _live.Lease(worker, max, now, now + _options.LeaseTimeout);
+            foreach (var lease in leases) Save(context, lease, output: true);
+            return leases.Select(Lifecycle.ToLeasedTask).ToList();
         }, cancellationToken);
 
     public Task<ReportResult> ReportAsync(Guid workerId, WorkerReport report, CancellationToken cancellationToken) =>
         _writer.WriteAsync(context =>
         {
-            TouchWorker(context, workerId, report.State);
             var now = _time.GetUtcNow();
+            var worker = Touch(context, workerId, report.State, now);
             var stale = new List<Guid>();
             var ended = new List<Guid>();
             var requeued = false;
             foreach (var e in report.Events)
             {
-                var execution = LoadExecution(context, e.ExecutionId);
-                var needsOutput = e.Type == ReportEventType.Output;
-                var task = execution is null || execution.WorkerId != workerId ? null : LoadTask(context, execution.TaskId, needsOutput);
-                var transition = task is null ? null : Lifecycle.Apply(task, execution!, e, now, _options.OutputLimitBytes);
-                if (transition is not { } t)
+                if (_live.Apply(workerId, e, now, _options.OutputLimitBytes) is not { } t)
                 {
                     stale.Add(e.ExecutionId);
                     continue;
@@ -139,21 +132,17 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
             if (report.State == WorkerState.Stopped)
             {
                 // A worker that stopped holds nothing, even a lease whose answer it never read.
-                foreach (var task in LoadHeldTasks(context, workerId))
-                {
-                    Save(context, Lifecycle.Release(task, LoadExecution(context, task.ExecutionId!.Value)!, now), output: false);
-                    requeued = true;
-                }
+                foreach (var t in _live.ReleaseAll(worker, now)) Save(context, t, output: false);
+                requeued = true;
             }
-            // The heartbeat: every lease the worker still holds lives another LeaseTimeout.
-            var expires = SqliteValues.Time(now + _options.LeaseTimeout);
-            if (report.Held is null)
-                Execute(context, $"UPDATE tasks SET lease_expires = $expires WHERE worker_id = $worker AND status IN {LeasedStatuses}",
-                    ("$expires", expires), ("$worker", workerId.ToString()));
-            else
-                Execute(context, $"UPDATE tasks SET lease_expires = $expires WHERE worker_id = $worker AND status IN {LeasedStatuses} " +
-                    "AND execution_id IN (SELECT value FROM json_each($held))",
-                    ("$expires", expires), ("$worker", workerId.ToString()), ("$held", SqliteValues.JsonOrNull(report.Held.Select(h => h.ToString()).ToList())));
+            // The heartbeat: the leases the worker holds live another LeaseTimeout.
+            var renewed = _live.Renew(worker, report.Held, now, _options.LeaseTimeout);
+            if (renewed.Count > 0)
+            {
+                Execute(context, "UPDATE tasks SET lease_expires = $expires WHERE id IN (SELECT value FROM json_each($ids))",
+                    ("$expires", SqliteValues.Time(now + _options.LeaseTimeout)),
+                    ("$ids", SqliteValues.JsonOrNull(renewed.Select(t => t.Id.ToString()).ToList())));
+            }
             context.AfterCommit(() =>
             {
                 _signals.Ended(ended);
@@ -166,14 +155,10 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
         _writer.WriteAsync(context =>
         {
             var now = _time.GetUtcNow();
-            var select = context.Command($"SELECT {TaskRows.Columns} FROM tasks WHERE lease_expires < $now AND status IN {LeasedStatuses}");
-            select.Parameters.Clear();
-            select.Parameters.AddWithValue("$now", SqliteValues.Time(now));
-            var expired = ReadAll(select, TaskRows.ReadTask);
-            foreach (var task in expired)
-                Save(context, Lifecycle.Expire(task, LoadExecution(context, task.ExecutionId!.Value)!, now), output: false);
-            Execute(context, "UPDATE workers SET status = 'lost' WHERE status IN ('active', 'stopping') AND last_seen < $cutoff",
-                ("$cutoff", SqliteValues.Time(now - _options.LeaseTimeout)));
+            var expired = _live.Expire(now);
+            foreach (var t in expired) Save(context, t, output: false);
+            foreach (var worker in _live.LoseSilentWorkers(now - _options.LeaseTimeout))
+                Execute(context, "UPDATE workers SET status = 'lost' WHERE id = $id", ("$id", worker.Id.ToString()));
             if (expired.Count > 0) context.AfterCommit(_signals.TasksReady.Pulse);
             return expired.Count;
         }, cancellationToken);
@@ -198,51 +183,37 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
 
     public ValueTask DisposeAsync() => _writer.DisposeAsync();
 
-    private (WorkerState Status, string? Batch) TouchWorker(WriteContext context, Guid workerId, WorkerState reported)
+    private LiveWorker Touch(WriteContext context, Guid workerId, WorkerState state, DateTimeOffset now)
     {
-        var touch = context.Command("UPDATE workers SET last_seen = $now, status = $status WHERE id = $id RETURNING status, batch");
-        touch.Parameters.Clear();
-        touch.Parameters.AddWithValue("$now", SqliteValues.Time(_time.GetUtcNow()));
-        touch.Parameters.AddWithValue("$status", Enums.Name(reported));
-        touch.Parameters.AddWithValue("$id", workerId.ToString());
-        var rows = ReadAll(touch, r => (Enums.Parse<WorkerState>(r.GetString(0)), r.IsDBNull(1) ? null : r.GetString(1)));
-        return rows.Count == 0 ? throw new UnknownWorkerException(workerId) : rows[0];
+        var worker = _live.Touch(workerId, state, now);
+        Execute(context, "UPDATE workers SET last_seen = $now, status = $status WHERE id = $id",
+            ("$now", SqliteValues.Time(now)), ("$status", Enums.Name(state)), ("$id", workerId.ToString()));
+        return worker;
     }
 
-    private static TaskRecord? LoadTask(WriteContext context, Guid id, bool output)
+    private static TaskRecord? LoadTask(WriteContext context, Guid id)
     {
-        var select = context.Command($"SELECT {(output ? TaskRows.OutputColumns : TaskRows.Columns)} FROM tasks WHERE id = $id");
+        var select = context.Command($"SELECT {TaskRows.OutputColumns} FROM tasks WHERE id = $id");
         select.Parameters.Clear();
         select.Parameters.AddWithValue("$id", id.ToString());
-        var rows = ReadAll(select, TaskRows.ReadTask);
+        var rows = context.ReadAll(select, TaskRows.ReadTask);
         return rows.Count == 0 ? null : rows[0];
     }
 
-    private static List<TaskRecord> LoadHeldTasks(WriteContext context, Guid workerId)
-    {
-        var select = context.Command($"SELECT {TaskRows.Columns} FROM tasks WHERE worker_id = $worker AND status IN {LeasedStatuses}");
-        select.Parameters.Clear();
-        select.Parameters.AddWithValue("$worker", workerId.ToString());
-        return ReadAll(select, TaskRows.ReadTask);
-    }
-
-    private static ExecutionRecord? LoadExecution(WriteContext context, Guid id)
-    {
-        var select = context.Command($"SELECT {TaskRows.ExecutionColumns} FROM executions WHERE id = $id");
-        select.Parameters.Clear();
-        select.Parameters.AddWithValue("$id", id.ToString());
-        var rows = ReadAll(select, TaskRows.ReadExecution);
-        return rows.Count == 0 ? null : rows[0];
-    }
-
+    /// <summary>
+    /// Writes a transition: the task row always, an execution row only when the execution closes
+    /// (the open one is described by its task row). So a task's life is four row writes: create,
+    /// lease, finish, and its execution.
+    /// </summary>
     private static void Save(WriteContext context, Transition transition, bool output)
     {
         var update = context.Command(output ? TaskRows.UpdateStateAndOutput : TaskRows.UpdateState);
         TaskRows.BindState(update, transition.Task, output);
         update.ExecuteNonQuery();
-        var upsert = context.Command(TaskRows.UpsertExecution);
-        TaskRows.BindExecution(upsert, transition.Execution);
-        upsert.ExecuteNonQuery();
+        if (transition.Execution.IsOpen) return;
+        var insert = context.Command(TaskRows.InsertExecution);
+        TaskRows.BindExecution(insert, transition.Execution);
+        insert.ExecuteNonQuery();
     }
 
     private static void Execute(WriteContext context, string sql, params (string Name, object Value)[] parameters)
@@ -251,13 +222,5 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
         command.Parameters.Clear();
         foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
         command.ExecuteNonQuery();
-    }
-
-    private static List<T> ReadAll<T>(SqliteCommand command, Func<SqliteDataReader, T> read)
-    {
-        using var reader = command.ExecuteReader();
-        var rows = new List<T>();
-        while (reader.Read()) rows.Add(read(reader));
-        return rows;
     }
 }

@@ -7,13 +7,13 @@ namespace Drover.Sqlite;
 /// <summary>How values are kept in SQLite columns: times as fixed-width UTC text (so they sort), JSON as text.</summary>
 internal static class SqliteValues
 {
-    private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
-
+    // The round-trip format of a UTC DateTime ("2026-11-21T20:48:31.1234567Z"): fixed width, so it
+    // sorts as time does, and .NET formats and parses it on a fast path.
     public static object Time(DateTimeOffset? value) =>
-        value is { } v ? v.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture) : DBNull.Value;
+        value is { } v ? v.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) : DBNull.Value;
 
     public static DateTimeOffset ParseTime(string text) =>
-        DateTimeOffset.ParseExact(text, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+        DateTimeOffset.ParseExact(text, "O", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     public static object TextOrNull(string? value) => value is null ? DBNull.Value : value;
 

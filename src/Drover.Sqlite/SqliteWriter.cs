@@ -19,9 +19,14 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly WriteContext _context;
     private readonly Task _loop;
 
-    public SqliteWriter(SqliteConnection connection)
+    private readonly Action<WriteContext> _afterFailure;
+
+    /// <param name="afterFailure">Runs on the writer after an operation or a commit failed and was rolled
+    /// back, so that state kept beside the database can be read back from it.</param>
+    public SqliteWriter(SqliteConnection connection, Action<WriteContext> afterFailure)
     {
         _connection = connection;
+        _afterFailure = afterFailure;
         _context = new WriteContext(connection);
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
@@ -57,6 +62,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private void Commit(List<IWriteOperation> batch)
     {
         var succeeded = new List<IWriteOperation>(batch.Count);
+        var anyFailed = false;
         try
         {
             using (var transaction = _connection.BeginTransaction(deferred: false))
@@ -78,6 +84,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
                         _context.Execute("RELEASE op");
                         _context.DiscardAfterCommit(actionsBefore);
                         operation.Fail(ex);
+                        anyFailed = true;
                     }
                 }
                 transaction.Commit();
@@ -87,12 +94,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
         {
             _context.DiscardAfterCommit(0);
             foreach (var operation in succeeded) operation.Fail(ex);
+            _context.Transaction = null;
+            _afterFailure(_context);
             return;
         }
         finally
         {
             _context.Transaction = null;
         }
+        if (anyFailed) _afterFailure(_context);
         // Checkpoint: callers learn of their write only after it is committed.
         foreach (var operation in succeeded) operation.Complete();
         _context.RunAfterCommit();

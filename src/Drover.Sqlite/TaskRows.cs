@@ -13,7 +13,7 @@ internal static class TaskRows
     public const string Columns =
         "seq, id, name, batch, grp, command, shell, handler, env, requires, priority, retry, timeout_ms, " +
         "status, status_message, progress, attempts, failures, worker_id, execution_id, submitted, started, " +
-        "completed, lease_expires, exit_code, error, stdout_bytes, stderr_bytes, client_id, reason";
+        "completed, lease_expires, exit_code, error, stdout_bytes, stderr_bytes, client_id, reason, assigned";
 
     /// <summary>What a lease needs: the definition, handler args included, but no output.</summary>
     public const string LeaseColumns = Columns + ", args";
@@ -61,15 +61,16 @@ internal static class TaskRows
             StderrBytes = r.IsDBNull(27) ? null : r.GetInt64(27),
             ClientId = Str(r, 28),
             Reason = Str(r, 29),
+            Assigned = TimeOrNull(r, 30),
         };
-        if (r.FieldCount <= 30) return task;
-        task = task with { Args = JsonElementFrom(Str(r, 30)) };
         if (r.FieldCount <= 31) return task;
+        task = task with { Args = JsonElementFrom(Str(r, 31)) };
+        if (r.FieldCount <= 32) return task;
         return task with
         {
-            Result = JsonElementFrom(Str(r, 31)),
-            Stdout = Str(r, 32),
-            Stderr = Str(r, 33),
+            Result = JsonElementFrom(Str(r, 32)),
+            Stdout = Str(r, 33),
+            Stderr = Str(r, 34),
         };
     }
 
@@ -104,90 +105,55 @@ internal static class TaskRows
         Running = r.GetInt32(11),
     };
 
-    public static void BindNewTask(SqliteCommand c, TaskRecord t)
-    {
-        var p = c.Parameters;
-        p.Clear();
-        p.AddWithValue("$id", t.Id.ToString());
-        p.AddWithValue("$name", TextOrNull(t.Name));
-        p.AddWithValue("$batch", t.Batch);
-        p.AddWithValue("$grp", TextOrNull(t.Group));
-        p.AddWithValue("$command", JsonOrNull(t.Command));
-        p.AddWithValue("$shell", TextOrNull(t.Shell));
-        p.AddWithValue("$handler", TextOrNull(t.Handler));
-        p.AddWithValue("$args", JsonOrNull(t.Args));
-        p.AddWithValue("$env", JsonOrNull(t.Env));
-        p.AddWithValue("$requires", JsonOrNull(t.Requires));
-        p.AddWithValue("$priority", t.Priority);
-        p.AddWithValue("$retry", t.Retry);
-        p.AddWithValue("$timeout_ms", Number(t.Timeout is { } timeout ? (long)timeout.TotalMilliseconds : null));
-        p.AddWithValue("$status", Enums.Name(t.Status));
-        p.AddWithValue("$submitted", Time(t.Submitted));
-        p.AddWithValue("$client_id", TextOrNull(t.ClientId));
-    }
+    // The hot statements below bind by position: WriteContext creates each command's parameters once,
+    // in the order they first appear in its SQL, and the Bind methods give values in that order.
 
     public const string InsertTask =
         "INSERT INTO tasks (id, name, batch, grp, command, shell, handler, args, env, requires, priority, retry, timeout_ms, status, submitted, client_id) " +
         "VALUES ($id, $name, $batch, $grp, $command, $shell, $handler, $args, $env, $requires, $priority, $retry, $timeout_ms, $status, $submitted, $client_id) " +
         "ON CONFLICT (id) DO NOTHING RETURNING seq";
 
+    public static void BindNewTask(SqliteCommand c, TaskRecord t) => Bind(c,
+        t.Id.ToString(), TextOrNull(t.Name), t.Batch, TextOrNull(t.Group), JsonOrNull(t.Command), TextOrNull(t.Shell),
+        TextOrNull(t.Handler), JsonOrNull(t.Args), JsonOrNull(t.Env), JsonOrNull(t.Requires), t.Priority, t.Retry,
+        Number(t.Timeout is { } timeout ? (long)timeout.TotalMilliseconds : null), Enums.Name(t.Status), Time(t.Submitted),
+        TextOrNull(t.ClientId));
+
     private const string UpdateStateSet =
         "status = $status, status_message = $status_message, progress = $progress, attempts = $attempts, failures = $failures, " +
         "worker_id = $worker_id, execution_id = $execution_id, started = $started, completed = $completed, " +
         "lease_expires = $lease_expires, exit_code = $exit_code, error = $error, stdout_bytes = $stdout_bytes, " +
-        "stderr_bytes = $stderr_bytes, reason = $reason";
+        "stderr_bytes = $stderr_bytes, reason = $reason, assigned = $assigned";
 
-    public const string UpdateState = "UPDATE tasks SET " + UpdateStateSet + " WHERE id = $id";
+    // By rowid (seq), the cheapest way SQLite has to find a row.
+    public const string UpdateState = "UPDATE tasks SET " + UpdateStateSet + " WHERE seq = $seq";
 
     public const string UpdateStateAndOutput =
-        "UPDATE tasks SET " + UpdateStateSet + ", result = $result, stdout = $stdout, stderr = $stderr WHERE id = $id";
+        "UPDATE tasks SET " + UpdateStateSet + ", result = $result, stdout = $stdout, stderr = $stderr WHERE seq = $seq";
 
     public static void BindState(SqliteCommand c, TaskRecord t, bool output)
     {
-        var p = c.Parameters;
-        p.Clear();
-        p.AddWithValue("$id", t.Id.ToString());
-        p.AddWithValue("$status", Enums.Name(t.Status));
-        p.AddWithValue("$status_message", TextOrNull(t.StatusMessage));
-        p.AddWithValue("$progress", Real(t.Progress));
-        p.AddWithValue("$attempts", t.Attempts);
-        p.AddWithValue("$failures", t.Failures);
-        p.AddWithValue("$worker_id", Id(t.WorkerId));
-        p.AddWithValue("$execution_id", Id(t.ExecutionId));
-        p.AddWithValue("$started", Time(t.Started));
-        p.AddWithValue("$completed", Time(t.Completed));
-        p.AddWithValue("$lease_expires", Time(t.LeaseExpires));
-        p.AddWithValue("$exit_code", Number(t.ExitCode));
-        p.AddWithValue("$error", TextOrNull(t.Error));
-        p.AddWithValue("$stdout_bytes", Number(t.StdoutBytes));
-        p.AddWithValue("$stderr_bytes", Number(t.StderrBytes));
-        p.AddWithValue("$reason", TextOrNull(t.Reason));
-        if (!output) return;
-        p.AddWithValue("$result", JsonOrNull(t.Result));
-        p.AddWithValue("$stdout", TextOrNull(t.Stdout));
-        p.AddWithValue("$stderr", TextOrNull(t.Stderr));
+        object[] state =
+        [
+            Enums.Name(t.Status), TextOrNull(t.StatusMessage), Real(t.Progress), t.Attempts, t.Failures, Id(t.WorkerId),
+            Id(t.ExecutionId), Time(t.Started), Time(t.Completed), Time(t.LeaseExpires), Number(t.ExitCode), TextOrNull(t.Error),
+            Number(t.StdoutBytes), Number(t.StderrBytes), TextOrNull(t.Reason), Time(t.Assigned),
+        ];
+        Bind(c, output
+            ? [.. state, JsonOrNull(t.Result), TextOrNull(t.Stdout), TextOrNull(t.Stderr), t.Seq]
+            : [.. state, t.Seq]);
     }
 
-    public const string UpsertExecution =
-        "INSERT INTO executions (" + ExecutionColumns + ") VALUES ($id, $task_id, $worker_id, $attempt, $status, $assigned, $started, $completed, $exit_code, $timed_out, $reason) " +
-        "ON CONFLICT (id) DO UPDATE SET status = excluded.status, started = excluded.started, completed = excluded.completed, " +
-        "exit_code = excluded.exit_code, timed_out = excluded.timed_out, reason = excluded.reason";
+    public const string InsertExecution =
+        "INSERT INTO executions (" + ExecutionColumns + ") VALUES ($id, $task_id, $worker_id, $attempt, $status, $assigned, $started, $completed, $exit_code, $timed_out, $reason)";
 
-    public static void BindExecution(SqliteCommand c, ExecutionRecord e)
+    public static void BindExecution(SqliteCommand c, ExecutionRecord e) => Bind(c,
+        e.Id.ToString(), e.TaskId.ToString(), e.WorkerId.ToString(), e.Attempt, Enums.Name(e.Status), Time(e.Assigned),
+        Time(e.Started), Time(e.Completed), Number(e.ExitCode), e.TimedOut ? 1 : 0, TextOrNull(e.Reason));
+
+    private static void Bind(SqliteCommand c, params object[] values)
     {
-        var p = c.Parameters;
-        p.Clear();
-        p.AddWithValue("$id", e.Id.ToString());
-        p.AddWithValue("$task_id", e.TaskId.ToString());
-        p.AddWithValue("$worker_id", e.WorkerId.ToString());
-        p.AddWithValue("$attempt", e.Attempt);
-        p.AddWithValue("$status", Enums.Name(e.Status));
-        p.AddWithValue("$assigned", Time(e.Assigned));
-        p.AddWithValue("$started", Time(e.Started));
-        p.AddWithValue("$completed", Time(e.Completed));
-        p.AddWithValue("$exit_code", Number(e.ExitCode));
-        p.AddWithValue("$timed_out", e.TimedOut ? 1 : 0);
-        p.AddWithValue("$reason", TextOrNull(e.Reason));
+        for (var i = 0; i < values.Length; i++) c.Parameters[i].Value = values[i];
     }
 
     private static string? Str(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 
 namespace Drover.Sqlite;
@@ -6,8 +7,11 @@ namespace Drover.Sqlite;
 /// What one write operation sees inside the writer's transaction: the connection, cached prepared
 /// commands, and a place to leave actions that must run only once the transaction has committed.
 /// </summary>
-internal sealed class WriteContext(SqliteConnection connection)
+internal sealed partial class WriteContext(SqliteConnection connection)
 {
+    [GeneratedRegex(@"\$\w+")]
+    private static partial Regex ParameterName { get; }
+
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private readonly List<Action> _afterCommit = [];
 
@@ -20,6 +24,9 @@ internal sealed class WriteContext(SqliteConnection connection)
         {
             command = connection.CreateCommand();
             command.CommandText = sql;
+            // One parameter per name, in the order the names first appear, for binding by position.
+            foreach (var name in ParameterName.Matches(sql).Select(m => m.Value).Distinct(StringComparer.Ordinal))
+                command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
             _commands[sql] = command;
         }
         command.Transaction = Transaction;
@@ -31,6 +38,15 @@ internal sealed class WriteContext(SqliteConnection connection)
         var command = Command(sql);
         command.Parameters.Clear();
         command.ExecuteNonQuery();
+    }
+
+    public List<T> ReadAll<T>(SqliteCommand command, Func<SqliteDataReader, T> read)
+    {
+        command.Transaction = Transaction;
+        using var reader = command.ExecuteReader();
+        var rows = new List<T>();
+        while (reader.Read()) rows.Add(read(reader));
+        return rows;
     }
 
     public void AfterCommit(Action action) => _afterCommit.Add(action);

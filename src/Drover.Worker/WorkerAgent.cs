@@ -168,11 +168,10 @@ public sealed class WorkerAgent
 
     private async Task RunAsync(LeasedTask lease)
     {
-        using var task = new RunningTask(lease, _options.OutputLimitBytes);
+        using var task = new RunningTask(lease, _options.OutputLimitBytes, _reporter.Enqueue);
         _running[lease.ExecutionId] = task;
         try
         {
-            _reporter.Enqueue(new ReportEvent { Type = ReportEventType.Started, ExecutionId = lease.ExecutionId });
             var runner = _runners.FirstOrDefault(r => r.CanRun(lease));
             ReportEvent finished;
             try

@@ -22,6 +22,7 @@ public static class Lifecycle
             ExecutionId = executionId,
             Attempts = attempt,
             LeaseExpires = leaseExpires,
+            Assigned = now,
             // What a previous attempt left behind is replaced by this one.
             Started = null,
             Completed = null,
@@ -61,6 +62,24 @@ public static class Lifecycle
         Timeout = lease.Task.Timeout,
         LeaseExpires = lease.Task.LeaseExpires!.Value,
     };
+
+    /// <summary>
+    /// The open execution of a leased task, as its record describes it: a store may keep only closed
+    /// executions and derive the open one from the task.
+    /// </summary>
+    public static ExecutionRecord? OpenExecution(TaskRecord task) =>
+        TaskStateRules.IsLeased(task.Status) && task is { ExecutionId: { } id, WorkerId: { } worker, Assigned: { } assigned }
+            ? new ExecutionRecord
+            {
+                Id = id,
+                TaskId = task.Id,
+                WorkerId = worker,
+                Attempt = task.Attempts,
+                Status = task.Status == TaskState.Assigned ? ExecutionState.Assigned : ExecutionState.Running,
+                Assigned = assigned,
+                Started = task.Started,
+            }
+            : null;
 
     /// <summary>True when the event concerns the task's current execution and may still change it.</summary>
     public static bool IsCurrent(TaskRecord task, ExecutionRecord execution) =>

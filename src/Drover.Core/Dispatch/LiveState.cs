@@ -75,14 +75,22 @@ public sealed class LiveState
     public List<Transition> ReleaseAll(LiveWorker worker, DateTimeOffset now) =>
         Close(worker.Held.ToList(), task => Lifecycle.Release(task, _executions[task.ExecutionId!.Value], now));
 
-    /// <summary>Renews the worker's leases: those it says it holds, or all when it does not say.</summary>
-    public List<TaskRecord> Renew(LiveWorker worker, IReadOnlyCollection<Guid>? heldExecutions, DateTimeOffset expires)
+    /// <summary>
+    /// Renews the worker's leases: those it says it holds, or all when it does not say. A lease with
+    /// more than half its time left is not renewed yet, so that a busy worker's frequent reports do
+    /// not rewrite every lease it holds each time.
+    /// </summary>
+    public List<TaskRecord> Renew(LiveWorker worker, IReadOnlyCollection<Guid>? heldExecutions, DateTimeOffset now, TimeSpan leaseTimeout)
     {
         var renewed = new List<TaskRecord>();
+        if (worker.Held.Count == 0) return renewed;
+        var expires = now + leaseTimeout;
+        var renewBefore = now + leaseTimeout / 2;
         var held = heldExecutions as ISet<Guid> ?? heldExecutions?.ToHashSet();
         foreach (var taskId in worker.Held)
         {
             var task = _tasks[taskId];
+            if (task.LeaseExpires > renewBefore) continue;
             if (held is not null && !held.Contains(task.ExecutionId!.Value)) continue;
             _tasks[taskId] = task with { LeaseExpires = expires };
             renewed.Add(_tasks[taskId]);

@@ -33,6 +33,8 @@ public sealed record TaskRecord
     public Guid? WorkerId { get; init; }
     public Guid? ExecutionId { get; init; }
     public required DateTimeOffset Submitted { get; init; }
+    /// <summary>When the current attempt was leased to its worker.</summary>
+    public DateTimeOffset? Assigned { get; init; }
     public DateTimeOffset? Started { get; init; }
     public DateTimeOffset? Completed { get; init; }
     public DateTimeOffset? LeaseExpires { get; init; }

@@ -5,20 +5,36 @@ namespace Drover.Worker.Execution;
 /// <summary>
 /// A lease in the worker's hands: the handle through which it is run, stopped, and its output read.
 /// </summary>
-public sealed class RunningTask(LeasedTask lease, int outputLimitBytes) : IDisposable
+public sealed class RunningTask(LeasedTask lease, int outputLimitBytes, Action<ReportEvent> report) : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
+    private bool _started;
 
     public LeasedTask Lease { get; } = lease;
 
-    internal OutputCapture Stdout { get; } = new(outputLimitBytes);
+    private OutputCapture? _stdout;
+    private OutputCapture? _stderr;
 
-    internal OutputCapture Stderr { get; } = new(outputLimitBytes);
+    // Made on first use: a handler that prints nothing costs no buffers.
+    internal OutputCapture Stdout => _stdout ??= new(outputLimitBytes);
+
+    internal OutputCapture Stderr => _stderr ??= new(outputLimitBytes);
 
     public StopReason StopReason { get; private set; }
 
     /// <summary>Fires when the task must stop early (worker stopping, lease gone); timeouts are separate.</summary>
     public CancellationToken Stopping => _stop.Token;
+
+    /// <summary>
+    /// Tells the server the task is running. A runner calls it when the work will take a while (a
+    /// process started); work that ends at once reports only its end, one event instead of two.
+    /// </summary>
+    public void MarkStarted()
+    {
+        if (_started) return;
+        _started = true;
+        report(new ReportEvent { Type = ReportEventType.Started, ExecutionId = Lease.ExecutionId });
+    }
 
     public void Stop(StopReason reason)
     {
@@ -29,8 +45,8 @@ public sealed class RunningTask(LeasedTask lease, int outputLimitBytes) : IDispo
     /// <summary>New output since the last call, as an event; null when there is none.</summary>
     public ReportEvent? TakeOutput()
     {
-        var stdout = Stdout.TakeUnsent();
-        var stderr = Stderr.TakeUnsent();
+        var stdout = _stdout?.TakeUnsent();
+        var stderr = _stderr?.TakeUnsent();
         if (stdout is null && stderr is null) return null;
         return new ReportEvent
         {
@@ -38,8 +54,8 @@ public sealed class RunningTask(LeasedTask lease, int outputLimitBytes) : IDispo
             ExecutionId = Lease.ExecutionId,
             Stdout = stdout,
             Stderr = stderr,
-            StdoutBytes = Stdout.TotalBytes,
-            StderrBytes = Stderr.TotalBytes,
+            StdoutBytes = _stdout?.TotalBytes,
+            StderrBytes = _stderr?.TotalBytes,
         };
     }
 
@@ -52,10 +68,10 @@ public sealed class RunningTask(LeasedTask lease, int outputLimitBytes) : IDispo
         TimedOut = timedOut,
         Error = error,
         Result = result,
-        Stdout = Stdout.Tail(),
-        Stderr = Stderr.Tail(),
-        StdoutBytes = Stdout.TotalBytes,
-        StderrBytes = Stderr.TotalBytes,
+        Stdout = _stdout?.Tail(),
+        Stderr = _stderr?.Tail(),
+        StdoutBytes = _stdout?.TotalBytes,
+        StderrBytes = _stderr?.TotalBytes,
     };
 
     public void Dispose() => _stop.Dispose();

@@ -106,7 +106,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
                 requeued |= t.TaskQueued;
             }
             // The heartbeat: the leases the worker holds live another LeaseTimeout.
-            foreach (var task in _live.Renew(worker, report.Held, now + options.LeaseTimeout)) _tasks[task.Id] = task;
+            foreach (var task in _live.Renew(worker, report.Held, now, options.LeaseTimeout)) _tasks[task.Id] = task;
         }
         signals.Ended(ended);
         if (requeued) signals.TasksReady.Pulse();
