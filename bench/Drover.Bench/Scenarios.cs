@@ -66,18 +66,32 @@ internal static class Scenarios
     {
         using var client = cluster.Client();
         var samples = new List<double>(count);
+        var submits = new List<double>(count);
         for (var i = -Math.Min(50, count); i < count; i++)
         {
             var clock = Stopwatch.StartNew();
             var task = await client.CreateTaskAsync(new TaskSpec { Handler = "echo", Args = JsonSerializer.SerializeToElement(i) }, CancellationToken.None);
+            if (i >= 0) submits.Add(clock.Elapsed.TotalMilliseconds);
             var answer = await client.WaitAsync([task.Id], TimeSpan.FromSeconds(30), CancellationToken.None);
             var ms = clock.Elapsed.TotalMilliseconds;
             if (answer.Pending.Count > 0) throw new TimeoutException($"task {task.Id} did not end within 30 s");
             if (i >= 0) samples.Add(ms); // the first runs warm up connections and code paths
         }
         samples.Sort();
+        // The floor: one plain HTTP exchange with the server; a round trip takes four (submit, lease, report, wait).
+        using var http = new HttpClient { BaseAddress = cluster.Url };
+        var health = new List<double>(count);
+        for (var i = -50; i < count; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            (await http.GetAsync("health")).EnsureSuccessStatusCode();
+            if (i >= 0) health.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        health.Sort();
         return new Result("latency (echo round trip)")
             .Add("count", count)
+            .Add("http_exchange_p50_ms", Percentile(health, 0.50))
+            .Add("submit_p50_ms", Percentile([.. submits.Order()], 0.50))
             .Add("p50_ms", Percentile(samples, 0.50))
             .Add("p90_ms", Percentile(samples, 0.90))
             .Add("p99_ms", Percentile(samples, 0.99))

@@ -37,7 +37,7 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
         connection.Open();
         using (var pragma = connection.CreateCommand())
         {
-            pragma.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {(sqlite.SyncToDisk ? "FULL" : "NORMAL")}; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;";
+            pragma.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {(sqlite.SyncToDisk ? "FULL" : "NORMAL")}; PRAGMA busy_timeout = 5000;";
             pragma.ExecuteNonQuery();
         }
         SqliteSchema.Migrate(connection);

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Drover.IntegrationTests;
+
+/// <summary>
+/// Each benchmark scenario runs to completion on a small count, so the benchmark cannot rot. The
+/// figures are printed, never judged: timings are not asserted.
+/// </summary>
+public sealed class BenchmarkTests
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private static async Task<JsonElement> RunAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Drover.Bench.dll"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        start.ArgumentList.Add("--json");
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(Token);
+        var error = process.StandardError.ReadToEndAsync(Token);
+        await process.WaitForExitAsync(Token);
+        Assert.True(process.ExitCode == 0, $"bench {string.Join(' ', args)} exited {process.ExitCode}: {await error}");
+        return JsonDocument.Parse((await output).Trim().Split('\n')[^1]).RootElement;
+    }
+
+    [Theory]
+    [InlineData("echo", "sqlite")]
+    [InlineData("echo", "memory")]
+    [InlineData("shell", "sqlite")]
+    public async Task Throughput_runs_to_completion(string kind, string store)
+    {
+        var result = await RunAsync("throughput", "--tasks", "200", "--batch-size", "50", "--kind", kind, "--store", store, "--workers", "1", "--concurrency", "2");
+        Assert.Equal(200, result.GetProperty("tasks").GetInt32());
+        Assert.Equal(0, result.GetProperty("failed").GetInt32());
+        Assert.True(result.GetProperty("tasks_per_second").GetDouble() > 0);
+        Assert.True(result.GetProperty("server_peak_rss_mib").GetDouble() > 0);
+        if (kind == "shell") Assert.True(result.GetProperty("ratio_to_baseline").GetDouble() > 0);
+    }
+
+    [Fact]
+    public async Task Latency_runs_to_completion()
+    {
+        var result = await RunAsync("latency", "--count", "20", "--workers", "1");
+        Assert.Equal(20, result.GetProperty("count").GetInt32());
+        Assert.True(result.GetProperty("p50_ms").GetDouble() <= result.GetProperty("max_ms").GetDouble());
+    }
+
+    [Fact]
+    public async Task Spawn_baseline_runs_to_completion()
+    {
+        var result = await RunAsync("spawn-baseline", "--tasks", "50", "--parallel", "2");
+        Assert.Equal(50, result.GetProperty("processes").GetInt32());
+    }
+}
