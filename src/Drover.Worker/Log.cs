@@ -19,6 +19,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Stopping: handing back {Count} task(s)")]
     public static partial void Stopping(ILogger logger, int count);
 
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Critical, Message = "Reporting to the server failed; the worker stops")]
+    public static partial void ReporterFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "Running task {TaskId} failed inside the worker")]
     public static partial void RunFailed(ILogger logger, Guid taskId, Exception exception);
 }

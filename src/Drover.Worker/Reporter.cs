@@ -19,6 +19,13 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
     private const int MaxEventsPerReport = 2000;
     private const long MaxCharsPerReport = 8 * 1024 * 1024;
 
+    /// <summary>How long a busy reporter waits for more events before it sends.</summary>
+    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(1);
+
+    private readonly System.Diagnostics.Stopwatch _lastSend = System.Diagnostics.Stopwatch.StartNew();
+    private readonly System.Diagnostics.Stopwatch _lastHeld = new();
+    private int _lastBatchSize;
+
     private readonly Channel<ReportEvent> _events = Channel.CreateUnbounded<ReportEvent>(new UnboundedChannelOptions { SingleReader = true });
 
     public Guid WorkerId { get; set; }
@@ -59,6 +66,9 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
             catch (TimeoutException)
             {
             }
+            // Under load, linger a moment so that a report carries many events; when idle, send at once.
+            if (!completed && _lastBatchSize > 1 && _lastSend.Elapsed < Linger * 2)
+                await Task.Delay(Linger, abort);
             long chars = 0;
             while (batch.Count < MaxEventsPerReport && chars < MaxCharsPerReport && _events.Reader.TryRead(out var e))
             {
@@ -81,7 +91,14 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
         {
             try
             {
-                var result = await client.ReportAsync(WorkerId, new WorkerReport { Events = events, State = State, Held = Held?.Invoke() }, abort);
+                // The list of held leases renews them; it is needed once in a while, not in every report
+                // (it names every lease in hand). An empty list renews nothing.
+                var sendHeld = !_lastHeld.IsRunning || _lastHeld.Elapsed >= Heartbeat / 2;
+                var report = new WorkerReport { Events = events, State = State, Held = sendHeld ? Held?.Invoke() : [] };
+                var result = await client.ReportAsync(WorkerId, report, abort);
+                if (sendHeld) _lastHeld.Restart();
+                _lastSend.Restart();
+                _lastBatchSize = events.Count;
                 if (result.Stale.Count > 0) OnStale?.Invoke(result.Stale);
                 return;
             }

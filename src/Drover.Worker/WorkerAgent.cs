@@ -50,6 +50,15 @@ public sealed class WorkerAgent
         _reporter.WorkerId = await RegisterAsync(stopping);
         using var abortReports = new CancellationTokenSource();
         var reporting = _reporter.RunAsync(abortReports.Token);
+        // A worker that can no longer report must not go on leasing: stop, and let the failure surface.
+        using var reporterFailed = new CancellationTokenSource();
+        _ = reporting.ContinueWith(t =>
+        {
+            Log.ReporterFailed(_logger, t.Exception!);
+            reporterFailed.Cancel();
+        }, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping, reporterFailed.Token);
+        stopping = stop.Token;
         var slots = Enumerable.Range(0, _options.Concurrency).Select(_ => RunSlotAsync(stopping)).ToList();
         var flushing = FlushOutputAsync(stopping);
 
@@ -114,7 +123,7 @@ public sealed class WorkerAgent
             var room = _options.Concurrency + _options.Prefetch - _held.Count;
             try
             {
-                if (room <= 0)
+                if (room <= 0 || !ShouldLease(room))
                 {
                     await freed.WaitAsync(stopping);
                     continue;
@@ -150,6 +159,17 @@ public sealed class WorkerAgent
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Lease when a slot would otherwise sit idle, or when the hand is half empty: not once per
+    /// finished task, which under load would be one lease request per task.
+    /// </summary>
+    private bool ShouldLease(int room)
+    {
+        var waiting = _held.Count - _running.Count;
+        var idleSlots = _options.Concurrency - _running.Count;
+        return (idleSlots > 0 && waiting <= 0) || room * 2 >= _options.Concurrency + _options.Prefetch;
     }
 
     /// <summary>One of <c>concurrency</c> slots: runs leased tasks one after another.</summary>

@@ -335,6 +335,18 @@ public abstract class TaskStoreConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_report_with_an_empty_held_list_renews_no_lease()
+    {
+        await Store.CreateAsync([Task()], Token);
+        var worker = await WorkerAsync();
+        await Store.LeaseAsync(worker, 1, Token);
+        Time.Advance(Options.LeaseTimeout / 2 + TimeSpan.FromSeconds(1));
+        await Store.ReportAsync(worker, new WorkerReport { Held = [] }, Token);
+        Time.Advance(Options.LeaseTimeout / 2);
+        Assert.Equal(1, await Store.ExpireLeasesAsync(Token));
+    }
+
+    [Fact]
     public async Task A_released_task_is_queued_again_without_using_a_retry()
     {
         var definition = Task();

@@ -15,7 +15,8 @@ public sealed record WorkerReport
     /// <summary>
     /// The executions the worker holds (in hand or running). Only these leases are renewed, so a lease
     /// whose answer never reached the worker (the connection broke) expires and its task runs again.
-    /// Null renews every lease the server thinks the worker holds.
+    /// Null renews every lease the server thinks the worker holds; an empty list renews none (a
+    /// busy worker sends the list only every few seconds, not with every report).
     /// </summary>
     public List<Guid>? Held { get; init; }
 }

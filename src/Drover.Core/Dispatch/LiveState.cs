@@ -83,7 +83,7 @@ public sealed class LiveState
     public List<TaskRecord> Renew(LiveWorker worker, IReadOnlyCollection<Guid>? heldExecutions, DateTimeOffset now, TimeSpan leaseTimeout)
     {
         var renewed = new List<TaskRecord>();
-        if (worker.Held.Count == 0) return renewed;
+        if (worker.Held.Count == 0 || heldExecutions is { Count: 0 }) return renewed;
         var expires = now + leaseTimeout;
         var renewBefore = now + leaseTimeout / 2;
         var held = heldExecutions as ISet<Guid> ?? heldExecutions?.ToHashSet();
