@@ -75,6 +75,7 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
                 batch.Add(e);
                 chars += (e.Stdout?.Length ?? 0) + (e.Stderr?.Length ?? 0);
             }
+            DropStartsOfFinished(batch);
             if (completed && batch.Count == 0)
             {
                 await SendAsync(batch, abort);
@@ -83,6 +84,17 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
             await SendAsync(batch, abort);
             batch.Clear();
         }
+    }
+
+    /// <summary>A run that started and finished within one report needs only its end: one write, not two.</summary>
+    private static void DropStartsOfFinished(List<ReportEvent> batch)
+    {
+        HashSet<Guid>? finished = null;
+        foreach (var e in batch)
+        {
+            if (e.Type == ReportEventType.Finished) (finished ??= []).Add(e.ExecutionId);
+        }
+        if (finished is not null) batch.RemoveAll(e => e.Type == ReportEventType.Started && finished.Contains(e.ExecutionId));
     }
 
     private async Task SendAsync(List<ReportEvent> events, CancellationToken abort)
