@@ -64,11 +64,12 @@ public sealed class DroverServer : IAsyncDisposable
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous().WithTags("health");
         // The API description is public: it is the contract, and holds no data.
         app.MapOpenApi();
-        app.UseSwaggerUI(o =>
+        // Only requests for /swagger pass through the UI's middleware, not every API call.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/swagger"), swagger => swagger.UseSwaggerUI(o =>
         {
             o.SwaggerEndpoint("/openapi/v1.json", "Drover API v1");
             o.RoutePrefix = "swagger";
-        });
+        }));
         app.MapTaskEndpoints();
         app.MapWorkerEndpoints();
         return new DroverServer(app, options);
