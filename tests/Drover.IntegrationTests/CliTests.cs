@@ -86,6 +86,16 @@ public sealed class CliTests(SharedCluster shared)
     }
 
     [Fact]
+    public async Task A_port_in_use_is_one_clear_line()
+    {
+        var data = Path.Combine(_cluster.DataDirectory, $"second-{Guid.NewGuid():N}");
+        var (code, output) = await DroverProcess.RunAsync(["server", "--port", _cluster.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data", data]);
+        Assert.Equal(2, code);
+        Assert.Contains("address already in use", output);
+        Assert.DoesNotContain("   at ", output);
+    }
+
+    [Fact]
     public async Task Errors_are_one_clear_line()
     {
         var (code, output) = await _cluster.CliAsync("result", "not-an-id");

@@ -32,8 +32,8 @@ internal static class SubmitCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var client = CommonOptions.Client(parse);
             IReadOnlyList<TaskSpec> specs = parse.GetValue(File) is { } file ? ReadFile(file) : [FromOptions(parse)];
+            using var client = CommonOptions.Client(parse);
             var created = await client.CreateTasksAsync(specs, cancellationToken);
             foreach (var task in created) Console.WriteLine(task.Id);
             if (!parse.GetValue(Wait)) return 0;

@@ -42,6 +42,8 @@ public sealed class DroverServer : IAsyncDisposable
         builder.Logging.AddFilter("Drover", LogLevel.Information);
         // Data protection comes with authentication; Drover keeps no protected data, so its key warning is noise.
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        // A failure to start (port in use) is reported by the caller in one line, not as a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         logging?.Invoke(builder.Logging);
 
         builder.WebHost.UseKestrel(k =>
