@@ -53,12 +53,11 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
         {
             var now = _time.GetUtcNow();
             var outcomes = new List<CreateOutcome>(tasks.Count);
-            var insert = context.Command(TaskRows.InsertTask);
+            var insert = context.Raw(TaskRows.InsertTask);
             foreach (var definition in tasks)
             {
                 var task = definition.ToQueuedRecord(now, seq: 0);
-                TaskRows.BindNewTask(insert, task);
-                if (insert.ExecuteScalar() is long seq)
+                if (TaskRows.InsertNewTask(insert, task) is { } seq)
                 {
                     task = task with { Seq = seq };
                     _live.Add(task);
@@ -207,13 +206,8 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
     /// </summary>
     private static void Save(WriteContext context, Transition transition, bool output)
     {
-        var update = context.Command(output ? TaskRows.UpdateStateAndOutput : TaskRows.UpdateState);
-        TaskRows.BindState(update, transition.Task, output);
-        update.ExecuteNonQuery();
-        if (transition.Execution.IsOpen) return;
-        var insert = context.Command(TaskRows.InsertExecution);
-        TaskRows.BindExecution(insert, transition.Execution);
-        insert.ExecuteNonQuery();
+        TaskRows.UpdateTaskState(context.Raw(output ? TaskRows.UpdateStateAndOutput : TaskRows.UpdateState), transition.Task, output);
+        if (!transition.Execution.IsOpen) TaskRows.InsertClosedExecution(context.Raw(TaskRows.InsertExecution), transition.Execution);
     }
 
     private static void Execute(WriteContext context, string sql, params (string Name, object Value)[] parameters)

@@ -9,23 +9,23 @@ internal static class SqliteValues
 {
     // The round-trip format of a UTC DateTime ("2026-11-21T20:48:31.1234567Z"): fixed width, so it
     // sorts as time does, and .NET formats and parses it on a fast path.
-    public static object Time(DateTimeOffset? value) =>
-        value is { } v ? v.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) : DBNull.Value;
+    public static string? TimeText(DateTimeOffset? value) =>
+        value?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+
+    public static object Time(DateTimeOffset? value) => (object?)TimeText(value) ?? DBNull.Value;
 
     public static DateTimeOffset ParseTime(string text) =>
         DateTimeOffset.ParseExact(text, "O", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     public static object TextOrNull(string? value) => value is null ? DBNull.Value : value;
 
-    public static object Id(Guid? value) => value is { } v ? v.ToString() : DBNull.Value;
-
     public static object Number(long? value) => value is { } v ? v : DBNull.Value;
 
-    public static object Real(double? value) => value is { } v ? v : DBNull.Value;
+    public static string? JsonText<T>(T? value) => value is null ? null : JsonSerializer.Serialize(value, DroverJson.Options);
 
-    public static object JsonOrNull<T>(T? value) => value is null ? DBNull.Value : JsonSerializer.Serialize(value, DroverJson.Options);
+    public static string? JsonText(JsonElement? value) => value?.GetRawText();
 
-    public static object JsonOrNull(JsonElement? value) => value is { } v ? v.GetRawText() : DBNull.Value;
+    public static object JsonOrNull<T>(T? value) => (object?)JsonText(value) ?? DBNull.Value;
 
     public static T? FromJson<T>(string? text) => text is null ? default : JsonSerializer.Deserialize<T>(text, DroverJson.Options);
 

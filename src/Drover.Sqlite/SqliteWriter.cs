@@ -44,6 +44,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
+        _context.DisposeStatements();
         _connection.Dispose();
     }
 

@@ -105,19 +105,20 @@ internal static class TaskRows
         Running = r.GetInt32(11),
     };
 
-    // The hot statements below bind by position: WriteContext creates each command's parameters once,
-    // in the order they first appear in its SQL, and the Bind methods give values in that order.
+    // The hot statements below run as RawStatements and bind by position: values are given in the
+    // order their parameters first appear in the SQL.
 
     public const string InsertTask =
         "INSERT INTO tasks (id, name, batch, grp, command, shell, handler, args, env, requires, priority, retry, timeout_ms, status, submitted, client_id) " +
         "VALUES ($id, $name, $batch, $grp, $command, $shell, $handler, $args, $env, $requires, $priority, $retry, $timeout_ms, $status, $submitted, $client_id) " +
         "ON CONFLICT (id) DO NOTHING RETURNING seq";
 
-    public static void BindNewTask(SqliteCommand c, TaskRecord t) => Bind(c,
-        t.Id.ToString(), TextOrNull(t.Name), t.Batch, TextOrNull(t.Group), JsonOrNull(t.Command), TextOrNull(t.Shell),
-        TextOrNull(t.Handler), JsonOrNull(t.Args), JsonOrNull(t.Env), JsonOrNull(t.Requires), t.Priority, t.Retry,
-        Number(t.Timeout is { } timeout ? (long)timeout.TotalMilliseconds : null), Enums.Name(t.Status), Time(t.Submitted),
-        TextOrNull(t.ClientId));
+    public static long? InsertNewTask(RawStatement insert, TaskRecord t) => insert
+        .Text(t.Id.ToString()).Text(t.Name).Text(t.Batch).Text(t.Group).Text(JsonText(t.Command)).Text(t.Shell)
+        .Text(t.Handler).Text(JsonText(t.Args)).Text(JsonText(t.Env)).Text(JsonText(t.Requires)).Integer(t.Priority).Integer(t.Retry)
+        .Integer(t.Timeout is { } timeout ? (long)timeout.TotalMilliseconds : null).Text(Enums.Name(t.Status)).Text(TimeText(t.Submitted))
+        .Text(t.ClientId)
+        .Execute();
 
     private const string UpdateStateSet =
         "status = $status, status_message = $status_message, progress = $progress, attempts = $attempts, failures = $failures, " +
@@ -131,30 +132,24 @@ internal static class TaskRows
     public const string UpdateStateAndOutput =
         "UPDATE tasks SET " + UpdateStateSet + ", result = $result, stdout = $stdout, stderr = $stderr WHERE seq = $seq";
 
-    public static void BindState(SqliteCommand c, TaskRecord t, bool output)
+    public static void UpdateTaskState(RawStatement update, TaskRecord t, bool output)
     {
-        object[] state =
-        [
-            Enums.Name(t.Status), TextOrNull(t.StatusMessage), Real(t.Progress), t.Attempts, t.Failures, Id(t.WorkerId),
-            Id(t.ExecutionId), Time(t.Started), Time(t.Completed), Time(t.LeaseExpires), Number(t.ExitCode), TextOrNull(t.Error),
-            Number(t.StdoutBytes), Number(t.StderrBytes), TextOrNull(t.Reason), Time(t.Assigned),
-        ];
-        Bind(c, output
-            ? [.. state, JsonOrNull(t.Result), TextOrNull(t.Stdout), TextOrNull(t.Stderr), t.Seq]
-            : [.. state, t.Seq]);
+        update.Text(Enums.Name(t.Status)).Text(t.StatusMessage).Real(t.Progress).Integer(t.Attempts).Integer(t.Failures)
+            .Text(t.WorkerId?.ToString()).Text(t.ExecutionId?.ToString()).Text(TimeText(t.Started)).Text(TimeText(t.Completed))
+            .Text(TimeText(t.LeaseExpires)).Integer(t.ExitCode).Text(t.Error).Integer(t.StdoutBytes).Integer(t.StderrBytes)
+            .Text(t.Reason).Text(TimeText(t.Assigned));
+        if (output) update.Text(JsonText(t.Result)).Text(t.Stdout).Text(t.Stderr);
+        update.Integer(t.Seq).Execute();
     }
 
     public const string InsertExecution =
         "INSERT INTO executions (" + ExecutionColumns + ") VALUES ($id, $task_id, $worker_id, $attempt, $status, $assigned, $started, $completed, $exit_code, $timed_out, $reason)";
 
-    public static void BindExecution(SqliteCommand c, ExecutionRecord e) => Bind(c,
-        e.Id.ToString(), e.TaskId.ToString(), e.WorkerId.ToString(), e.Attempt, Enums.Name(e.Status), Time(e.Assigned),
-        Time(e.Started), Time(e.Completed), Number(e.ExitCode), e.TimedOut ? 1 : 0, TextOrNull(e.Reason));
-
-    private static void Bind(SqliteCommand c, params object[] values)
-    {
-        for (var i = 0; i < values.Length; i++) c.Parameters[i].Value = values[i];
-    }
+    public static void InsertClosedExecution(RawStatement insert, ExecutionRecord e) => insert
+        .Text(e.Id.ToString()).Text(e.TaskId.ToString()).Text(e.WorkerId.ToString()).Integer(e.Attempt).Text(Enums.Name(e.Status))
+        .Text(TimeText(e.Assigned)).Text(TimeText(e.Started)).Text(TimeText(e.Completed)).Integer(e.ExitCode).Integer(e.TimedOut ? 1 : 0)
+        .Text(e.Reason)
+        .Execute();
 
     private static string? Str(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 
 namespace Drover.Sqlite;
@@ -7,13 +6,12 @@ namespace Drover.Sqlite;
 /// What one write operation sees inside the writer's transaction: the connection, cached prepared
 /// commands, and a place to leave actions that must run only once the transaction has committed.
 /// </summary>
-internal sealed partial class WriteContext(SqliteConnection connection)
+internal sealed class WriteContext(SqliteConnection connection)
 {
-    [GeneratedRegex(@"\$\w+")]
-    private static partial Regex ParameterName { get; }
 
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private readonly List<Action> _afterCommit = [];
+    private readonly Dictionary<string, RawStatement> _raw = new(StringComparer.Ordinal);
 
     public SqliteTransaction? Transaction { get; set; }
 
@@ -24,13 +22,26 @@ internal sealed partial class WriteContext(SqliteConnection connection)
         {
             command = connection.CreateCommand();
             command.CommandText = sql;
-            // One parameter per name, in the order the names first appear, for binding by position.
-            foreach (var name in ParameterName.Matches(sql).Select(m => m.Value).Distinct(StringComparer.Ordinal))
-                command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
             _commands[sql] = command;
         }
         command.Transaction = Transaction;
         return command;
+    }
+
+    /// <summary>A hot statement, prepared once on the writer's connection (see <see cref="RawStatement"/>).</summary>
+    public RawStatement Raw(string sql)
+    {
+        if (!_raw.TryGetValue(sql, out var statement)) _raw[sql] = statement = new RawStatement(connection, sql);
+        return statement;
+    }
+
+    /// <summary>Finalizes the prepared statements, before the connection closes.</summary>
+    public void DisposeStatements()
+    {
+        foreach (var statement in _raw.Values) statement.Dispose();
+        foreach (var command in _commands.Values) command.Dispose();
+        _raw.Clear();
+        _commands.Clear();
     }
 
     public void Execute(string sql)
