@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Drover.Json;
 
@@ -20,6 +21,10 @@ public static class DroverJson
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
         options.Converters.Add(new UtcTimeJsonConverter());
+        // Generated code for the wire types first; anything else falls back to reflection.
+        options.TypeInfoResolverChain.Insert(0, DroverJsonContext.Default);
+        if (!options.TypeInfoResolverChain.OfType<DefaultJsonTypeInfoResolver>().Any())
+            options.TypeInfoResolverChain.Add(new DefaultJsonTypeInfoResolver());
     }
 
     private static JsonSerializerOptions Create(bool strict)
