@@ -6,7 +6,7 @@ namespace Drover.Sqlite;
 /// <summary>
 /// A prepared statement driven through SQLite's C API, for the writer's few hot statements:
 /// Microsoft.Data.Sqlite's per-execution work (statement enumeration, typed binding of parameter
-/// objects, a reader per call) was a third of the writer's managed time in the benchmark profile.
+/// objects, a reader per call) was most of the writer's managed time in the benchmark profile.
 /// Values bind by position, in the order their parameters first appear in the SQL.
 /// </summary>
 internal sealed class RawStatement : IDisposable
