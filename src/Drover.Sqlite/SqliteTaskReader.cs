@@ -27,6 +27,15 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
             TaskRows.ReadTask, cancellationToken, ("$ids", json)).ConfigureAwait(false);
     }
 
+    public async Task<IReadOnlyDictionary<Guid, TaskState>> GetStatesAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0) return new Dictionary<Guid, TaskState>();
+        var json = SqliteValues.JsonOrNull(ids.Select(i => i.ToString()).ToList());
+        var rows = await QueryAsync("SELECT id, status FROM tasks WHERE id IN (SELECT value FROM json_each($ids))",
+            r => (Id: Guid.Parse(r.GetString(0)), Status: Enums.Parse<TaskState>(r.GetString(1))), cancellationToken, ("$ids", json)).ConfigureAwait(false);
+        return rows.ToDictionary(r => r.Id, r => r.Status);
+    }
+
     public Task<IReadOnlyList<TaskRecord>> ListTasksAsync(TaskListFilter filter, CancellationToken cancellationToken)
     {
         var sql = new StringBuilder($"SELECT {TaskRows.Columns} FROM tasks WHERE 1 = 1");

@@ -167,6 +167,9 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
     public Task<IReadOnlyList<TaskRecord>> GetTasksAsync(IReadOnlyCollection<Guid> ids, bool includeOutput, CancellationToken cancellationToken) =>
         _reader.GetTasksAsync(ids, includeOutput, cancellationToken);
 
+    public Task<IReadOnlyDictionary<Guid, TaskState>> GetStatesAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken) =>
+        _reader.GetStatesAsync(ids, cancellationToken);
+
     public Task<IReadOnlyList<TaskRecord>> ListTasksAsync(TaskListFilter filter, CancellationToken cancellationToken) =>
         _reader.ListTasksAsync(filter, cancellationToken);
 

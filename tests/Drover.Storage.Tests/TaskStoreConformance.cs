@@ -406,6 +406,20 @@ public abstract class TaskStoreConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task States_are_read_for_the_ids_that_exist()
+    {
+        var first = Task();
+        var second = Task();
+        await Store.CreateAsync([first, second], Token);
+        var worker = await WorkerAsync();
+        await ReportAsync(worker, Finished((await Store.LeaseAsync(worker, 1, Token))[0], 0));
+        var states = await Store.GetStatesAsync([first.Id, second.Id, Ids.New()], Token);
+        Assert.Equal(2, states.Count);
+        Assert.Equal(TaskState.Succeeded, states[first.Id]);
+        Assert.Equal(TaskState.Queued, states[second.Id]);
+    }
+
+    [Fact]
     public async Task Commits_raise_the_ready_and_ended_signals()
     {
         var ready = Signals.TasksReady.WaitHandle;

@@ -11,6 +11,9 @@ public interface ITaskReader
     /// <summary>Several tasks by id, without their large fields; unknown ids are left out.</summary>
     Task<IReadOnlyList<TaskRecord>> GetTasksAsync(IReadOnlyCollection<Guid> ids, bool includeOutput, CancellationToken cancellationToken);
 
+    /// <summary>The state of each task named that exists: cheap, for waiting on many tasks.</summary>
+    Task<IReadOnlyDictionary<Guid, TaskState>> GetStatesAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken);
+
     /// <summary>Tasks in submission order, without their large fields (stdout, stderr, args, result).</summary>
     Task<IReadOnlyList<TaskRecord>> ListTasksAsync(TaskListFilter filter, CancellationToken cancellationToken);
 

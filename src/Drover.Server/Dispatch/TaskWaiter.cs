@@ -13,27 +13,32 @@ public sealed class TaskWaiter(ITaskStore store, StoreSignals signals, TimeProvi
     {
         var deadline = time.GetUtcNow() + timeout;
         var pending = ids.Distinct().ToList();
-        var done = new List<TaskRecord>();
+        var doneIds = new List<Guid>();
         var first = true;
         while (true)
         {
             // Register before reading, so that an end committed in between still wakes us.
             var ended = pending.Select(signals.WhenEnded).ToList();
-            var records = await store.GetTasksAsync(pending, includeOutput: false, cancellationToken);
+            // Only the states while waiting; the records are read once, for the answer.
+            var states = await store.GetStatesAsync(pending, cancellationToken);
             if (first)
             {
-                var unknown = pending.Except(records.Select(r => r.Id)).ToList();
+                var unknown = pending.Where(id => !states.ContainsKey(id)).ToList();
                 if (unknown.Count > 0) return (null, unknown);
                 first = false;
             }
-            var endedNow = records.Where(r => TaskStateRules.IsEnded(r.Status)).ToList();
-            done.AddRange(endedNow);
+            var endedNow = pending.Where(id => TaskStateRules.IsEnded(states[id])).ToList();
+            doneIds.AddRange(endedNow);
             // Registrations made after a task ended would never fire; release them.
-            signals.Ended(endedNow.Select(r => r.Id));
-            var doneIds = done.Select(d => d.Id).ToHashSet();
-            pending = pending.Where(id => !doneIds.Contains(id)).ToList();
+            signals.Ended(endedNow);
+            var endedSet = endedNow.ToHashSet();
+            pending = pending.Where(id => !endedSet.Contains(id)).ToList();
             var remaining = deadline - time.GetUtcNow();
-            if (pending.Count == 0 || remaining <= TimeSpan.Zero) return (new WaitResponse(done, pending), []);
+            if (pending.Count == 0 || remaining <= TimeSpan.Zero)
+            {
+                var done = await store.GetTasksAsync(doneIds, includeOutput: false, cancellationToken);
+                return (new WaitResponse(done, pending), []);
+            }
             try
             {
                 await Task.WhenAll(ended).WaitAsync(remaining, time, cancellationToken);

@@ -145,6 +145,17 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
         }
     }
 
+    public Task<IReadOnlyDictionary<Guid, TaskState>> GetStatesAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            IReadOnlyDictionary<Guid, TaskState> states = ids.Distinct()
+                .Where(_tasks.ContainsKey)
+                .ToDictionary(id => id, id => _tasks[id].Status);
+            return Task.FromResult(states);
+        }
+    }
+
     public Task<IReadOnlyList<TaskRecord>> ListTasksAsync(TaskListFilter filter, CancellationToken cancellationToken)
     {
         lock (_gate)
