@@ -10,16 +10,12 @@ internal static class LiveStateLoader
     public static LiveState Load(WriteContext context)
     {
         var live = new LiveState();
-        var workers = context.Command("SELECT id, batch, status, last_seen FROM workers");
-        workers.Parameters.Clear();
-        foreach (var worker in context.ReadAll(workers, r => new LiveWorker(
+        foreach (var worker in context.Query("SELECT id, batch, status, last_seen FROM workers", r => new LiveWorker(
                      Guid.Parse(r.GetString(0)), r.IsDBNull(1) ? null : r.GetString(1),
                      Enums.Parse<WorkerState>(r.GetString(2)), SqliteValues.ParseTime(r.GetString(3)))))
             live.AddWorker(worker);
 
-        var tasks = context.Command($"SELECT {TaskRows.LeaseColumns} FROM tasks WHERE status NOT IN ('succeeded', 'failed', 'canceled')");
-        tasks.Parameters.Clear();
-        foreach (var task in context.ReadAll(tasks, TaskRows.ReadTask))
+        foreach (var task in context.Query($"SELECT {TaskRows.LeaseColumns} FROM tasks WHERE status NOT IN ('succeeded', 'failed', 'canceled')", TaskRows.ReadTask))
             live.Add(task, Lifecycle.OpenExecution(task));
         return live;
     }

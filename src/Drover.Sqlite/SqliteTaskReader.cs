@@ -21,18 +21,15 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
     {
         if (ids.Count == 0) return [];
         var columns = includeOutput ? TaskRows.OutputColumns : TaskRows.Columns;
-        // The ids travel as one JSON parameter, never spliced into the SQL text.
-        var json = SqliteValues.JsonOrNull(ids.Select(i => i.ToString()).ToList());
         return await QueryAsync($"SELECT {columns} FROM tasks WHERE id IN (SELECT value FROM json_each($ids)) ORDER BY seq",
-            TaskRows.ReadTask, cancellationToken, ("$ids", json)).ConfigureAwait(false);
+            TaskRows.ReadTask, cancellationToken, ("$ids", IdsJson(ids))).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyDictionary<Guid, TaskState>> GetStatesAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
     {
         if (ids.Count == 0) return new Dictionary<Guid, TaskState>();
-        var json = SqliteValues.JsonOrNull(ids.Select(i => i.ToString()).ToList());
         var rows = await QueryAsync("SELECT id, status FROM tasks WHERE id IN (SELECT value FROM json_each($ids))",
-            r => (Id: Guid.Parse(r.GetString(0)), Status: Enums.Parse<TaskState>(r.GetString(1))), cancellationToken, ("$ids", json)).ConfigureAwait(false);
+            r => (Id: Guid.Parse(r.GetString(0)), Status: Enums.Parse<TaskState>(r.GetString(1))), cancellationToken, ("$ids", IdsJson(ids))).ConfigureAwait(false);
         return rows.ToDictionary(r => r.Id, r => r.Status);
     }
 
@@ -85,6 +82,9 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
             TaskRows.ReadWorker, cancellationToken, ("$id", id.ToString())).ConfigureAwait(false);
         return found.Count == 0 ? null : found[0];
     }
+
+    /// <summary>Ids travel as one JSON parameter, never spliced into the SQL text.</summary>
+    private static object IdsJson(IReadOnlyCollection<Guid> ids) => SqliteValues.JsonOrNull(ids.Select(i => i.ToString()).ToList());
 
     private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<SqliteDataReader, T> read,
         CancellationToken cancellationToken, params (string Name, object Value)[] parameters)

@@ -77,8 +77,8 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
         {
             if (_live.TryGetTask(id, out _)) return DeleteOutcome.NotEnded;
             if (LoadTask(context, id) is null) return DeleteOutcome.NotFound;
-            Execute(context, "DELETE FROM executions WHERE task_id = $id", ("$id", id.ToString()));
-            Execute(context, "DELETE FROM tasks WHERE id = $id", ("$id", id.ToString()));
+            context.Execute("DELETE FROM executions WHERE task_id = $id", ("$id", id.ToString()));
+            context.Execute("DELETE FROM tasks WHERE id = $id", ("$id", id.ToString()));
             return DeleteOutcome.Deleted;
         }, cancellationToken);
 
@@ -86,7 +86,7 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
         _writer.WriteAsync(context =>
         {
             var worker = WorkerRecords.FromRegistration(registration, Ids.New(), _time.GetUtcNow());
-            Execute(context,
+            context.Execute(
                 "INSERT INTO workers (id, name, hostname, pid, concurrency, prefetch, batch, handlers, status, registered, last_seen) " +
                 "VALUES ($id, $name, $hostname, $pid, $concurrency, $prefetch, $batch, $handlers, $status, $registered, $registered)",
                 ("$id", worker.Id.ToString()), ("$name", worker.Name), ("$hostname", SqliteValues.TextOrNull(worker.Hostname)),
@@ -138,7 +138,7 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
             var renewed = _live.Renew(worker, report.Held, now, _options.LeaseTimeout);
             if (renewed.Count > 0)
             {
-                Execute(context, "UPDATE tasks SET lease_expires = $expires WHERE id IN (SELECT value FROM json_each($ids))",
+                context.Execute("UPDATE tasks SET lease_expires = $expires WHERE id IN (SELECT value FROM json_each($ids))",
                     ("$expires", SqliteValues.Time(now + _options.LeaseTimeout)),
                     ("$ids", SqliteValues.JsonOrNull(renewed.Select(t => t.Id.ToString()).ToList())));
             }
@@ -157,7 +157,7 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
             var expired = _live.Expire(now);
             foreach (var t in expired) Save(context, t, output: false);
             foreach (var worker in _live.LoseSilentWorkers(now - _options.LeaseTimeout))
-                Execute(context, "UPDATE workers SET status = 'lost' WHERE id = $id", ("$id", worker.Id.ToString()));
+                context.Execute("UPDATE workers SET status = 'lost' WHERE id = $id", ("$id", worker.Id.ToString()));
             if (expired.Count > 0) context.AfterCommit(_signals.TasksReady.Pulse);
             return expired.Count;
         }, cancellationToken);
@@ -188,19 +188,14 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
     private LiveWorker Touch(WriteContext context, Guid workerId, WorkerState state, DateTimeOffset now)
     {
         var worker = _live.Touch(workerId, state, now);
-        Execute(context, "UPDATE workers SET last_seen = $now, status = $status WHERE id = $id",
+        context.Execute("UPDATE workers SET last_seen = $now, status = $status WHERE id = $id",
             ("$now", SqliteValues.Time(now)), ("$status", Enums.Name(state)), ("$id", workerId.ToString()));
         return worker;
     }
 
-    private static TaskRecord? LoadTask(WriteContext context, Guid id)
-    {
-        var select = context.Command($"SELECT {TaskRows.OutputColumns} FROM tasks WHERE id = $id");
-        select.Parameters.Clear();
-        select.Parameters.AddWithValue("$id", id.ToString());
-        var rows = context.ReadAll(select, TaskRows.ReadTask);
-        return rows.Count == 0 ? null : rows[0];
-    }
+    private static TaskRecord? LoadTask(WriteContext context, Guid id) =>
+        context.Query($"SELECT {TaskRows.OutputColumns} FROM tasks WHERE id = $id", TaskRows.ReadTask, ("$id", id.ToString()))
+            .FirstOrDefault();
 
     /// <summary>
     /// Writes a transition: the task row always, an execution row only when the execution closes
@@ -213,11 +208,4 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
         if (!transition.Execution.IsOpen) TaskRows.InsertClosedExecution(context.Raw(TaskRows.InsertExecution), transition.Execution);
     }
 
-    private static void Execute(WriteContext context, string sql, params (string Name, object Value)[] parameters)
-    {
-        var command = context.Command(sql);
-        command.Parameters.Clear();
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
-        command.ExecuteNonQuery();
-    }
 }

@@ -35,6 +35,14 @@ internal sealed class WriteContext(SqliteConnection connection)
         return statement;
     }
 
+    private SqliteCommand Prepare(string sql, (string Name, object Value)[] parameters)
+    {
+        var command = Command(sql);
+        command.Parameters.Clear();
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        return command;
+    }
+
     /// <summary>Finalizes the prepared statements, before the connection closes.</summary>
     public void DisposeStatements()
     {
@@ -44,17 +52,12 @@ internal sealed class WriteContext(SqliteConnection connection)
         _commands.Clear();
     }
 
-    public void Execute(string sql)
-    {
-        var command = Command(sql);
-        command.Parameters.Clear();
-        command.ExecuteNonQuery();
-    }
+    public void Execute(string sql, params (string Name, object Value)[] parameters) =>
+        Prepare(sql, parameters).ExecuteNonQuery();
 
-    public List<T> ReadAll<T>(SqliteCommand command, Func<SqliteDataReader, T> read)
+    public List<T> Query<T>(string sql, Func<SqliteDataReader, T> read, params (string Name, object Value)[] parameters)
     {
-        command.Transaction = Transaction;
-        using var reader = command.ExecuteReader();
+        using var reader = Prepare(sql, parameters).ExecuteReader();
         var rows = new List<T>();
         while (reader.Read()) rows.Add(read(reader));
         return rows;

@@ -91,6 +91,36 @@ public sealed class WorkerProtocolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_worker_started_with_a_batch_runs_only_that_batch()
+    {
+        await _cluster.StartWorkerAsync(1, "--batch", "mine");
+        var other = await _client.CreateTaskAsync(Specs.Command("true") with { Batch = "other" }, Token);
+        var mine = await _client.CreateTaskAsync(Specs.Command("echo", "mine") with { Batch = "mine" }, Token);
+        var ended = Assert.Single(await _client.WaitAllAsync([mine.Id], Token));
+        Assert.Equal(TaskState.Succeeded, ended.Status);
+        Assert.Equal(TaskState.Queued, (await _client.GetTaskAsync(other.Id, Token))!.Status);
+    }
+
+    [Theory]
+    [InlineData("lease", """{"max": 0}""", "max")]
+    [InlineData("lease", """{"max": 1, "wait": -1}""", "wait")]
+    [InlineData("lease", """{"max": 1, "size": 2}""", "size")]
+    [InlineData("report", """{"events": [{"type": "exploded", "execution_id": "01a2001d-5277-7489-94c7-ca38ad2ef500"}]}""", "events[0].type")]
+    [InlineData("report", """{"events": [{"type": "finished"}]}""", "events[0]")]
+    [InlineData("report", """{"state": "sleeping"}""", "state")]
+    public async Task Bad_worker_protocol_bodies_name_the_field(string call, string body, string field)
+    {
+        var worker = await RegisterAsync();
+        using var http = _cluster.Http(_cluster.WorkerToken);
+        var response = await http.PostAsync($"api/workers/{worker}/{call}",
+            new StringContent(body, System.Text.Encoding.UTF8, "application/json"), Token);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(response.Content, Token);
+        Assert.True(problem.GetProperty("errors").EnumerateObject().Any(e => e.Name.StartsWith(field, StringComparison.Ordinal)),
+            $"expected an error for '{field}' in {problem}");
+    }
+
+    [Fact]
     public async Task An_unknown_worker_is_told_to_register_again()
     {
         var error = await Assert.ThrowsAsync<DroverApiException>(() => _client.LeaseAsync(Guid.CreateVersion7(), new LeaseRequest(), Token));

@@ -24,7 +24,12 @@ public sealed class TaskWaiter(ITaskStore store, StoreSignals signals, TimeProvi
             if (first)
             {
                 var unknown = pending.Where(id => !states.ContainsKey(id)).ToList();
-                if (unknown.Count > 0) return (null, unknown);
+                if (unknown.Count > 0)
+                {
+                    // No task will ever end under these ids: drop their registrations.
+                    signals.Ended(unknown);
+                    return (null, unknown);
+                }
                 first = false;
             }
             var endedNow = pending.Where(id => TaskStateRules.IsEnded(states[id])).ToList();
