@@ -12,6 +12,7 @@ var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 
 var prefetch = new Option<int>("--prefetch") { DefaultValueFactory = _ => 1000, Description = "Tasks each worker leases beyond those running", Recursive = true };
 var tasks = new Option<int>("--tasks") { DefaultValueFactory = _ => 20_000 };
 var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 1000 };
+var submitters = new Option<int>("--submitters") { DefaultValueFactory = _ => 4, Description = "Submit requests in flight at once" };
 var kind = new Option<string>("--kind") { DefaultValueFactory = _ => "echo", Description = "echo (in-process handler) or shell (runs `true`)" };
 var count = new Option<int>("--count") { DefaultValueFactory = _ => 300 };
 var parallel = new Option<int>("--parallel") { DefaultValueFactory = _ => 8 };
@@ -21,13 +22,13 @@ async Task<LocalCluster> ClusterAsync(ParseResult parse) => parse.GetValue(serve
         ?? throw new ArgumentException("--server needs --token or DROVER_TOKEN"))
     : await LocalCluster.StartAsync(parse.GetValue(store)!, parse.GetValue(workers), parse.GetValue(concurrency), parse.GetValue(prefetch));
 
-var throughput = new Command("throughput", "Submit many tasks in batches and wait for all") { tasks, batchSize, kind };
+var throughput = new Command("throughput", "Submit many tasks in batches and wait for all") { tasks, batchSize, submitters, kind };
 throughput.SetAction(async parse =>
 {
     var taskKind = parse.GetValue(kind)!;
     if (taskKind is not ("echo" or "shell")) throw new ArgumentException("--kind must be echo or shell");
     await using var cluster = await ClusterAsync(parse);
-    var result = await Scenarios.ThroughputAsync(cluster, parse.GetValue(tasks), parse.GetValue(batchSize), taskKind,
+    var result = await Scenarios.ThroughputAsync(cluster, parse.GetValue(tasks), parse.GetValue(batchSize), parse.GetValue(submitters), taskKind,
         parse.GetValue(workers) * parse.GetValue(concurrency));
     result.Add("store", parse.GetValue(store)!).Add("workers", parse.GetValue(workers)).Add("concurrency", parse.GetValue(concurrency));
     result.Print(parse.GetValue(json));

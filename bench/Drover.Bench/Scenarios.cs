@@ -8,18 +8,18 @@ namespace Drover.Bench;
 /// <summary>The scenarios: each measures, prints, and judges nothing.</summary>
 internal static class Scenarios
 {
-    public static async Task<Result> ThroughputAsync(LocalCluster cluster, int tasks, int batchSize, string kind, int parallel)
+    public static async Task<Result> ThroughputAsync(LocalCluster cluster, int tasks, int batchSize, int submitters, string kind, int parallel)
     {
         using var client = cluster.Client();
         // A first, unmeasured round brings every process to its steady state (JIT, connections, caches).
-        await RunAllAsync(client, Specs(Math.Min(tasks, 2000), kind), batchSize);
+        var warmUp = await SubmitAllAsync(client, Specs(Math.Min(tasks, 2000), kind), batchSize, submitters);
+        await client.WaitAllAsync(warmUp, CancellationToken.None);
         var specs = Specs(tasks, kind);
         var cpuBefore = cluster.CpuSeconds();
+        var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
 
         var clock = Stopwatch.StartNew();
-        var ids = new List<Guid>(tasks);
-        foreach (var chunk in specs.Chunk(batchSize))
-            ids.AddRange((await client.CreateTasksAsync(chunk, CancellationToken.None)).Select(t => t.Id));
+        var ids = await SubmitAllAsync(client, specs, batchSize, submitters);
         var submitted = clock.Elapsed;
         var ended = await client.WaitAllAsync(ids, CancellationToken.None);
         var elapsed = clock.Elapsed;
@@ -27,6 +27,7 @@ internal static class Scenarios
         var failed = ended.Count(t => t.Status != TaskState.Succeeded);
         var result = new Result($"throughput ({kind})")
             .Add("tasks", tasks)
+            .Add("submitters", submitters)
             .Add("failed", failed)
             .Add("submit_seconds", Math.Round(submitted.TotalSeconds, 3))
             .Add("seconds", Math.Round(elapsed.TotalSeconds, 3))
@@ -37,6 +38,7 @@ internal static class Scenarios
             result.Add("server_cpu_seconds", Math.Round(cpu.Server - before.Server, 2))
                 .Add("workers_cpu_seconds", Math.Round(cpu.Workers - before.Workers, 2));
         }
+        result.Add("client_cpu_seconds", Math.Round((Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds, 2));
         if (kind == "shell")
         {
             var baseline = SpawnRate(Math.Min(tasks, 2000), parallel);
@@ -54,12 +56,14 @@ internal static class Scenarios
             : new TaskSpec { Handler = "echo", Args = JsonSerializer.SerializeToElement(i), Batch = batch }).ToList();
     }
 
-    private static async Task RunAllAsync(Client.DroverClient client, List<TaskSpec> specs, int batchSize)
+    /// <summary>Submits in batches, <paramref name="submitters"/> requests in flight, as a busy client would.</summary>
+    private static async Task<List<Guid>> SubmitAllAsync(Client.DroverClient client, List<TaskSpec> specs, int batchSize, int submitters)
     {
-        var ids = new List<Guid>(specs.Count);
-        foreach (var chunk in specs.Chunk(batchSize))
-            ids.AddRange((await client.CreateTasksAsync(chunk, CancellationToken.None)).Select(t => t.Id));
-        await client.WaitAllAsync(ids, CancellationToken.None);
+        var chunks = specs.Chunk(batchSize).ToList();
+        var ids = new Guid[chunks.Count][];
+        await Parallel.ForEachAsync(Enumerable.Range(0, chunks.Count), new ParallelOptions { MaxDegreeOfParallelism = submitters },
+            async (i, cancellationToken) => ids[i] = [.. (await client.CreateTasksAsync(chunks[i], cancellationToken)).Select(t => t.Id)]);
+        return [.. ids.SelectMany(chunk => chunk)];
     }
 
     public static async Task<Result> LatencyAsync(LocalCluster cluster, int count)

@@ -115,7 +115,7 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
             var now = _time.GetUtcNow();
             var worker = Touch(context, workerId, report.State, now);
             var stale = new List<Guid>();
-            var ended = new List<Guid>();
+            var ended = new List<TaskRecord>();
             var requeued = false;
             foreach (var e in report.Events)
             {
@@ -125,7 +125,7 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
                     continue;
                 }
                 Save(context, t, output: e.Type is ReportEventType.Output or ReportEventType.Finished);
-                if (t.TaskEnded) ended.Add(t.Task.Id);
+                if (t.TaskEnded) ended.Add(t.Task.WithoutLargeFields());
                 requeued |= t.TaskQueued;
             }
             if (report.State == WorkerState.Stopped)

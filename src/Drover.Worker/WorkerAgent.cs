@@ -25,10 +25,7 @@ public sealed class WorkerAgent
     private readonly BackoffPolicy _backoff;
     private readonly Reporter _reporter;
     private readonly IReadOnlyList<ITaskRunner> _runners;
-    private readonly Channel<LeasedTask> _inHand = Channel.CreateUnbounded<LeasedTask>();
-    private readonly ConcurrentDictionary<Guid, RunningTask> _running = new();
-    private readonly ConcurrentDictionary<Guid, LeasedTask> _held = new();
-    private readonly AsyncSignal _slotFreed = new();
+    private readonly Hand _hand;
 
     public WorkerAgent(WorkerOptions options, ILogger logger, BackoffPolicy? backoff = null)
     {
@@ -37,7 +34,9 @@ public sealed class WorkerAgent
         _logger = logger;
         _backoff = backoff ?? BackoffPolicy.Default;
         _client = new DroverClient(options.Server!, options.Token!);
-        _reporter = new Reporter(_client, _backoff, logger) { OnStale = StopStale, Reregister = RegisterAsync, Held = () => [.. _held.Keys] };
+        _reporter = new Reporter(_client, _backoff, logger) { OnStale = StopStale, Reregister = RegisterAsync };
+        _hand = new Hand(options.Concurrency, options.Prefetch, RunAsync, lease => new RunningTask(lease, options.OutputLimitBytes, _reporter.Enqueue));
+        _reporter.Held = _hand.HeldIds;
         _runners = [new ProcessRunner(options, options.Server!), new HandlerRunner()];
     }
 
@@ -59,17 +58,17 @@ public sealed class WorkerAgent
         }, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping, reporterFailed.Token);
         stopping = stop.Token;
-        var slots = Enumerable.Range(0, _options.Concurrency).Select(_ => RunSlotAsync(stopping)).ToList();
         var flushing = FlushOutputAsync(stopping);
 
         await LeaseLoopAsync(stopping);
 
         // Stage two: what is in hand goes back; what runs is interrupted and goes back too.
         _reporter.State = WorkerState.Stopping;
-        _inHand.Writer.TryComplete();
-        Log.Stopping(_logger, _held.Count);
-        foreach (var task in _running.Values) task.Stop(StopReason.Interrupted);
-        await Task.WhenAll(slots);
+        Log.Stopping(_logger, _hand.Count);
+        var (unstarted, slotsDone) = _hand.Close();
+        foreach (var lease in unstarted) _reporter.Enqueue(new ReportEvent { Type = ReportEventType.Released, ExecutionId = lease.ExecutionId });
+        foreach (var task in _hand.Running()) task.Stop(StopReason.Interrupted);
+        await slotsDone;
         await flushing;
 
         _reporter.State = WorkerState.Stopped;
@@ -119,24 +118,19 @@ public sealed class WorkerAgent
         var failures = 0;
         while (!stopping.IsCancellationRequested)
         {
-            var freed = _slotFreed.WaitHandle;
-            var room = _options.Concurrency + _options.Prefetch - _held.Count;
             try
             {
-                if (room <= 0 || !ShouldLease(room))
+                var room = _hand.Room(out var wake);
+                if (room == 0)
                 {
-                    await freed.WaitAsync(stopping);
+                    await wake.WaitAsync(stopping);
                     continue;
                 }
                 var lease = new LeaseRequest { Max = room, Wait = _options.LeaseWait.TotalSeconds };
                 var leased = await _client.LeaseAsync(_reporter.WorkerId, lease, stopping);
                 failures = 0;
-                foreach (var task in leased)
-                {
-                    // Checkpoint: held leases are renewed by every report; a worker that dies stops renewing them.
-                    _held[task.ExecutionId] = task;
-                    _inHand.Writer.TryWrite(task);
-                }
+                // Held leases are renewed by the reports; a worker that dies stops renewing them.
+                _hand.Add(leased);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -161,61 +155,26 @@ public sealed class WorkerAgent
         }
     }
 
-    /// <summary>
-    /// Lease when a slot would otherwise sit idle, or when the hand is half empty: not once per
-    /// finished task, which under load would be one lease request per task.
-    /// </summary>
-    private bool ShouldLease(int room)
+    private async Task RunAsync(LeasedTask lease, RunningTask task)
     {
-        var waiting = _held.Count - _running.Count;
-        var idleSlots = _options.Concurrency - _running.Count;
-        return (idleSlots > 0 && waiting <= 0) || room * 2 >= _options.Concurrency + _options.Prefetch;
-    }
-
-    /// <summary>One of <c>concurrency</c> slots: runs leased tasks one after another.</summary>
-    private async Task RunSlotAsync(CancellationToken stopping)
-    {
-        await foreach (var lease in _inHand.Reader.ReadAllAsync(CancellationToken.None))
-        {
-            if (stopping.IsCancellationRequested)
-                _reporter.Enqueue(new ReportEvent { Type = ReportEventType.Released, ExecutionId = lease.ExecutionId });
-            else
-                await RunAsync(lease);
-            _held.TryRemove(lease.ExecutionId, out _);
-            _slotFreed.Pulse();
-        }
-    }
-
-    private async Task RunAsync(LeasedTask lease)
-    {
-        using var task = new RunningTask(lease, _options.OutputLimitBytes, _reporter.Enqueue);
-        _running[lease.ExecutionId] = task;
+        var runner = _runners.FirstOrDefault(r => r.CanRun(lease));
+        ReportEvent finished;
         try
         {
-            var runner = _runners.FirstOrDefault(r => r.CanRun(lease));
-            ReportEvent finished;
-            try
-            {
-                finished = runner is null
-                    ? task.Finished(exitCode: null, error: "the task has neither a command nor a handler")
-                    : await runner.RunAsync(task);
-            }
-            catch (Exception ex)
-            {
-                Log.RunFailed(_logger, lease.TaskId, ex);
-                finished = task.Finished(exitCode: null, error: $"the worker failed to run the task: {ex.Message}");
-            }
-            _running.TryRemove(lease.ExecutionId, out _);
-            if (task.StopReason == StopReason.Stale) return;
-            if (task.TakeOutput() is { } output) _reporter.Enqueue(output);
-            _reporter.Enqueue(task.StopReason == StopReason.Interrupted
-                ? new ReportEvent { Type = ReportEventType.Released, ExecutionId = lease.ExecutionId }
-                : finished);
+            finished = runner is null
+                ? task.Finished(exitCode: null, error: "the task has neither a command nor a handler")
+                : await runner.RunAsync(task);
         }
-        finally
+        catch (Exception ex)
         {
-            _running.TryRemove(lease.ExecutionId, out _);
+            Log.RunFailed(_logger, lease.TaskId, ex);
+            finished = task.Finished(exitCode: null, error: $"the worker failed to run the task: {ex.Message}");
         }
+        if (task.StopReason == StopReason.Stale) return;
+        if (task.TakeOutput() is { } output) _reporter.Enqueue(output);
+        _reporter.Enqueue(task.StopReason == StopReason.Interrupted
+            ? new ReportEvent { Type = ReportEventType.Released, ExecutionId = lease.ExecutionId }
+            : finished);
     }
 
     /// <summary>Streams new output of running tasks to the server every flush interval.</summary>
@@ -226,7 +185,7 @@ public sealed class WorkerAgent
         {
             while (await timer.WaitForNextTickAsync(stopping))
             {
-                foreach (var task in _running.Values)
+                foreach (var task in _hand.Running())
                 {
                     if (task.TakeOutput() is { } output) _reporter.Enqueue(output);
                 }
@@ -241,7 +200,7 @@ public sealed class WorkerAgent
     {
         foreach (var id in executionIds)
         {
-            if (_running.TryGetValue(id, out var task)) task.Stop(StopReason.Stale);
+            if (_hand.TryGetRunning(id, out var task)) task!.Stop(StopReason.Stale);
         }
     }
 

@@ -188,6 +188,26 @@ public sealed class RunningTasksTests(SharedCluster shared)
     }
 
     [Fact]
+    public async Task Waits_sharing_a_task_each_get_its_end_even_when_one_names_an_unknown_task()
+    {
+        using var client = _cluster.Client();
+        var task = await client.CreateTaskAsync(Specs.Command("sleep", "1"), Token);
+        var waits = Enumerable.Range(0, 3).Select(_ => client.WaitAsync([task.Id], TimeSpan.FromSeconds(60), Token)).ToList();
+        // A wait that also names an unknown task is refused, and must not end the others' waits early.
+        var refused = await Assert.ThrowsAsync<Client.DroverApiException>(() => client.WaitAsync([task.Id, Guid.CreateVersion7()], TimeSpan.FromSeconds(60), Token));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, refused.Status);
+
+        foreach (var answer in await Task.WhenAll(waits))
+        {
+            Assert.Empty(answer.Pending);
+            var done = Assert.Single(answer.Done);
+            Assert.Equal(TaskState.Succeeded, done.Status);
+            Assert.NotNull(done.Completed);
+            Assert.Null(done.Stdout); // waits answer without the large fields, as lists do
+        }
+    }
+
+    [Fact]
     public async Task A_task_with_a_chosen_id_is_created_once()
     {
         using var client = _cluster.Client();

@@ -51,4 +51,7 @@ public sealed record TaskRecord
     /// <summary>Submission order; the list cursor and the tie-break among equal priorities.</summary>
     [JsonIgnore]
     public long Seq { get; init; }
+
+    /// <summary>The record as lists and waits answer it: without output, args and result, which can be large.</summary>
+    public TaskRecord WithoutLargeFields() => this with { Stdout = null, Stderr = null, Args = null, Result = null };
 }

@@ -1,3 +1,5 @@
+using Drover.Model;
+
 namespace Drover.Storage;
 
 /// <summary>
@@ -7,24 +9,44 @@ namespace Drover.Storage;
 public sealed class StoreSignals
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<Guid, TaskCompletionSource> _endWaiters = [];
+    private readonly Dictionary<Guid, TaskCompletionSource<TaskRecord?>> _endWaiters = [];
 
     public AsyncSignal TasksReady { get; } = new();
 
-    /// <summary>A task that completes when the task ends. Register before reading its state.</summary>
-    public Task WhenEnded(Guid taskId)
+    /// <summary>
+    /// Completes when the task ends, with its record as a wait answers it (no large fields), or with
+    /// null when the end was learned another way (<see cref="Ended(IEnumerable{Guid})"/>). Register
+    /// before reading the task's state, so that an end committed in between is not missed.
+    /// </summary>
+    public Task<TaskRecord?> WhenEnded(Guid taskId)
     {
         lock (_gate)
         {
             if (!_endWaiters.TryGetValue(taskId, out var source))
-                _endWaiters[taskId] = source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _endWaiters[taskId] = source = new TaskCompletionSource<TaskRecord?>(TaskCreationOptions.RunContinuationsAsynchronously);
             return source.Task;
         }
     }
 
+    /// <summary>After a commit: these tasks ended; waiters get the records and need not read them back.</summary>
+    public void Ended(IReadOnlyCollection<TaskRecord> tasks)
+    {
+        List<(TaskCompletionSource<TaskRecord?> Source, TaskRecord Task)>? done = null;
+        lock (_gate)
+        {
+            if (_endWaiters.Count == 0) return;
+            foreach (var task in tasks)
+            {
+                if (_endWaiters.Remove(task.Id, out var source)) (done ??= []).Add((source, task));
+            }
+        }
+        done?.ForEach(d => d.Source.TrySetResult(d.Task));
+    }
+
+    /// <summary>Releases registrations for tasks found ended (or absent) by reading: they complete with null.</summary>
     public void Ended(IEnumerable<Guid> taskIds)
     {
-        List<TaskCompletionSource>? done = null;
+        List<TaskCompletionSource<TaskRecord?>>? done = null;
         lock (_gate)
         {
             if (_endWaiters.Count == 0) return;
@@ -33,6 +55,6 @@ public sealed class StoreSignals
                 if (_endWaiters.Remove(id, out var source)) (done ??= []).Add(source);
             }
         }
-        done?.ForEach(s => s.TrySetResult());
+        done?.ForEach(s => s.TrySetResult(null));
     }
 }

@@ -11,48 +11,50 @@ public sealed class TaskWaiter(ITaskStore store, StoreSignals signals, TimeProvi
     public async Task<(WaitResponse? Response, IReadOnlyList<Guid> Unknown)> WaitAsync(
         IReadOnlyList<Guid> ids, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var deadline = time.GetUtcNow() + timeout;
-        var pending = ids.Distinct().ToList();
-        var doneIds = new List<Guid>();
-        var first = true;
-        while (true)
+        // Register before reading, so that an end committed in between still completes a registration.
+        var ends = ids.Distinct().ToDictionary(id => id, signals.WhenEnded);
+        // One read of the states: what is unknown, what has already ended. From then on the
+        // signals alone tell what ends, and they carry the records, so a wait on thousands of
+        // tasks reads the store twice at most.
+        var states = await store.GetStatesAsync(ends.Keys, cancellationToken);
+        var unknown = ends.Keys.Where(id => !states.ContainsKey(id)).ToList();
+        if (unknown.Count > 0)
         {
-            // Register before reading, so that an end committed in between still wakes us.
-            var ended = pending.Select(signals.WhenEnded).ToList();
-            // Only the states while waiting; the records are read once, for the answer.
-            var states = await store.GetStatesAsync(pending, cancellationToken);
-            if (first)
-            {
-                var unknown = pending.Where(id => !states.ContainsKey(id)).ToList();
-                if (unknown.Count > 0)
-                {
-                    // No task will ever end under these ids: drop their registrations.
-                    signals.Ended(unknown);
-                    return (null, unknown);
-                }
-                first = false;
-            }
-            var endedNow = pending.Where(id => TaskStateRules.IsEnded(states[id])).ToList();
-            doneIds.AddRange(endedNow);
-            // Registrations made after a task ended would never fire; release them.
-            signals.Ended(endedNow);
-            var endedSet = endedNow.ToHashSet();
-            pending = pending.Where(id => !endedSet.Contains(id)).ToList();
-            var remaining = deadline - time.GetUtcNow();
-            if (pending.Count == 0 || remaining <= TimeSpan.Zero)
-            {
-                var done = await store.GetTasksAsync(doneIds, includeOutput: false, cancellationToken);
-                return (new WaitResponse(done, pending), []);
-            }
+            // No task will ever end under these ids: drop their registrations. (The others are
+            // shared with other waiters and stay until their tasks end.)
+            signals.Ended(unknown);
+            return (null, unknown);
+        }
+        signals.Ended(ends.Keys.Where(id => TaskStateRules.IsEnded(states[id])));
+
+        var pending = ends.Values.Where(t => !t.IsCompleted).ToList();
+        if (pending.Count > 0)
+        {
             try
             {
-                await Task.WhenAll(ended).WaitAsync(remaining, time, cancellationToken);
+                await Task.WhenAll(pending).WaitAsync(timeout, time, cancellationToken);
             }
             catch (TimeoutException)
             {
-                // Read once more below, then answer with what is still pending.
-                deadline = time.GetUtcNow();
+                // Answer with what has ended; the rest is pending.
             }
         }
+
+        var carried = new Dictionary<Guid, TaskRecord>();
+        var toRead = new List<Guid>();
+        foreach (var (id, end) in ends)
+        {
+            if (!end.IsCompleted) continue;
+            if (end.Result is { } record) carried[id] = record;
+            else toRead.Add(id);
+        }
+        if (toRead.Count > 0)
+        {
+            foreach (var record in await store.GetTasksAsync(toRead, includeOutput: false, cancellationToken))
+                carried[record.Id] = record;
+        }
+        var done = ends.Keys.Where(carried.ContainsKey).Select(id => carried[id]).ToList();
+        var stillPending = ends.Where(e => !e.Value.IsCompleted).Select(e => e.Key).ToList();
+        return (new WaitResponse(done, stillPending), []);
     }
 }

@@ -5,8 +5,9 @@ namespace Drover.Worker.Execution;
 /// <summary>
 /// A lease in the worker's hands: the handle through which it is run, stopped, and its output read.
 /// </summary>
-public sealed class RunningTask(LeasedTask lease, int outputLimitBytes, Action<ReportEvent> report) : IDisposable
+public sealed class RunningTask(LeasedTask lease, int outputLimitBytes, Action<ReportEvent> report)
 {
+    // Never disposed: it has no timer, and a late Stop (a stale notice racing the task's end) must not throw.
     private readonly CancellationTokenSource _stop = new();
     private bool _started;
 
@@ -73,6 +74,4 @@ public sealed class RunningTask(LeasedTask lease, int outputLimitBytes, Action<R
         StdoutBytes = _stdout?.TotalBytes,
         StderrBytes = _stderr?.TotalBytes,
     };
-
-    public void Dispose() => _stop.Dispose();
 }

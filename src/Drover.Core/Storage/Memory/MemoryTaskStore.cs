@@ -85,7 +85,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
     public Task<ReportResult> ReportAsync(Guid workerId, WorkerReport report, CancellationToken cancellationToken)
     {
         var stale = new List<Guid>();
-        var ended = new List<Guid>();
+        var ended = new List<TaskRecord>();
         var requeued = false;
         lock (_gate)
         {
@@ -102,7 +102,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
             foreach (var t in transitions)
             {
                 Keep(t);
-                if (t.TaskEnded) ended.Add(t.Task.Id);
+                if (t.TaskEnded) ended.Add(t.Task.WithoutLargeFields());
                 requeued |= t.TaskQueued;
             }
             // The heartbeat: the leases the worker holds live another LeaseTimeout.
@@ -139,7 +139,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
             IReadOnlyList<TaskRecord> found = ids
                 .Select(id => _tasks.GetValueOrDefault(id))
                 .OfType<TaskRecord>()
-                .Select(t => includeOutput ? t : WithoutLargeFields(t))
+                .Select(t => includeOutput ? t : t.WithoutLargeFields())
                 .ToList();
             return Task.FromResult(found);
         }
@@ -169,7 +169,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
                     && (filter.Group is null || t.Group == filter.Group)
                     && (filter.WorkerId is null || t.WorkerId == filter.WorkerId))
                 .Take(filter.Limit)
-                .Select(WithoutLargeFields)
+                .Select(t => t.WithoutLargeFields())
                 .ToList();
             return Task.FromResult(page);
         }
@@ -200,9 +200,6 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
     {
         lock (_gate) return Task.FromResult(_workers.TryGetValue(id, out var worker) ? Current(worker) : null);
     }
-
-    private static TaskRecord WithoutLargeFields(TaskRecord task) =>
-        task with { Stdout = null, Stderr = null, Args = null, Result = null };
 
     /// <summary>A worker's record with what dispatch knows now: its state, when it was last seen, what it holds.</summary>
     private WorkerRecord Current(WorkerRecord worker) => _live.Worker(worker.Id) is { } live

@@ -1,0 +1,148 @@
+using Drover.Contracts;
+using Drover.Storage;
+using Drover.Worker.Execution;
+
+namespace Drover.Worker;
+
+/// <summary>
+/// The leases a worker holds: those waiting for a slot, in lease order, and those running. One lock
+/// guards all of it. A slot that finishes a task takes the next waiting one on the same thread, so a
+/// run of quick tasks costs no thread hops; the lease loop is woken only when it should lease again,
+/// not once per finished task.
+/// </summary>
+internal sealed class Hand(int concurrency, int prefetch, Func<LeasedTask, RunningTask, Task> run, Func<LeasedTask, RunningTask> open)
+{
+    private readonly Lock _lock = new();
+    private readonly Queue<LeasedTask> _waiting = new();
+    private readonly Dictionary<Guid, RunningTask?> _held = [];
+    private readonly List<Task> _slots = [];
+    private readonly AsyncSignal _wantsMore = new();
+    private int _busySlots;
+    private bool _leaseLoopWaiting;
+    private bool _closed;
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock) return _held.Count;
+        }
+    }
+
+    /// <summary>The executions held now, waiting or running: their leases are the ones to renew.</summary>
+    public List<Guid> HeldIds()
+    {
+        lock (_lock) return [.. _held.Keys];
+    }
+
+    public List<RunningTask> Running()
+    {
+        lock (_lock) return [.. _held.Values.OfType<RunningTask>()];
+    }
+
+    public bool TryGetRunning(Guid executionId, out RunningTask? task)
+    {
+        lock (_lock) return _held.TryGetValue(executionId, out task) && task is not null;
+    }
+
+    /// <summary>
+    /// How many tasks to lease now; 0 means wait for <paramref name="wake"/>. Leases when a slot would
+    /// otherwise sit idle or the hand is half empty: under load, not one lease request per task.
+    /// </summary>
+    public int Room(out Task wake)
+    {
+        lock (_lock)
+        {
+            var room = concurrency + prefetch - _held.Count;
+            if (room > 0 && ShouldLease(room))
+            {
+                wake = Task.CompletedTask;
+                return room;
+            }
+            _leaseLoopWaiting = true;
+            wake = _wantsMore.WaitHandle;
+            return 0;
+        }
+    }
+
+    /// <summary>Takes newly leased tasks and starts idle slots on them.</summary>
+    public void Add(IReadOnlyList<LeasedTask> leases)
+    {
+        lock (_lock)
+        {
+            foreach (var lease in leases)
+            {
+                _held[lease.ExecutionId] = null;
+                _waiting.Enqueue(lease);
+            }
+            while (!_closed && _busySlots < concurrency && _busySlots < _waiting.Count)
+            {
+                _busySlots++;
+                _slots.RemoveAll(s => s.IsCompleted);
+                _slots.Add(Task.Run(RunSlotAsync));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes no more work: returns the leases that were still waiting (no longer held) and a task
+    /// that completes when every slot has finished what it runs.
+    /// </summary>
+    public (List<LeasedTask> Unstarted, Task SlotsDone) Close()
+    {
+        lock (_lock)
+        {
+            _closed = true;
+            var unstarted = _waiting.ToList();
+            _waiting.Clear();
+            foreach (var lease in unstarted) _held.Remove(lease.ExecutionId);
+            return (unstarted, Task.WhenAll(_slots));
+        }
+    }
+
+    private async Task RunSlotAsync()
+    {
+        while (true)
+        {
+            LeasedTask lease;
+            RunningTask task;
+            lock (_lock)
+            {
+                if (_closed || !_waiting.TryDequeue(out lease!))
+                {
+                    _busySlots--;
+                    WakeLeaseLoopIfDue();
+                    return;
+                }
+                task = open(lease);
+                _held[lease.ExecutionId] = task;
+            }
+            try
+            {
+                await run(lease, task);
+            }
+            finally
+            {
+                lock (_lock)
+                {
+                    _held.Remove(lease.ExecutionId);
+                    WakeLeaseLoopIfDue();
+                }
+            }
+        }
+    }
+
+    private void WakeLeaseLoopIfDue()
+    {
+        if (!_leaseLoopWaiting || !ShouldLease(concurrency + prefetch - _held.Count)) return;
+        _leaseLoopWaiting = false;
+        _wantsMore.Pulse();
+    }
+
+    private bool ShouldLease(int room)
+    {
+        var waiting = _waiting.Count;
+        var idleSlots = concurrency - _busySlots;
+        return (idleSlots > 0 && waiting == 0) || room * 2 >= concurrency + prefetch;
+    }
+}
