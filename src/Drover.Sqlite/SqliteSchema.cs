@@ -41,6 +41,14 @@ internal static class SqliteSchema
             concurrency INTEGER NOT NULL, prefetch INTEGER NOT NULL, batch TEXT, handlers TEXT,
             status TEXT NOT NULL, registered TEXT NOT NULL, last_seen TEXT NOT NULL);
         """,
+        """
+        -- Queries (POST /api/tasks/query) and resubmission.
+        ALTER TABLE tasks ADD COLUMN resubmitted_from TEXT;
+        ALTER TABLE tasks ADD COLUMN resubmitted TEXT;
+        CREATE INDEX tasks_worker ON tasks (worker_id) WHERE worker_id IS NOT NULL;
+        CREATE INDEX tasks_submitted ON tasks (submitted);
+        CREATE INDEX tasks_completed ON tasks (completed) WHERE completed IS NOT NULL;
+        """,
     ];
 
     public static void Migrate(SqliteConnection connection)

@@ -2,6 +2,7 @@ using System.Text;
 using Drover.Dispatch;
 using Drover.Json;
 using Drover.Model;
+using Drover.Query;
 using Drover.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -53,6 +54,23 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
         return QueryAsync(sql.ToString(), TaskRows.ReadTask, cancellationToken, [.. parameters]);
     }
 
+    public Task<IReadOnlyList<TaskRecord>> QueryTasksAsync(TaskQuery query, CancellationToken cancellationToken)
+    {
+        var dialect = new SqliteDialect();
+        var columns = query.IncludeLargeFields ? TaskRows.OutputColumns : TaskRows.Columns;
+        var sql = $"SELECT {columns} FROM tasks WHERE {SqlFilter.Where(query.Filter, dialect)} " +
+            $"ORDER BY {SqlFilter.OrderBy(query.Sort, dialect)} LIMIT {dialect.Parameter((long)query.Limit, FieldKind.Integer)} " +
+            $"OFFSET {dialect.Parameter((long)query.Skip, FieldKind.Integer)}";
+        return QueryAsync(sql, TaskRows.ReadTask, cancellationToken, dialect.UsesRegex, [.. dialect.Parameters]);
+    }
+
+    public async Task<long> CountTasksAsync(Filter filter, CancellationToken cancellationToken)
+    {
+        var dialect = new SqliteDialect();
+        var sql = $"SELECT count(*) FROM tasks WHERE {SqlFilter.Where(filter, dialect)}";
+        return (await QueryAsync(sql, r => r.GetInt64(0), cancellationToken, dialect.UsesRegex, [.. dialect.Parameters]).ConfigureAwait(false))[0];
+    }
+
     /// <summary>The closed executions from their table, then the open one, which its task row describes.</summary>
     public async Task<IReadOnlyList<ExecutionRecord>> ListExecutionsAsync(Guid taskId, CancellationToken cancellationToken)
     {
@@ -86,11 +104,20 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
     /// <summary>Ids travel as one JSON parameter, never spliced into the SQL text.</summary>
     private static object IdsJson(IReadOnlyCollection<Guid> ids) => SqliteValues.JsonOrNull(ids.Select(i => i.ToString()).ToList());
 
+    private Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<SqliteDataReader, T> read,
+        CancellationToken cancellationToken, params (string Name, object Value)[] parameters) =>
+        QueryAsync(sql, read, cancellationToken, withRegex: false, parameters);
+
     private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<SqliteDataReader, T> read,
-        CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+        CancellationToken cancellationToken, bool withRegex, params (string Name, object Value)[] parameters)
     {
         await using var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (withRegex)
+        {
+            connection.CreateFunction<string, string, long, bool>(SqliteDialect.RegexFunction,
+                (pattern, value, ignoreCase) => FilterEvaluator.Regex(pattern, ignoreCase != 0).IsMatch(value), isDeterministic: true);
+        }
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);

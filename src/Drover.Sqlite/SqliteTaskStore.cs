@@ -173,6 +173,12 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
     public Task<IReadOnlyList<TaskRecord>> ListTasksAsync(TaskListFilter filter, CancellationToken cancellationToken) =>
         _reader.ListTasksAsync(filter, cancellationToken);
 
+    public Task<IReadOnlyList<TaskRecord>> QueryTasksAsync(Query.TaskQuery query, CancellationToken cancellationToken) =>
+        _reader.QueryTasksAsync(query, cancellationToken);
+
+    public Task<long> CountTasksAsync(Query.Filter filter, CancellationToken cancellationToken) =>
+        _reader.CountTasksAsync(filter, cancellationToken);
+
     public Task<IReadOnlyList<ExecutionRecord>> ListExecutionsAsync(Guid taskId, CancellationToken cancellationToken) =>
         _reader.ListExecutionsAsync(taskId, cancellationToken);
 

@@ -13,7 +13,8 @@ internal static class TaskRows
     public const string Columns =
         "seq, id, name, batch, grp, command, shell, handler, env, requires, priority, retry, timeout_ms, " +
         "status, status_message, progress, attempts, failures, worker_id, execution_id, submitted, started, " +
-        "completed, lease_expires, exit_code, error, stdout_bytes, stderr_bytes, client_id, reason, assigned";
+        "completed, lease_expires, exit_code, error, stdout_bytes, stderr_bytes, client_id, reason, assigned, " +
+        "resubmitted_from, resubmitted";
 
     /// <summary>What a lease needs: the definition, handler args included, but no output.</summary>
     public const string LeaseColumns = Columns + ", args";
@@ -62,15 +63,17 @@ internal static class TaskRows
             ClientId = Str(r, 28),
             Reason = Str(r, 29),
             Assigned = TimeOrNull(r, 30),
+            ResubmittedFrom = GuidOrNull(r, 31),
+            Resubmitted = GuidOrNull(r, 32),
         };
-        if (r.FieldCount <= 31) return task;
-        task = task with { Args = JsonElementFrom(Str(r, 31)) };
-        if (r.FieldCount <= 32) return task;
+        if (r.FieldCount <= 33) return task;
+        task = task with { Args = JsonElementFrom(Str(r, 33)) };
+        if (r.FieldCount <= 34) return task;
         return task with
         {
-            Result = JsonElementFrom(Str(r, 32)),
-            Stdout = Str(r, 33),
-            Stderr = Str(r, 34),
+            Result = JsonElementFrom(Str(r, 34)),
+            Stdout = Str(r, 35),
+            Stderr = Str(r, 36),
         };
     }
 
@@ -109,15 +112,15 @@ internal static class TaskRows
     // order their parameters first appear in the SQL.
 
     public const string InsertTask =
-        "INSERT INTO tasks (id, name, batch, grp, command, shell, handler, args, env, requires, priority, retry, timeout_ms, status, submitted, client_id) " +
-        "VALUES ($id, $name, $batch, $grp, $command, $shell, $handler, $args, $env, $requires, $priority, $retry, $timeout_ms, $status, $submitted, $client_id) " +
+        "INSERT INTO tasks (id, name, batch, grp, command, shell, handler, args, env, requires, priority, retry, timeout_ms, status, submitted, client_id, resubmitted_from) " +
+        "VALUES ($id, $name, $batch, $grp, $command, $shell, $handler, $args, $env, $requires, $priority, $retry, $timeout_ms, $status, $submitted, $client_id, $resubmitted_from) " +
         "ON CONFLICT (id) DO NOTHING RETURNING seq";
 
     public static long? InsertNewTask(RawStatement insert, TaskRecord t) => insert
         .Text(t.Id.ToString()).Text(t.Name).Text(t.Batch).Text(t.Group).Text(JsonText(t.Command)).Text(t.Shell)
         .Text(t.Handler).Text(JsonText(t.Args)).Text(JsonText(t.Env)).Text(JsonText(t.Requires)).Integer(t.Priority).Integer(t.Retry)
         .Integer(t.Timeout is { } timeout ? (long)timeout.TotalMilliseconds : null).Text(Enums.Name(t.Status)).Text(TimeText(t.Submitted))
-        .Text(t.ClientId)
+        .Text(t.ClientId).Text(t.ResubmittedFrom?.ToString())
         .Execute();
 
     private const string UpdateStateSet =

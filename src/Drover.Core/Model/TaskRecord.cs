@@ -47,6 +47,10 @@ public sealed record TaskRecord
     public long? StderrBytes { get; init; }
     public string? ClientId { get; init; }
     public string? Reason { get; init; }
+    /// <summary>The task this one was resubmitted from, if any.</summary>
+    public Guid? ResubmittedFrom { get; init; }
+    /// <summary>The newest task resubmitted from this one, if any.</summary>
+    public Guid? Resubmitted { get; init; }
 
     /// <summary>Submission order; the list cursor and the tie-break among equal priorities.</summary>
     [JsonIgnore]

@@ -17,6 +17,14 @@ public interface ITaskReader
     /// <summary>Tasks in submission order, without their large fields (stdout, stderr, args, result).</summary>
     Task<IReadOnlyList<TaskRecord>> ListTasksAsync(TaskListFilter filter, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The tasks a query selects, sorted, one page; without their large fields unless
+    /// <see cref="Query.TaskQuery.IncludeLargeFields"/>.
+    /// </summary>
+    Task<IReadOnlyList<TaskRecord>> QueryTasksAsync(Query.TaskQuery query, CancellationToken cancellationToken);
+
+    Task<long> CountTasksAsync(Query.Filter filter, CancellationToken cancellationToken);
+
     /// <summary>Every attempt of a task, oldest first.</summary>
     Task<IReadOnlyList<ExecutionRecord>> ListExecutionsAsync(Guid taskId, CancellationToken cancellationToken);
 

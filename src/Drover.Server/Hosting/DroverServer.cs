@@ -73,6 +73,7 @@ public sealed class DroverServer : IAsyncDisposable
             o.RoutePrefix = "swagger";
         }));
         app.MapTaskEndpoints();
+        app.MapQueryEndpoints();
         app.MapWorkerEndpoints();
         return new DroverServer(app, options);
     }

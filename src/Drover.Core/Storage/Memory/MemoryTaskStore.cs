@@ -1,6 +1,7 @@
 using Drover.Contracts;
 using Drover.Dispatch;
 using Drover.Model;
+using Drover.Query;
 using Drover.Validation;
 
 namespace Drover.Storage.Memory;
@@ -173,6 +174,22 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
                 .ToList();
             return Task.FromResult(page);
         }
+    }
+
+    public Task<IReadOnlyList<TaskRecord>> QueryTasksAsync(TaskQuery query, CancellationToken cancellationToken)
+    {
+        var matching = FilterEvaluator.Sort(Snapshot().Where(t => FilterEvaluator.Matches(query.Filter, t)), query.Sort);
+        IReadOnlyList<TaskRecord> page = [.. matching.Skip(query.Skip).Take(query.Limit).Select(t => query.IncludeLargeFields ? t : t.WithoutLargeFields())];
+        return Task.FromResult(page);
+    }
+
+    public Task<long> CountTasksAsync(Filter filter, CancellationToken cancellationToken) =>
+        Task.FromResult((long)Snapshot().Count(t => FilterEvaluator.Matches(filter, t)));
+
+    /// <summary>Every task in submission order. Records are immutable, so filters run outside the lock.</summary>
+    private List<TaskRecord> Snapshot()
+    {
+        lock (_gate) return [.. _bySeq.Values.Select(id => _tasks[id])];
     }
 
     public Task<IReadOnlyList<ExecutionRecord>> ListExecutionsAsync(Guid taskId, CancellationToken cancellationToken)

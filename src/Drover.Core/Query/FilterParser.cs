@@ -1,0 +1,218 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Drover.Json;
+using Drover.Model;
+using Drover.Validation;
+
+namespace Drover.Query;
+
+/// <summary>
+/// Reads a MongoDB-style filter into a checked <see cref="Filter"/>. Every mistake is reported
+/// under its path inside the request (<c>filter.completed.$gte</c>), and a filter with any
+/// mistake yields null: nothing half-understood ever reaches a store.
+/// </summary>
+public static class FilterParser
+{
+    /// <summary>More values than this in one <c>$in</c> is refused (each is a SQL parameter).</summary>
+    public const int MaxInValues = 10_000;
+
+    /// <summary>How long one regular expression may take on one value before the query fails.</summary>
+    public static readonly TimeSpan RegexTimeout = TimeSpan.FromSeconds(1);
+
+    public static Filter? Parse(JsonElement filter, FieldErrors errors, string path = "filter")
+    {
+        var before = errors.Count;
+        var parsed = ParseDocument(filter, errors, path);
+        return errors.Count == before ? parsed : null;
+    }
+
+    private static Filter ParseDocument(JsonElement document, FieldErrors errors, string path)
+    {
+        if (document.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(path, "must be a JSON object");
+            return Filter.All;
+        }
+        var parts = new List<Filter>();
+        foreach (var property in document.EnumerateObject())
+        {
+            var at = $"{path}.{property.Name}";
+            switch (property.Name)
+            {
+                case "$and":
+                    parts.Add(new AndFilter(ParseList(property.Value, errors, at)));
+                    break;
+                case "$or":
+                    parts.Add(new OrFilter(ParseList(property.Value, errors, at)));
+                    break;
+                case "$nor":
+                    parts.Add(new NotFilter(new OrFilter(ParseList(property.Value, errors, at))));
+                    break;
+                case "$not":
+                    parts.Add(new NotFilter(ParseDocument(property.Value, errors, at)));
+                    break;
+                case var name when name.StartsWith('$'):
+                    errors.Add(at, "is not a known operator here (use $and, $or, $nor, $not, or a field name)");
+                    break;
+                default:
+                    if (!TaskFields.TryGet(property.Name, out var field))
+                    {
+                        errors.Add(at, $"is not a field that can be queried (fields: {string.Join(", ", TaskFields.Names)})");
+                        break;
+                    }
+                    parts.Add(IsOperatorObject(property.Value)
+                        ? ParseOperators(field, property.Value, errors, at)
+                        : new CompareFilter(field, CompareOp.Eq, Value(field, property.Value, errors, at, allowNull: true)));
+                    break;
+            }
+        }
+        return parts.Count == 1 ? parts[0] : new AndFilter(parts);
+    }
+
+    private static List<Filter> ParseList(JsonElement list, FieldErrors errors, string path)
+    {
+        if (list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)
+        {
+            errors.Add(path, "must be a non-empty array of filters");
+            return [];
+        }
+        return [.. list.EnumerateArray().Select((element, i) => ParseDocument(element, errors, $"{path}[{i}]"))];
+    }
+
+    private static bool IsOperatorObject(JsonElement value) =>
+        value.ValueKind == JsonValueKind.Object && value.EnumerateObject().Any(p => p.Name.StartsWith('$'));
+
+    private static Filter ParseOperators(TaskField field, JsonElement operators, FieldErrors errors, string path)
+    {
+        var parts = new List<Filter>();
+        string? regexOptions = null;
+        if (operators.TryGetProperty("$options", out var options))
+        {
+            if (options.ValueKind != JsonValueKind.String || options.GetString() is not ("" or "i"))
+                errors.Add($"{path}.$options", "must be \"i\" (case-insensitive) or \"\"");
+            else regexOptions = options.GetString();
+            if (!operators.TryGetProperty("$regex", out _)) errors.Add($"{path}.$options", "only goes with $regex");
+        }
+        foreach (var property in operators.EnumerateObject())
+        {
+            var at = $"{path}.{property.Name}";
+            var value = property.Value;
+            switch (property.Name)
+            {
+                case "$eq" or "$ne":
+                    parts.Add(new CompareFilter(field, property.Name == "$eq" ? CompareOp.Eq : CompareOp.Ne, Value(field, value, errors, at, allowNull: true)));
+                    break;
+                case "$gt" or "$gte" or "$lt" or "$lte":
+                    var op = property.Name switch { "$gt" => CompareOp.Gt, "$gte" => CompareOp.Gte, "$lt" => CompareOp.Lt, _ => CompareOp.Lte };
+                    parts.Add(new CompareFilter(field, op, Value(field, value, errors, at, allowNull: false)));
+                    break;
+                case "$in" or "$nin":
+                    if (value.ValueKind != JsonValueKind.Array)
+                    {
+                        errors.Add(at, "must be an array of values");
+                        break;
+                    }
+                    if (value.GetArrayLength() > MaxInValues)
+                    {
+                        errors.Add(at, $"must hold at most {MaxInValues} values");
+                        break;
+                    }
+                    var values = value.EnumerateArray().Select((v, i) => Value(field, v, errors, $"{at}[{i}]", allowNull: true)).ToList();
+                    parts.Add(new InFilter(field, values, Negated: property.Name == "$nin"));
+                    break;
+                case "$exists":
+                    if (value.ValueKind is JsonValueKind.True or JsonValueKind.False) parts.Add(new ExistsFilter(field, value.GetBoolean()));
+                    else errors.Add(at, "must be true or false");
+                    break;
+                case "$regex":
+                    if (field.Kind is not (FieldKind.Text or FieldKind.Status))
+                        errors.Add(at, $"applies to text fields only; {field.Name} is {Describe(field.Kind)}");
+                    else if (value.ValueKind != JsonValueKind.String)
+                        errors.Add(at, "must be a regular expression as a string");
+                    else if (Check(value.GetString()!, regexOptions == "i") is { } problem)
+                        errors.Add(at, problem);
+                    else
+                        parts.Add(new RegexFilter(field, value.GetString()!, regexOptions == "i"));
+                    break;
+                case "$options":
+                    break;
+                case "$not":
+                    if (IsOperatorObject(value)) parts.Add(new NotFilter(ParseOperators(field, value, errors, at)));
+                    else errors.Add(at, "must be an object of operators, e.g. {\"$gt\": 5}");
+                    break;
+                case var name when name.StartsWith('$'):
+                    errors.Add(at, "is not a known operator (use $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin, $exists, $regex, $not)");
+                    break;
+                default:
+                    errors.Add(at, "cannot be mixed with operators: a field takes either a value or an object of operators");
+                    break;
+            }
+        }
+        return parts.Count == 1 ? parts[0] : new AndFilter(parts);
+    }
+
+    private static string? Check(string pattern, bool ignoreCase)
+    {
+        try
+        {
+            _ = Compile(pattern, ignoreCase);
+            return null;
+        }
+        catch (ArgumentException ex)
+        {
+            return $"is not a valid regular expression ({ex.Message})";
+        }
+    }
+
+    /// <summary>The regular expression a <see cref="RegexFilter"/> runs, the same in every backend that runs .NET's.</summary>
+    public static Regex Compile(string pattern, bool ignoreCase) =>
+        new(pattern, (ignoreCase ? RegexOptions.IgnoreCase : RegexOptions.None) | RegexOptions.CultureInvariant, RegexTimeout);
+
+    /// <summary>A filter value as the field's kind: string, long, double, DateTimeOffset (UTC) or a UUID's text.</summary>
+    private static object? Value(TaskField field, JsonElement value, FieldErrors errors, string path, bool allowNull)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            if (!allowNull) errors.Add(path, "cannot compare with null (use {\"$exists\": false} or null itself)");
+            return null;
+        }
+        switch (field.Kind)
+        {
+            case FieldKind.Integer when value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var whole):
+                return whole;
+            case FieldKind.Real when value.ValueKind == JsonValueKind.Number:
+                return value.GetDouble();
+            case FieldKind.Text when value.ValueKind == JsonValueKind.String:
+                return value.GetString();
+            case FieldKind.Time when value.ValueKind == JsonValueKind.String && ParseTime(value.GetString()!) is { } time:
+                return time;
+            case FieldKind.Id when value.ValueKind == JsonValueKind.String && Ids.TryParse(value.GetString(), out var id):
+                return id.ToString();
+            case FieldKind.Status when value.ValueKind == JsonValueKind.String && Enums.TryParse<TaskState>(value.GetString(), out _):
+                return value.GetString();
+            case FieldKind.Status:
+                errors.Add(path, $"must be one of {string.Join(", ", Enums.AllNames<TaskState>())}");
+                return null;
+            default:
+                errors.Add(path, $"must be {Describe(field.Kind)}, as {field.Name} is");
+                return null;
+        }
+    }
+
+    private static DateTimeOffset? ParseTime(string text) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
+            && text.Length >= 10 && char.IsAsciiDigit(text[0])
+            ? time.ToUniversalTime()
+            : null;
+
+    private static string Describe(FieldKind kind) => kind switch
+    {
+        FieldKind.Integer => "a whole number",
+        FieldKind.Real => "a number",
+        FieldKind.Time => "a time (ISO 8601, e.g. \"2026-11-21T10:00:00Z\")",
+        FieldKind.Id => "a UUID",
+        FieldKind.Status => "a task state",
+        _ => "a string",
+    };
+}

@@ -1,0 +1,113 @@
+using System.Text;
+
+namespace Drover.Query;
+
+/// <summary>What differs between the SQL stores when a query becomes SQL.</summary>
+public interface ISqlDialect
+{
+    /// <summary>Adds a parameter holding <paramref name="value"/> (of <paramref name="kind"/>) and returns its placeholder.</summary>
+    string Parameter(object value, FieldKind kind);
+
+    /// <summary>The column as compared and sorted (PostgreSQL adds a byte-order collation to text).</summary>
+    string Column(TaskField field);
+
+    /// <summary>A boolean expression: <paramref name="column"/> matches the pattern in <paramref name="pattern"/>.</summary>
+    string Regex(string column, string pattern, bool ignoreCase);
+}
+
+/// <summary>
+/// Turns a <see cref="Filter"/> and a sort into SQL text whose every value is a parameter: nothing
+/// from a request is ever spliced into SQL, and column names come only from <see cref="TaskFields"/>.
+/// Each condition is two-valued (never NULL), so <c>NOT</c> means what MongoDB's <c>$not</c> does.
+/// </summary>
+public static class SqlFilter
+{
+    public static string Where(Filter filter, ISqlDialect dialect)
+    {
+        var sql = new StringBuilder();
+        Append(sql, filter, dialect);
+        return sql.ToString();
+    }
+
+    /// <summary>ORDER BY terms: absent values lowest, as the memory store sorts; submission order breaks ties.</summary>
+    public static string OrderBy(IReadOnlyList<SortKey> sort, ISqlDialect dialect) =>
+        string.Join(", ", sort.Select(k => dialect.Column(k.Field) + (k.Descending ? " DESC NULLS LAST" : " ASC NULLS FIRST")).Append("seq"));
+
+    private static void Append(StringBuilder sql, Filter filter, ISqlDialect dialect)
+    {
+        switch (filter)
+        {
+            case AndFilter { Parts.Count: 0 }:
+                sql.Append("1 = 1");
+                break;
+            case AndFilter and:
+                Join(sql, and.Parts, " AND ", dialect);
+                break;
+            case OrFilter or:
+                Join(sql, or.Parts, " OR ", dialect);
+                break;
+            case NotFilter not:
+                sql.Append("NOT (");
+                Append(sql, not.Inner, dialect);
+                sql.Append(')');
+                break;
+            case CompareFilter c:
+                Compare(sql, c, dialect);
+                break;
+            case InFilter i:
+                In(sql, i, dialect);
+                break;
+            case ExistsFilter e:
+                sql.Append(dialect.Column(e.Field)).Append(e.Exists ? " IS NOT NULL" : " IS NULL");
+                break;
+            case RegexFilter r:
+                var column = dialect.Column(r.Field);
+                sql.Append('(').Append(column).Append(" IS NOT NULL AND ")
+                    .Append(dialect.Regex(column, dialect.Parameter(r.Pattern, FieldKind.Text), r.IgnoreCase)).Append(')');
+                break;
+            default:
+                throw new NotSupportedException(filter.GetType().Name);
+        }
+    }
+
+    private static void Join(StringBuilder sql, IReadOnlyList<Filter> parts, string separator, ISqlDialect dialect)
+    {
+        sql.Append('(');
+        for (var i = 0; i < parts.Count; i++)
+        {
+            if (i > 0) sql.Append(separator);
+            Append(sql, parts[i], dialect);
+        }
+        sql.Append(')');
+    }
+
+    private static void Compare(StringBuilder sql, CompareFilter c, ISqlDialect dialect)
+    {
+        var column = dialect.Column(c.Field);
+        if (c.Value is null)
+        {
+            sql.Append(column).Append(c.Op == CompareOp.Eq ? " IS NULL" : " IS NOT NULL");
+            return;
+        }
+        var parameter = dialect.Parameter(c.Value, c.Field.Kind);
+        if (c.Op == CompareOp.Ne)
+        {
+            sql.Append('(').Append(column).Append(" IS NULL OR ").Append(column).Append(" <> ").Append(parameter).Append(')');
+            return;
+        }
+        var op = c.Op switch { CompareOp.Eq => "=", CompareOp.Gt => ">", CompareOp.Gte => ">=", CompareOp.Lt => "<", _ => "<=" };
+        sql.Append('(').Append(column).Append(" IS NOT NULL AND ").Append(column).Append(' ').Append(op).Append(' ').Append(parameter).Append(')');
+    }
+
+    private static void In(StringBuilder sql, InFilter i, ISqlDialect dialect)
+    {
+        var column = dialect.Column(i.Field);
+        var values = i.Values.Where(v => v is not null).Select(v => dialect.Parameter(v!, i.Field.Kind)).ToList();
+        var orNull = i.Values.Any(v => v is null);
+        if (i.Negated) sql.Append("NOT ");
+        sql.Append('(');
+        sql.Append(values.Count == 0 ? "1 = 0" : $"({column} IS NOT NULL AND {column} IN ({string.Join(", ", values)}))");
+        if (orNull) sql.Append(" OR ").Append(column).Append(" IS NULL");
+        sql.Append(')');
+    }
+}
