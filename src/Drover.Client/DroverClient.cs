@@ -56,6 +56,33 @@ public sealed class DroverClient : IDisposable
         return (await SendAsync<List<TaskRecord>>(HttpMethod.Get, "api/tasks?" + string.Join('&', query), null, cancellationToken))!;
     }
 
+    /// <summary>
+    /// <c>POST /api/tasks/query</c> with a body as API.md describes it (<c>filter</c>, <c>keys</c>,
+    /// <c>sort</c>, <c>skip</c>, <c>limit</c>, <c>count</c>); the answer as JSON, since <c>keys</c>
+    /// makes partial records.
+    /// </summary>
+    public async Task<JsonElement> QueryAsync(JsonElement query, CancellationToken cancellationToken) =>
+        await SendAsync<JsonElement>(HttpMethod.Post, "api/tasks/query", query, cancellationToken);
+
+    /// <summary>Whole records (without the large fields) of the tasks a filter selects.</summary>
+    public async Task<IReadOnlyList<TaskRecord>> QueryTasksAsync(JsonElement filter, int limit, CancellationToken cancellationToken) =>
+        (await SendAsync<List<TaskRecord>>(HttpMethod.Post, "api/tasks/query", new Dictionary<string, object> { ["filter"] = filter, ["limit"] = limit }, cancellationToken))!;
+
+    public async Task<long> CountTasksAsync(JsonElement filter, CancellationToken cancellationToken) =>
+        (await SendAsync<JsonElement>(HttpMethod.Post, "api/tasks/query", new Dictionary<string, object> { ["filter"] = filter, ["count"] = true }, cancellationToken))
+            .GetProperty("count").GetInt64();
+
+    /// <summary>New tasks with the definitions of these ended ones; all or none.</summary>
+    public async Task<IReadOnlyList<TaskRecord>> ResubmitAsync(IReadOnlyList<Guid> ids, CancellationToken cancellationToken) =>
+        (await SendAsync<List<TaskRecord>>(HttpMethod.Post, "api/tasks/resubmit", new Dictionary<string, object> { ["ids"] = ids }, cancellationToken))!;
+
+    public async Task<IReadOnlyList<TaskRecord>> ResubmitAsync(JsonElement filter, CancellationToken cancellationToken) =>
+        (await SendAsync<List<TaskRecord>>(HttpMethod.Post, "api/tasks/resubmit", new Dictionary<string, object> { ["filter"] = filter }, cancellationToken))!;
+
+    /// <summary>Deletes the ended tasks a filter selects; <c>{}</c> selects every one.</summary>
+    public async Task<PurgeOutcome> PurgeAsync(JsonElement filter, CancellationToken cancellationToken) =>
+        (await SendAsync<PurgeOutcome>(HttpMethod.Post, "api/tasks/purge", new Dictionary<string, object> { ["filter"] = filter }, cancellationToken))!;
+
     public async Task DeleteTaskAsync(Guid id, CancellationToken cancellationToken) =>
         await SendAsync<object>(HttpMethod.Delete, $"api/tasks/{id}", null, cancellationToken);
 

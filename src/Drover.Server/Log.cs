@@ -15,4 +15,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Worker {Name} registered as {WorkerId}")]
     public static partial void WorkerRegistered(ILogger logger, string name, Guid workerId);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Purged {Count} task(s) that ended more than {Keep} ago")]
+    public static partial void Purged(ILogger logger, long count, TimeSpan keep);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "Purging old tasks failed")]
+    public static partial void RetentionFailed(ILogger logger, Exception exception);
 }

@@ -1,4 +1,5 @@
 using Drover.Query;
+using Microsoft.Data.Sqlite;
 
 namespace Drover.Sqlite;
 
@@ -23,6 +24,11 @@ internal sealed class SqliteDialect : ISqlDialect
     }
 
     public string Column(TaskField field) => field.Column;
+
+    /// <summary>Makes <see cref="RegexFunction"/> available on a connection.</summary>
+    public static void AddRegexFunction(SqliteConnection connection) =>
+        connection.CreateFunction<string, string, long, bool>(RegexFunction,
+            (pattern, value, ignoreCase) => FilterEvaluator.Regex(pattern, ignoreCase != 0).IsMatch(value), isDeterministic: true);
 
     public string Regex(string column, string pattern, bool ignoreCase)
     {

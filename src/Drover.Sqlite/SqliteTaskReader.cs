@@ -113,11 +113,7 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
     {
         await using var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        if (withRegex)
-        {
-            connection.CreateFunction<string, string, long, bool>(SqliteDialect.RegexFunction,
-                (pattern, value, ignoreCase) => FilterEvaluator.Regex(pattern, ignoreCase != 0).IsMatch(value), isDeterministic: true);
-        }
+        if (withRegex) SqliteDialect.AddRegexFunction(connection);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);

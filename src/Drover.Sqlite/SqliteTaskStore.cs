@@ -41,6 +41,7 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
             pragma.ExecuteNonQuery();
         }
         SqliteSchema.Migrate(connection);
+        SqliteDialect.AddRegexFunction(connection);
         var context = new WriteContext(connection);
         _live = LiveStateLoader.Load(context);
         // Should a write fail half-way, the state in memory is read back from what was committed.
@@ -80,6 +81,47 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
             context.Execute("DELETE FROM executions WHERE task_id = $id", ("$id", id.ToString()));
             context.Execute("DELETE FROM tasks WHERE id = $id", ("$id", id.ToString()));
             return DeleteOutcome.Deleted;
+        }, cancellationToken);
+
+    public Task<ResubmitOutcome> ResubmitAsync(IReadOnlyList<Guid> ids, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(context =>
+        {
+            var found = ids.Select(id => (Id: id, Task: _live.TryGetTask(id, out var live) ? live : LoadTask(context, id))).ToList();
+            var unknown = found.Where(f => f.Task is null).Select(f => f.Id).ToList();
+            var notEnded = found.Where(f => f.Task is { } t && !TaskStateRules.IsEnded(t.Status)).Select(f => f.Id).ToList();
+            if (unknown.Count > 0 || notEnded.Count > 0) return new ResubmitOutcome([], unknown, notEnded);
+
+            var now = _time.GetUtcNow();
+            var insert = context.Raw(TaskRows.InsertTask);
+            var created = new List<TaskRecord>();
+            foreach (var (id, old) in found)
+            {
+                var task = TaskDefinition.ResubmissionOf(old!, Ids.New()).ToQueuedRecord(now, seq: 0);
+                task = task with { Seq = TaskRows.InsertNewTask(insert, task)!.Value };
+                _live.Add(task);
+                context.Execute("UPDATE tasks SET resubmitted = $new WHERE id = $old", ("$new", task.Id.ToString()), ("$old", id.ToString()));
+                created.Add(task);
+            }
+            context.AfterCommit(_signals.TasksReady.Pulse);
+            return new ResubmitOutcome(created, [], []);
+        }, cancellationToken);
+
+    public Task<PurgeOutcome> PurgeAsync(Query.Filter filter, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(context =>
+        {
+            var dialect = new SqliteDialect();
+            var selected = Query.SqlFilter.Where(filter, dialect);
+            const string ended = "status IN ('succeeded', 'failed', 'canceled')";
+            var refused = context.QueryOnce($"SELECT id FROM tasks WHERE {selected} AND NOT {ended} ORDER BY seq",
+                r => Guid.Parse(r.GetString(0)), dialect.Parameters);
+            var deleted = context.QueryOnce($"DELETE FROM tasks WHERE {selected} AND {ended} RETURNING id",
+                r => r.GetString(0), dialect.Parameters);
+            if (deleted.Count > 0)
+            {
+                context.Execute("DELETE FROM executions WHERE task_id IN (SELECT value FROM json_each($ids))",
+                    ("$ids", SqliteValues.JsonOrNull(deleted)));
+            }
+            return new PurgeOutcome(deleted.Count, refused);
         }, cancellationToken);
 
     public Task<WorkerRecord> RegisterWorkerAsync(WorkerRegistration registration, CancellationToken cancellationToken) =>

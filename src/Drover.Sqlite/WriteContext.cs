@@ -63,6 +63,19 @@ internal sealed class WriteContext(SqliteConnection connection)
         return rows;
     }
 
+    /// <summary>For SQL built per request (a purge's filter): run once and not cached, so the cache stays small.</summary>
+    public List<T> QueryOnce<T>(string sql, Func<SqliteDataReader, T> read, IEnumerable<(string Name, object Value)> parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = Transaction;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        using var reader = command.ExecuteReader();
+        var rows = new List<T>();
+        while (reader.Read()) rows.Add(read(reader));
+        return rows;
+    }
+
     public void AfterCommit(Action action) => _afterCommit.Add(action);
 
     public void RunAfterCommit()

@@ -12,11 +12,12 @@ internal static class ServerCommand
     public static readonly Option<string> Store = new("--store") { Description = "Task database: sqlite or memory", DefaultValueFactory = _ => "sqlite" };
     public static readonly Option<string> LeaseTimeout = new("--lease-timeout") { Description = "How long a lease lives without a heartbeat", DefaultValueFactory = _ => "30s" };
     public static readonly Option<int> OutputLimit = new("--output-limit") { Description = "Bytes of stdout and of stderr kept per task (the tail)", DefaultValueFactory = _ => 1024 * 1024 };
+    public static readonly Option<string?> KeepFinished = new("--keep-finished") { Description = "Purge tasks that ended longer ago than this, e.g. 30d (default: keep all)" };
     public static readonly Option<bool> NoSync = new("--no-sync") { Description = "Commits survive a crash of Drover but not of the machine (faster)" };
 
     public static Command Create()
     {
-        var command = new Command("server", "Run the Drover server alone") { Port, Host, Store, LeaseTimeout, OutputLimit, NoSync };
+        var command = new Command("server", "Run the Drover server alone") { Port, Host, Store, LeaseTimeout, OutputLimit, KeepFinished, NoSync };
         command.SetAction(async (parse, _) =>
         {
             using var shutdown = new Shutdown();
@@ -34,8 +35,16 @@ internal static class ServerCommand
     {
         if (!Durations.TryParse(parse.GetValue(LeaseTimeout), out var leaseTimeout))
             throw new CliException($"--lease-timeout: '{parse.GetValue(LeaseTimeout)}' is not a duration such as 30s");
+        TimeSpan? keepFinished = null;
+        if (parse.GetValue(KeepFinished) is { } keepText)
+        {
+            if (!Durations.TryParse(keepText, out var keep))
+                throw new CliException($"--keep-finished: '{keepText}' is not a duration such as 30d");
+            keepFinished = keep;
+        }
         return new DroverServerOptions
         {
+            KeepFinished = keepFinished,
             Port = parse.GetValue(Port),
             Host = parse.GetValue(Host)!,
             Store = parse.GetValue(Store)!,

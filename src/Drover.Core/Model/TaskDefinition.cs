@@ -19,6 +19,27 @@ public sealed record TaskDefinition
     public int Retry { get; init; }
     public TimeSpan? Timeout { get; init; }
     public string? ClientId { get; init; }
+    public Guid? ResubmittedFrom { get; init; }
+
+    /// <summary>A new task with the definition of <paramref name="task"/>, which it names as its origin.</summary>
+    public static TaskDefinition ResubmissionOf(TaskRecord task, Guid newId) => new()
+    {
+        Id = newId,
+        Name = task.Name,
+        Batch = task.Batch,
+        Group = task.Group,
+        Command = task.Command,
+        Shell = task.Shell,
+        Handler = task.Handler,
+        Args = task.Args,
+        Env = task.Env,
+        Requires = task.Requires,
+        Priority = task.Priority,
+        Retry = task.Retry,
+        Timeout = task.Timeout,
+        ClientId = task.ClientId,
+        ResubmittedFrom = task.Id,
+    };
 
     public TaskRecord ToQueuedRecord(DateTimeOffset submitted, long seq) => new()
     {
@@ -36,6 +57,7 @@ public sealed record TaskDefinition
         Retry = Retry,
         Timeout = Timeout,
         ClientId = ClientId,
+        ResubmittedFrom = ResubmittedFrom,
         Status = TaskState.Queued,
         Submitted = submitted,
         Seq = seq,

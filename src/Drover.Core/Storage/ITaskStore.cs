@@ -15,6 +15,16 @@ public interface ITaskStore : ITaskReader
     /// <summary>Deletes an ended task's record and its executions.</summary>
     Task<DeleteOutcome> DeleteAsync(Guid id, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Creates, for each task named, a new task (new id) with the same definition; the new one records
+    /// <c>resubmitted_from</c>, the old one <c>resubmitted</c>. All or nothing: an unknown task or
+    /// one that has not ended makes it create none.
+    /// </summary>
+    Task<ResubmitOutcome> ResubmitAsync(IReadOnlyList<Guid> ids, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the ended tasks the filter selects, with their executions; names those it refused (not ended).</summary>
+    Task<PurgeOutcome> PurgeAsync(Query.Filter filter, CancellationToken cancellationToken);
+
     Task<WorkerRecord> RegisterWorkerAsync(WorkerRegistration registration, CancellationToken cancellationToken);
 
     /// <summary>

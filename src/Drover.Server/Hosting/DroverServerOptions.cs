@@ -26,6 +26,9 @@ public sealed class DroverServerOptions
     /// <summary>False keeps SQLite commits durable against a crash of the process but not of the machine. Default true.</summary>
     public bool SyncToDisk { get; set; } = true;
 
+    /// <summary>Ended tasks older than this are purged in the background; null (the default) keeps them all.</summary>
+    public TimeSpan? KeepFinished { get; set; }
+
     public StoreOptions StoreOptions { get; set; } = new();
 
     public void Validate()
@@ -34,6 +37,8 @@ public sealed class DroverServerOptions
             throw new ArgumentException($"--store must be sqlite or memory (postgres and none come later), not '{Store}'.");
         if (Port is < 0 or > 65535)
             throw new ArgumentException($"--port must be between 0 and 65535, not {Port}.");
+        if (KeepFinished is { } keep && keep <= TimeSpan.Zero)
+            throw new ArgumentException("--keep-finished must be longer than zero.");
         if (MaxRequestBodyBytes < 1024)
             throw new ArgumentException("MaxRequestBodyBytes must be at least 1 KiB.");
         StoreOptions.Validate();

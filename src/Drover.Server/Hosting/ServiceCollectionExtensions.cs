@@ -35,6 +35,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<LeaseLongPoll>();
         services.AddSingleton<TaskWaiter>();
         services.AddHostedService<LeaseReaper>();
+        services.AddHostedService<Retention>();
         return services;
     }
 

@@ -46,16 +46,66 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
         return Task.FromResult<IReadOnlyList<CreateOutcome>>(outcomes);
     }
 
+    public Task<ResubmitOutcome> ResubmitAsync(IReadOnlyList<Guid> ids, CancellationToken cancellationToken)
+    {
+        var created = new List<TaskRecord>();
+        lock (_gate)
+        {
+            var unknown = ids.Where(id => !_tasks.ContainsKey(id)).ToList();
+            var notEnded = ids.Where(id => _tasks.TryGetValue(id, out var t) && !TaskStateRules.IsEnded(t.Status)).ToList();
+            if (unknown.Count > 0 || notEnded.Count > 0) return Task.FromResult(new ResubmitOutcome([], unknown, notEnded));
+            var now = time.GetUtcNow();
+            foreach (var id in ids)
+            {
+                var task = TaskDefinition.ResubmissionOf(_tasks[id], Ids.New()).ToQueuedRecord(now, _nextSeq++);
+                _tasks[task.Id] = task;
+                _bySeq[task.Seq] = task.Id;
+                _live.Add(task);
+                _tasks[id] = _tasks[id] with { Resubmitted = task.Id };
+                created.Add(task);
+            }
+        }
+        if (created.Count > 0) signals.TasksReady.Pulse();
+        return Task.FromResult(new ResubmitOutcome(created, [], []));
+    }
+
+    public Task<PurgeOutcome> PurgeAsync(Filter filter, CancellationToken cancellationToken)
+    {
+        var selected = Snapshot().Where(t => FilterEvaluator.Matches(filter, t)).ToList();
+        var refused = new List<Guid>();
+        var deleted = 0L;
+        lock (_gate)
+        {
+            foreach (var task in selected)
+            {
+                if (!_tasks.TryGetValue(task.Id, out var current)) continue;
+                if (!TaskStateRules.IsEnded(current.Status))
+                {
+                    refused.Add(task.Id);
+                    continue;
+                }
+                Remove(current);
+                deleted++;
+            }
+        }
+        return Task.FromResult(new PurgeOutcome(deleted, refused));
+    }
+
+    private void Remove(TaskRecord task)
+    {
+        _tasks.Remove(task.Id);
+        _bySeq.Remove(task.Seq);
+        if (_executionsByTask.Remove(task.Id, out var executionIds))
+            executionIds.ForEach(e => _executions.Remove(e));
+    }
+
     public Task<DeleteOutcome> DeleteAsync(Guid id, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             if (!_tasks.TryGetValue(id, out var task)) return Task.FromResult(DeleteOutcome.NotFound);
             if (!TaskStateRules.IsEnded(task.Status)) return Task.FromResult(DeleteOutcome.NotEnded);
-            _tasks.Remove(id);
-            _bySeq.Remove(task.Seq);
-            if (_executionsByTask.Remove(id, out var executionIds))
-                executionIds.ForEach(e => _executions.Remove(e));
+            Remove(task);
             return Task.FromResult(DeleteOutcome.Deleted);
         }
     }
