@@ -49,6 +49,8 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
         _reader = new SqliteTaskReader(connectionString);
     }
 
+    public bool KeepsHistory => true;
+
     public Task<IReadOnlyList<CreateOutcome>> CreateAsync(IReadOnlyList<TaskDefinition> tasks, CancellationToken cancellationToken) =>
         _writer.WriteAsync<IReadOnlyList<CreateOutcome>>(context =>
         {

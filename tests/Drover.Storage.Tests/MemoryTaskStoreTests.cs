@@ -2,7 +2,7 @@ using Drover.Storage.Memory;
 
 namespace Drover.Storage.Tests;
 
-public sealed class MemoryTaskStoreTests : TaskStoreConformance
+public sealed class MemoryTaskStoreTests : TaskDatabaseConformance
 {
     protected override ITaskStore CreateStore() => new MemoryTaskStore(Options, Signals, Time);
 }

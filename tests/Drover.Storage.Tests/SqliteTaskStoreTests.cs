@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Drover.Storage.Tests;
 
-public sealed class SqliteTaskStoreTests : TaskStoreConformance
+public sealed class SqliteTaskStoreTests : TaskDatabaseConformance
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("drover-sqlite-").FullName;
 

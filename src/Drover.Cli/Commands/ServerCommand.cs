@@ -9,7 +9,7 @@ internal static class ServerCommand
 {
     public static readonly Option<int> Port = new("--port") { Description = "Port to listen on; 0 picks a free one", DefaultValueFactory = _ => 5000 };
     public static readonly Option<string> Host = new("--host") { Description = "Address to listen on (0.0.0.0 for other machines)", DefaultValueFactory = _ => "127.0.0.1" };
-    public static readonly Option<string> Store = new("--store") { Description = "Task database: sqlite or memory", DefaultValueFactory = _ => "sqlite" };
+    public static readonly Option<string> Store = new("--store") { Description = "Task database: sqlite, memory, or none (ended tasks are forgotten)", DefaultValueFactory = _ => "sqlite" };
     public static readonly Option<string> LeaseTimeout = new("--lease-timeout") { Description = "How long a lease lives without a heartbeat", DefaultValueFactory = _ => "30s" };
     public static readonly Option<int> OutputLimit = new("--output-limit") { Description = "Bytes of stdout and of stderr kept per task (the tail)", DefaultValueFactory = _ => 1024 * 1024 };
     public static readonly Option<string?> KeepFinished = new("--keep-finished") { Description = "Purge tasks that ended longer ago than this, e.g. 30d (default: keep all)" };

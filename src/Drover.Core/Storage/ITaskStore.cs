@@ -9,6 +9,9 @@ namespace Drover.Storage;
 /// </summary>
 public interface ITaskStore : ITaskReader
 {
+    /// <summary>False for <c>--store none</c>, which forgets tasks once they end.</summary>
+    bool KeepsHistory { get; }
+
     /// <summary>Creates the tasks in one transaction. A task whose id exists is returned as it is, unchanged.</summary>
     Task<IReadOnlyList<CreateOutcome>> CreateAsync(IReadOnlyList<TaskDefinition> tasks, CancellationToken cancellationToken);
 

@@ -77,7 +77,7 @@ public static class QueryEndpoints
         }
         var outcome = await store.ResubmitAsync(ids, cancellationToken);
         if (outcome.Unknown.Count > 0)
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such task.", detail: $"There is no task with id {Some(outcome.Unknown)}; nothing was resubmitted.");
+            return Problems.NotFound("task", outcome.Unknown, store, "nothing was resubmitted");
         if (outcome.NotEnded.Count > 0)
             return Problems.Conflict("Only ended tasks can be resubmitted.", $"Tasks {Some(outcome.NotEnded)} have not ended; nothing was resubmitted.");
         return Results.Json(outcome.Created, DroverJson.Options, statusCode: StatusCodes.Status201Created);

@@ -124,7 +124,7 @@ public static class TaskEndpoints
     {
         if (!RouteIds.TryParse(id, out var taskId, out var problem)) return problem!;
         var task = await store.GetTaskAsync(taskId, cancellationToken);
-        return task is null ? Problems.NotFound("task", taskId) : Results.Ok(task);
+        return task is null ? Problems.NotFound("task", [taskId], store) : Results.Ok(task);
     }
 
     private static async Task<IResult> DeleteAsync(string id, ITaskStore store, CancellationToken cancellationToken)
@@ -133,12 +133,12 @@ public static class TaskEndpoints
         return await store.DeleteAsync(taskId, cancellationToken) switch
         {
             DeleteOutcome.Deleted => Results.NoContent(),
-            DeleteOutcome.NotFound => Problems.NotFound("task", taskId),
+            DeleteOutcome.NotFound => Problems.NotFound("task", [taskId], store),
             _ => Problems.Conflict("The task has not ended.", $"Task {taskId} is still live; cancel it or wait for it before deleting it."),
         };
     }
 
-    private static async Task<IResult> WaitAsync(HttpRequest request, TaskWaiter waiter, Hosting.DroverServerOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult> WaitAsync(HttpRequest request, TaskWaiter waiter, ITaskStore store, Hosting.DroverServerOptions options, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync<WaitRequest>(request, cancellationToken);
         if (problem is not null) return problem;
@@ -156,16 +156,14 @@ public static class TaskEndpoints
         if (!errors.IsEmpty) return Problems.Invalid(errors);
 
         var (response, unknown) = await waiter.WaitAsync(ids, timeout, cancellationToken);
-        return response is not null ? Results.Ok(response)
-            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such task.",
-                detail: $"There is no task with id {string.Join(", ", unknown)}.");
+        return response is not null ? Results.Ok(response) : Problems.NotFound("task", unknown, store);
     }
 
     private static async Task<IResult> ListExecutionsAsync(string id, ITaskStore store, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var taskId, out var problem)) return problem!;
         if (await store.GetTasksAsync([taskId], includeOutput: false, cancellationToken) is { Count: 0 })
-            return Problems.NotFound("task", taskId);
+            return Problems.NotFound("task", [taskId], store);
         return Results.Ok(await store.ListExecutionsAsync(taskId, cancellationToken));
     }
 
@@ -173,6 +171,6 @@ public static class TaskEndpoints
     {
         if (!RouteIds.TryParse(id, out var executionId, out var problem)) return problem!;
         var execution = await store.GetExecutionAsync(executionId, cancellationToken);
-        return execution is null ? Problems.NotFound("execution", executionId) : Results.Ok(execution);
+        return execution is null ? Problems.NotFound("execution", [executionId], store) : Results.Ok(execution);
     }
 }

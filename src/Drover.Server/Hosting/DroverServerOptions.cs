@@ -8,7 +8,7 @@ public sealed class DroverServerOptions
     /// <summary>Directory for the SQLite database and the token files. Default <c>./drover-data</c>.</summary>
     public string DataDirectory { get; set; } = "drover-data";
 
-    /// <summary>Which task database: <c>sqlite</c> (default) or <c>memory</c>.</summary>
+    /// <summary>Which task database: <c>sqlite</c> (default), <c>memory</c>, or <c>none</c> (ended tasks are forgotten).</summary>
     public string Store { get; set; } = "sqlite";
 
     /// <summary>Address to listen on. Default 127.0.0.1; use 0.0.0.0 to let workers on other machines in.</summary>
@@ -33,8 +33,8 @@ public sealed class DroverServerOptions
 
     public void Validate()
     {
-        if (Store is not ("sqlite" or "memory"))
-            throw new ArgumentException($"--store must be sqlite or memory (postgres and none come later), not '{Store}'.");
+        if (Store is not ("sqlite" or "memory" or "none"))
+            throw new ArgumentException($"--store must be sqlite, memory or none (postgres comes later), not '{Store}'.");
         if (Port is < 0 or > 65535)
             throw new ArgumentException($"--port must be between 0 and 65535, not {Port}.");
         if (KeepFinished is { } keep && keep <= TimeSpan.Zero)

@@ -19,6 +19,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<StoreSignals>();
         if (options.Store == "memory") services.AddMemoryTaskStore();
+        else if (options.Store == "none") services.AddMemoryTaskStore(new MemoryStoreOptions { KeepHistory = false });
         else services.AddSqliteTaskStore(new SqliteStoreOptions
         {
             Path = Path.Combine(options.DataDirectory, "drover.db"),
@@ -39,8 +40,9 @@ public static class ServiceCollectionExtensions
         return services;
     }
 
-    public static IServiceCollection AddMemoryTaskStore(this IServiceCollection services)
+    public static IServiceCollection AddMemoryTaskStore(this IServiceCollection services, MemoryStoreOptions? memory = null)
     {
+        services.AddSingleton(memory ?? new MemoryStoreOptions());
         services.AddSingleton<ITaskStore, MemoryTaskStore>();
         return services;
     }

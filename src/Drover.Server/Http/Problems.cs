@@ -1,3 +1,4 @@
+using Drover.Storage;
 using Drover.Validation;
 using Microsoft.AspNetCore.Http;
 
@@ -18,6 +19,17 @@ public static class Problems
 
     public static IResult NotFound(string what, Guid id) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No such {what}.", detail: $"There is no {what} with id {id}.");
+
+    /// <summary>
+    /// No such task (or execution): with <c>--store none</c> the answer says why, since a task that
+    /// existed and ended is gone too.
+    /// </summary>
+    public static IResult NotFound(string what, IReadOnlyCollection<Guid> ids, ITaskStore store, string? then = null)
+    {
+        var detail = $"There is no {what} with id {string.Join(", ", ids.Take(10))}{(ids.Count > 10 ? $" and {ids.Count - 10} more" : "")}";
+        if (!store.KeepsHistory) detail += ". This server keeps no history (--store none): tasks are forgotten when they end";
+        return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No such {what}.", detail: detail + (then is null ? "." : $"; {then}."));
+    }
 
     public static IResult Conflict(string title, string detail) =>
         Results.Problem(statusCode: StatusCodes.Status409Conflict, title: title, detail: detail);

@@ -11,8 +11,12 @@ namespace Drover.Storage.Memory;
 /// decides dispatch, and every record is kept for reads. Every operation runs under one lock, so
 /// it is trivially consistent; signals are raised after the lock is released.
 /// </summary>
-public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, TimeProvider time) : ITaskStore
+public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, TimeProvider time, MemoryStoreOptions? memory = null) : ITaskStore
 {
+    private readonly bool _keepHistory = memory?.KeepHistory ?? true;
+
+    public bool KeepsHistory => _keepHistory;
+
     private readonly Lock _gate = new();
     private readonly LiveState _live = new();
     private readonly Dictionary<Guid, TaskRecord> _tasks = [];
@@ -277,6 +281,12 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
     private void Keep(Transition transition)
     {
         var (task, execution) = transition;
+        if (!_keepHistory && TaskStateRules.IsEnded(task.Status))
+        {
+            // --store none: an ended task is forgotten with its executions (its end still reaches waiters).
+            Remove(task);
+            return;
+        }
         _tasks[task.Id] = task;
         if (_executions.TryAdd(execution.Id, execution))
         {

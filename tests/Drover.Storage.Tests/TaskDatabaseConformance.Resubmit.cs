@@ -4,7 +4,7 @@ using Drover.Query;
 namespace Drover.Storage.Tests;
 
 /// <summary>Resubmission and purging.</summary>
-public abstract partial class TaskStoreConformance
+public abstract partial class TaskDatabaseConformance
 {
     [Fact]
     public async Task Resubmit_creates_a_new_task_with_the_same_definition_and_links_both()

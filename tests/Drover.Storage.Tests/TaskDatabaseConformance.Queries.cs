@@ -5,7 +5,7 @@ using Drover.Validation;
 namespace Drover.Storage.Tests;
 
 /// <summary>Queries: every backend gives the same answer to the same query over the same tasks.</summary>
-public abstract partial class TaskStoreConformance
+public abstract partial class TaskDatabaseConformance
 {
     /// <summary>
     /// Six tasks, one second apart from 12:00:00: alpha (x, priority 0, succeeded at :10), beta (x, 5,
