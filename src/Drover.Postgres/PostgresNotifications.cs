@@ -1,0 +1,79 @@
+using Drover.Storage;
+using Npgsql;
+
+namespace Drover.Postgres;
+
+/// <summary>
+/// What several Drover servers on one database tell each other, through LISTEN/NOTIFY: tasks became
+/// ready (wake lease long-polls) and tasks ended (wake waits). Notifications are sent inside the
+/// writing transaction, so they arrive only if it commits. One connection per server listens.
+/// </summary>
+internal sealed class PostgresNotifications : IAsyncDisposable
+{
+    public const string Ready = "drover_ready";
+    public const string Ended = "drover_ended";
+
+    /// <summary>NOTIFY payloads must stay under 8,000 bytes: ended ids go in chunks of this many.</summary>
+    private const int IdsPerNotification = 200;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly StoreSignals _signals;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _listening;
+
+    public PostgresNotifications(NpgsqlDataSource dataSource, StoreSignals signals)
+    {
+        _dataSource = dataSource;
+        _signals = signals;
+        _listening = ListenAsync(_stop.Token);
+    }
+
+    /// <summary>The NOTIFY commands for a transaction that made tasks ready and ended others.</summary>
+    public static IEnumerable<NpgsqlBatchCommand> Commands(bool ready, IReadOnlyCollection<Guid> ended)
+    {
+        if (ready) yield return PgRows.Command($"SELECT pg_notify('{Ready}', '')");
+        foreach (var chunk in ended.Chunk(IdsPerNotification))
+            yield return PgRows.Command($"SELECT pg_notify('{Ended}', $1)", string.Join(',', chunk));
+    }
+
+    private async Task ListenAsync(CancellationToken stop)
+    {
+        for (var attempt = 0; !stop.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync(stop);
+                connection.Notification += (_, e) => OnNotification(e.Channel, e.Payload);
+                await using (var listen = new NpgsqlCommand($"LISTEN {Ready}; LISTEN {Ended}", connection))
+                    await listen.ExecuteNonQueryAsync(stop);
+                // Whatever was announced while not listening is unknown: let long-polls look again.
+                _signals.TasksReady.Pulse();
+                attempt = 0;
+                while (true) await connection.WaitAsync(stop);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
+            {
+                // The database went away; listen again once it is back.
+                await Task.Delay(Resilience.BackoffPolicy.Default.Delay(attempt), stop).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private void OnNotification(string channel, string payload)
+    {
+        if (channel == Ready) _signals.TasksReady.Pulse();
+        else if (channel == Ended)
+            _signals.Ended(payload.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Guid.Parse));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _listening;
+        _stop.Dispose();
+    }
+}

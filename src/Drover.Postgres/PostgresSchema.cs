@@ -1,0 +1,87 @@
+using Npgsql;
+
+namespace Drover.Postgres;
+
+/// <summary>
+/// The database layout, as numbered migrations recorded in <c>drover_schema</c>. Several servers may
+/// start at once on one database: an advisory lock makes one migrate while the others wait. A
+/// database newer than this code is refused rather than misread.
+/// </summary>
+internal static class PostgresSchema
+{
+    private const long MigrationLock = 0x4452_4f56_4552; // "DROVER"
+
+    // Text columns use the "C" collation: comparisons and sorts by byte, as SQLite and the memory
+    // store do, and the indexes serve the queries without a COLLATE clause.
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE tasks (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id uuid NOT NULL UNIQUE,
+            name text COLLATE "C", batch text COLLATE "C" NOT NULL, grp text COLLATE "C",
+            command text, shell text COLLATE "C", handler text COLLATE "C", args text, env text, requires text,
+            priority integer NOT NULL DEFAULT 0, retry integer NOT NULL DEFAULT 0, timeout_ms bigint,
+            status text COLLATE "C" NOT NULL, status_message text COLLATE "C", progress double precision,
+            attempts integer NOT NULL DEFAULT 0, failures integer NOT NULL DEFAULT 0,
+            worker_id uuid, execution_id uuid,
+            submitted timestamptz NOT NULL, assigned timestamptz, started timestamptz, completed timestamptz, lease_expires timestamptz,
+            exit_code integer, result text, error text COLLATE "C", stdout text COLLATE "C", stderr text COLLATE "C",
+            stdout_bytes bigint, stderr_bytes bigint, client_id text COLLATE "C", reason text COLLATE "C",
+            resubmitted_from uuid, resubmitted uuid);
+        -- Leasing: the ready tasks in dispatch order, overall and per batch (SKIP LOCKED walks these).
+        CREATE INDEX tasks_ready ON tasks (priority DESC, seq) WHERE status = 'queued';
+        CREATE INDEX tasks_ready_batch ON tasks (batch, priority DESC, seq) WHERE status = 'queued';
+        -- Leases held: reports find their task by execution, renewals and expiry by worker and time.
+        CREATE INDEX tasks_open_execution ON tasks (execution_id) WHERE status IN ('assigned', 'running', 'paused');
+        CREATE INDEX tasks_leases ON tasks (lease_expires) WHERE status IN ('assigned', 'running', 'paused');
+        -- Queries.
+        CREATE INDEX tasks_status ON tasks (status, seq);
+        CREATE INDEX tasks_batch ON tasks (batch, seq);
+        CREATE INDEX tasks_worker ON tasks (worker_id) WHERE worker_id IS NOT NULL;
+        CREATE INDEX tasks_submitted ON tasks (submitted);
+        CREATE INDEX tasks_completed ON tasks (completed) WHERE completed IS NOT NULL;
+        CREATE INDEX tasks_name ON tasks (name);
+        -- Closed executions only; the open one is described by its task row.
+        CREATE TABLE executions (
+            id uuid PRIMARY KEY, task_id uuid NOT NULL, worker_id uuid NOT NULL, attempt integer NOT NULL,
+            status text NOT NULL, assigned timestamptz NOT NULL, started timestamptz, completed timestamptz,
+            exit_code integer, timed_out boolean NOT NULL DEFAULT false, reason text);
+        CREATE INDEX executions_task ON executions (task_id, attempt);
+        CREATE TABLE workers (
+            id uuid PRIMARY KEY, name text NOT NULL, hostname text, pid integer,
+            concurrency integer NOT NULL, prefetch integer NOT NULL, batch text, handlers text,
+            status text NOT NULL, registered timestamptz NOT NULL, last_seen timestamptz NOT NULL);
+        """,
+    ];
+
+    public static async Task MigrateAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(connection, $"SELECT pg_advisory_xact_lock({MigrationLock})", cancellationToken);
+        await ExecuteAsync(connection, "CREATE TABLE IF NOT EXISTS drover_schema (version integer NOT NULL)", cancellationToken);
+        await using (var read = new NpgsqlCommand("SELECT max(version) FROM drover_schema", connection))
+        {
+            var current = await read.ExecuteScalarAsync(cancellationToken) is int v ? v : 0;
+            if (current > Migrations.Length)
+            {
+                throw new InvalidOperationException(
+                    $"The task database has schema version {current}, newer than this Drover knows ({Migrations.Length}). " +
+                    "Upgrade Drover, or point --postgres at another database.");
+            }
+            for (var version = current; version < Migrations.Length; version++)
+            {
+                await ExecuteAsync(connection, Migrations[version], cancellationToken);
+                await ExecuteAsync(connection, $"DELETE FROM drover_schema; INSERT INTO drover_schema VALUES ({version + 1})", cancellationToken);
+            }
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

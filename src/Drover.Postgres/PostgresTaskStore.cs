@@ -1,0 +1,278 @@
+using Drover.Contracts;
+using Drover.Dispatch;
+using Drover.Json;
+using Drover.Model;
+using Drover.Query;
+using Drover.Storage;
+using Drover.Validation;
+using Npgsql;
+
+namespace Drover.Postgres;
+
+/// <summary>
+/// The task database in PostgreSQL, for several Drover servers on one database. Unlike the SQLite
+/// store, nothing is decided from memory: every write locks the rows it changes, leasing takes ready
+/// tasks with <c>FOR UPDATE SKIP LOCKED</c> (two servers never hand one task to two workers), and
+/// the lifecycle is the same pure <see cref="Lifecycle"/> every store applies. Commits announce
+/// themselves to the other servers with NOTIFY (<see cref="PostgresNotifications"/>).
+/// </summary>
+public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly StoreOptions _options;
+    private readonly StoreSignals _signals;
+    private readonly TimeProvider _time;
+    private readonly PostgresTaskReader _reader;
+    private readonly PostgresNotifications _notifications;
+
+    public PostgresTaskStore(PostgresStoreOptions postgres, StoreOptions options, StoreSignals signals, TimeProvider time)
+    {
+        _dataSource = NpgsqlDataSource.Create(postgres.ConnectionString);
+        _options = options;
+        _signals = signals;
+        _time = time;
+        PostgresSchema.MigrateAsync(_dataSource, CancellationToken.None).GetAwaiter().GetResult();
+        _reader = new PostgresTaskReader(_dataSource);
+        _notifications = new PostgresNotifications(_dataSource, signals);
+    }
+
+    public bool KeepsHistory => true;
+
+    public Task<IReadOnlyList<CreateOutcome>> CreateAsync(IReadOnlyList<TaskDefinition> tasks, CancellationToken cancellationToken) =>
+        WriteAsync<IReadOnlyList<CreateOutcome>>(async (tx, changes) =>
+        {
+            var now = _time.GetUtcNow();
+            var records = tasks.Select(d => d.ToQueuedRecord(now, seq: 0)).ToList();
+            var seqs = await tx.BatchAsync(records.Select(PgRows.InsertNewTask), r => r.GetInt64(0), cancellationToken);
+            var existing = records.Where((_, i) => seqs[i] is null).Select(t => t.Id).ToList();
+            var found = existing.Count == 0 ? [] : (await tx.QueryAsync($"SELECT {PgRows.OutputColumns} FROM tasks WHERE id = ANY($1)",
+                PgRows.ReadTask, cancellationToken, existing.ToArray())).ToDictionary(t => t.Id);
+            var outcomes = records.Select((t, i) => seqs[i] is { } seq
+                ? new CreateOutcome(t with { Seq = seq }, Created: true)
+                : new CreateOutcome(found[t.Id], Created: false)).ToList();
+            changes.Ready |= outcomes.Any(o => o.Created);
+            return outcomes;
+        }, cancellationToken);
+
+    public Task<DeleteOutcome> DeleteAsync(Guid id, CancellationToken cancellationToken) =>
+        WriteAsync(async (tx, _) =>
+        {
+            var task = (await tx.QueryAsync($"SELECT {PgRows.Columns} FROM tasks WHERE id = $1 FOR UPDATE", PgRows.ReadTask, cancellationToken, id)).FirstOrDefault();
+            if (task is null) return DeleteOutcome.NotFound;
+            if (!TaskStateRules.IsEnded(task.Status)) return DeleteOutcome.NotEnded;
+            await tx.ExecuteAsync([PgRows.Command("DELETE FROM executions WHERE task_id = $1", id), PgRows.Command("DELETE FROM tasks WHERE id = $1", id)], cancellationToken);
+            return DeleteOutcome.Deleted;
+        }, cancellationToken);
+
+    public Task<ResubmitOutcome> ResubmitAsync(IReadOnlyList<Guid> ids, CancellationToken cancellationToken) =>
+        WriteAsync(async (tx, changes) =>
+        {
+            var found = (await tx.QueryAsync($"SELECT {PgRows.OutputColumns} FROM tasks WHERE id = ANY($1) FOR UPDATE",
+                PgRows.ReadTask, cancellationToken, ids.ToArray())).ToDictionary(t => t.Id);
+            var unknown = ids.Where(id => !found.ContainsKey(id)).ToList();
+            var notEnded = ids.Where(id => found.TryGetValue(id, out var t) && !TaskStateRules.IsEnded(t.Status)).ToList();
+            if (unknown.Count > 0 || notEnded.Count > 0) return new ResubmitOutcome([], unknown, notEnded);
+
+            var now = _time.GetUtcNow();
+            var created = ids.Select(id => TaskDefinition.ResubmissionOf(found[id], Ids.New()).ToQueuedRecord(now, seq: 0)).ToList();
+            var seqs = await tx.BatchAsync(created.Select(PgRows.InsertNewTask), r => r.GetInt64(0), cancellationToken);
+            await tx.ExecuteAsync(created.Select(t => PgRows.Command("UPDATE tasks SET resubmitted = $1 WHERE id = $2", t.Id, t.ResubmittedFrom)), cancellationToken);
+            changes.Ready = true;
+            return new ResubmitOutcome([.. created.Select((t, i) => t with { Seq = seqs[i]!.Value })], [], []);
+        }, cancellationToken);
+
+    public Task<PurgeOutcome> PurgeAsync(Filter filter, CancellationToken cancellationToken) =>
+        WriteAsync(async (tx, _) =>
+        {
+            var dialect = new PostgresDialect();
+            var selected = SqlFilter.Where(filter, dialect);
+            var refused = await tx.QueryNamedAsync($"SELECT id FROM tasks WHERE {selected} AND NOT {PgRows.Ended} ORDER BY seq",
+                r => r.GetGuid(0), dialect.Parameters, cancellationToken);
+            var deleted = await tx.QueryNamedAsync($"DELETE FROM tasks WHERE {selected} AND {PgRows.Ended} RETURNING id",
+                r => r.GetGuid(0), dialect.Parameters.Select(p => p.Clone()), cancellationToken);
+            if (deleted.Count > 0) await tx.ExecuteAsync([PgRows.Command("DELETE FROM executions WHERE task_id = ANY($1)", deleted.ToArray())], cancellationToken);
+            return new PurgeOutcome(deleted.Count, refused);
+        }, cancellationToken);
+
+    public Task<WorkerRecord> RegisterWorkerAsync(WorkerRegistration registration, CancellationToken cancellationToken) =>
+        WriteAsync(async (tx, _) =>
+        {
+            var worker = WorkerRecords.FromRegistration(registration, Ids.New(), _time.GetUtcNow());
+            await tx.ExecuteAsync([PgRows.Command(
+                "INSERT INTO workers (id, name, hostname, pid, concurrency, prefetch, batch, handlers, status, registered, last_seen) " +
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+                worker.Id, worker.Name, worker.Hostname, worker.Pid, worker.Concurrency, worker.Prefetch, worker.Batch,
+                PgRows.JsonText(worker.Handlers), Enums.Name(worker.Status), worker.Registered)], cancellationToken);
+            return worker;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<LeasedTask>> LeaseAsync(Guid workerId, int max, CancellationToken cancellationToken) =>
+        WriteAsync<IReadOnlyList<LeasedTask>>(async (tx, _) =>
+        {
+            var now = _time.GetUtcNow();
+            var batch = await TouchAsync(tx, workerId, WorkerState.Active, now, cancellationToken);
+            // Checkpoint: at-least-once. Rows another server is leasing right now are skipped, not waited for.
+            var ready = await tx.QueryAsync(
+                $"SELECT {PgRows.OutputColumns} FROM tasks WHERE status = 'queued'{(batch is null ? "" : " AND batch = $2")} " +
+                "ORDER BY priority DESC, seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+                PgRows.ReadTask, cancellationToken, batch is null ? [max] : [max, batch]);
+            var leases = ready.Select(t => Lifecycle.Lease(t, workerId, Ids.New(), now, now + _options.LeaseTimeout)).ToList();
+            await tx.ExecuteAsync(leases.Select(l => PgRows.UpdateTaskState(l.Task, output: true)), cancellationToken);
+            return leases.Select(Lifecycle.ToLeasedTask).ToList();
+        }, cancellationToken);
+
+    public Task<ReportResult> ReportAsync(Guid workerId, WorkerReport report, CancellationToken cancellationToken) =>
+        WriteAsync(async (tx, changes) =>
+        {
+            var now = _time.GetUtcNow();
+            await TouchAsync(tx, workerId, report.State, now, cancellationToken);
+            var executionIds = report.Events.Select(e => e.ExecutionId).Distinct().ToArray();
+            var open = executionIds.Length == 0 ? [] : (await tx.QueryAsync(
+                    $"SELECT {PgRows.OutputColumns} FROM tasks WHERE execution_id = ANY($1) AND worker_id = $2 AND {PgRows.Leased} ORDER BY seq FOR UPDATE",
+                    PgRows.ReadTask, cancellationToken, executionIds, workerId))
+                .ToDictionary(t => t.ExecutionId!.Value);
+            var stale = new List<Guid>();
+            var writes = new Writes();
+            foreach (var e in report.Events)
+            {
+                if (!open.TryGetValue(e.ExecutionId, out var task)
+                    || Lifecycle.Apply(task, Lifecycle.OpenExecution(task)!, e, now, _options.OutputLimitBytes) is not { } t)
+                {
+                    stale.Add(e.ExecutionId);
+                    continue;
+                }
+                writes.Add(t, output: e.Type is ReportEventType.Output or ReportEventType.Finished);
+                if (t.Execution.IsOpen) open[e.ExecutionId] = t.Task;
+                else open.Remove(e.ExecutionId);
+            }
+            await writes.FlushAsync(tx, changes, cancellationToken);
+            if (report.State == WorkerState.Stopped)
+            {
+                // A worker that stopped holds nothing, even a lease whose answer it never read.
+                var held = await tx.QueryAsync($"SELECT {PgRows.OutputColumns} FROM tasks WHERE worker_id = $1 AND {PgRows.Leased} FOR UPDATE",
+                    PgRows.ReadTask, cancellationToken, workerId);
+                foreach (var task in held) writes.Add(Lifecycle.Release(task, Lifecycle.OpenExecution(task)!, now), output: false);
+                await writes.FlushAsync(tx, changes, cancellationToken);
+            }
+            await RenewAsync(tx, workerId, report.Held, now, cancellationToken);
+            return new ReportResult(stale);
+        }, cancellationToken);
+
+    /// <summary>
+    /// The heartbeat: the leases the worker says it holds (all, when it does not say) live another
+    /// LeaseTimeout. Leases with more than half their time left are not rewritten yet.
+    /// </summary>
+    private async Task RenewAsync(Transaction tx, Guid workerId, IReadOnlyCollection<Guid>? held, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (held is { Count: 0 }) return;
+        var sql = $"UPDATE tasks SET lease_expires = $1 WHERE worker_id = $2 AND {PgRows.Leased} AND lease_expires <= $3";
+        await tx.ExecuteAsync([held is null
+            ? PgRows.Command(sql, now + _options.LeaseTimeout, workerId, now + _options.LeaseTimeout / 2)
+            : PgRows.Command(sql + " AND execution_id = ANY($4)", now + _options.LeaseTimeout, workerId, now + _options.LeaseTimeout / 2, held.ToArray())],
+            cancellationToken);
+    }
+
+    public Task<int> ExpireLeasesAsync(CancellationToken cancellationToken) =>
+        WriteAsync(async (tx, changes) =>
+        {
+            var now = _time.GetUtcNow();
+            var expired = await tx.QueryAsync($"SELECT {PgRows.OutputColumns} FROM tasks WHERE {PgRows.Leased} AND lease_expires < $1 ORDER BY seq FOR UPDATE SKIP LOCKED",
+                PgRows.ReadTask, cancellationToken, now);
+            var writes = new Writes();
+            foreach (var task in expired) writes.Add(Lifecycle.Expire(task, Lifecycle.OpenExecution(task)!, now), output: false);
+            await writes.FlushAsync(tx, changes, cancellationToken);
+            await tx.ExecuteAsync([PgRows.Command("UPDATE workers SET status = 'lost' WHERE status IN ('active', 'stopping') AND last_seen < $1",
+                now - _options.LeaseTimeout)], cancellationToken);
+            return expired.Count;
+        }, cancellationToken);
+
+    /// <returns>The worker's batch (it leases only from it), or null.</returns>
+    private static async Task<string?> TouchAsync(Transaction tx, Guid workerId, WorkerState state, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var found = await tx.QueryAsync("UPDATE workers SET last_seen = $1, status = $2 WHERE id = $3 RETURNING batch",
+            r => r.IsDBNull(0) ? "" : r.GetString(0), cancellationToken, now, Enums.Name(state), workerId);
+        if (found.Count == 0) throw new UnknownWorkerException(workerId);
+        return found[0].Length == 0 ? null : found[0];
+    }
+
+    /// <summary>
+    /// Runs one write in its own transaction and, once it has committed, raises the signals it
+    /// calls for: here directly, on the other servers through NOTIFY sent in the transaction.
+    /// </summary>
+    private async Task<T> WriteAsync<T>(Func<Transaction, Changes, Task<T>> write, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var changes = new Changes();
+        var result = await write(new Transaction(connection, transaction), changes);
+        var notify = PostgresNotifications.Commands(changes.Ready, [.. changes.Ended.Select(t => t.Id)]).ToList();
+        if (notify.Count > 0) await new Transaction(connection, transaction).ExecuteAsync(notify, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        if (changes.Ended.Count > 0) _signals.Ended(changes.Ended);
+        if (changes.Ready) _signals.TasksReady.Pulse();
+        return result;
+    }
+
+    /// <summary>What a committed write must announce.</summary>
+    private sealed class Changes
+    {
+        public bool Ready { get; set; }
+        public List<TaskRecord> Ended { get; } = [];
+    }
+
+    /// <summary>Transitions to write: each task row once (its last state), and every execution that closed.</summary>
+    private sealed class Writes
+    {
+        private readonly Dictionary<long, (TaskRecord Task, bool Output)> _tasks = [];
+        private readonly List<ExecutionRecord> _closed = [];
+
+        public void Add(Transition t, bool output)
+        {
+            _tasks[t.Task.Seq] = (t.Task, output || (_tasks.TryGetValue(t.Task.Seq, out var before) && before.Output));
+            if (!t.Execution.IsOpen) _closed.Add(t.Execution);
+        }
+
+        public async Task FlushAsync(Transaction tx, Changes changes, CancellationToken cancellationToken)
+        {
+            await tx.ExecuteAsync(_tasks.Values.Select(w => PgRows.UpdateTaskState(w.Task, w.Output)).Concat(_closed.Select(PgRows.InsertClosedExecution)), cancellationToken);
+            foreach (var (task, _) in _tasks.Values)
+            {
+                if (TaskStateRules.IsEnded(task.Status)) changes.Ended.Add(task.WithoutLargeFields());
+                changes.Ready |= task.Status == TaskState.Queued;
+            }
+            _tasks.Clear();
+            _closed.Clear();
+        }
+    }
+
+    public Task<TaskRecord?> GetTaskAsync(Guid id, CancellationToken cancellationToken) => _reader.GetTaskAsync(id, cancellationToken);
+
+    public Task<IReadOnlyList<TaskRecord>> GetTasksAsync(IReadOnlyCollection<Guid> ids, bool includeOutput, CancellationToken cancellationToken) =>
+        _reader.GetTasksAsync(ids, includeOutput, cancellationToken);
+
+    public Task<IReadOnlyDictionary<Guid, TaskState>> GetStatesAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken) =>
+        _reader.GetStatesAsync(ids, cancellationToken);
+
+    public Task<IReadOnlyList<TaskRecord>> ListTasksAsync(TaskListFilter filter, CancellationToken cancellationToken) =>
+        _reader.ListTasksAsync(filter, cancellationToken);
+
+    public Task<IReadOnlyList<TaskRecord>> QueryTasksAsync(TaskQuery query, CancellationToken cancellationToken) =>
+        _reader.QueryTasksAsync(query, cancellationToken);
+
+    public Task<long> CountTasksAsync(Filter filter, CancellationToken cancellationToken) => _reader.CountTasksAsync(filter, cancellationToken);
+
+    public Task<IReadOnlyList<ExecutionRecord>> ListExecutionsAsync(Guid taskId, CancellationToken cancellationToken) =>
+        _reader.ListExecutionsAsync(taskId, cancellationToken);
+
+    public Task<ExecutionRecord?> GetExecutionAsync(Guid id, CancellationToken cancellationToken) => _reader.GetExecutionAsync(id, cancellationToken);
+
+    public Task<IReadOnlyList<WorkerRecord>> ListWorkersAsync(CancellationToken cancellationToken) => _reader.ListWorkersAsync(cancellationToken);
+
+    public Task<WorkerRecord?> GetWorkerAsync(Guid id, CancellationToken cancellationToken) => _reader.GetWorkerAsync(id, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _notifications.DisposeAsync();
+        await _dataSource.DisposeAsync();
+    }
+}

@@ -1,0 +1,56 @@
+using Npgsql;
+
+namespace Drover.Postgres;
+
+/// <summary>One write's connection and transaction, with the few ways the store talks through it.</summary>
+internal sealed class Transaction(NpgsqlConnection connection, NpgsqlTransaction transaction)
+{
+    /// <summary>Positional parameters ($1, $2, …) from <paramref name="values"/>.</summary>
+    public async Task<List<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken, params object?[] values)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var value in values) command.Parameters.Add(PgRows.Parameter(value));
+        return await ReadAllAsync(command, read, cancellationToken);
+    }
+
+    /// <summary>Named parameters, as a <see cref="PostgresDialect"/> makes them.</summary>
+    public async Task<List<T>> QueryNamedAsync<T>(string sql, Func<NpgsqlDataReader, T> read, IEnumerable<NpgsqlParameter> parameters, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var parameter in parameters) command.Parameters.Add(parameter);
+        return await ReadAllAsync(command, read, cancellationToken);
+    }
+
+    /// <summary>Many statements in one round trip.</summary>
+    public async Task ExecuteAsync(IEnumerable<NpgsqlBatchCommand> commands, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var command in commands) batch.BatchCommands.Add(command);
+        if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Many statements in one round trip; the first row of each one's answer, or default when it has none.</summary>
+    public async Task<List<T?>> BatchAsync<T>(IEnumerable<NpgsqlBatchCommand> commands, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+        where T : struct
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var command in commands) batch.BatchCommands.Add(command);
+        var results = new List<T?>(batch.BatchCommands.Count);
+        if (batch.BatchCommands.Count == 0) return results;
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        do
+        {
+            results.Add(await reader.ReadAsync(cancellationToken) ? read(reader) : null);
+        }
+        while (await reader.NextResultAsync(cancellationToken));
+        return results;
+    }
+
+    private static async Task<List<T>> ReadAllAsync<T>(NpgsqlCommand command, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken)) rows.Add(read(reader));
+        return rows;
+    }
+}
