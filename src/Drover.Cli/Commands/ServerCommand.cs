@@ -9,15 +9,20 @@ internal static class ServerCommand
 {
     public static readonly Option<int> Port = new("--port") { Description = "Port to listen on; 0 picks a free one", DefaultValueFactory = _ => 5000 };
     public static readonly Option<string> Host = new("--host") { Description = "Address to listen on (0.0.0.0 for other machines)", DefaultValueFactory = _ => "127.0.0.1" };
-    public static readonly Option<string> Store = new("--store") { Description = "Task database: sqlite, memory, or none (ended tasks are forgotten)", DefaultValueFactory = _ => "sqlite" };
+    public static readonly Option<string> Store = new("--store") { Description = "Task database: sqlite, postgres (several servers may share it), memory, or none (ended tasks are forgotten)", DefaultValueFactory = _ => "sqlite" };
     public static readonly Option<string> LeaseTimeout = new("--lease-timeout") { Description = "How long a lease lives without a heartbeat", DefaultValueFactory = _ => "30s" };
     public static readonly Option<int> OutputLimit = new("--output-limit") { Description = "Bytes of stdout and of stderr kept per task (the tail)", DefaultValueFactory = _ => 1024 * 1024 };
+    public static readonly Option<string?> Postgres = new("--postgres")
+    {
+        Description = "PostgreSQL connection string for --store postgres (default: $DROVER_POSTGRES)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DROVER_POSTGRES"),
+    };
     public static readonly Option<string?> KeepFinished = new("--keep-finished") { Description = "Purge tasks that ended longer ago than this, e.g. 30d (default: keep all)" };
     public static readonly Option<bool> NoSync = new("--no-sync") { Description = "Commits survive a crash of Drover but not of the machine (faster)" };
 
     public static Command Create()
     {
-        var command = new Command("server", "Run the Drover server alone") { Port, Host, Store, LeaseTimeout, OutputLimit, KeepFinished, NoSync };
+        var command = new Command("server", "Run the Drover server alone") { Port, Host, Store, Postgres, LeaseTimeout, OutputLimit, KeepFinished, NoSync };
         command.SetAction(async (parse, _) =>
         {
             using var shutdown = new Shutdown();
@@ -45,6 +50,7 @@ internal static class ServerCommand
         return new DroverServerOptions
         {
             KeepFinished = keepFinished,
+            Postgres = parse.GetValue(Postgres),
             Port = parse.GetValue(Port),
             Host = parse.GetValue(Host)!,
             Store = parse.GetValue(Store)!,
@@ -80,15 +86,34 @@ internal static class ServerCommand
             await server.DisposeAsync();
             throw new CliException($"Cannot listen on {parse.GetValue(Host)}:{parse.GetValue(Port)}: {ex.Message} (choose another --port, or --port 0)");
         }
+        catch (System.Data.Common.DbException ex)
+        {
+            await server.DisposeAsync();
+            throw new CliException($"Cannot open the task database ({server.Options.Store}): {ex.Message}");
+        }
         return server;
     }
 
     public static void PrintStarted(DroverServer server)
     {
         Console.WriteLine($"Drover server listening on {server.Url}");
-        Console.WriteLine($"  store:        {server.Options.Store}{(server.Options.Store == "sqlite" ? $" ({Path.GetFullPath(Path.Combine(server.Options.DataDirectory, "drover.db"))})" : "")}");
+        Console.WriteLine($"  store:        {server.Options.Store}{server.Options.Store switch
+        {
+            "sqlite" => $" ({Path.GetFullPath(Path.Combine(server.Options.DataDirectory, "drover.db"))})",
+            "postgres" => $" ({PostgresTarget(server.Options.Postgres!)})",
+            _ => "",
+        }}");
         Console.WriteLine($"  admin token:  {server.Tokens.AdminTokenPath}");
         Console.WriteLine($"  worker token: {server.Tokens.WorkerTokenPath}");
+    }
+
+    /// <summary>Where a connection string points, without its password.</summary>
+    private static string PostgresTarget(string connectionString)
+    {
+        var parts = connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(p => p.StartsWith("Host=", StringComparison.OrdinalIgnoreCase) || p.StartsWith("Port=", StringComparison.OrdinalIgnoreCase)
+                || p.StartsWith("Database=", StringComparison.OrdinalIgnoreCase));
+        return string.Join(';', parts);
     }
 
     public static async Task WaitAsync(CancellationToken stopping)

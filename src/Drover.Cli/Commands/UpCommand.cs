@@ -18,7 +18,7 @@ internal static class UpCommand
     {
         var command = new Command("up", "Start a server and local workers on this machine")
         {
-            ServerCommand.Port, ServerCommand.Host, ServerCommand.Store, ServerCommand.LeaseTimeout, ServerCommand.OutputLimit,
+            ServerCommand.Port, ServerCommand.Host, ServerCommand.Store, ServerCommand.Postgres, ServerCommand.LeaseTimeout, ServerCommand.OutputLimit,
             ServerCommand.KeepFinished, ServerCommand.NoSync, Workers, WorkerCommand.Concurrency, WorkerCommand.Prefetch,
         };
         command.SetAction(async (parse, _) =>

@@ -8,8 +8,14 @@ public sealed class DroverServerOptions
     /// <summary>Directory for the SQLite database and the token files. Default <c>./drover-data</c>.</summary>
     public string DataDirectory { get; set; } = "drover-data";
 
-    /// <summary>Which task database: <c>sqlite</c> (default), <c>memory</c>, or <c>none</c> (ended tasks are forgotten).</summary>
+    /// <summary>
+    /// Which task database: <c>sqlite</c> (default), <c>postgres</c> (several servers may share it),
+    /// <c>memory</c>, or <c>none</c> (ended tasks are forgotten).
+    /// </summary>
     public string Store { get; set; } = "sqlite";
+
+    /// <summary>The PostgreSQL connection string, for <c>--store postgres</c>.</summary>
+    public string? Postgres { get; set; }
 
     /// <summary>Address to listen on. Default 127.0.0.1; use 0.0.0.0 to let workers on other machines in.</summary>
     public string Host { get; set; } = "127.0.0.1";
@@ -33,8 +39,10 @@ public sealed class DroverServerOptions
 
     public void Validate()
     {
-        if (Store is not ("sqlite" or "memory" or "none"))
-            throw new ArgumentException($"--store must be sqlite, memory or none (postgres comes later), not '{Store}'.");
+        if (Store is not ("sqlite" or "postgres" or "memory" or "none"))
+            throw new ArgumentException($"--store must be sqlite, postgres, memory or none, not '{Store}'.");
+        if (Store == "postgres" && string.IsNullOrWhiteSpace(Postgres))
+            throw new ArgumentException("--store postgres needs a connection string: --postgres \"Host=...;Username=...;Database=...\" or DROVER_POSTGRES.");
         if (Port is < 0 or > 65535)
             throw new ArgumentException($"--port must be between 0 and 65535, not {Port}.");
         if (KeepFinished is { } keep && keep <= TimeSpan.Zero)

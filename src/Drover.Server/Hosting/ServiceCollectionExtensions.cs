@@ -1,3 +1,4 @@
+using Drover.Postgres;
 using Drover.Server.Auth;
 using Drover.Server.Dispatch;
 using Drover.Sqlite;
@@ -20,6 +21,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<StoreSignals>();
         if (options.Store == "memory") services.AddMemoryTaskStore();
         else if (options.Store == "none") services.AddMemoryTaskStore(new MemoryStoreOptions { KeepHistory = false });
+        else if (options.Store == "postgres") services.AddPostgresTaskStore(new PostgresStoreOptions { ConnectionString = options.Postgres! });
         else services.AddSqliteTaskStore(new SqliteStoreOptions
         {
             Path = Path.Combine(options.DataDirectory, "drover.db"),
@@ -44,6 +46,13 @@ public static class ServiceCollectionExtensions
     {
         services.AddSingleton(memory ?? new MemoryStoreOptions());
         services.AddSingleton<ITaskStore, MemoryTaskStore>();
+        return services;
+    }
+
+    public static IServiceCollection AddPostgresTaskStore(this IServiceCollection services, PostgresStoreOptions postgres)
+    {
+        services.AddSingleton(postgres);
+        services.AddSingleton<ITaskStore, PostgresTaskStore>();
         return services;
     }
 

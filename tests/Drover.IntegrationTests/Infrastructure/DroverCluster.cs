@@ -12,10 +12,13 @@ public sealed class DroverCluster : IAsyncDisposable
 {
     private readonly List<DroverProcess> _workers = [];
     private readonly string[] _serverArgs;
+    private readonly bool _ownsDataDirectory;
 
-    public DroverCluster(string store = "sqlite", string leaseTimeout = "10s", params string[] extraServerArgs)
+    /// <param name="dataDirectory">Another cluster's, to share its tokens (servers on one PostgreSQL database).</param>
+    public DroverCluster(string store = "sqlite", string leaseTimeout = "10s", string? dataDirectory = null, params string[] extraServerArgs)
     {
-        DataDirectory = Directory.CreateTempSubdirectory("drover-it-").FullName;
+        _ownsDataDirectory = dataDirectory is null;
+        DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("drover-it-").FullName;
         Port = FreePort.Next();
         _serverArgs = ["server", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data", DataDirectory,
             "--store", store, "--lease-timeout", leaseTimeout, .. extraServerArgs];
@@ -76,6 +79,7 @@ public sealed class DroverCluster : IAsyncDisposable
     {
         foreach (var worker in _workers) await worker.DisposeAsync();
         if (Server is not null) await Server.DisposeAsync();
+        if (!_ownsDataDirectory) return;
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Drover.Contracts;
+using Drover.IntegrationTests.Infrastructure;
+using Drover.Model;
+using Drover.Tests.Shared;
+
+namespace Drover.IntegrationTests;
+
+[CollectionDefinition("postgres")]
+public sealed class PostgresCollection : ICollectionFixture<PostgresServer>;
+
+/// <summary>Two Drover servers on one PostgreSQL database, with workers on both.</summary>
+[Collection("postgres")]
+public sealed class PostgresServersTests(PostgresServer postgres) : IAsyncLifetime
+{
+    private DroverCluster _first = null!;
+    private DroverCluster _second = null!;
+    private string _database = "";
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _database = await postgres.CreateDatabaseAsync();
+        _first = new DroverCluster(store: "postgres", extraServerArgs: ["--postgres", _database]);
+        _second = new DroverCluster(store: "postgres", dataDirectory: _first.DataDirectory, extraServerArgs: ["--postgres", _database]);
+        await _first.StartServerAsync();
+        await _second.StartServerAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _second.DisposeAsync();
+        await _first.DisposeAsync();
+        await postgres.DropDatabaseAsync(_database);
+    }
+
+    [Fact]
+    public async Task Five_thousand_tasks_through_two_servers_each_run_exactly_once()
+    {
+        await _first.StartWorkerAsync(concurrency: 4);
+        await _second.StartWorkerAsync(concurrency: 4);
+        using var client = _first.Client();
+        var marks = Directory.CreateTempSubdirectory("drover-once-").FullName;
+        try
+        {
+            // Mostly in-process tasks (the dispatch is what is under test), and 300 real processes that
+            // leave one mark each, so a task run twice would show.
+            var specs = Enumerable.Range(0, 5000).Select(i => i % 16 == 0
+                ? Specs.Shell($"echo run >> {marks}/{i}") with { Batch = "once" }
+                : new TaskSpec { Handler = "echo", Args = JsonSerializer.SerializeToElement(i), Batch = "once" }).ToList();
+            var ids = new List<Guid>();
+            foreach (var chunk in specs.Chunk(1000)) ids.AddRange((await client.CreateTasksAsync(chunk, Token)).Select(t => t.Id));
+
+            var ended = await client.WaitAllAsync(ids, Token);
+            Assert.Equal(5000, ended.Count);
+            Assert.All(ended, t => Assert.Equal(TaskState.Succeeded, t.Status));
+            Assert.All(ended, t => Assert.Equal(1, t.Attempts));
+            var marked = Directory.GetFiles(marks);
+            Assert.Equal(specs.Count(s => s.Shell is not null), marked.Length);
+            Assert.All(marked, f => Assert.Equal("run\n", File.ReadAllText(f)));
+            // Both servers handed out work.
+            var workers = await client.ListWorkersAsync(Token);
+            Assert.Equal(2, workers.Count);
+            var perWorker = ended.GroupBy(t => t.WorkerId).ToDictionary(g => g.Key!.Value, g => g.Count());
+            Assert.All(workers, w => Assert.True(perWorker.GetValueOrDefault(w.Id) > 0, $"worker {w.Name} ran nothing"));
+        }
+        finally
+        {
+            Directory.Delete(marks, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_lease_waiting_on_one_server_is_woken_by_a_task_submitted_through_the_other()
+    {
+        using var first = _first.Client();
+        using var second = _second.Client();
+        var worker = (await second.RegisterWorkerAsync(new WorkerRegistration { Name = "by-hand", Concurrency = 1 }, Token)).Worker.Id;
+        var lease = second.LeaseAsync(worker, new LeaseRequest { Max = 1, Wait = 50 }, Token);
+        var task = await first.CreateTaskAsync(Specs.Command("true"), Token);
+        var leased = Assert.Single(await lease);
+        Assert.Equal(task.Id, leased.TaskId);
+
+        // And a wait on the first server is answered by a report to the second.
+        var wait = first.WaitAsync([task.Id], TimeSpan.FromSeconds(50), Token);
+        await second.ReportAsync(worker, new WorkerReport { Events = [new ReportEvent { Type = ReportEventType.Finished, ExecutionId = leased.ExecutionId, ExitCode = 0 }] }, Token);
+        var answer = await wait;
+        Assert.Equal(TaskState.Succeeded, Assert.Single(answer.Done).Status);
+    }
+}
