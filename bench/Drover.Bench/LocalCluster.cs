@@ -32,12 +32,9 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     public static async Task<LocalCluster> StartAsync(string store, int workers, int concurrency, int prefetch)
     {
-        var data = Directory.CreateTempSubdirectory("drover-bench-").FullName;
-        var port = FreePort();
-        var server = Start(["server", "--port", Str(port), "--data", data, "--store", store]);
-        var url = new Uri($"http://127.0.0.1:{port}/");
-        await WaitForHealthAsync(url, server);
-        var cluster = new LocalCluster(url, File.ReadAllText(Path.Combine(data, "admin.token")).Trim(), server, data);
+        var cluster = await StartServerAsync(store, Directory.CreateTempSubdirectory("drover-bench-").FullName);
+        var url = cluster.Url;
+        var data = cluster._dataDirectory!;
         var workerToken = File.ReadAllText(Path.Combine(data, "worker.token")).Trim();
         for (var i = 0; i < workers; i++)
         {
@@ -47,6 +44,16 @@ internal sealed class LocalCluster : IAsyncDisposable
         }
         await cluster.WaitForWorkersAsync(workers);
         return cluster;
+    }
+
+    /// <summary>A server alone, on a data directory the caller prepared (which it then owns and removes).</summary>
+    public static async Task<LocalCluster> StartServerAsync(string store, string data, params string[] extraArgs)
+    {
+        var port = FreePort();
+        var server = Start(["server", "--port", Str(port), "--data", data, "--store", store, .. extraArgs]);
+        var url = new Uri($"http://127.0.0.1:{port}/");
+        await WaitForHealthAsync(url, server);
+        return new LocalCluster(url, File.ReadAllText(Path.Combine(data, "admin.token")).Trim(), server, data);
     }
 
     public DroverClient Client() => new(Url, Token);

@@ -16,6 +16,12 @@ var submitters = new Option<int>("--submitters") { DefaultValueFactory = _ => 4,
 var kind = new Option<string>("--kind") { DefaultValueFactory = _ => "echo", Description = "echo (in-process handler) or shell (runs `true`)" };
 var count = new Option<int>("--count") { DefaultValueFactory = _ => 300 };
 var parallel = new Option<int>("--parallel") { DefaultValueFactory = _ => 8 };
+var records = new Option<int>("--records") { DefaultValueFactory = _ => 1_000_000, Description = "Synthetic tasks in the database" };
+var postgres = new Option<string?>("--postgres")
+{
+    Description = "PostgreSQL connection string for --store postgres (default: $DROVER_POSTGRES); its tables are replaced",
+    DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DROVER_POSTGRES"),
+};
 
 async Task<LocalCluster> ClusterAsync(ParseResult parse) => parse.GetValue(server) is { } url
     ? LocalCluster.Existing(new Uri(url), parse.GetValue(token) ?? Environment.GetEnvironmentVariable("DROVER_TOKEN")
@@ -44,5 +50,13 @@ latency.SetAction(async parse =>
 var spawn = new Command("spawn-baseline", "How fast this machine starts and reaps `true`, without Drover") { tasks, parallel };
 spawn.SetAction(parse => Scenarios.SpawnBaseline(parse.GetValue(tasks), parse.GetValue(parallel)).Print(parse.GetValue(json)));
 
-var root = new RootCommand("Drover's load generator") { server, token, json, store, workers, concurrency, prefetch, throughput, latency, spawn };
+var query = new Command("query", "Typical task-database queries over many synthetic tasks, through the API") { records, count, postgres };
+query.SetAction(async parse =>
+{
+    var storeName = parse.GetValue(store)!;
+    if (storeName is not ("sqlite" or "postgres")) throw new ArgumentException("query runs on --store sqlite or postgres");
+    (await QueryScenario.RunAsync(storeName, parse.GetValue(records), parse.GetValue(count), parse.GetValue(postgres))).Print(parse.GetValue(json));
+});
+
+var root = new RootCommand("Drover's load generator") { server, token, json, store, workers, concurrency, prefetch, throughput, latency, spawn, query };
 return await root.Parse(args).InvokeAsync();

@@ -49,6 +49,10 @@ internal static class SqliteSchema
         CREATE INDEX tasks_submitted ON tasks (submitted);
         CREATE INDEX tasks_completed ON tasks (completed) WHERE completed IS NOT NULL;
         """,
+        """
+        -- Names: equality, ranges, and regular expressions with a literal prefix ("^job-42").
+        CREATE INDEX tasks_name ON tasks (name);
+        """,
     ];
 
     public static void Migrate(SqliteConnection connection)

@@ -69,3 +69,19 @@ public sealed class QueryRequestTests
         Assert.Equal(new DateTimeOffset(2026, 11, 21, 12, 0, 0, TimeSpan.Zero), compare.Value);
     }
 }
+
+public sealed class SqlFilterTests
+{
+    [Theory]
+    [InlineData("^job-42", "job-42")]
+    [InlineData("^job-4?", "job-")]
+    [InlineData("^job-4*x", "job-")]
+    [InlineData("^job-4+x", "job-4")]
+    [InlineData("^a\\.b", "a")]
+    [InlineData("^[ab]c", "")]
+    [InlineData("job", "")]
+    [InlineData("^a|^b", "")]
+    [InlineData("^", "")]
+    public void An_anchored_pattern_yields_the_literal_every_match_starts_with(string pattern, string prefix) =>
+        Assert.Equal(prefix, Drover.Query.SqlFilter.LiteralPrefix(pattern));
+}

@@ -62,12 +62,34 @@ public static class SqlFilter
                 break;
             case RegexFilter r:
                 var column = dialect.Column(r.Field);
-                sql.Append('(').Append(column).Append(" IS NOT NULL AND ")
-                    .Append(dialect.Regex(column, dialect.Parameter(r.Pattern, FieldKind.Text), r.IgnoreCase)).Append(')');
+                sql.Append('(').Append(column).Append(" IS NOT NULL AND ");
+                // An anchored literal prefix ("^job-42") also bounds the column, so an index can find the candidates.
+                if (!r.IgnoreCase && LiteralPrefix(r.Pattern) is { Length: > 0 } prefix && char.IsAscii(prefix[^1]) && prefix[^1] < '\x7f')
+                {
+                    sql.Append(column).Append(" >= ").Append(dialect.Parameter(prefix, FieldKind.Text)).Append(" AND ")
+                        .Append(column).Append(" < ").Append(dialect.Parameter(prefix[..^1] + (char)(prefix[^1] + 1), FieldKind.Text)).Append(" AND ");
+                }
+                sql.Append(dialect.Regex(column, dialect.Parameter(r.Pattern, FieldKind.Text), r.IgnoreCase)).Append(')');
                 break;
             default:
                 throw new NotSupportedException(filter.GetType().Name);
         }
+    }
+
+    /// <summary>
+    /// The text every match of a pattern anchored with <c>^</c> starts with: the characters up to the
+    /// first one with a meaning in regular expressions (less one, if a quantifier may drop it).
+    /// Empty when the pattern is not anchored, or an alternation could match something else.
+    /// </summary>
+    public static string LiteralPrefix(string pattern)
+    {
+        if (!pattern.StartsWith('^') || pattern.Contains('|')) return "";
+        const string special = @".^$|?*+()[]{}\";
+        var end = 1;
+        while (end < pattern.Length && !special.Contains(pattern[end])) end++;
+        var prefix = pattern[1..end];
+        if (end < pattern.Length && pattern[end] is '?' or '*' or '{' && prefix.Length > 0) prefix = prefix[..^1];
+        return prefix;
     }
 
     private static void Join(StringBuilder sql, IReadOnlyList<Filter> parts, string separator, ISqlDialect dialect)
