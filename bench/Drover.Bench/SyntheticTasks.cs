@@ -100,7 +100,7 @@ internal static class SyntheticTasks
             }
             await copy.CompleteAsync();
         }
-        await using var analyze = new NpgsqlCommand("ANALYZE tasks", connection);
+        await using var analyze = new NpgsqlCommand("VACUUM ANALYZE tasks", connection);
         await analyze.ExecuteNonQueryAsync();
     }
 

@@ -39,8 +39,10 @@ internal static class PostgresSchema
         CREATE INDEX tasks_status ON tasks (status, seq);
         CREATE INDEX tasks_batch ON tasks (batch, seq);
         CREATE INDEX tasks_worker ON tasks (worker_id) WHERE worker_id IS NOT NULL;
-        CREATE INDEX tasks_submitted ON tasks (submitted);
-        CREATE INDEX tasks_completed ON tasks (completed) WHERE completed IS NOT NULL;
+        -- Time indexes end with seq, the tie-break of every sort, and put absent values first as
+        -- sorts do: read backwards they give "newest first", so a page of 100 reads 100 entries.
+        CREATE INDEX tasks_submitted ON tasks (submitted, seq);
+        CREATE INDEX tasks_completed ON tasks (completed NULLS FIRST, seq) WHERE completed IS NOT NULL;
         CREATE INDEX tasks_name ON tasks (name);
         -- Closed executions only; the open one is described by its task row.
         CREATE TABLE executions (

@@ -46,10 +46,9 @@ internal static class SqliteSchema
         ALTER TABLE tasks ADD COLUMN resubmitted_from TEXT;
         ALTER TABLE tasks ADD COLUMN resubmitted TEXT;
         CREATE INDEX tasks_worker ON tasks (worker_id) WHERE worker_id IS NOT NULL;
-        CREATE INDEX tasks_submitted ON tasks (submitted);
-        CREATE INDEX tasks_completed ON tasks (completed) WHERE completed IS NOT NULL;
-        """,
-        """
+        -- Time indexes end with seq, the tie-break of every sort, so "newest first, 100" reads 100 entries.
+        CREATE INDEX tasks_submitted ON tasks (submitted, seq);
+        CREATE INDEX tasks_completed ON tasks (completed, seq) WHERE completed IS NOT NULL;
         -- Names: equality, ranges, and regular expressions with a literal prefix ("^job-42").
         CREATE INDEX tasks_name ON tasks (name);
         """,

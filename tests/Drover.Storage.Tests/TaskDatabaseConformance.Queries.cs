@@ -101,9 +101,9 @@ public abstract partial class TaskDatabaseConformance
     }
 
     [Theory]
-    [InlineData("""{"sort": ["-priority"]}""", "beta gamma Delta alpha (none) a.b")]
+    [InlineData("""{"sort": ["-priority"]}""", "beta gamma Delta (none) alpha a.b")]
     [InlineData("""{"sort": "name"}""", "(none) Delta a.b alpha beta gamma")]
-    [InlineData("""{"sort": ["-completed"]}""", "a.b beta alpha gamma Delta (none)")]
+    [InlineData("""{"sort": ["-completed"]}""", "a.b beta alpha (none) Delta gamma")]
     [InlineData("""{"sort": ["batch", "-priority"], "skip": 1, "limit": 3}""", "alpha a.b gamma")]
     [InlineData("""{"filter": {"batch": "x"}, "sort": ["-submitted"], "limit": 2}""", "a.b beta")]
     public async Task Sort_skip_and_limit_page_the_same_way_in_every_backend(string query, string expected)

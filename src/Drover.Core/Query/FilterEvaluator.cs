@@ -45,7 +45,8 @@ public static class FilterEvaluator
                 var order = CompareNullsLow(Normalize(key.Field.Value(a)), Normalize(key.Field.Value(b)));
                 if (order != 0) return key.Descending ? -order : order;
             }
-            return a.Seq.CompareTo(b.Seq);
+            // Ties go by submission order, in the direction of the last key (as SqlFilter.OrderBy).
+            return sort.Count > 0 && sort[^1].Descending ? b.Seq.CompareTo(a.Seq) : a.Seq.CompareTo(b.Seq);
         });
         return list;
     }

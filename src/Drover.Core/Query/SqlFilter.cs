@@ -29,9 +29,13 @@ public static class SqlFilter
         return sql.ToString();
     }
 
-    /// <summary>ORDER BY terms: absent values lowest, as the memory store sorts; submission order breaks ties.</summary>
+    /// <summary>
+    /// ORDER BY terms: absent values lowest, as the memory store sorts; submission order breaks ties,
+    /// in the direction of the last key (so an index on (key, seq) serves "-key" read backwards).
+    /// </summary>
     public static string OrderBy(IReadOnlyList<SortKey> sort, ISqlDialect dialect) =>
-        string.Join(", ", sort.Select(k => dialect.Column(k.Field) + (k.Descending ? " DESC NULLS LAST" : " ASC NULLS FIRST")).Append("seq"));
+        string.Join(", ", sort.Select(k => dialect.Column(k.Field) + (k.Descending ? " DESC NULLS LAST" : " ASC NULLS FIRST"))
+            .Append(sort.Count > 0 && sort[^1].Descending ? "seq DESC" : "seq"));
 
     private static void Append(StringBuilder sql, Filter filter, ISqlDialect dialect)
     {
