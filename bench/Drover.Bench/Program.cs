@@ -12,7 +12,7 @@ var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 
 var prefetch = new Option<int>("--prefetch") { DefaultValueFactory = _ => 1000, Description = "Tasks each worker leases beyond those running", Recursive = true };
 var tasks = new Option<int>("--tasks") { DefaultValueFactory = _ => 20_000 };
 var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 1000 };
-var submitters = new Option<int>("--submitters") { DefaultValueFactory = _ => 4, Description = "Submit requests in flight at once" };
+var submitters = new Option<int>("--submitters") { DefaultValueFactory = _ => 2, Description = "Submit requests in flight at once" };
 var kind = new Option<string>("--kind") { DefaultValueFactory = _ => "echo", Description = "echo (in-process handler) or shell (runs `true`)" };
 var count = new Option<int>("--count") { DefaultValueFactory = _ => 300 };
 var parallel = new Option<int>("--parallel") { DefaultValueFactory = _ => 8 };
