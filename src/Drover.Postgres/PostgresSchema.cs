@@ -43,7 +43,7 @@ internal static class PostgresSchema
         -- sorts do: read backwards they give "newest first", so a page of 100 reads 100 entries.
         CREATE INDEX tasks_submitted ON tasks (submitted, seq);
         CREATE INDEX tasks_completed ON tasks (completed NULLS FIRST, seq) WHERE completed IS NOT NULL;
-        CREATE INDEX tasks_name ON tasks (name);
+        CREATE INDEX tasks_name ON tasks (name) WHERE name IS NOT NULL;
         -- Closed executions only; the open one is described by its task row.
         CREATE TABLE executions (
             id uuid PRIMARY KEY, task_id uuid NOT NULL, worker_id uuid NOT NULL, attempt integer NOT NULL,

@@ -50,7 +50,7 @@ internal static class SqliteSchema
         CREATE INDEX tasks_submitted ON tasks (submitted, seq);
         CREATE INDEX tasks_completed ON tasks (completed, seq) WHERE completed IS NOT NULL;
         -- Names: equality, ranges, and regular expressions with a literal prefix ("^job-42").
-        CREATE INDEX tasks_name ON tasks (name);
+        CREATE INDEX tasks_name ON tasks (name) WHERE name IS NOT NULL;
         """,
     ];
 
