@@ -15,6 +15,7 @@ var root = new RootCommand("Drover: a distributed task dispatcher with a queryab
     TasksCommand.Create(),
     QueryCommand.Create(),
     ResubmitCommand.Create(),
+    CancelCommand.Create(),
     PurgeCommand.Create(),
     ResultCommand.Create(),
     WaitCommand.Create(),

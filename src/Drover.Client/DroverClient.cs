@@ -83,6 +83,10 @@ public sealed class DroverClient : IDisposable
     public async Task<PurgeOutcome> PurgeAsync(JsonElement filter, CancellationToken cancellationToken) =>
         (await SendAsync<PurgeOutcome>(HttpMethod.Post, "api/tasks/purge", new Dictionary<string, object> { ["filter"] = filter }, cancellationToken))!;
 
+    /// <summary>Cancels a task that has not ended, and the tasks that require it; returns it as it is now.</summary>
+    public async Task<TaskRecord> CancelTaskAsync(Guid id, CancellationToken cancellationToken) =>
+        (await SendAsync<TaskRecord>(HttpMethod.Post, $"api/tasks/{id}/cancel", null, cancellationToken))!;
+
     public async Task DeleteTaskAsync(Guid id, CancellationToken cancellationToken) =>
         await SendAsync<object>(HttpMethod.Delete, $"api/tasks/{id}", null, cancellationToken);
 

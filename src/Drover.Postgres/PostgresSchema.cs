@@ -50,6 +50,9 @@ internal static class PostgresSchema
             status text NOT NULL, assigned timestamptz NOT NULL, started timestamptz, completed timestamptz,
             exit_code integer, timed_out boolean NOT NULL DEFAULT false, reason text);
         CREATE INDEX executions_task ON executions (task_id, attempt);
+        -- Dependencies: who requires whom, to find a task's dependants when it ends.
+        CREATE TABLE dependencies (requirement uuid NOT NULL, task uuid NOT NULL, PRIMARY KEY (requirement, task));
+        CREATE INDEX dependencies_task ON dependencies (task);
         CREATE TABLE workers (
             id uuid PRIMARY KEY, name text NOT NULL, hostname text, pid integer,
             concurrency integer NOT NULL, prefetch integer NOT NULL, batch text, handlers text,

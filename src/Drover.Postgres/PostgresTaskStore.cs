@@ -43,15 +43,48 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
         {
             var now = _time.GetUtcNow();
             var records = tasks.Select(d => d.ToQueuedRecord(now, seq: 0)).ToList();
+            if (tasks.Any(t => t.Requires is { Count: > 0 }))
+            {
+                var existing = (await tx.QueryAsync("SELECT id FROM tasks WHERE id = ANY($1)", r => r.GetGuid(0), cancellationToken,
+                    tasks.Select(t => t.Id).ToArray())).ToHashSet();
+                var fresh = tasks.Where(t => !existing.Contains(t.Id)).ToList();
+                // FOR SHARE: a requirement cannot end between this read and our commit, so its end
+                // either is seen here or finds our dependency rows and settles the new task.
+                var states = (await tx.QueryAsync("SELECT id, status FROM tasks WHERE id = ANY($1) FOR SHARE",
+                        r => (Id: r.GetGuid(0), Status: Enums.Parse<TaskState>(r.GetString(1))), cancellationToken,
+                        Dependencies.OutsideRequirements(fresh).ToArray()))
+                    .ToDictionary(r => r.Id, r => r.Status);
+                var starts = Dependencies.Starts(fresh, id => states.TryGetValue(id, out var state) ? state : null);
+                records = [.. records.Select(t => starts.TryGetValue(t.Id, out var start) ? Dependencies.Apply(t, start, now) : t)];
+            }
             var seqs = await tx.BatchAsync(records.Select(PgRows.InsertNewTask), r => r.GetInt64(0), cancellationToken);
-            var existing = records.Where((_, i) => seqs[i] is null).Select(t => t.Id).ToList();
-            var found = existing.Count == 0 ? [] : (await tx.QueryAsync($"SELECT {PgRows.OutputColumns} FROM tasks WHERE id = ANY($1)",
-                PgRows.ReadTask, cancellationToken, existing.ToArray())).ToDictionary(t => t.Id);
+            var created = records.Where((_, i) => seqs[i] is not null).ToList();
+            await tx.ExecuteAsync(created.Where(t => t.Requires is { Count: > 0 }).Select(t => PgRows.Command(
+                "INSERT INTO dependencies (requirement, task) SELECT r, $2 FROM unnest($1::uuid[]) r ON CONFLICT DO NOTHING", t.Requires!.ToArray(), t.Id)), cancellationToken);
+            var missing = records.Where((_, i) => seqs[i] is null).Select(t => t.Id).ToList();
+            var found = missing.Count == 0 ? [] : (await tx.QueryAsync($"SELECT {PgRows.OutputColumns} FROM tasks WHERE id = ANY($1)",
+                PgRows.ReadTask, cancellationToken, missing.ToArray())).ToDictionary(t => t.Id);
             var outcomes = records.Select((t, i) => seqs[i] is { } seq
                 ? new CreateOutcome(t with { Seq = seq }, Created: true)
                 : new CreateOutcome(found[t.Id], Created: false)).ToList();
-            changes.Ready |= outcomes.Any(o => o.Created);
+            changes.Ready |= outcomes.Any(o => o.Created && o.Task.Status == TaskState.Queued);
+            changes.Ended.AddRange(outcomes.Where(o => o.Created && o.Task.Status == TaskState.Canceled).Select(o => o.Task.WithoutLargeFields()));
             return outcomes;
+        }, cancellationToken);
+
+    public Task<CancelOutcome> CancelAsync(Guid id, string reason, CancellationToken cancellationToken) =>
+        WriteAsync(async (tx, changes) =>
+        {
+            var task = (await tx.QueryAsync($"SELECT {PgRows.OutputColumns} FROM tasks WHERE id = $1 FOR UPDATE", PgRows.ReadTask, cancellationToken, id)).FirstOrDefault();
+            if (task is null) return CancelOutcome.Missing;
+            if (TaskStateRules.IsEnded(task.Status)) return CancelOutcome.Ended(task);
+            var now = _time.GetUtcNow();
+            var writes = new Writes(now);
+            var canceled = TaskStateRules.IsLeased(task.Status)
+                ? writes.Add(Lifecycle.Cancel(task, Lifecycle.OpenExecution(task)!, reason, now), output: false)
+                : writes.Add(task with { Status = TaskState.Canceled, Reason = reason, Completed = now });
+            await writes.FlushAsync(tx, changes, cancellationToken);
+            return CancelOutcome.Canceled(canceled);
         }, cancellationToken);
 
     public Task<DeleteOutcome> DeleteAsync(Guid id, CancellationToken cancellationToken) =>
@@ -132,7 +165,7 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
                     PgRows.ReadTask, cancellationToken, executionIds, workerId))
                 .ToDictionary(t => t.ExecutionId!.Value);
             var stale = new List<Guid>();
-            var writes = new Writes();
+            var writes = new Writes(now);
             foreach (var e in report.Events)
             {
                 if (!open.TryGetValue(e.ExecutionId, out var task)
@@ -178,7 +211,7 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
             var now = _time.GetUtcNow();
             var expired = await tx.QueryAsync($"SELECT {PgRows.OutputColumns} FROM tasks WHERE {PgRows.Leased} AND lease_expires < $1 ORDER BY seq FOR UPDATE SKIP LOCKED",
                 PgRows.ReadTask, cancellationToken, now);
-            var writes = new Writes();
+            var writes = new Writes(now);
             foreach (var task in expired) writes.Add(Lifecycle.Expire(task, Lifecycle.OpenExecution(task)!, now), output: false);
             await writes.FlushAsync(tx, changes, cancellationToken);
             await tx.ExecuteAsync([PgRows.Command("UPDATE workers SET status = 'lost' WHERE status IN ('active', 'stopping') AND last_seen < $1",
@@ -220,28 +253,70 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
         public List<TaskRecord> Ended { get; } = [];
     }
 
-    /// <summary>Transitions to write: each task row once (its last state), and every execution that closed.</summary>
-    private sealed class Writes
+    /// <summary>
+    /// Changes to write: each task row once (its last state), every execution that closed, and then
+    /// what the tasks that ended do to the tasks that require them, down the graph.
+    /// </summary>
+    private sealed class Writes(DateTimeOffset now)
     {
         private readonly Dictionary<long, (TaskRecord Task, bool Output)> _tasks = [];
         private readonly List<ExecutionRecord> _closed = [];
 
-        public void Add(Transition t, bool output)
+        public TaskRecord Add(Transition t, bool output)
         {
             _tasks[t.Task.Seq] = (t.Task, output || (_tasks.TryGetValue(t.Task.Seq, out var before) && before.Output));
             if (!t.Execution.IsOpen) _closed.Add(t.Execution);
+            return t.Task;
+        }
+
+        /// <summary>A task's new state without an execution (dependencies, cancel before a lease).</summary>
+        public TaskRecord Add(TaskRecord task)
+        {
+            _tasks[task.Seq] = (task, _tasks.TryGetValue(task.Seq, out var before) && before.Output);
+            return task;
         }
 
         public async Task FlushAsync(Transaction tx, Changes changes, CancellationToken cancellationToken)
         {
-            await tx.ExecuteAsync(_tasks.Values.Select(w => PgRows.UpdateTaskState(w.Task, w.Output)).Concat(_closed.Select(PgRows.InsertClosedExecution)), cancellationToken);
-            foreach (var (task, _) in _tasks.Values)
+            var endings = new Queue<TaskRecord>();
+            while (true)
             {
-                if (TaskStateRules.IsEnded(task.Status)) changes.Ended.Add(task.WithoutLargeFields());
-                changes.Ready |= task.Status == TaskState.Queued;
+                await tx.ExecuteAsync(_tasks.Values.Select(w => PgRows.UpdateTaskState(w.Task, w.Output)).Concat(_closed.Select(PgRows.InsertClosedExecution)), cancellationToken);
+                foreach (var (task, _) in _tasks.Values)
+                {
+                    if (TaskStateRules.IsEnded(task.Status))
+                    {
+                        changes.Ended.Add(task.WithoutLargeFields());
+                        endings.Enqueue(task);
+                    }
+                    changes.Ready |= task.Status == TaskState.Queued;
+                }
+                _tasks.Clear();
+                _closed.Clear();
+                if (endings.Count == 0) return;
+                while (endings.TryDequeue(out var ended)) await SettleAsync(tx, ended, cancellationToken);
             }
-            _tasks.Clear();
-            _closed.Clear();
+        }
+
+        /// <summary>The pending tasks that require <paramref name="ended"/>: ready when it was their last, canceled if it failed.</summary>
+        private async Task SettleAsync(Transaction tx, TaskRecord ended, CancellationToken cancellationToken)
+        {
+            var dependants = await tx.QueryAsync(
+                $"SELECT {PgRows.OutputColumns} FROM tasks WHERE id IN (SELECT task FROM dependencies WHERE requirement = $1) AND status = 'pending' ORDER BY seq FOR UPDATE",
+                PgRows.ReadTask, cancellationToken, ended.Id);
+            foreach (var task in dependants)
+            {
+                if (ended.Status != TaskState.Succeeded)
+                {
+                    Add(Dependencies.CancelDependant(task, ended.Id, ended.Status, now));
+                    continue;
+                }
+                // The row lock above serializes this with the ends of the task's other requirements.
+                var unmet = await tx.QueryAsync(
+                    "SELECT count(*) FROM dependencies d JOIN tasks r ON r.id = d.requirement WHERE d.task = $1 AND r.status <> 'succeeded'",
+                    r => r.GetInt64(0), cancellationToken, task.Id);
+                if (unmet[0] == 0) Add(Dependencies.Ready(task));
+            }
         }
     }
 

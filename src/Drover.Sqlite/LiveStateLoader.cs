@@ -15,8 +15,15 @@ internal static class LiveStateLoader
                      Enums.Parse<WorkerState>(r.GetString(2)), SqliteValues.ParseTime(r.GetString(3)))))
             live.AddWorker(worker);
 
-        foreach (var task in context.Query($"SELECT {TaskRows.LeaseColumns} FROM tasks WHERE status NOT IN ('succeeded', 'failed', 'canceled')", TaskRows.ReadTask))
-            live.Add(task, Lifecycle.OpenExecution(task));
+        var tasks = context.Query($"SELECT {TaskRows.LeaseColumns} FROM tasks WHERE status NOT IN ('succeeded', 'failed', 'canceled')", TaskRows.ReadTask);
+        // A pending task waits for those of its requirements that have not succeeded.
+        var requirements = tasks.Where(t => t.Status == TaskState.Pending).SelectMany(t => t.Requires ?? []).Distinct().Select(id => id.ToString()).ToList();
+        var succeeded = requirements.Count == 0 ? [] : context.Query(
+                "SELECT id FROM tasks WHERE status = 'succeeded' AND id IN (SELECT value FROM json_each($ids))",
+                r => Guid.Parse(r.GetString(0)), ("$ids", SqliteValues.JsonOrNull(requirements)))
+            .ToHashSet();
+        foreach (var task in tasks)
+            live.Add(task, Lifecycle.OpenExecution(task), task.Status == TaskState.Pending ? [.. (task.Requires ?? []).Where(r => !succeeded.Contains(r))] : null);
         return live;
     }
 }

@@ -57,13 +57,20 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
             var now = _time.GetUtcNow();
             var outcomes = new List<CreateOutcome>(tasks.Count);
             var insert = context.Raw(TaskRows.InsertTask);
+            var ended = new List<TaskRecord>();
+            // Only tasks that require others need a look at the database; most need none.
+            var starts = tasks.Any(t => t.Requires is { Count: > 0 })
+                ? Dependencies.Starts([.. tasks.Where(d => !_live.TryGetTask(d.Id, out _) && LoadState(context, d.Id) is null)], id => StateOf(context, id))
+                : null;
             foreach (var definition in tasks)
             {
                 var task = definition.ToQueuedRecord(now, seq: 0);
+                if (starts is not null && starts.TryGetValue(definition.Id, out var start)) task = Dependencies.Apply(task, start, now);
                 if (TaskRows.InsertNewTask(insert, task) is { } seq)
                 {
                     task = task with { Seq = seq };
-                    _live.Add(task);
+                    if (task.Status == TaskState.Canceled) ended.Add(task.WithoutLargeFields());
+                    else _live.Add(task, unmet: starts?[task.Id].Unmet);
                     outcomes.Add(new CreateOutcome(task, Created: true));
                 }
                 else
@@ -72,8 +79,42 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
                 }
             }
             if (outcomes.Any(o => o.Created)) context.AfterCommit(_signals.TasksReady.Pulse);
+            if (ended.Count > 0) context.AfterCommit(() => _signals.Ended(ended));
             return outcomes;
         }, cancellationToken);
+
+    public Task<CancelOutcome> CancelAsync(Guid id, string reason, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(context =>
+        {
+            if (!_live.TryGetTask(id, out _))
+                return LoadTask(context, id) is { } stored ? CancelOutcome.Ended(stored) : CancelOutcome.Missing;
+            var now = _time.GetUtcNow();
+            if (_live.Cancel(id, reason, now, out var canceled) is { } transition) Save(context, transition, output: false);
+            else TaskRows.UpdateTaskState(context.Raw(TaskRows.UpdateState), canceled!, output: false);
+            var ended = new List<TaskRecord> { canceled!.WithoutLargeFields() };
+            Settle(context, canceled, now, ended);
+            context.AfterCommit(() => _signals.Ended(ended));
+            return CancelOutcome.Canceled(canceled);
+        }, cancellationToken);
+
+    /// <summary>Writes what an ended task does to the tasks that require it; returns whether some became ready.</summary>
+    private bool Settle(WriteContext context, TaskRecord endedTask, DateTimeOffset now, List<TaskRecord> ended)
+    {
+        var ready = false;
+        foreach (var changed in _live.Settle(endedTask, now))
+        {
+            TaskRows.UpdateTaskState(context.Raw(TaskRows.UpdateState), changed, output: false);
+            if (TaskStateRules.IsEnded(changed.Status)) ended.Add(changed.WithoutLargeFields());
+            else ready = true;
+        }
+        return ready;
+    }
+
+    /// <summary>A task's state, live or stored; null when there is no such task.</summary>
+    private TaskState? StateOf(WriteContext context, Guid id) => _live.TryGetTask(id, out var live) ? live.Status : LoadState(context, id);
+
+    private static TaskState? LoadState(WriteContext context, Guid id) =>
+        context.Query("SELECT status FROM tasks WHERE id = $id", r => Enums.Parse<TaskState>(r.GetString(0)), ("$id", id.ToString())) is [var state] ? state : null;
 
     public Task<DeleteOutcome> DeleteAsync(Guid id, CancellationToken cancellationToken) =>
         _writer.WriteAsync(context =>
@@ -169,8 +210,10 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
                     continue;
                 }
                 Save(context, t, output: e.Type is ReportEventType.Output or ReportEventType.Finished);
-                if (t.TaskEnded) ended.Add(t.Task.WithoutLargeFields());
                 requeued |= t.TaskQueued;
+                if (!t.TaskEnded) continue;
+                ended.Add(t.Task.WithoutLargeFields());
+                requeued |= Settle(context, t.Task, now, ended);
             }
             if (report.State == WorkerState.Stopped)
             {

@@ -36,6 +36,24 @@ public sealed class SqliteTaskStoreTests : TaskDatabaseConformance
     }
 
     [Fact]
+    public async Task Pending_tasks_wait_for_their_requirements_across_a_restart()
+    {
+        var first = Task();
+        var second = Task();
+        var last = Task() with { Requires = [first.Id, second.Id] };
+        await Store.CreateAsync([first, second, last], Token);
+        var worker = await WorkerAsync();
+        var leases = await Store.LeaseAsync(worker, 2, Token);
+        await ReportAsync(worker, Finished(leases.Single(l => l.TaskId == first.Id), 0));
+        await ((IAsyncDisposable)Store).DisposeAsync();
+
+        await using var reopened = (SqliteTaskStore)CreateStore();
+        Assert.Equal(Model.TaskState.Pending, (await reopened.GetTaskAsync(last.Id, Token))!.Status);
+        await reopened.ReportAsync(worker, new Contracts.WorkerReport { Events = [Finished(leases.Single(l => l.TaskId == second.Id), 0)] }, Token);
+        Assert.Equal(last.Id, Assert.Single(await reopened.LeaseAsync(worker, 5, Token)).TaskId);
+    }
+
+    [Fact]
     public async Task A_database_newer_than_the_code_is_refused_clearly()
     {
         await ((IAsyncDisposable)Store).DisposeAsync();

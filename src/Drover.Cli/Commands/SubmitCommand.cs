@@ -20,6 +20,7 @@ internal static class SubmitCommand
     private static readonly Option<string?> Id = new("--id") { Description = "Choose the task's id (a UUID); submitting it again is a no-op" };
     private static readonly Option<string?> Handler = new("--handler") { Description = "Run a named handler (e.g. echo) instead of a command" };
     private static readonly Option<string?> Args = new("--args") { Description = "The handler's arguments, as JSON" };
+    private static readonly Option<string[]> Requires = new("--requires") { Description = "A task that must succeed first (an id; repeatable)", AllowMultipleArgumentsPerToken = false };
     private static readonly Option<bool> Wait = new("--wait") { Description = "Wait for the task and exit with its exit code" };
     private static readonly Option<FileInfo?> File = new("--file", "-f") { Description = "Create one task per JSON line of this file, in one request" };
     private static readonly Argument<string[]> Command = new("command") { Description = "The command and its arguments (after --)", Arity = ArgumentArity.ZeroOrMore };
@@ -28,7 +29,7 @@ internal static class SubmitCommand
     {
         var command = new Command("submit", "Submit a task: drover submit [options] -- CMD ARGS...")
         {
-            Name, Batch, Group, Shell, Retry, Priority, Timeout, Env, Id, Handler, Args, Wait, File, Command,
+            Name, Batch, Group, Shell, Retry, Priority, Timeout, Env, Id, Handler, Args, Requires, Wait, File, Command,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -96,6 +97,7 @@ internal static class SubmitCommand
             Retry = parse.GetValue(Retry),
             Priority = parse.GetValue(Priority),
             Timeout = parse.GetValue(Timeout) is { } timeout ? JsonSerializer.SerializeToElement(timeout) : null,
+            Requires = parse.GetValue(Requires) is { Length: > 0 } requires ? [.. requires] : null,
         };
     }
 

@@ -107,6 +107,11 @@ public static class Lifecycle
     public static Transition Expire(TaskRecord task, ExecutionRecord execution, DateTimeOffset now) =>
         Requeue(task, execution, ExecutionState.Lost, "lease expired: the worker stopped heartbeating", now);
 
+    /// <summary>The task is canceled while a worker holds it: the attempt ends canceled too.</summary>
+    public static Transition Cancel(TaskRecord task, ExecutionRecord execution, string reason, DateTimeOffset now) =>
+        new(task with { Status = TaskState.Canceled, Completed = now, LeaseExpires = null, Reason = reason },
+            execution with { Status = ExecutionState.Canceled, Completed = now, Reason = reason });
+
     private static Transition Start(TaskRecord task, ExecutionRecord execution, DateTimeOffset now)
     {
         if (task.Status != TaskState.Assigned) return new Transition(task, execution);

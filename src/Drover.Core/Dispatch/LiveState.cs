@@ -19,6 +19,10 @@ public sealed class LiveState
     private readonly Dictionary<string, SortedSet<ReadyOrder>> _readyByBatch = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, LiveWorker> _workers = [];
 
+    // Dependencies: what each pending task still waits for, and who waits for each requirement.
+    private readonly Dictionary<Guid, HashSet<Guid>> _unmet = [];
+    private readonly Dictionary<Guid, List<Guid>> _dependants = [];
+
     public int Count => _tasks.Count;
 
     public bool TryGetTask(Guid id, out TaskRecord task) => _tasks.TryGetValue(id, out task!);
@@ -27,11 +31,23 @@ public sealed class LiveState
 
     public void AddWorker(LiveWorker worker) => _workers[worker.Id] = worker;
 
-    /// <summary>Adds a task that has not ended (a new one, or one read back at start), with its open execution if leased.</summary>
-    public void Add(TaskRecord task, ExecutionRecord? openExecution = null)
+    /// <summary>
+    /// Adds a task that has not ended (a new one, or one read back at start), with its open execution
+    /// if leased, or the requirements it still waits for if pending.
+    /// </summary>
+    public void Add(TaskRecord task, ExecutionRecord? openExecution = null, IReadOnlyCollection<Guid>? unmet = null)
     {
         _tasks[task.Id] = task;
         if (task.Status == TaskState.Queued) AddReady(task);
+        if (task.Status == TaskState.Pending)
+        {
+            _unmet[task.Id] = [.. unmet ?? []];
+            foreach (var requirement in _unmet[task.Id])
+            {
+                if (!_dependants.TryGetValue(requirement, out var list)) _dependants[requirement] = list = [];
+                list.Add(task.Id);
+            }
+        }
         if (openExecution is null) return;
         _executions[openExecution.Id] = openExecution;
         _workers.GetValueOrDefault(openExecution.WorkerId)?.Held.Add(task.Id);
@@ -69,6 +85,77 @@ public sealed class LiveState
         var transition = Lifecycle.Apply(_tasks[execution.TaskId], execution, e, now, outputLimitBytes);
         if (transition is { } t) Save(t);
         return transition;
+    }
+
+    /// <summary>
+    /// What the end of <paramref name="ended"/> does to the tasks that require it, and so on down the
+    /// graph: those whose last requirement it was become queued; if it did not succeed they are
+    /// canceled. Returns every task changed, in the order decided.
+    /// </summary>
+    public List<TaskRecord> Settle(TaskRecord ended, DateTimeOffset now)
+    {
+        var changed = new List<TaskRecord>();
+        var endings = new Queue<TaskRecord>([ended]);
+        while (endings.TryDequeue(out var requirement))
+        {
+            if (!_dependants.Remove(requirement.Id, out var dependants)) continue;
+            foreach (var id in dependants)
+            {
+                if (!_tasks.TryGetValue(id, out var task) || task.Status != TaskState.Pending) continue;
+                var unmet = _unmet[id];
+                unmet.Remove(requirement.Id);
+                if (requirement.Status == TaskState.Succeeded)
+                {
+                    if (unmet.Count > 0) continue;
+                    _unmet.Remove(id);
+                    _tasks[id] = task = Dependencies.Ready(task);
+                    AddReady(task);
+                    changed.Add(task);
+                }
+                else
+                {
+                    task = Dependencies.CancelDependant(task, requirement.Id, requirement.Status, now);
+                    ForgetPending(task);
+                    changed.Add(task);
+                    endings.Enqueue(task);
+                }
+            }
+        }
+        return changed;
+    }
+
+    /// <summary>
+    /// Cancels a task that has not ended. A pending or queued one simply ends; a leased one ends with
+    /// its execution (the worker learns it at its next exchange, as a stale lease, and stops it).
+    /// Null when the task is not live here.
+    /// </summary>
+    public Transition? Cancel(Guid taskId, string reason, DateTimeOffset now, out TaskRecord? canceled)
+    {
+        canceled = null;
+        if (!_tasks.TryGetValue(taskId, out var task)) return null;
+        if (TaskStateRules.IsLeased(task.Status))
+        {
+            var transition = Lifecycle.Cancel(task, _executions[task.ExecutionId!.Value], reason, now);
+            Save(transition);
+            canceled = transition.Task;
+            return transition;
+        }
+        if (task.Status == TaskState.Queued) RemoveReady(task);
+        canceled = task with { Status = TaskState.Canceled, Reason = reason, Completed = now };
+        ForgetPending(canceled);
+        return null;
+    }
+
+    private void ForgetPending(TaskRecord ended)
+    {
+        _tasks.Remove(ended.Id);
+        if (_unmet.Remove(ended.Id, out var unmet))
+        {
+            foreach (var requirement in unmet)
+            {
+                if (_dependants.TryGetValue(requirement, out var list) && list.Remove(ended.Id) && list.Count == 0) _dependants.Remove(requirement);
+            }
+        }
     }
 
     /// <summary>Hands back every lease of a worker that stopped.</summary>

@@ -15,6 +15,12 @@ public interface ITaskStore : ITaskReader
     /// <summary>Creates the tasks in one transaction. A task whose id exists is returned as it is, unchanged.</summary>
     Task<IReadOnlyList<CreateOutcome>> CreateAsync(IReadOnlyList<TaskDefinition> tasks, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Cancels a task that has not ended, whatever its state, and with it every task that requires it,
+    /// down the graph. A running task's worker learns it at its next exchange and stops it.
+    /// </summary>
+    Task<CancelOutcome> CancelAsync(Guid id, string reason, CancellationToken cancellationToken);
+
     /// <summary>Deletes an ended task's record and its executions.</summary>
     Task<DeleteOutcome> DeleteAsync(Guid id, CancellationToken cancellationToken);
 

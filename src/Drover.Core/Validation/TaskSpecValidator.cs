@@ -12,6 +12,7 @@ public static class TaskSpecValidator
     public const string DefaultBatch = "default";
     public const int MaxNameLength = 256;
     public const int MaxRetry = 1000;
+    public const int MaxRequires = 10_000;
 
     /// <param name="prefix">Prepended to field names, e.g. "[3]." for the fourth task of an array.</param>
     public static TaskDefinition? Validate(TaskSpec spec, FieldErrors errors, string prefix = "")
@@ -48,8 +49,14 @@ public static class TaskSpecValidator
                     errors.Add(prefix + "env", $"'{key}' is not a valid variable name");
             }
         }
-        if (spec.Requires is { Count: > 0 })
-            errors.Add(prefix + "requires", "dependencies between tasks are not supported by this server version yet");
+        var requires = new List<Guid>();
+        foreach (var text in spec.Requires ?? [])
+        {
+            if (!Ids.TryParse(text, out var requirement)) errors.Add(prefix + "requires", $"'{text}' is not a task id (a UUID)");
+            else if (requirement == id) errors.Add(prefix + "requires", "a task cannot require itself");
+            else if (!requires.Contains(requirement)) requires.Add(requirement);
+        }
+        if (requires.Count > MaxRequires) errors.Add(prefix + "requires", $"must name at most {MaxRequires} tasks");
         if (spec.Retry is < 0 or > MaxRetry)
             errors.Add(prefix + "retry", $"must be between 0 and {MaxRetry}");
 
@@ -76,6 +83,7 @@ public static class TaskSpecValidator
             Priority = spec.Priority ?? 0,
             Retry = spec.Retry ?? 0,
             Timeout = timeout,
+            Requires = requires.Count > 0 ? requires : null,
         };
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Drover.Contracts;
+using Drover.Dispatch;
 using Drover.Json;
 using Drover.Model;
 using Drover.Server.Auth;
@@ -33,6 +34,9 @@ public static class TaskEndpoints
             .WithSummary("List tasks in submission order; page with after=<last id seen>");
         tasks.MapGet("/{id}", GetAsync).Produces<TaskRecord>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("One task with every field");
+        tasks.MapPost("/{id}/cancel", CancelAsync).Produces<TaskRecord>().ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Cancel a task that has not ended, whatever its state, and the tasks that require it");
         tasks.MapDelete("/{id}", DeleteAsync).Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Delete an ended task's record");
         tasks.MapPost("/wait", WaitAsync).Accepts<WaitRequest>("application/json").Produces<WaitResponse>()
@@ -66,6 +70,16 @@ public static class TaskEndpoints
         if (!errors.IsEmpty) return Problems.Invalid(errors);
         var duplicate = definitions.GroupBy(d => d.Id).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) return Problems.Invalid("id", $"{duplicate.Key} appears more than once in the request");
+        if (Dependencies.OutsideRequirements(definitions) is { Count: > 0 } outside)
+        {
+            var existing = (await store.GetStatesAsync(outside, cancellationToken)).Keys.ToHashSet();
+            Dependencies.Check(definitions, existing, errors, isArray);
+        }
+        else if (definitions.Any(d => d.Requires is not null))
+        {
+            Dependencies.Check(definitions, new HashSet<Guid>(), errors, isArray);
+        }
+        if (!errors.IsEmpty) return Problems.Invalid(errors);
 
         var outcomes = await store.CreateAsync(definitions, cancellationToken);
         if (isArray) return Results.Json(outcomes.Select(o => o.Task), DroverJson.Options, statusCode: StatusCodes.Status201Created);
@@ -125,6 +139,16 @@ public static class TaskEndpoints
         if (!RouteIds.TryParse(id, out var taskId, out var problem)) return problem!;
         var task = await store.GetTaskAsync(taskId, cancellationToken);
         return task is null ? Problems.NotFound("task", [taskId], store) : Results.Ok(task);
+    }
+
+    private static async Task<IResult> CancelAsync(string id, ITaskStore store, CancellationToken cancellationToken)
+    {
+        if (!RouteIds.TryParse(id, out var taskId, out var problem)) return problem!;
+        var outcome = await store.CancelAsync(taskId, "canceled by request", cancellationToken);
+        if (outcome.NotFound) return Problems.NotFound("task", [taskId], store);
+        if (outcome.AlreadyEnded)
+            return Problems.Conflict("The task has already ended.", $"Task {taskId} ended {Enums.Name(outcome.Task!.Status)}; there is nothing to cancel.");
+        return Results.Ok(outcome.Task);
     }
 
     private static async Task<IResult> DeleteAsync(string id, ITaskStore store, CancellationToken cancellationToken)

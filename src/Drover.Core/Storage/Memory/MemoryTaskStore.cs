@@ -29,9 +29,12 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
     public Task<IReadOnlyList<CreateOutcome>> CreateAsync(IReadOnlyList<TaskDefinition> tasks, CancellationToken cancellationToken)
     {
         var outcomes = new List<CreateOutcome>(tasks.Count);
+        var ended = new List<TaskRecord>();
         lock (_gate)
         {
             var now = time.GetUtcNow();
+            var starts = Dependencies.Starts([.. tasks.Where(d => !_tasks.ContainsKey(d.Id))],
+                id => _tasks.TryGetValue(id, out var t) ? t.Status : null);
             foreach (var definition in tasks)
             {
                 if (_tasks.TryGetValue(definition.Id, out var existing))
@@ -39,15 +42,59 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
                     outcomes.Add(new CreateOutcome(existing, Created: false));
                     continue;
                 }
-                var task = definition.ToQueuedRecord(now, _nextSeq++);
+                var start = starts[definition.Id];
+                var task = Dependencies.Apply(definition.ToQueuedRecord(now, _nextSeq++), start, now);
                 _tasks[task.Id] = task;
                 _bySeq[task.Seq] = task.Id;
-                _live.Add(task);
+                if (task.Status == TaskState.Canceled) ended.Add(task);
+                else _live.Add(task, unmet: start.Unmet);
                 outcomes.Add(new CreateOutcome(task, Created: true));
             }
         }
         if (outcomes.Any(o => o.Created)) signals.TasksReady.Pulse();
+        if (ended.Count > 0) signals.Ended([.. ended.Select(t => t.WithoutLargeFields())]);
         return Task.FromResult<IReadOnlyList<CreateOutcome>>(outcomes);
+    }
+
+    public Task<CancelOutcome> CancelAsync(Guid id, string reason, CancellationToken cancellationToken)
+    {
+        var ended = new List<TaskRecord>();
+        CancelOutcome outcome;
+        lock (_gate)
+        {
+            if (!_tasks.TryGetValue(id, out var task)) return Task.FromResult(CancelOutcome.Missing);
+            if (TaskStateRules.IsEnded(task.Status)) return Task.FromResult(CancelOutcome.Ended(task));
+            var now = time.GetUtcNow();
+            var transition = _live.Cancel(id, reason, now, out var canceled);
+            if (transition is { } t) Keep(t);
+            else Update(canceled!);
+            ended.Add(canceled!);
+            ended.AddRange(Settle(canceled!, now, out _));
+            outcome = CancelOutcome.Canceled(canceled!);
+        }
+        signals.Ended([.. ended.Select(t => t.WithoutLargeFields())]);
+        return Task.FromResult(outcome);
+    }
+
+    /// <summary>Applies what an ended task does to its dependants; returns those that ended too.</summary>
+    private List<TaskRecord> Settle(TaskRecord ended, DateTimeOffset now, out bool queued)
+    {
+        queued = false;
+        var endedToo = new List<TaskRecord>();
+        foreach (var changed in _live.Settle(ended, now))
+        {
+            Update(changed);
+            if (TaskStateRules.IsEnded(changed.Status)) endedToo.Add(changed);
+            else queued = true;
+        }
+        return endedToo;
+    }
+
+    /// <summary>A task's new state without an execution change (dependencies, cancel before a lease).</summary>
+    private void Update(TaskRecord task)
+    {
+        if (!_keepHistory && TaskStateRules.IsEnded(task.Status)) Remove(task);
+        else _tasks[task.Id] = task;
     }
 
     public Task<ResubmitOutcome> ResubmitAsync(IReadOnlyList<Guid> ids, CancellationToken cancellationToken)
@@ -157,8 +204,11 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
             foreach (var t in transitions)
             {
                 Keep(t);
-                if (t.TaskEnded) ended.Add(t.Task.WithoutLargeFields());
                 requeued |= t.TaskQueued;
+                if (!t.TaskEnded) continue;
+                ended.Add(t.Task.WithoutLargeFields());
+                ended.AddRange(Settle(t.Task, now, out var queued).Select(d => d.WithoutLargeFields()));
+                requeued |= queued;
             }
             // The heartbeat: the leases the worker holds live another LeaseTimeout.
             foreach (var task in _live.Renew(worker, report.Held, now, options.LeaseTimeout)) _tasks[task.Id] = task;
