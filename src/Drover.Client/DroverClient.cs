@@ -91,18 +91,19 @@ public sealed class DroverClient : IDisposable
         await SendAsync<object>(HttpMethod.Delete, $"api/tasks/{id}", null, cancellationToken);
 
     /// <summary>One long-poll: answers when all have ended or at the timeout, whichever comes first.</summary>
-    public async Task<WaitResponse> WaitAsync(IReadOnlyCollection<Guid> ids, TimeSpan timeout, CancellationToken cancellationToken) =>
+    /// <param name="retry">Resubmit a task that ends failed up to this many times and wait for the new attempt; the answer's records are then the latest attempts, its pending ids the ones named.</param>
+    public async Task<WaitResponse> WaitAsync(IReadOnlyCollection<Guid> ids, TimeSpan timeout, CancellationToken cancellationToken, int retry = 0) =>
         (await SendAsync<WaitResponse>(HttpMethod.Post, "api/tasks/wait",
-            new WaitRequest { Ids = ids.Select(i => i.ToString()).ToList(), Timeout = timeout }, cancellationToken))!;
+            new WaitRequest { Ids = ids.Select(i => i.ToString()).ToList(), Timeout = timeout, Retry = retry == 0 ? null : retry }, cancellationToken))!;
 
     /// <summary>Waits, as long as it takes, until every task has ended; returns their records.</summary>
-    public async Task<IReadOnlyList<TaskRecord>> WaitAllAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TaskRecord>> WaitAllAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken, int retry = 0)
     {
         var done = new List<TaskRecord>();
         IReadOnlyCollection<Guid> pending = ids;
         while (pending.Count > 0)
         {
-            var answer = await WaitAsync(pending, TimeSpan.FromSeconds(30), cancellationToken);
+            var answer = await WaitAsync(pending, TimeSpan.FromSeconds(30), cancellationToken, retry);
             done.AddRange(answer.Done);
             pending = answer.Pending;
         }

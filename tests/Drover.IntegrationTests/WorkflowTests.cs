@@ -121,4 +121,36 @@ public sealed class WorkflowTests(SharedCluster shared)
         Assert.Equal(2, code);
         Assert.Contains("already ended", output);
     }
+
+    [Fact]
+    public async Task Wait_with_retry_resubmits_failed_tasks_and_waits_for_the_new_attempts()
+    {
+        using var client = _cluster.Client();
+        var marks = Directory.CreateTempSubdirectory("drover-join-").FullName;
+        try
+        {
+            // Fails the first time, succeeds the second; and one that always fails.
+            var flaky = await client.CreateTaskAsync(Specs.Shell($"test -e {marks}/ran && exit 0; touch {marks}/ran; exit 1"), Token);
+            var broken = await client.CreateTaskAsync(Specs.Shell("exit 3"), Token);
+
+            var ended = await client.WaitAllAsync([flaky.Id, broken.Id], Token, retry: 1);
+            Assert.Equal(2, ended.Count);
+            var flakyLast = ended.Single(t => t.Status == TaskState.Succeeded);
+            Assert.Equal(flaky.Id, flakyLast.ResubmittedFrom);
+            var brokenLast = ended.Single(t => t.Status == TaskState.Failed);
+            Assert.Equal(broken.Id, brokenLast.ResubmittedFrom);
+            Assert.Null((await client.GetTaskAsync(brokenLast.Id, Token))!.Resubmitted); // one retry, not more
+
+            // Asked again, the same ids are followed to their latest attempts: nothing is resubmitted twice.
+            var again = await client.WaitAsync([flaky.Id, broken.Id], TimeSpan.FromSeconds(5), Token, retry: 1);
+            Assert.Equal(new[] { flakyLast.Id, brokenLast.Id }.Order(), again.Done.Select(t => t.Id).Order());
+            var (code, output) = await _cluster.CliAsync("wait", "--retry", "1", broken.Id.ToString());
+            Assert.Equal(1, code);
+            Assert.Contains($"resubmitted from {broken.Id}", output);
+        }
+        finally
+        {
+            Directory.Delete(marks, recursive: true);
+        }
+    }
 }

@@ -9,10 +9,11 @@ namespace Drover.Cli.Commands;
 internal static class WaitCommand
 {
     private static readonly Argument<string[]> Ids_ = new("ids") { Description = "Task ids", Arity = ArgumentArity.OneOrMore };
+    private static readonly Option<int> Retry = new("--retry") { Description = "Resubmit a task that fails, up to this many times, and wait for it again" };
 
     public static Command Create()
     {
-        var command = new Command("wait", "Wait until tasks have ended") { Ids_ };
+        var command = new Command("wait", "Wait until tasks have ended") { Ids_, Retry };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var ids = new List<Guid>();
@@ -22,9 +23,13 @@ internal static class WaitCommand
                 ids.Add(id);
             }
             using var client = CommonOptions.Client(parse);
-            var ended = await client.WaitAllAsync(ids, cancellationToken);
-            foreach (var task in ended.OrderBy(t => ids.IndexOf(t.Id)))
-                Console.WriteLine($"{task.Id} {Enums.Name(task.Status)}{(task.ExitCode is { } code ? $" (exit {code})" : "")}");
+            var ended = await client.WaitAllAsync(ids, cancellationToken, parse.GetValue(Retry));
+            foreach (var task in ended)
+            {
+                // With --retry, a record may be a later attempt: it names the one it was resubmitted from.
+                var from = task.ResubmittedFrom is { } origin ? $" (resubmitted from {origin})" : "";
+                Console.WriteLine($"{task.Id} {Enums.Name(task.Status)}{(task.ExitCode is { } code ? $" (exit {code})" : "")}{from}");
+            }
             return ended.All(t => t.Status == TaskState.Succeeded) ? 0 : 1;
         });
         return command;

@@ -9,4 +9,6 @@ public sealed record WaitRequest
     public List<string>? Ids { get; init; }
     [JsonConverter(typeof(NullableDurationJsonConverter))]
     public TimeSpan? Timeout { get; init; }
+    /// <summary>Resubmit a named task that ends failed up to this many times, and wait for the new attempt.</summary>
+    public int? Retry { get; init; }
 }

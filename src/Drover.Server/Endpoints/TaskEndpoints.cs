@@ -162,7 +162,7 @@ public static class TaskEndpoints
         };
     }
 
-    private static async Task<IResult> WaitAsync(HttpRequest request, TaskWaiter waiter, ITaskStore store, Hosting.DroverServerOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult> WaitAsync(HttpRequest request, Join join, ITaskStore store, Hosting.DroverServerOptions options, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync<WaitRequest>(request, cancellationToken);
         if (problem is not null) return problem;
@@ -177,9 +177,10 @@ public static class TaskEndpoints
         var timeout = body.Timeout ?? TimeSpan.FromSeconds(30);
         if (timeout < TimeSpan.Zero) errors.Add("timeout", "must not be negative");
         if (timeout > options.MaxLongPoll) timeout = options.MaxLongPoll;
+        if (body.Retry is < 0 or > Join.MaxRetry) errors.Add("retry", $"must be from 0 to {Join.MaxRetry}");
         if (!errors.IsEmpty) return Problems.Invalid(errors);
 
-        var (response, unknown) = await waiter.WaitAsync(ids, timeout, cancellationToken);
+        var (response, unknown) = await join.WaitAsync(ids, timeout, body.Retry ?? 0, cancellationToken);
         return response is not null ? Results.Ok(response) : Problems.NotFound("task", unknown, store);
     }
 

@@ -37,6 +37,7 @@ public static class ServiceCollectionExtensions
 
         services.AddSingleton<LeaseLongPoll>();
         services.AddSingleton<TaskWaiter>();
+        services.AddSingleton<Join>();
         services.AddHostedService<LeaseReaper>();
         services.AddHostedService<Retention>();
         return services;
