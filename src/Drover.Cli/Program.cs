@@ -16,6 +16,7 @@ var root = new RootCommand("Drover: a distributed task dispatcher with a queryab
     QueryCommand.Create(),
     ResubmitCommand.Create(),
     CancelCommand.Create(),
+    SignalCommand.Create(),
     PurgeCommand.Create(),
     ResultCommand.Create(),
     WaitCommand.Create(),

@@ -128,7 +128,15 @@ public sealed class DroverClient : IDisposable
         (await SendAsync<WorkerRegistered>(HttpMethod.Post, "api/workers", registration, cancellationToken))!;
 
     public async Task<IReadOnlyList<LeasedTask>> LeaseAsync(Guid workerId, LeaseRequest lease, CancellationToken cancellationToken) =>
-        (await SendAsync<LeaseResponse>(HttpMethod.Post, $"api/workers/{workerId}/lease", lease, cancellationToken))!.Tasks;
+        (await LeaseWithSignalsAsync(workerId, lease, cancellationToken)).Tasks;
+
+    /// <summary>The worker protocol's lease: tasks, and signals for executions the worker holds.</summary>
+    public async Task<LeaseResponse> LeaseWithSignalsAsync(Guid workerId, LeaseRequest lease, CancellationToken cancellationToken) =>
+        (await SendAsync<LeaseResponse>(HttpMethod.Post, $"api/workers/{workerId}/lease", lease, cancellationToken))!;
+
+    /// <summary>Pause, resume, term or kill a running task's process group (term on a task not yet running cancels it).</summary>
+    public async Task<TaskRecord> SignalTaskAsync(Guid id, TaskSignal signal, CancellationToken cancellationToken) =>
+        (await SendAsync<TaskRecord>(HttpMethod.Post, $"api/tasks/{id}/signal", new SignalRequest { Signal = Enums.Name(signal) }, cancellationToken))!;
 
     public async Task<ReportResult> ReportAsync(Guid workerId, WorkerReport report, CancellationToken cancellationToken) =>
         (await SendAsync<ReportResult>(HttpMethod.Post, $"api/workers/{workerId}/report", report, cancellationToken))!;

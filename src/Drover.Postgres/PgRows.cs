@@ -14,12 +14,12 @@ internal static class PgRows
         "seq, id, name, batch, grp, command, shell, handler, env, requires, priority, retry, timeout_ms, " +
         "status, status_message, progress, attempts, failures, worker_id, execution_id, submitted, started, " +
         "completed, lease_expires, exit_code, error, stdout_bytes, stderr_bytes, client_id, reason, assigned, " +
-        "resubmitted_from, resubmitted";
+        "resubmitted_from, resubmitted, signals";
 
     public const string OutputColumns = Columns + ", args, result, stdout, stderr";
 
     public const string ExecutionColumns =
-        "id, task_id, worker_id, attempt, status, assigned, started, completed, exit_code, timed_out, reason";
+        "id, task_id, worker_id, attempt, status, assigned, started, completed, exit_code, timed_out, reason, signals";
 
     public const string WorkerColumns =
         "id, name, hostname, pid, concurrency, prefetch, batch, handlers, status, registered, last_seen, " +
@@ -66,14 +66,15 @@ internal static class PgRows
             Assigned = Time(r, 30),
             ResubmittedFrom = GuidOrNull(r, 31),
             Resubmitted = GuidOrNull(r, 32),
+            Signals = FromJson<List<SignalRecord>>(Str(r, 33)),
         };
-        if (r.FieldCount <= 33) return task;
+        if (r.FieldCount <= 34) return task;
         return task with
         {
-            Args = JsonElementFrom(Str(r, 33)),
-            Result = JsonElementFrom(Str(r, 34)),
-            Stdout = Str(r, 35),
-            Stderr = Str(r, 36),
+            Args = JsonElementFrom(Str(r, 34)),
+            Result = JsonElementFrom(Str(r, 35)),
+            Stdout = Str(r, 36),
+            Stderr = Str(r, 37),
         };
     }
 
@@ -90,6 +91,7 @@ internal static class PgRows
         ExitCode = r.IsDBNull(8) ? null : r.GetInt32(8),
         TimedOut = r.GetBoolean(9),
         Reason = Str(r, 10),
+        Signals = FromJson<List<SignalRecord>>(Str(r, 11)),
     };
 
     public static WorkerRecord ReadWorker(NpgsqlDataReader r) => new()
@@ -120,24 +122,25 @@ internal static class PgRows
     private const string UpdateStateSet =
         "status = $1, status_message = $2, progress = $3, attempts = $4, failures = $5, worker_id = $6, execution_id = $7, " +
         "started = $8, completed = $9, lease_expires = $10, exit_code = $11, error = $12, stdout_bytes = $13, stderr_bytes = $14, " +
-        "reason = $15, assigned = $16";
+        "reason = $15, assigned = $16, signals = $17, signal_pending = $18";
 
     public static NpgsqlBatchCommand UpdateTaskState(TaskRecord t, bool output)
     {
         object?[] state =
         [
             Enums.Name(t.Status), t.StatusMessage, t.Progress, t.Attempts, t.Failures, t.WorkerId, t.ExecutionId, t.Started, t.Completed,
-            t.LeaseExpires, t.ExitCode, t.Error, t.StdoutBytes, t.StderrBytes, t.Reason, t.Assigned,
+            t.LeaseExpires, t.ExitCode, t.Error, t.StdoutBytes, t.StderrBytes, t.Reason, t.Assigned, JsonText(t.Signals),
+            Dispatch.Lifecycle.HasUndelivered(t),
         ];
         return output
-            ? Command($"UPDATE tasks SET {UpdateStateSet}, result = $17, stdout = $18, stderr = $19 WHERE seq = $20",
+            ? Command($"UPDATE tasks SET {UpdateStateSet}, result = $19, stdout = $20, stderr = $21 WHERE seq = $22",
                 [.. state, JsonText(t.Result), t.Stdout, t.Stderr, t.Seq])
-            : Command($"UPDATE tasks SET {UpdateStateSet} WHERE seq = $17", [.. state, t.Seq]);
+            : Command($"UPDATE tasks SET {UpdateStateSet} WHERE seq = $19", [.. state, t.Seq]);
     }
 
     public static NpgsqlBatchCommand InsertClosedExecution(ExecutionRecord e) => Command(
-        "INSERT INTO executions (" + ExecutionColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        e.Id, e.TaskId, e.WorkerId, e.Attempt, Enums.Name(e.Status), e.Assigned, e.Started, e.Completed, e.ExitCode, e.TimedOut, e.Reason);
+        "INSERT INTO executions (" + ExecutionColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        e.Id, e.TaskId, e.WorkerId, e.Attempt, Enums.Name(e.Status), e.Assigned, e.Started, e.Completed, e.ExitCode, e.TimedOut, e.Reason, JsonText(e.Signals));
 
     /// <summary>A command with positional parameters; a null becomes SQL NULL of the column's type.</summary>
     public static NpgsqlBatchCommand Command(string sql, params object?[] values)

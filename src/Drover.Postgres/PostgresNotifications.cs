@@ -5,13 +5,14 @@ namespace Drover.Postgres;
 
 /// <summary>
 /// What several Drover servers on one database tell each other, through LISTEN/NOTIFY: tasks became
-/// ready (wake lease long-polls) and tasks ended (wake waits). Notifications are sent inside the
+/// ready (wake lease long-polls), tasks ended (wake waits), signals wait for a worker (wake its poll). Notifications are sent inside the
 /// writing transaction, so they arrive only if it commits. One connection per server listens.
 /// </summary>
 internal sealed class PostgresNotifications : IAsyncDisposable
 {
     public const string Ready = "drover_ready";
     public const string Ended = "drover_ended";
+    public const string Worker = "drover_worker";
 
     /// <summary>NOTIFY payloads must stay under 8,000 bytes: ended ids go in chunks of this many.</summary>
     private const int IdsPerNotification = 200;
@@ -29,9 +30,10 @@ internal sealed class PostgresNotifications : IAsyncDisposable
     }
 
     /// <summary>The NOTIFY commands for a transaction that made tasks ready and ended others.</summary>
-    public static IEnumerable<NpgsqlBatchCommand> Commands(bool ready, IReadOnlyCollection<Guid> ended)
+    public static IEnumerable<NpgsqlBatchCommand> Commands(bool ready, IReadOnlyCollection<Guid> ended, IEnumerable<Guid> signaledWorkers)
     {
         if (ready) yield return PgRows.Command($"SELECT pg_notify('{Ready}', '')");
+        foreach (var worker in signaledWorkers) yield return PgRows.Command($"SELECT pg_notify('{Worker}', $1)", worker.ToString());
         foreach (var chunk in ended.Chunk(IdsPerNotification))
             yield return PgRows.Command($"SELECT pg_notify('{Ended}', $1)", string.Join(',', chunk));
     }
@@ -44,7 +46,7 @@ internal sealed class PostgresNotifications : IAsyncDisposable
             {
                 await using var connection = await _dataSource.OpenConnectionAsync(stop);
                 connection.Notification += (_, e) => OnNotification(e.Channel, e.Payload);
-                await using (var listen = new NpgsqlCommand($"LISTEN {Ready}; LISTEN {Ended}", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {Ready}; LISTEN {Ended}; LISTEN {Worker}", connection))
                     await listen.ExecuteNonQueryAsync(stop);
                 // Whatever was announced while not listening is unknown: let long-polls look again.
                 _signals.TasksReady.Pulse();
@@ -66,6 +68,7 @@ internal sealed class PostgresNotifications : IAsyncDisposable
     private void OnNotification(string channel, string payload)
     {
         if (channel == Ready) _signals.TasksReady.Pulse();
+        else if (channel == Worker && Guid.TryParse(payload, out var worker)) _signals.WorkerSignal(worker).Pulse();
         else if (channel == Ended)
             _signals.Ended(payload.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Guid.Parse));
     }

@@ -28,13 +28,16 @@ internal static class PostgresSchema
             submitted timestamptz NOT NULL, assigned timestamptz, started timestamptz, completed timestamptz, lease_expires timestamptz,
             exit_code integer, result text, error text COLLATE "C", stdout text COLLATE "C", stderr text COLLATE "C",
             stdout_bytes bigint, stderr_bytes bigint, client_id text COLLATE "C", reason text COLLATE "C",
-            resubmitted_from uuid, resubmitted uuid);
+            resubmitted_from uuid, resubmitted uuid,
+            -- Signals asked for during the current execution; signal_pending while some wait for the worker.
+            signals text, signal_pending boolean NOT NULL DEFAULT false);
         -- Leasing: the ready tasks in dispatch order, overall and per batch (SKIP LOCKED walks these).
         CREATE INDEX tasks_ready ON tasks (priority DESC, seq) WHERE status = 'queued';
         CREATE INDEX tasks_ready_batch ON tasks (batch, priority DESC, seq) WHERE status = 'queued';
         -- Leases held: reports find their task by execution, renewals and expiry by worker and time.
         CREATE INDEX tasks_open_execution ON tasks (execution_id) WHERE status IN ('assigned', 'running', 'paused');
         CREATE INDEX tasks_leases ON tasks (lease_expires) WHERE status IN ('assigned', 'running', 'paused');
+        CREATE INDEX tasks_signals ON tasks (worker_id) WHERE signal_pending;
         -- Queries.
         CREATE INDEX tasks_status ON tasks (status, seq);
         CREATE INDEX tasks_batch ON tasks (batch, seq);
@@ -48,7 +51,7 @@ internal static class PostgresSchema
         CREATE TABLE executions (
             id uuid PRIMARY KEY, task_id uuid NOT NULL, worker_id uuid NOT NULL, attempt integer NOT NULL,
             status text NOT NULL, assigned timestamptz NOT NULL, started timestamptz, completed timestamptz,
-            exit_code integer, timed_out boolean NOT NULL DEFAULT false, reason text);
+            exit_code integer, timed_out boolean NOT NULL DEFAULT false, reason text, signals text);
         CREATE INDEX executions_task ON executions (task_id, attempt);
         -- Dependencies: who requires whom, to find a task's dependants when it ends.
         CREATE TABLE dependencies (requirement uuid NOT NULL, task uuid NOT NULL, PRIMARY KEY (requirement, task));

@@ -191,6 +191,29 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
             return new ReportResult(stale);
         }, cancellationToken);
 
+    public Task<SignalOutcome> SignalAsync(Guid id, TaskSignal signal, CancellationToken cancellationToken) =>
+        WriteAsync(async (tx, changes) =>
+        {
+            var task = (await tx.QueryAsync($"SELECT {PgRows.OutputColumns} FROM tasks WHERE id = $1 FOR UPDATE", PgRows.ReadTask, cancellationToken, id)).FirstOrDefault();
+            if (task is null) return SignalOutcome.Missing;
+            if (!TaskStateRules.IsLeased(task.Status)) return SignalOutcome.NotRunning(task);
+            var t = Lifecycle.Signal(task, Lifecycle.OpenExecution(task)!, signal, _time.GetUtcNow());
+            await tx.ExecuteAsync([PgRows.UpdateTaskState(t.Task, output: false)], cancellationToken);
+            changes.SignaledWorkers.Add(t.Execution.WorkerId);
+            return SignalOutcome.Signaled(t.Task);
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<SignalCommand>> TakeSignalsAsync(Guid workerId, CancellationToken cancellationToken) =>
+        WriteAsync<IReadOnlyList<SignalCommand>>(async (tx, _) =>
+        {
+            var waiting = await tx.QueryAsync($"SELECT {PgRows.OutputColumns} FROM tasks WHERE worker_id = $1 AND signal_pending AND {PgRows.Leased} FOR UPDATE",
+                PgRows.ReadTask, cancellationToken, workerId);
+            var now = _time.GetUtcNow();
+            var delivered = waiting.Select(t => Lifecycle.Deliver(t, now)).ToList();
+            await tx.ExecuteAsync(delivered.Select(d => PgRows.UpdateTaskState(d.Task, output: false)), cancellationToken);
+            return [.. delivered.SelectMany(d => d.Commands)];
+        }, cancellationToken);
+
     /// <summary>
     /// The heartbeat: the leases the worker says it holds (all, when it does not say) live another
     /// LeaseTimeout. Leases with more than half their time left are not rewritten yet.
@@ -238,11 +261,12 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var changes = new Changes();
         var result = await write(new Transaction(connection, transaction), changes);
-        var notify = PostgresNotifications.Commands(changes.Ready, [.. changes.Ended.Select(t => t.Id)]).ToList();
+        var notify = PostgresNotifications.Commands(changes.Ready, [.. changes.Ended.Select(t => t.Id)], changes.SignaledWorkers).ToList();
         if (notify.Count > 0) await new Transaction(connection, transaction).ExecuteAsync(notify, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (changes.Ended.Count > 0) _signals.Ended(changes.Ended);
         if (changes.Ready) _signals.TasksReady.Pulse();
+        foreach (var worker in changes.SignaledWorkers) _signals.WorkerSignal(worker).Pulse();
         return result;
     }
 
@@ -251,6 +275,7 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
     {
         public bool Ready { get; set; }
         public List<TaskRecord> Ended { get; } = [];
+        public HashSet<Guid> SignaledWorkers { get; } = [];
     }
 
     /// <summary>

@@ -45,6 +45,9 @@ internal static class SqliteSchema
         -- Queries (POST /api/tasks/query) and resubmission.
         ALTER TABLE tasks ADD COLUMN resubmitted_from TEXT;
         ALTER TABLE tasks ADD COLUMN resubmitted TEXT;
+        -- Signals (pause, resume, term, kill) asked for during the current execution, and during each closed one.
+        ALTER TABLE tasks ADD COLUMN signals TEXT;
+        ALTER TABLE executions ADD COLUMN signals TEXT;
         CREATE INDEX tasks_worker ON tasks (worker_id) WHERE worker_id IS NOT NULL;
         -- Time indexes end with seq, the tie-break of every sort, so "newest first, 100" reads 100 entries.
         CREATE INDEX tasks_submitted ON tasks (submitted, seq);

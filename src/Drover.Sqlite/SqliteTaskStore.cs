@@ -97,6 +97,30 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
             return CancelOutcome.Canceled(canceled);
         }, cancellationToken);
 
+    public Task<SignalOutcome> SignalAsync(Guid id, TaskSignal signal, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(context =>
+        {
+            if (!_live.TryGetTask(id, out var task))
+                return LoadTask(context, id) is { } stored ? SignalOutcome.NotRunning(stored) : SignalOutcome.Missing;
+            if (_live.Signal(id, signal, _time.GetUtcNow()) is not { } t) return SignalOutcome.NotRunning(task);
+            Save(context, t, output: false);
+            context.AfterCommit(_signals.WorkerSignal(t.Execution.WorkerId).Pulse);
+            return SignalOutcome.Signaled(t.Task);
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<SignalCommand>> TakeSignalsAsync(Guid workerId, CancellationToken cancellationToken)
+    {
+        // Almost always nothing waits: answer that without a trip through the writer.
+        if (!_live.HasSignals(workerId)) return Task.FromResult<IReadOnlyList<SignalCommand>>([]);
+        return _writer.WriteAsync<IReadOnlyList<SignalCommand>>(context =>
+        {
+            var commands = new List<SignalCommand>();
+            foreach (var task in _live.TakeSignals(workerId, _time.GetUtcNow(), commands))
+                TaskRows.UpdateTaskState(context.Raw(TaskRows.UpdateState), task, output: false);
+            return commands;
+        }, cancellationToken);
+    }
+
     /// <summary>Writes what an ended task does to the tasks that require it; returns whether some became ready.</summary>
     private bool Settle(WriteContext context, TaskRecord endedTask, DateTimeOffset now, List<TaskRecord> ended)
     {

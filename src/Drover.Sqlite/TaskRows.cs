@@ -14,7 +14,7 @@ internal static class TaskRows
         "seq, id, name, batch, grp, command, shell, handler, env, requires, priority, retry, timeout_ms, " +
         "status, status_message, progress, attempts, failures, worker_id, execution_id, submitted, started, " +
         "completed, lease_expires, exit_code, error, stdout_bytes, stderr_bytes, client_id, reason, assigned, " +
-        "resubmitted_from, resubmitted";
+        "resubmitted_from, resubmitted, signals";
 
     /// <summary>What a lease needs: the definition, handler args included, but no output.</summary>
     public const string LeaseColumns = Columns + ", args";
@@ -22,7 +22,7 @@ internal static class TaskRows
     public const string OutputColumns = LeaseColumns + ", result, stdout, stderr";
 
     public const string ExecutionColumns =
-        "id, task_id, worker_id, attempt, status, assigned, started, completed, exit_code, timed_out, reason";
+        "id, task_id, worker_id, attempt, status, assigned, started, completed, exit_code, timed_out, reason, signals";
 
     public const string WorkerColumns =
         "id, name, hostname, pid, concurrency, prefetch, batch, handlers, status, registered, last_seen, " +
@@ -65,15 +65,16 @@ internal static class TaskRows
             Assigned = TimeOrNull(r, 30),
             ResubmittedFrom = GuidOrNull(r, 31),
             Resubmitted = GuidOrNull(r, 32),
+            Signals = FromJson<List<SignalRecord>>(Str(r, 33)),
         };
-        if (r.FieldCount <= 33) return task;
-        task = task with { Args = JsonElementFrom(Str(r, 33)) };
         if (r.FieldCount <= 34) return task;
+        task = task with { Args = JsonElementFrom(Str(r, 34)) };
+        if (r.FieldCount <= 35) return task;
         return task with
         {
-            Result = JsonElementFrom(Str(r, 34)),
-            Stdout = Str(r, 35),
-            Stderr = Str(r, 36),
+            Result = JsonElementFrom(Str(r, 35)),
+            Stdout = Str(r, 36),
+            Stderr = Str(r, 37),
         };
     }
 
@@ -90,6 +91,7 @@ internal static class TaskRows
         ExitCode = r.IsDBNull(8) ? null : r.GetInt32(8),
         TimedOut = r.GetInt64(9) != 0,
         Reason = Str(r, 10),
+        Signals = FromJson<List<SignalRecord>>(Str(r, 11)),
     };
 
     public static WorkerRecord ReadWorker(SqliteDataReader r) => new()
@@ -127,7 +129,7 @@ internal static class TaskRows
         "status = $status, status_message = $status_message, progress = $progress, attempts = $attempts, failures = $failures, " +
         "worker_id = $worker_id, execution_id = $execution_id, started = $started, completed = $completed, " +
         "lease_expires = $lease_expires, exit_code = $exit_code, error = $error, stdout_bytes = $stdout_bytes, " +
-        "stderr_bytes = $stderr_bytes, reason = $reason, assigned = $assigned";
+        "stderr_bytes = $stderr_bytes, reason = $reason, assigned = $assigned, signals = $signals";
 
     // By rowid (seq), the cheapest way SQLite has to find a row.
     public const string UpdateState = "UPDATE tasks SET " + UpdateStateSet + " WHERE seq = $seq";
@@ -140,18 +142,18 @@ internal static class TaskRows
         update.Text(Enums.Name(t.Status)).Text(t.StatusMessage).Real(t.Progress).Integer(t.Attempts).Integer(t.Failures)
             .Text(t.WorkerId?.ToString()).Text(t.ExecutionId?.ToString()).Text(TimeText(t.Started)).Text(TimeText(t.Completed))
             .Text(TimeText(t.LeaseExpires)).Integer(t.ExitCode).Text(t.Error).Integer(t.StdoutBytes).Integer(t.StderrBytes)
-            .Text(t.Reason).Text(TimeText(t.Assigned));
+            .Text(t.Reason).Text(TimeText(t.Assigned)).Text(JsonText(t.Signals));
         if (output) update.Text(JsonText(t.Result)).Text(t.Stdout).Text(t.Stderr);
         update.Integer(t.Seq).Execute();
     }
 
     public const string InsertExecution =
-        "INSERT INTO executions (" + ExecutionColumns + ") VALUES ($id, $task_id, $worker_id, $attempt, $status, $assigned, $started, $completed, $exit_code, $timed_out, $reason)";
+        "INSERT INTO executions (" + ExecutionColumns + ") VALUES ($id, $task_id, $worker_id, $attempt, $status, $assigned, $started, $completed, $exit_code, $timed_out, $reason, $signals)";
 
     public static void InsertClosedExecution(RawStatement insert, ExecutionRecord e) => insert
         .Text(e.Id.ToString()).Text(e.TaskId.ToString()).Text(e.WorkerId.ToString()).Integer(e.Attempt).Text(Enums.Name(e.Status))
         .Text(TimeText(e.Assigned)).Text(TimeText(e.Started)).Text(TimeText(e.Completed)).Integer(e.ExitCode).Integer(e.TimedOut ? 1 : 0)
-        .Text(e.Reason)
+        .Text(e.Reason).Text(JsonText(e.Signals))
         .Execute();
 
     private static string? Str(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);

@@ -24,4 +24,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "Running task {TaskId} failed inside the worker")]
     public static partial void RunFailed(ILogger logger, Guid taskId, Exception exception);
+
+    [LoggerMessage(EventId = 2100, Level = LogLevel.Information, Message = "Task {TaskId}: {Signal} by request")]
+    public static partial void Signaled(ILogger logger, Guid taskId, string signal);
 }

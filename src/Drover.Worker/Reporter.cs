@@ -37,6 +37,9 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
     /// <summary>Told the executions the server says this worker no longer holds.</summary>
     public Action<IReadOnlyList<Guid>>? OnStale { get; set; }
 
+    /// <summary>Told the signals the server has for executions this worker holds.</summary>
+    public Action<IReadOnlyList<SignalCommand>>? OnSignals { get; set; }
+
     /// <summary>The executions the worker holds now; only their leases are renewed.</summary>
     public Func<List<Guid>>? Held { get; set; }
 
@@ -112,6 +115,7 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
                 _lastSend.Restart();
                 _lastBatchSize = events.Count;
                 if (result.Stale.Count > 0) OnStale?.Invoke(result.Stale);
+                if (result.Signals.Count > 0) OnSignals?.Invoke(result.Signals);
                 return;
             }
             catch (DroverApiException ex) when (ex.Status == HttpStatusCode.NotFound && Reregister is not null)

@@ -3,6 +3,7 @@ using System.Net;
 using System.Threading.Channels;
 using Drover.Client;
 using Drover.Contracts;
+using Drover.Json;
 using Drover.Model;
 using Drover.Resilience;
 using Drover.Storage;
@@ -34,7 +35,7 @@ public sealed class WorkerAgent
         _logger = logger;
         _backoff = backoff ?? BackoffPolicy.Default;
         _client = new DroverClient(options.Server!, options.Token!);
-        _reporter = new Reporter(_client, _backoff, logger) { OnStale = StopStale, Reregister = RegisterAsync };
+        _reporter = new Reporter(_client, _backoff, logger) { OnStale = StopStale, OnSignals = ApplySignals, Reregister = RegisterAsync };
         _hand = new Hand(options.Concurrency, options.Prefetch, RunAsync, lease => new RunningTask(lease, options.OutputLimitBytes, _reporter.Enqueue));
         _reporter.Held = _hand.HeldIds;
         _runners = [new ProcessRunner(options, options.Server!), new HandlerRunner()];
@@ -123,14 +124,16 @@ public sealed class WorkerAgent
                 var room = _hand.Room(out var wake);
                 if (room == 0)
                 {
-                    await wake.WaitAsync(stopping);
+                    await PollSignalsAsync(wake, stopping);
+                    failures = 0;
                     continue;
                 }
                 var lease = new LeaseRequest { Max = room, Wait = _options.LeaseWait.TotalSeconds };
-                var leased = await _client.LeaseAsync(_reporter.WorkerId, lease, stopping);
+                var answer = await _client.LeaseWithSignalsAsync(_reporter.WorkerId, lease, stopping);
                 failures = 0;
                 // Held leases are renewed by the reports; a worker that dies stops renewing them.
-                _hand.Add(leased);
+                _hand.Add(answer.Tasks);
+                ApplySignals(answer.Signals);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -193,6 +196,42 @@ public sealed class WorkerAgent
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>
+    /// With no room for more tasks, the worker still keeps a lease of <c>max: 0</c> open, so that a
+    /// signal for one of its tasks arrives within moments, not at the next report; it is given up as
+    /// soon as there is room to lease again.
+    /// </summary>
+    private async Task PollSignalsAsync(Task room, CancellationToken stopping)
+    {
+        using var poll = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var answer = _client.LeaseWithSignalsAsync(_reporter.WorkerId, new LeaseRequest { Max = 0, Wait = _options.LeaseWait.TotalSeconds }, poll.Token);
+        if (await Task.WhenAny(answer, room) == answer)
+        {
+            ApplySignals((await answer).Signals);
+            return;
+        }
+        await poll.CancelAsync();
+        try
+        {
+            ApplySignals((await answer).Signals);
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void ApplySignals(IReadOnlyList<SignalCommand> signals)
+    {
+        foreach (var command in signals)
+        {
+            if (_hand.TryGetRunning(command.ExecutionId, out var task))
+            {
+                Log.Signaled(_logger, task!.Lease.TaskId, Enums.Name(command.Signal));
+                task.Apply(command.Signal);
+            }
         }
     }
 

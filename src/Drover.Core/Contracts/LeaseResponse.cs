@@ -1,3 +1,7 @@
 namespace Drover.Contracts;
 
-public sealed record LeaseResponse(IReadOnlyList<LeasedTask> Tasks);
+/// <summary>The tasks leased, and signals for executions the worker already holds.</summary>
+public sealed record LeaseResponse(IReadOnlyList<LeasedTask> Tasks)
+{
+    public IReadOnlyList<SignalCommand> Signals { get; init; } = [];
+}

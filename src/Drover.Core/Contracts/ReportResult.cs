@@ -3,5 +3,9 @@ namespace Drover.Contracts;
 /// <summary>
 /// The answer to a report. <see cref="Stale"/> lists executions the worker no longer holds (its lease
 /// expired and the task went elsewhere, or it was canceled): the worker stops them and forgets them.
+/// <see cref="Signals"/> are for executions it holds.
 /// </summary>
-public sealed record ReportResult(IReadOnlyList<Guid> Stale);
+public sealed record ReportResult(IReadOnlyList<Guid> Stale)
+{
+    public IReadOnlyList<SignalCommand> Signals { get; init; } = [];
+}

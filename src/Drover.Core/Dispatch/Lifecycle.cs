@@ -36,6 +36,7 @@ public static class Lifecycle
             Reason = null,
             StatusMessage = null,
             Progress = null,
+            Signals = null,
         };
         var execution = new ExecutionRecord
         {
@@ -78,8 +79,36 @@ public static class Lifecycle
                 Status = task.Status == TaskState.Assigned ? ExecutionState.Assigned : ExecutionState.Running,
                 Assigned = assigned,
                 Started = task.Started,
+                Signals = task.Signals,
             }
             : null;
+
+    /// <summary>
+    /// A signal for a leased task: recorded on the execution, and held for its worker until handed
+    /// over (<see cref="Deliver"/>). <c>pause</c> shows the task <c>paused</c>, <c>resume</c> running again.
+    /// </summary>
+    public static Transition Signal(TaskRecord task, ExecutionRecord execution, TaskSignal signal, DateTimeOffset now)
+    {
+        var signals = (IReadOnlyList<SignalRecord>)[.. task.Signals ?? [], new SignalRecord { Signal = signal, At = now }];
+        var status = signal switch
+        {
+            TaskSignal.Pause => TaskState.Paused,
+            TaskSignal.Resume when task.Status == TaskState.Paused => task.Started is null ? TaskState.Assigned : TaskState.Running,
+            _ => task.Status,
+        };
+        return new Transition(task with { Status = status, Signals = signals }, execution with { Signals = signals });
+    }
+
+    /// <summary>The signals not yet handed to the worker, and the task with them marked handed over.</summary>
+    public static (TaskRecord Task, List<SignalCommand> Commands) Deliver(TaskRecord task, DateTimeOffset now)
+    {
+        if (task.Signals is null || task.Signals.All(s => s.Delivered is not null) || task.ExecutionId is not { } execution) return (task, []);
+        var commands = task.Signals.Where(s => s.Delivered is null).Select(s => new SignalCommand(execution, s.Signal)).ToList();
+        return (task with { Signals = [.. task.Signals.Select(s => s.Delivered is null ? s with { Delivered = now } : s)] }, commands);
+    }
+
+    /// <summary>True when a task has undelivered signals.</summary>
+    public static bool HasUndelivered(TaskRecord task) => task.Signals?.Any(s => s.Delivered is null) == true;
 
     /// <summary>True when the event concerns the task's current execution and may still change it.</summary>
     public static bool IsCurrent(TaskRecord task, ExecutionRecord execution) =>
@@ -110,7 +139,7 @@ public static class Lifecycle
     /// <summary>The task is canceled while a worker holds it: the attempt ends canceled too.</summary>
     public static Transition Cancel(TaskRecord task, ExecutionRecord execution, string reason, DateTimeOffset now) =>
         new(task with { Status = TaskState.Canceled, Completed = now, LeaseExpires = null, Reason = reason },
-            execution with { Status = ExecutionState.Canceled, Completed = now, Reason = reason });
+            execution with { Status = ExecutionState.Canceled, Completed = now, Reason = reason, Signals = task.Signals });
 
     private static Transition Start(TaskRecord task, ExecutionRecord execution, DateTimeOffset now)
     {
@@ -140,9 +169,14 @@ public static class Lifecycle
         var succeeded = e.ExitCode == 0 && !e.TimedOut && e.Error is null;
         var reason = e.TimedOut ? $"timed out after {Durations.Format(task.Timeout ?? TimeSpan.Zero)}" : e.Error;
         var started = task.Started ?? now;
+        // A run ended by a user's term or kill is over: canceled, not failed, and never retried.
+        var terminated = task.Signals?.LastOrDefault(x => x.Signal is TaskSignal.Term or TaskSignal.Kill);
+        if (terminated is not null && !succeeded)
+            reason = $"terminated by request ({Enums.Name(terminated.Signal)})";
         var finishedExecution = execution with
         {
-            Status = succeeded ? ExecutionState.Succeeded : ExecutionState.Failed,
+            Signals = task.Signals,
+            Status = succeeded ? ExecutionState.Succeeded : terminated is not null ? ExecutionState.Canceled : ExecutionState.Failed,
             Started = execution.Started ?? started,
             Completed = now,
             ExitCode = e.ExitCode,
@@ -164,6 +198,8 @@ public static class Lifecycle
         };
         if (succeeded)
             return new Transition(finished with { Status = TaskState.Succeeded, Completed = now }, finishedExecution);
+        if (terminated is not null)
+            return new Transition(finished with { Status = TaskState.Canceled, Completed = now }, finishedExecution);
 
         var failures = task.Failures + 1;
         if (failures <= task.Retry)
@@ -171,13 +207,13 @@ public static class Lifecycle
             // Checkpoint: a failed attempt with retries left goes back to the queue, keeping its place.
             var why = reason ?? $"exit code {e.ExitCode}";
             return new Transition(
-                finished with { Status = TaskState.Queued, Failures = failures, ExecutionId = null, Reason = $"attempt {execution.Attempt} failed ({why}); retry {failures} of {task.Retry}" },
+                finished with { Status = TaskState.Queued, Failures = failures, ExecutionId = null, Signals = null, Reason = $"attempt {execution.Attempt} failed ({why}); retry {failures} of {task.Retry}" },
                 finishedExecution);
         }
         return new Transition(finished with { Status = TaskState.Failed, Failures = failures, Completed = now }, finishedExecution);
     }
 
     private static Transition Requeue(TaskRecord task, ExecutionRecord execution, ExecutionState executionState, string reason, DateTimeOffset now) =>
-        new(task with { Status = TaskState.Queued, ExecutionId = null, LeaseExpires = null, Started = null, Reason = reason },
-            execution with { Status = executionState, Completed = now, Reason = reason });
+        new(task with { Status = TaskState.Queued, ExecutionId = null, LeaseExpires = null, Started = null, Reason = reason, Signals = null },
+            execution with { Status = executionState, Completed = now, Reason = reason, Signals = task.Signals });
 }

@@ -23,6 +23,9 @@ public sealed class LiveState
     private readonly Dictionary<Guid, HashSet<Guid>> _unmet = [];
     private readonly Dictionary<Guid, List<Guid>> _dependants = [];
 
+    // Workers with signals waiting; its own lock, since it is asked on every exchange.
+    private readonly HashSet<Guid> _signaled = [];
+
     public int Count => _tasks.Count;
 
     public bool TryGetTask(Guid id, out TaskRecord task) => _tasks.TryGetValue(id, out task!);
@@ -51,6 +54,7 @@ public sealed class LiveState
         if (openExecution is null) return;
         _executions[openExecution.Id] = openExecution;
         _workers.GetValueOrDefault(openExecution.WorkerId)?.Held.Add(task.Id);
+        if (Lifecycle.HasUndelivered(task)) lock (_signaled) _signaled.Add(openExecution.WorkerId);
     }
 
     /// <summary>Marks the worker seen in the given state. Throws <see cref="UnknownWorkerException"/>.</summary>
@@ -156,6 +160,37 @@ public sealed class LiveState
                 if (_dependants.TryGetValue(requirement, out var list) && list.Remove(ended.Id) && list.Count == 0) _dependants.Remove(requirement);
             }
         }
+    }
+
+    /// <summary>A signal for a leased task (see <see cref="Lifecycle.Signal"/>); null when the task is not leased.</summary>
+    public Transition? Signal(Guid taskId, TaskSignal signal, DateTimeOffset now)
+    {
+        if (!_tasks.TryGetValue(taskId, out var task) || !TaskStateRules.IsLeased(task.Status)) return null;
+        var transition = Lifecycle.Signal(task, _executions[task.ExecutionId!.Value], signal, now);
+        Save(transition);
+        lock (_signaled) _signaled.Add(transition.Execution.WorkerId);
+        return transition;
+    }
+
+    /// <summary>Whether signals wait for the worker's executions. Read without the owner's lock: a stale answer only delays them to the next exchange.</summary>
+    public bool HasSignals(Guid workerId) => _signaled.Contains(workerId);
+
+    /// <summary>Hands the worker the signals waiting for its executions; returns the tasks changed (signals marked handed over).</summary>
+    public List<TaskRecord> TakeSignals(Guid workerId, DateTimeOffset now, List<SignalCommand> commands)
+    {
+        var changed = new List<TaskRecord>();
+        lock (_signaled) _signaled.Remove(workerId);
+        if (_workers.GetValueOrDefault(workerId) is not { } worker) return changed;
+        foreach (var taskId in worker.Held)
+        {
+            if (!Lifecycle.HasUndelivered(_tasks[taskId])) continue;
+            var (task, delivered) = Lifecycle.Deliver(_tasks[taskId], now);
+            _tasks[taskId] = task;
+            _executions[task.ExecutionId!.Value] = _executions[task.ExecutionId.Value] with { Signals = task.Signals };
+            commands.AddRange(delivered);
+            changed.Add(task);
+        }
+        return changed;
     }
 
     /// <summary>Hands back every lease of a worker that stopped.</summary>

@@ -33,4 +33,5 @@ namespace Drover.Json;
 [JsonSerializable(typeof(ReportResult))]
 [JsonSerializable(typeof(WaitRequest))]
 [JsonSerializable(typeof(WaitResponse))]
+[JsonSerializable(typeof(SignalRequest))]
 public sealed partial class DroverJsonContext : JsonSerializerContext;

@@ -16,6 +16,8 @@ public sealed record ExecutionRecord
     public int? ExitCode { get; init; }
     public bool TimedOut { get; init; }
     public string? Reason { get; init; }
+    /// <summary>Every signal asked for during this attempt, and when the worker was handed it.</summary>
+    public IReadOnlyList<SignalRecord>? Signals { get; init; }
 
     [JsonIgnore]
     public bool IsOpen => Status is ExecutionState.Assigned or ExecutionState.Running;

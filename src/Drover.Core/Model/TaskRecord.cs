@@ -52,6 +52,10 @@ public sealed record TaskRecord
     /// <summary>The newest task resubmitted from this one, if any.</summary>
     public Guid? Resubmitted { get; init; }
 
+    /// <summary>The signals asked for during the current execution (they go into its record when it closes).</summary>
+    [JsonIgnore]
+    public IReadOnlyList<SignalRecord>? Signals { get; init; }
+
     /// <summary>Submission order; the list cursor and the tie-break among equal priorities.</summary>
     [JsonIgnore]
     public long Seq { get; init; }

@@ -21,6 +21,16 @@ public interface ITaskStore : ITaskReader
     /// </summary>
     Task<CancelOutcome> CancelAsync(Guid id, string reason, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Records a signal for a leased task and holds it for the task's worker, which gets it in the
+    /// answer to its next lease or report (<see cref="TakeSignalsAsync"/>); raises
+    /// <see cref="StoreSignals.WorkerSignal"/> so a waiting long-poll answers at once.
+    /// </summary>
+    Task<SignalOutcome> SignalAsync(Guid id, TaskSignal signal, CancellationToken cancellationToken);
+
+    /// <summary>The signals waiting for the worker's executions, now marked handed over.</summary>
+    Task<IReadOnlyList<SignalCommand>> TakeSignalsAsync(Guid workerId, CancellationToken cancellationToken);
+
     /// <summary>Deletes an ended task's record and its executions.</summary>
     Task<DeleteOutcome> DeleteAsync(Guid id, CancellationToken cancellationToken);
 

@@ -11,7 +11,19 @@ public sealed class StoreSignals
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, TaskCompletionSource<TaskRecord?>> _endWaiters = [];
 
+    private readonly Dictionary<Guid, AsyncSignal> _workerSignals = [];
+
     public AsyncSignal TasksReady { get; } = new();
+
+    /// <summary>Raised when a signal waits for one of the worker's executions: its long-poll answers at once.</summary>
+    public AsyncSignal WorkerSignal(Guid workerId)
+    {
+        lock (_gate)
+        {
+            if (!_workerSignals.TryGetValue(workerId, out var signal)) _workerSignals[workerId] = signal = new AsyncSignal();
+            return signal;
+        }
+    }
 
     /// <summary>
     /// Completes when the task ends, with its record as a wait answers it (no large fields), or with

@@ -5,30 +5,34 @@ namespace Drover.Server.Dispatch;
 
 /// <summary>
 /// A lease that waits for work: it asks the store, and when nothing is ready it waits on the store's
-/// "tasks ready" signal (raised after a commit that queues tasks), never on a timer.
+/// "tasks ready" signal (raised after a commit that queues tasks), never on a timer. It also answers
+/// at once when a signal waits for one of the worker's executions; a worker with no room for more
+/// tasks keeps a lease of <c>max: 0</c> open just for those.
 /// </summary>
 public sealed class LeaseLongPoll(ITaskStore store, StoreSignals signals, TimeProvider time)
 {
-    public async Task<IReadOnlyList<LeasedTask>> LeaseAsync(Guid workerId, int max, TimeSpan wait, CancellationToken cancellationToken)
+    public async Task<LeaseResponse> LeaseAsync(Guid workerId, int max, TimeSpan wait, CancellationToken cancellationToken)
     {
         var deadline = time.GetUtcNow() + wait;
+        var signaled = signals.WorkerSignal(workerId);
         while (true)
         {
-            var wake = signals.TasksReady.WaitHandle;
-            var leased = await store.LeaseAsync(workerId, max, CancellationToken.None);
+            var wake = Task.WhenAny(signals.TasksReady.WaitHandle, signaled.WaitHandle);
+            var leased = max > 0 ? await store.LeaseAsync(workerId, max, CancellationToken.None) : [];
+            var commands = await store.TakeSignalsAsync(workerId, CancellationToken.None);
             var remaining = deadline - time.GetUtcNow();
-            if (leased.Count > 0 || remaining <= TimeSpan.Zero) return leased;
+            if (leased.Count > 0 || commands.Count > 0 || remaining <= TimeSpan.Zero) return new LeaseResponse(leased) { Signals = commands };
             try
             {
                 await wake.WaitAsync(remaining, time, cancellationToken);
             }
             catch (TimeoutException)
             {
-                return [];
+                return new LeaseResponse([]);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return [];
+                return new LeaseResponse([]);
             }
         }
     }

@@ -34,6 +34,9 @@ public static class TaskEndpoints
             .WithSummary("List tasks in submission order; page with after=<last id seen>");
         tasks.MapGet("/{id}", GetAsync).Produces<TaskRecord>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("One task with every field");
+        tasks.MapPost("/{id}/signal", SignalAsync).Accepts<SignalRequest>("application/json").Produces<TaskRecord>()
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("pause, resume, term or kill a running task's whole process group; term on a task not yet running cancels it");
         tasks.MapPost("/{id}/cancel", CancelAsync).Produces<TaskRecord>().ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Cancel a task that has not ended, whatever its state, and the tasks that require it");
@@ -139,6 +142,30 @@ public static class TaskEndpoints
         if (!RouteIds.TryParse(id, out var taskId, out var problem)) return problem!;
         var task = await store.GetTaskAsync(taskId, cancellationToken);
         return task is null ? Problems.NotFound("task", [taskId], store) : Results.Ok(task);
+    }
+
+    private static async Task<IResult> SignalAsync(string id, HttpRequest request, ITaskStore store, CancellationToken cancellationToken)
+    {
+        if (!RouteIds.TryParse(id, out var taskId, out var problem)) return problem!;
+        var (body, bodyProblem) = await JsonBody.ReadAsync<SignalRequest>(request, cancellationToken);
+        if (bodyProblem is not null) return bodyProblem;
+        if (!Enums.TryParse<TaskSignal>(body!.Signal, out var signal))
+            return Problems.Invalid("signal", $"must be one of {string.Join(", ", Enums.AllNames<TaskSignal>())}");
+
+        var outcome = await store.SignalAsync(taskId, signal, cancellationToken);
+        if (outcome.NotFound) return Problems.NotFound("task", [taskId], store);
+        if (!outcome.NotLeased) return Results.Ok(outcome.Task);
+        var task = outcome.Task!;
+        if (signal == TaskSignal.Term && !TaskStateRules.IsEnded(task.Status))
+        {
+            // Not started yet: terminating it means it never runs.
+            var canceled = await store.CancelAsync(taskId, "terminated by request before it ran", cancellationToken);
+            if (canceled.Task is { } now && !canceled.AlreadyEnded) return Results.Ok(now);
+            task = canceled.Task ?? task;
+        }
+        return Problems.Conflict("The task is not running.",
+            $"Task {taskId} is {Enums.Name(task.Status)}: {Enums.Name(signal)} applies to a running task" +
+            (TaskStateRules.IsEnded(task.Status) ? "." : " (term or cancel stops it from running)."));
     }
 
     private static async Task<IResult> CancelAsync(string id, ITaskStore store, CancellationToken cancellationToken)

@@ -68,7 +68,7 @@ public static class WorkerEndpoints
         var (lease, bodyProblem) = await JsonBody.ReadAsync<LeaseRequest>(request, cancellationToken);
         if (bodyProblem is not null) return bodyProblem;
         var errors = new FieldErrors();
-        if (lease!.Max is < 1 or > MaxLease) errors.Add("max", $"must be from 1 to {MaxLease}");
+        if (lease!.Max is < 0 or > MaxLease) errors.Add("max", $"must be from 0 (signals only) to {MaxLease}");
         if (lease.Wait < 0 || double.IsNaN(lease.Wait)) errors.Add("wait", "must not be negative");
         if (!errors.IsEmpty) return Problems.Invalid(errors);
 
@@ -77,7 +77,7 @@ public static class WorkerEndpoints
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
         try
         {
-            return Results.Ok(new LeaseResponse(await longPoll.LeaseAsync(workerId, lease.Max, wait, linked.Token)));
+            return Results.Ok(await longPoll.LeaseAsync(workerId, lease.Max, wait, linked.Token));
         }
         catch (UnknownWorkerException ex)
         {
@@ -93,7 +93,8 @@ public static class WorkerEndpoints
         try
         {
             // Not cancelled by a hang-up: a report that reached us is applied, so a retry is harmless.
-            return Results.Ok(await store.ReportAsync(workerId, report!, CancellationToken.None));
+            var result = await store.ReportAsync(workerId, report!, CancellationToken.None);
+            return Results.Ok(result with { Signals = await store.TakeSignalsAsync(workerId, CancellationToken.None) });
         }
         catch (UnknownWorkerException ex)
         {

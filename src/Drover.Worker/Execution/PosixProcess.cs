@@ -7,6 +7,8 @@ public static partial class PosixProcess
 {
     public const int SigKill = 9;
     public const int SigTerm = 15;
+    public const int SigCont = 18;
+    public const int SigStop = 19;
 
     /// <summary>Sends a signal to every process of the group led by <paramref name="groupId"/>.</summary>
     public static void SignalGroup(int groupId, int signal)

@@ -36,6 +36,7 @@ public sealed class ProcessRunner(WorkerOptions options, Uri server) : ITaskRunn
             {
                 return task.Finished(exitCode: 126, error: $"could not start {argv[0]}: {ex.Message}");
             }
+            task.ProcessGroup = process.Id;
             task.MarkStarted();
             process.StandardInput.Close();
             var pumps = Task.WhenAll(

@@ -23,6 +23,33 @@ public sealed class RunningTask(LeasedTask lease, int outputLimitBytes, Action<R
 
     public StopReason StopReason { get; private set; }
 
+    /// <summary>The process group the task runs as, once started (0 for in-process handlers).</summary>
+    public int ProcessGroup { get; set; }
+
+    /// <summary>
+    /// Applies a user's signal: to the whole process group of a command; a handler can only be
+    /// stopped (term, kill), not paused.
+    /// </summary>
+    public void Apply(Model.TaskSignal signal)
+    {
+        if (ProcessGroup > 0)
+        {
+            PosixProcess.SignalGroup(ProcessGroup, signal switch
+            {
+                Model.TaskSignal.Pause => PosixProcess.SigStop,
+                Model.TaskSignal.Resume => PosixProcess.SigCont,
+                Model.TaskSignal.Term => PosixProcess.SigTerm,
+                _ => PosixProcess.SigKill,
+            });
+            // A stopped group would never see a SIGTERM: wake it so that it can act on it.
+            if (signal == Model.TaskSignal.Term) PosixProcess.SignalGroup(ProcessGroup, PosixProcess.SigCont);
+        }
+        else if (signal is Model.TaskSignal.Term or Model.TaskSignal.Kill)
+        {
+            _stop.Cancel();
+        }
+    }
+
     /// <summary>Fires when the task must stop early (worker stopping, lease gone); timeouts are separate.</summary>
     public CancellationToken Stopping => _stop.Token;
 

@@ -76,6 +76,36 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
         return Task.FromResult(outcome);
     }
 
+    public Task<SignalOutcome> SignalAsync(Guid id, TaskSignal signal, CancellationToken cancellationToken)
+    {
+        Guid worker;
+        SignalOutcome outcome;
+        lock (_gate)
+        {
+            if (!_tasks.TryGetValue(id, out var task)) return Task.FromResult(SignalOutcome.Missing);
+            if (_live.Signal(id, signal, time.GetUtcNow()) is not { } t) return Task.FromResult(SignalOutcome.NotRunning(task));
+            Keep(t);
+            worker = t.Execution.WorkerId;
+            outcome = SignalOutcome.Signaled(t.Task);
+        }
+        signals.WorkerSignal(worker).Pulse();
+        return Task.FromResult(outcome);
+    }
+
+    public Task<IReadOnlyList<SignalCommand>> TakeSignalsAsync(Guid workerId, CancellationToken cancellationToken)
+    {
+        var commands = new List<SignalCommand>();
+        lock (_gate)
+        {
+            foreach (var task in _live.TakeSignals(workerId, time.GetUtcNow(), commands))
+            {
+                _tasks[task.Id] = task;
+                if (task.ExecutionId is { } e && _executions.TryGetValue(e, out var execution)) _executions[e] = execution with { Signals = task.Signals };
+            }
+        }
+        return Task.FromResult<IReadOnlyList<SignalCommand>>(commands);
+    }
+
     /// <summary>Applies what an ended task does to its dependants; returns those that ended too.</summary>
     private List<TaskRecord> Settle(TaskRecord ended, DateTimeOffset now, out bool queued)
     {

@@ -1,0 +1,84 @@
+using System.Net;
+using Drover.Client;
+using Drover.IntegrationTests.Infrastructure;
+using Drover.Model;
+
+namespace Drover.IntegrationTests;
+
+/// <summary>pause, resume, term and kill reach the running processes through the worker's long-poll.</summary>
+[Collection("cluster")]
+public sealed class SignalTests(SharedCluster shared)
+{
+    private readonly DroverCluster _cluster = shared.Cluster;
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private static async Task<TaskRecord> RunningAsync(DroverClient client, Guid id)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            var task = (await client.GetTaskAsync(id, Token))!;
+            if (task.Status == TaskState.Running) return task;
+            await Task.Delay(50, Token);
+        }
+        throw new TimeoutException($"task {id} never ran");
+    }
+
+    [Fact]
+    public async Task A_paused_sleep_takes_longer_by_the_pause_and_then_succeeds()
+    {
+        using var client = _cluster.Client();
+        // Ten short sleeps, one after another: stopped, the loop makes no progress. (A single sleep's
+        // timer would run on in the kernel while it is stopped.) The shell prints its own start and
+        // end, so the wall time is the process's, not the reports'.
+        var task = await client.CreateTaskAsync(Specs.Shell("date +%s.%N; for i in 1 2 3 4 5 6 7 8 9 10; do sleep 0.1; done; date +%s.%N"), Token);
+        await RunningAsync(client, task.Id);
+        Assert.Equal(TaskState.Paused, (await client.SignalTaskAsync(task.Id, TaskSignal.Pause, Token)).Status);
+        await Task.Delay(TimeSpan.FromSeconds(2), Token);
+        Assert.Equal(TaskState.Paused, (await client.GetTaskAsync(task.Id, Token))!.Status);
+        await client.SignalTaskAsync(task.Id, TaskSignal.Resume, Token);
+
+        await client.WaitAllAsync([task.Id], Token);
+        var ended = (await client.GetTaskAsync(task.Id, Token))!;
+        Assert.Equal(TaskState.Succeeded, ended.Status);
+        var times = ended.Stdout!.Trim().Split('\n').Select(l => double.Parse(l, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.True(times[1] - times[0] >= 2.5, $"the sleep took {times[1] - times[0]:F2} s: the pause did not hold it");
+        var execution = Assert.Single(await client.ListExecutionsAsync(task.Id, Token));
+        Assert.Equal([TaskSignal.Pause, TaskSignal.Resume], execution.Signals!.Select(s => s.Signal));
+    }
+
+    [Fact]
+    public async Task Kill_and_term_stop_running_processes_and_end_the_tasks_canceled()
+    {
+        using var client = _cluster.Client();
+        var killed = await client.CreateTaskAsync(Specs.Command("sleep", "120") with { Retry = 2 }, Token);
+        var termed = await client.CreateTaskAsync(Specs.Shell("trap 'echo bye; exit 143' TERM; sleep 120 & wait"), Token);
+        await RunningAsync(client, killed.Id);
+        await RunningAsync(client, termed.Id);
+        await client.SignalTaskAsync(killed.Id, TaskSignal.Kill, Token);
+        await client.SignalTaskAsync(termed.Id, TaskSignal.Term, Token);
+
+        var ended = (await client.WaitAllAsync([killed.Id, termed.Id], Token)).ToDictionary(t => t.Id);
+        Assert.Equal((TaskState.Canceled, "terminated by request (kill)"), (ended[killed.Id].Status, ended[killed.Id].Reason));
+        Assert.Equal(TaskState.Canceled, ended[termed.Id].Status);
+        Assert.Equal("bye\n", (await client.GetTaskAsync(termed.Id, Token))!.Stdout);
+        Assert.Single(await client.ListExecutionsAsync(killed.Id, Token)); // not retried
+
+        var conflict = await Assert.ThrowsAsync<DroverApiException>(() => client.SignalTaskAsync(killed.Id, TaskSignal.Resume, Token));
+        Assert.Equal(HttpStatusCode.Conflict, conflict.Status);
+    }
+
+    [Fact]
+    public async Task Term_on_a_task_that_has_not_started_cancels_it_and_a_bad_signal_is_refused()
+    {
+        using var client = _cluster.Client();
+        var blocker = await client.CreateTaskAsync(Specs.Command("sleep", "60"), Token);
+        var waiting = await client.CreateTaskAsync(Specs.Command("true") with { Requires = [blocker.Id.ToString()] }, Token);
+        Assert.Equal(TaskState.Canceled, (await client.SignalTaskAsync(waiting.Id, TaskSignal.Term, Token)).Status);
+        var (code, output) = await _cluster.CliAsync("signal", blocker.Id.ToString(), "stop");
+        Assert.Equal(2, code);
+        Assert.Contains("pause, resume, term, kill", output);
+        (code, _) = await _cluster.CliAsync("signal", blocker.Id.ToString(), "kill");
+        Assert.Equal(0, code);
+        await client.WaitAllAsync([blocker.Id], Token);
+    }
+}
