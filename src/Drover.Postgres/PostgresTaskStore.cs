@@ -83,6 +83,8 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
             var canceled = TaskStateRules.IsLeased(task.Status)
                 ? writes.Add(Lifecycle.Cancel(task, Lifecycle.OpenExecution(task)!, reason, now), output: false)
                 : writes.Add(task with { Status = TaskState.Canceled, Reason = reason, Completed = now });
+            // A leased one carries a kill for its worker (TakeSignalsAsync finds it by signal_pending).
+            if (task.WorkerId is { } worker && TaskStateRules.IsLeased(task.Status)) changes.SignaledWorkers.Add(worker);
             await writes.FlushAsync(tx, changes, cancellationToken);
             return CancelOutcome.Canceled(canceled);
         }, cancellationToken);
@@ -206,7 +208,8 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
     public Task<IReadOnlyList<SignalCommand>> TakeSignalsAsync(Guid workerId, CancellationToken cancellationToken) =>
         WriteAsync<IReadOnlyList<SignalCommand>>(async (tx, _) =>
         {
-            var waiting = await tx.QueryAsync($"SELECT {PgRows.OutputColumns} FROM tasks WHERE worker_id = $1 AND signal_pending AND {PgRows.Leased} FOR UPDATE",
+            // Leased tasks, and tasks canceled while leased (their kill is still to go).
+            var waiting = await tx.QueryAsync($"SELECT {PgRows.OutputColumns} FROM tasks WHERE worker_id = $1 AND signal_pending FOR UPDATE",
                 PgRows.ReadTask, cancellationToken, workerId);
             var now = _time.GetUtcNow();
             var delivered = waiting.Select(t => Lifecycle.Deliver(t, now)).ToList();

@@ -89,7 +89,11 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
             if (!_live.TryGetTask(id, out _))
                 return LoadTask(context, id) is { } stored ? CancelOutcome.Ended(stored) : CancelOutcome.Missing;
             var now = _time.GetUtcNow();
-            if (_live.Cancel(id, reason, now, out var canceled) is { } transition) Save(context, transition, output: false);
+            if (_live.Cancel(id, reason, now, out var canceled) is { } transition)
+            {
+                Save(context, transition, output: false);
+                context.AfterCommit(_signals.WorkerSignal(transition.Execution.WorkerId).Pulse);
+            }
             else TaskRows.UpdateTaskState(context.Raw(TaskRows.UpdateState), canceled!, output: false);
             var ended = new List<TaskRecord> { canceled!.WithoutLargeFields() };
             Settle(context, canceled, now, ended);

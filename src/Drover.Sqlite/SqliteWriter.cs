@@ -104,9 +104,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
             _context.Transaction = null;
         }
         if (anyFailed) _afterFailure(_context);
-        // Checkpoint: callers learn of their write only after it is committed.
-        foreach (var operation in succeeded) operation.Complete();
+        // Checkpoint: callers learn of their write only after it is committed, and after the signals
+        // it raises: whoever it answers can count on the wake-ups having been sent.
         _context.RunAfterCommit();
+        foreach (var operation in succeeded) operation.Complete();
     }
 
     private interface IWriteOperation

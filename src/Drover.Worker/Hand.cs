@@ -18,6 +18,7 @@ internal sealed class Hand(int concurrency, int prefetch, Func<LeasedTask, Runni
     private readonly List<Task> _slots = [];
     private readonly AsyncSignal _wantsMore = new();
     private int _busySlots;
+    private int _runningSlots; // busy slots that have a task; the others are about to take one
     private bool _leaseLoopWaiting;
     private bool _closed;
 
@@ -75,7 +76,8 @@ internal sealed class Hand(int concurrency, int prefetch, Func<LeasedTask, Runni
                 _held[lease.ExecutionId] = null;
                 _waiting.Enqueue(lease);
             }
-            while (!_closed && _busySlots < concurrency && _busySlots < _waiting.Count)
+            // One more slot for each waiting task that no starting slot will take.
+            while (!_closed && _busySlots < concurrency && _busySlots - _runningSlots < _waiting.Count)
             {
                 _busySlots++;
                 _slots.RemoveAll(s => s.IsCompleted);
@@ -116,6 +118,7 @@ internal sealed class Hand(int concurrency, int prefetch, Func<LeasedTask, Runni
                 }
                 task = open(lease);
                 _held[lease.ExecutionId] = task;
+                _runningSlots++;
             }
             try
             {
@@ -126,6 +129,7 @@ internal sealed class Hand(int concurrency, int prefetch, Func<LeasedTask, Runni
                 lock (_lock)
                 {
                     _held.Remove(lease.ExecutionId);
+                    _runningSlots--;
                     WakeLeaseLoopIfDue();
                 }
             }
@@ -142,7 +146,7 @@ internal sealed class Hand(int concurrency, int prefetch, Func<LeasedTask, Runni
     private bool ShouldLease(int room)
     {
         var waiting = _waiting.Count;
-        var idleSlots = concurrency - _busySlots;
+        var idleSlots = concurrency - _runningSlots;
         return (idleSlots > 0 && waiting == 0) || room * 2 >= concurrency + prefetch;
     }
 }

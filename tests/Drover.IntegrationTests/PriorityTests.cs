@@ -2,10 +2,11 @@ using Drover.IntegrationTests.Infrastructure;
 
 namespace Drover.IntegrationTests;
 
-/// <summary>One worker, one slot, no prefetch: the order tasks start in is the dispatch order.</summary>
+/// <summary>How a worker's slots take work: one slot shows the dispatch order; two show no slot sits idle.</summary>
 public sealed class PriorityTests : IAsyncLifetime
 {
     private readonly DroverCluster _cluster = new(store: "sqlite");
+    private DroverCluster? _twoSlots;
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
@@ -14,7 +15,11 @@ public sealed class PriorityTests : IAsyncLifetime
         await _cluster.StartWorkerAsync(concurrency: 1, "--prefetch", "0");
     }
 
-    public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _cluster.DisposeAsync();
+        if (_twoSlots is not null) await _twoSlots.DisposeAsync();
+    }
 
     [Fact]
     public async Task Higher_priority_starts_first_and_equals_go_oldest_first()
@@ -30,5 +35,21 @@ public sealed class PriorityTests : IAsyncLifetime
         var ended = await client.WaitAllAsync([blocker.Id, .. created.Select(t => t.Id)], Token);
         var order = ended.Where(t => t.Id != blocker.Id).OrderBy(t => t.Started).Select(t => t.Name);
         Assert.Equal(["high", "mid-1", "mid-2", "zero", "low"], order);
+    }
+
+    [Fact]
+    public async Task A_task_leased_while_another_runs_starts_in_a_free_slot_at_once()
+    {
+        _twoSlots = new DroverCluster(store: "memory");
+        await _twoSlots.StartServerAsync();
+        await _twoSlots.StartWorkerAsync(concurrency: 2, "--prefetch", "0");
+        using var client = _twoSlots.Client();
+        var sleeper = await client.CreateTaskAsync(Specs.Command("sleep", "30"), Token);
+        while ((await client.GetTaskAsync(sleeper.Id, Token))!.Status != Model.TaskState.Running) await Task.Delay(50, Token);
+
+        var quick = await client.CreateTaskAsync(Specs.Command("true"), Token);
+        await client.WaitAllAsync([quick.Id], Token);
+        Assert.Equal(Model.TaskState.Running, (await client.GetTaskAsync(sleeper.Id, Token))!.Status);
+        await client.CancelTaskAsync(sleeper.Id, Token);
     }
 }

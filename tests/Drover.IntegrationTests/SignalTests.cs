@@ -12,7 +12,7 @@ public sealed class SignalTests(SharedCluster shared)
     private readonly DroverCluster _cluster = shared.Cluster;
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    private static async Task<TaskRecord> RunningAsync(DroverClient client, Guid id)
+    private async Task<TaskRecord> RunningAsync(DroverClient client, Guid id)
     {
         for (var i = 0; i < 600; i++)
         {
@@ -20,7 +20,7 @@ public sealed class SignalTests(SharedCluster shared)
             if (task.Status == TaskState.Running) return task;
             await Task.Delay(50, Token);
         }
-        throw new TimeoutException($"task {id} never ran");
+        throw new TimeoutException($"task {id} never ran ({(await client.GetTaskAsync(id, Token))!.Status})");
     }
 
     [Fact]

@@ -102,7 +102,7 @@ public sealed class WorkerProtocolTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("lease", """{"max": 0}""", "max")]
+    [InlineData("lease", """{"max": -1}""", "max")]
     [InlineData("lease", """{"max": 1, "wait": -1}""", "wait")]
     [InlineData("lease", """{"max": 1, "size": 2}""", "size")]
     [InlineData("report", """{"events": [{"type": "exploded", "execution_id": "01a2001d-5277-7489-94c7-ca38ad2ef500"}]}""", "events[0].type")]

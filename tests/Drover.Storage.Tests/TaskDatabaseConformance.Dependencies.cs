@@ -93,6 +93,9 @@ public abstract partial class TaskDatabaseConformance
         // A leased task: the attempt ends canceled, and the worker's next word about it is stale.
         Assert.Equal(TaskState.Canceled, (await Store.CancelAsync(leased.Id, "stop", Token)).Task!.Status);
         Assert.Equal(ExecutionState.Canceled, (await Store.GetExecutionAsync(lease.ExecutionId, Token))!.Status);
+        // Its worker is told to kill the processes at once.
+        Assert.Equal([new Contracts.SignalCommand(lease.ExecutionId, TaskSignal.Kill)], await Store.TakeSignalsAsync(worker, Token));
+        Assert.Empty(await Store.TakeSignalsAsync(worker, Token));
         Assert.Equal([lease.ExecutionId], (await ReportAsync(worker, Finished(lease, 0))).Stale);
         Assert.Equal(TaskState.Canceled, await StateAsync(leased.Id));
 

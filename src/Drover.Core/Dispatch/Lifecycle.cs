@@ -137,9 +137,13 @@ public static class Lifecycle
         Requeue(task, execution, ExecutionState.Lost, "lease expired: the worker stopped heartbeating", now);
 
     /// <summary>The task is canceled while a worker holds it: the attempt ends canceled too.</summary>
-    public static Transition Cancel(TaskRecord task, ExecutionRecord execution, string reason, DateTimeOffset now) =>
-        new(task with { Status = TaskState.Canceled, Completed = now, LeaseExpires = null, Reason = reason },
-            execution with { Status = ExecutionState.Canceled, Completed = now, Reason = reason, Signals = task.Signals });
+    /// <remarks>A kill for the worker goes with it, so that the processes stop at once, not when they end.</remarks>
+    public static Transition Cancel(TaskRecord task, ExecutionRecord execution, string reason, DateTimeOffset now)
+    {
+        var signals = (IReadOnlyList<SignalRecord>)[.. task.Signals ?? [], new SignalRecord { Signal = TaskSignal.Kill, At = now }];
+        return new(task with { Status = TaskState.Canceled, Completed = now, LeaseExpires = null, Reason = reason, Signals = signals },
+            execution with { Status = ExecutionState.Canceled, Completed = now, Reason = reason, Signals = signals });
+    }
 
     private static Transition Start(TaskRecord task, ExecutionRecord execution, DateTimeOffset now)
     {

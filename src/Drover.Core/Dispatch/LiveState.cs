@@ -26,6 +26,9 @@ public sealed class LiveState
     // Workers with signals waiting; its own lock, since it is asked on every exchange.
     private readonly HashSet<Guid> _signaled = [];
 
+    // Kills for executions canceled while their workers held them (the tasks have left the live state).
+    private readonly Dictionary<Guid, List<SignalCommand>> _kills = [];
+
     public int Count => _tasks.Count;
 
     public bool TryGetTask(Guid id, out TaskRecord task) => _tasks.TryGetValue(id, out task!);
@@ -141,6 +144,10 @@ public sealed class LiveState
         {
             var transition = Lifecycle.Cancel(task, _executions[task.ExecutionId!.Value], reason, now);
             Save(transition);
+            var worker = transition.Execution.WorkerId;
+            if (!_kills.TryGetValue(worker, out var kills)) _kills[worker] = kills = [];
+            kills.Add(new SignalCommand(transition.Execution.Id, TaskSignal.Kill));
+            lock (_signaled) _signaled.Add(worker);
             canceled = transition.Task;
             return transition;
         }
@@ -180,6 +187,7 @@ public sealed class LiveState
     {
         var changed = new List<TaskRecord>();
         lock (_signaled) _signaled.Remove(workerId);
+        if (_kills.Remove(workerId, out var kills)) commands.AddRange(kills);
         if (_workers.GetValueOrDefault(workerId) is not { } worker) return changed;
         foreach (var taskId in worker.Held)
         {

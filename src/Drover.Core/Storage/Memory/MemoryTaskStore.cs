@@ -59,6 +59,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
     public Task<CancelOutcome> CancelAsync(Guid id, string reason, CancellationToken cancellationToken)
     {
         var ended = new List<TaskRecord>();
+        Guid? killed = null;
         CancelOutcome outcome;
         lock (_gate)
         {
@@ -66,13 +67,18 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
             if (TaskStateRules.IsEnded(task.Status)) return Task.FromResult(CancelOutcome.Ended(task));
             var now = time.GetUtcNow();
             var transition = _live.Cancel(id, reason, now, out var canceled);
-            if (transition is { } t) Keep(t);
+            if (transition is { } t)
+            {
+                Keep(t);
+                killed = t.Execution.WorkerId;
+            }
             else Update(canceled!);
             ended.Add(canceled!);
             ended.AddRange(Settle(canceled!, now, out _));
             outcome = CancelOutcome.Canceled(canceled!);
         }
         signals.Ended([.. ended.Select(t => t.WithoutLargeFields())]);
+        if (killed is { } worker) signals.WorkerSignal(worker).Pulse();
         return Task.FromResult(outcome);
     }
 
