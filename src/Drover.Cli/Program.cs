@@ -17,6 +17,8 @@ var root = new RootCommand("Drover: a distributed task dispatcher with a queryab
     ResubmitCommand.Create(),
     CancelCommand.Create(),
     SignalCommand.Create(),
+    BatchCommands.List(),
+    BatchCommands.Batch(),
     PurgeCommand.Create(),
     ResultCommand.Create(),
     WaitCommand.Create(),

@@ -87,6 +87,17 @@ public sealed class DroverClient : IDisposable
     public async Task<TaskRecord> CancelTaskAsync(Guid id, CancellationToken cancellationToken) =>
         (await SendAsync<TaskRecord>(HttpMethod.Post, $"api/tasks/{id}/cancel", null, cancellationToken))!;
 
+    public async Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(CancellationToken cancellationToken) =>
+        (await SendAsync<List<BatchRecord>>(HttpMethod.Get, "api/batches", null, cancellationToken))!;
+
+    /// <summary><c>pause</c>, <c>resume</c> or <c>cancel</c> a batch; the server's answer as JSON.</summary>
+    public async Task<JsonElement> BatchAsync(string name, string action, CancellationToken cancellationToken) =>
+        await SendAsync<JsonElement>(HttpMethod.Post, $"api/batches/{Uri.EscapeDataString(name)}/{action}", null, cancellationToken);
+
+    /// <summary>Deletes the records of a batch whose tasks have all ended; the server's answer as JSON.</summary>
+    public async Task<JsonElement> DeleteBatchAsync(string name, CancellationToken cancellationToken) =>
+        await SendAsync<JsonElement>(HttpMethod.Delete, $"api/batches/{Uri.EscapeDataString(name)}", null, cancellationToken);
+
     public async Task DeleteTaskAsync(Guid id, CancellationToken cancellationToken) =>
         await SendAsync<object>(HttpMethod.Delete, $"api/tasks/{id}", null, cancellationToken);
 

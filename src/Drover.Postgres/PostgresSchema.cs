@@ -56,6 +56,8 @@ internal static class PostgresSchema
         -- Dependencies: who requires whom, to find a task's dependants when it ends.
         CREATE TABLE dependencies (requirement uuid NOT NULL, task uuid NOT NULL, PRIMARY KEY (requirement, task));
         CREATE INDEX dependencies_task ON dependencies (task);
+        -- Batches paused by request (their tasks are not leased until resumed).
+        CREATE TABLE batches (name text COLLATE "C" PRIMARY KEY, paused boolean NOT NULL DEFAULT false);
         CREATE TABLE workers (
             id uuid PRIMARY KEY, name text NOT NULL, hostname text, pid integer,
             concurrency integer NOT NULL, prefetch integer NOT NULL, batch text, handlers text,

@@ -149,6 +149,7 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
             // Checkpoint: at-least-once. Rows another server is leasing right now are skipped, not waited for.
             var ready = await tx.QueryAsync(
                 $"SELECT {PgRows.OutputColumns} FROM tasks WHERE status = 'queued'{(batch is null ? "" : " AND batch = $2")} " +
+                "AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.name = tasks.batch AND b.paused) " +
                 "ORDER BY priority DESC, seq LIMIT $1 FOR UPDATE SKIP LOCKED",
                 PgRows.ReadTask, cancellationToken, batch is null ? [max] : [max, batch]);
             var leases = ready.Select(t => Lifecycle.Lease(t, workerId, Ids.New(), now, now + _options.LeaseTimeout)).ToList();
@@ -215,6 +216,28 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
             var delivered = waiting.Select(t => Lifecycle.Deliver(t, now)).ToList();
             await tx.ExecuteAsync(delivered.Select(d => PgRows.UpdateTaskState(d.Task, output: false)), cancellationToken);
             return [.. delivered.SelectMany(d => d.Commands)];
+        }, cancellationToken);
+
+    public Task SetBatchPausedAsync(string batch, bool paused, CancellationToken cancellationToken) =>
+        WriteAsync(async (tx, changes) =>
+        {
+            await tx.ExecuteAsync([PgRows.Command("INSERT INTO batches (name, paused) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET paused = $2", batch, paused)],
+                cancellationToken);
+            changes.Ready |= !paused;
+            return true;
+        }, cancellationToken);
+
+    public async Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(CancellationToken cancellationToken) =>
+        await WriteAsync(async (tx, _) =>
+        {
+            var counts = await tx.QueryAsync("SELECT batch, status, count(*) FROM tasks GROUP BY batch, status",
+                r => (Batch: r.GetString(0), Status: r.GetString(1), Count: r.GetInt64(2)), cancellationToken);
+            var paused = (await tx.QueryAsync("SELECT name FROM batches WHERE paused", r => r.GetString(0), cancellationToken)).ToHashSet(StringComparer.Ordinal);
+            var serving = await tx.QueryAsync(
+                $"SELECT DISTINCT batch, worker_id FROM tasks WHERE {PgRows.Leased} " +
+                "UNION SELECT batch, id FROM workers WHERE batch IS NOT NULL AND status IN ('active', 'stopping')",
+                r => (Batch: r.GetString(0), Worker: r.GetGuid(1)), cancellationToken);
+            return BatchRecords.From(counts, paused, serving);
         }, cancellationToken);
 
     /// <summary>

@@ -15,6 +15,7 @@ internal static class LiveStateLoader
                      Enums.Parse<WorkerState>(r.GetString(2)), SqliteValues.ParseTime(r.GetString(3)))))
             live.AddWorker(worker);
 
+        foreach (var batch in context.Query("SELECT name FROM batches WHERE paused = 1", r => r.GetString(0))) live.SetPaused(batch, true);
         var tasks = context.Query($"SELECT {TaskRows.LeaseColumns} FROM tasks WHERE status NOT IN ('succeeded', 'failed', 'canceled')", TaskRows.ReadTask);
         // A pending task waits for those of its requirements that have not succeeded.
         var requirements = tasks.Where(t => t.Status == TaskState.Pending).SelectMany(t => t.Requires ?? []).Distinct().Select(id => id.ToString()).ToList();

@@ -71,6 +71,19 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
         return (await QueryAsync(sql, r => r.GetInt64(0), cancellationToken, dialect.UsesRegex, [.. dialect.Parameters]).ConfigureAwait(false))[0];
     }
 
+    public async Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(CancellationToken cancellationToken)
+    {
+        var counts = await QueryAsync("SELECT batch, status, count(*) FROM tasks GROUP BY batch, status",
+            r => (Batch: r.GetString(0), Status: r.GetString(1), Count: r.GetInt64(2)), cancellationToken).ConfigureAwait(false);
+        var paused = (await QueryAsync("SELECT name FROM batches WHERE paused = 1", r => r.GetString(0), cancellationToken).ConfigureAwait(false))
+            .ToHashSet(StringComparer.Ordinal);
+        var serving = await QueryAsync(
+            "SELECT DISTINCT batch, worker_id FROM tasks WHERE status IN ('assigned', 'running', 'paused') " +
+            "UNION SELECT batch, id FROM workers WHERE batch IS NOT NULL AND status IN ('active', 'stopping')",
+            r => (Batch: r.GetString(0), Worker: Guid.Parse(r.GetString(1))), cancellationToken).ConfigureAwait(false);
+        return BatchRecords.From(counts, paused, serving);
+    }
+
     /// <summary>The closed executions from their table, then the open one, which its task row describes.</summary>
     public async Task<IReadOnlyList<ExecutionRecord>> ListExecutionsAsync(Guid taskId, CancellationToken cancellationToken)
     {

@@ -125,6 +125,18 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
         }, cancellationToken);
     }
 
+    public Task SetBatchPausedAsync(string batch, bool paused, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(context =>
+        {
+            context.Execute("INSERT INTO batches (name, paused) VALUES ($name, $paused) ON CONFLICT (name) DO UPDATE SET paused = $paused",
+                ("$name", batch), ("$paused", paused ? 1 : 0));
+            _live.SetPaused(batch, paused);
+            if (!paused) context.AfterCommit(_signals.TasksReady.Pulse);
+            return true;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(CancellationToken cancellationToken) => _reader.ListBatchesAsync(cancellationToken);
+
     /// <summary>Writes what an ended task does to the tasks that require it; returns whether some became ready.</summary>
     private bool Settle(WriteContext context, TaskRecord endedTask, DateTimeOffset now, List<TaskRecord> ended)
     {

@@ -26,6 +26,9 @@ public sealed class LiveState
     // Workers with signals waiting; its own lock, since it is asked on every exchange.
     private readonly HashSet<Guid> _signaled = [];
 
+    // Batches whose tasks are not leased for now; their ready tasks stay in the batch's own set only.
+    private readonly HashSet<string> _pausedBatches = new(StringComparer.Ordinal);
+
     // Kills for executions canceled while their workers held them (the tasks have left the live state).
     private readonly Dictionary<Guid, List<SignalCommand>> _kills = [];
 
@@ -73,7 +76,9 @@ public sealed class LiveState
     public List<Transition> Lease(LiveWorker worker, int max, DateTimeOffset now, DateTimeOffset expires)
     {
         var leases = new List<Transition>();
-        var ready = worker.Batch is null ? _ready : _readyByBatch.GetValueOrDefault(worker.Batch);
+        var ready = worker.Batch is null ? _ready
+            : _pausedBatches.Contains(worker.Batch) ? null
+            : _readyByBatch.GetValueOrDefault(worker.Batch);
         while (leases.Count < max && ready is { Count: > 0 })
         {
             var next = ready.Min;
@@ -267,10 +272,29 @@ public sealed class LiveState
         if (task.Status == TaskState.Queued) AddReady(task);
     }
 
+    public bool IsPaused(string batch) => _pausedBatches.Contains(batch);
+
+    /// <summary>Pauses (no new leases of its tasks; running ones go on) or resumes a batch.</summary>
+    public void SetPaused(string batch, bool paused)
+    {
+        if (paused == _pausedBatches.Contains(batch)) return;
+        var ready = _readyByBatch.GetValueOrDefault(batch);
+        if (paused)
+        {
+            _pausedBatches.Add(batch);
+            if (ready is not null) _ready.ExceptWith(ready);
+        }
+        else
+        {
+            _pausedBatches.Remove(batch);
+            if (ready is not null) _ready.UnionWith(ready);
+        }
+    }
+
     private void AddReady(TaskRecord task)
     {
         var order = ReadyOrder.Of(task);
-        _ready.Add(order);
+        if (!_pausedBatches.Contains(task.Batch)) _ready.Add(order);
         if (!_readyByBatch.TryGetValue(task.Batch, out var batch)) _readyByBatch[task.Batch] = batch = [];
         batch.Add(order);
     }

@@ -31,6 +31,12 @@ public interface ITaskStore : ITaskReader
     /// <summary>The signals waiting for the worker's executions, now marked handed over.</summary>
     Task<IReadOnlyList<SignalCommand>> TakeSignalsAsync(Guid workerId, CancellationToken cancellationToken);
 
+    /// <summary>Pauses a batch (its tasks are not leased; running ones go on) or resumes it. Remembered across restarts.</summary>
+    Task SetBatchPausedAsync(string batch, bool paused, CancellationToken cancellationToken);
+
+    /// <summary>Every batch with its counts per state, whether it is paused, and the workers serving it.</summary>
+    Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(CancellationToken cancellationToken);
+
     /// <summary>Deletes an ended task's record and its executions.</summary>
     Task<DeleteOutcome> DeleteAsync(Guid id, CancellationToken cancellationToken);
 

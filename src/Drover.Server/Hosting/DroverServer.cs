@@ -74,6 +74,7 @@ public sealed class DroverServer : IAsyncDisposable
         }));
         app.MapTaskEndpoints();
         app.MapQueryEndpoints();
+        app.MapBatchEndpoints();
         app.MapWorkerEndpoints();
         return new DroverServer(app, options);
     }

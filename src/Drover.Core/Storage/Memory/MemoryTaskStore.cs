@@ -1,5 +1,6 @@
 using Drover.Contracts;
 using Drover.Dispatch;
+using Drover.Json;
 using Drover.Model;
 using Drover.Query;
 using Drover.Validation;
@@ -110,6 +111,33 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
             }
         }
         return Task.FromResult<IReadOnlyList<SignalCommand>>(commands);
+    }
+
+    public Task SetBatchPausedAsync(string batch, bool paused, CancellationToken cancellationToken)
+    {
+        lock (_gate) _live.SetPaused(batch, paused);
+        if (!paused) signals.TasksReady.Pulse();
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(CancellationToken cancellationToken)
+    {
+        var tasks = Snapshot();
+        List<WorkerRecord> workers;
+        lock (_gate) workers = [.. _workers.Values.Where(w => w.Status is WorkerState.Active or WorkerState.Stopping)];
+        IReadOnlyList<BatchRecord> batches;
+        lock (_gate)
+        {
+            batches = [.. tasks.GroupBy(t => t.Batch, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => new BatchRecord
+            {
+                Name = g.Key,
+                Paused = _live.IsPaused(g.Key),
+                Counts = g.GroupBy(t => Enums.Name(t.Status)).ToDictionary(s => s.Key, s => (long)s.Count()),
+                Workers = [.. g.Where(t => TaskStateRules.IsLeased(t.Status)).Select(t => t.WorkerId!.Value)
+                    .Concat(workers.Where(w => w.Batch == g.Key).Select(w => w.Id)).Distinct()],
+            })];
+        }
+        return Task.FromResult(batches);
     }
 
     /// <summary>Applies what an ended task does to its dependants; returns those that ended too.</summary>

@@ -1,0 +1,73 @@
+using Drover.Model;
+using Drover.Query;
+using Drover.Server.Auth;
+using Drover.Server.Http;
+using Drover.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Drover.Server.Endpoints;
+
+/// <summary>Batches: counts per state, pause and resume of leasing, cancel of everything unfinished, delete when ended.</summary>
+public static class BatchEndpoints
+{
+    private static readonly string[] Live = ["pending", "queued", "assigned", "running", "paused"];
+
+    public static void MapBatchEndpoints(this IEndpointRouteBuilder app)
+    {
+        var batches = app.MapGroup("/api/batches").RequireAuthorization(Roles.AdminPolicy).WithTags("batches");
+        batches.MapGet("/", async (ITaskStore store, CancellationToken ct) => Results.Ok(await store.ListBatchesAsync(ct)))
+            .Produces<BatchRecord[]>().WithSummary("Every batch: tasks per state, paused or not, the workers serving it");
+        batches.MapPost("/{name}/pause", (string name, ITaskStore store, CancellationToken ct) => SetPausedAsync(name, true, store, ct))
+            .WithSummary("Stop leasing the batch's tasks (running ones go on)");
+        batches.MapPost("/{name}/resume", (string name, ITaskStore store, CancellationToken ct) => SetPausedAsync(name, false, store, ct))
+            .WithSummary("Lease the batch's tasks again");
+        batches.MapPost("/{name}/cancel", CancelAsync)
+            .WithSummary("Cancel every unfinished task of the batch; running ones are killed");
+        batches.MapDelete("/{name}", DeleteAsync).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Delete the records of a batch whose tasks have all ended");
+    }
+
+    private static async Task<IResult> SetPausedAsync(string name, bool paused, ITaskStore store, CancellationToken cancellationToken)
+    {
+        await store.SetBatchPausedAsync(name, paused, cancellationToken);
+        return Results.Ok(new { name, paused });
+    }
+
+    private static async Task<IResult> CancelAsync(string name, ITaskStore store, CancellationToken cancellationToken)
+    {
+        var canceled = 0;
+        var query = new TaskQuery { Filter = LiveTasksOf(name), Limit = TaskQuery.MaxLimit };
+        // A page at a time: canceling a task may cancel others (its dependants), so each page is read afresh.
+        for (var page = await store.QueryTasksAsync(query, cancellationToken); page.Count > 0; page = await store.QueryTasksAsync(query, cancellationToken))
+        {
+            var before = canceled;
+            foreach (var task in page)
+            {
+                if ((await store.CancelAsync(task.Id, $"batch {name} canceled", cancellationToken)) is { NotFound: false, AlreadyEnded: false })
+                    canceled++;
+            }
+            if (canceled == before) break; // nothing more would change
+
+        }
+        return Results.Ok(new { name, canceled });
+    }
+
+    private static async Task<IResult> DeleteAsync(string name, ITaskStore store, CancellationToken cancellationToken)
+    {
+        var live = await store.CountTasksAsync(LiveTasksOf(name), cancellationToken);
+        if (live > 0)
+            return Problems.Conflict("The batch has unfinished tasks.", $"Batch {name} has {live} task(s) that have not ended; cancel the batch or wait for it first.");
+        var outcome = await store.PurgeAsync(BatchIs(name), cancellationToken);
+        if (outcome.Deleted == 0)
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such batch.", detail: $"There are no tasks in batch {name}.");
+        return Results.Ok(new { name, deleted = outcome.Deleted });
+    }
+
+    private static CompareFilter BatchIs(string name) =>
+        new(TaskFields.TryGet("batch", out var batch) ? batch : throw new InvalidOperationException(), CompareOp.Eq, name);
+
+    private static AndFilter LiveTasksOf(string name) =>
+        new([BatchIs(name), new InFilter(TaskFields.TryGet("status", out var status) ? status : throw new InvalidOperationException(), Live, Negated: false)]);
+}

@@ -1,0 +1,37 @@
+using Drover.Model;
+
+namespace Drover.Storage.Tests;
+
+/// <summary>Batches: pause and resume of leasing, and the counts per state.</summary>
+public abstract partial class TaskDatabaseConformance
+{
+    [Fact]
+    public async Task A_paused_batch_is_not_leased_until_resumed_and_batches_are_counted()
+    {
+        var paused = Task("p", priority: 9);
+        var other = Task("q");
+        await Store.CreateAsync([paused, other], Token);
+        await Store.SetBatchPausedAsync("p", paused: true, Token);
+        var anyone = await WorkerAsync();
+        var dedicated = await WorkerAsync(batch: "p");
+
+        Assert.Empty(await Store.LeaseAsync(dedicated, 5, Token));
+        var lease = Assert.Single(await Store.LeaseAsync(anyone, 5, Token));
+        Assert.Equal(other.Id, lease.TaskId);
+        await ReportAsync(anyone, Finished(lease, 0));
+
+        var batches = (await Store.ListBatchesAsync(Token)).ToDictionary(b => b.Name);
+        Assert.True(batches["p"].Paused);
+        Assert.Equal(1, batches["p"].Counts["queued"]);
+        Assert.Equal([dedicated], batches["p"].Workers);
+        Assert.False(batches["q"].Paused);
+        Assert.Equal(1, batches["q"].Counts["succeeded"]);
+        Assert.Equal(1, batches["q"].Total);
+
+        var ready = Signals.TasksReady.WaitHandle;
+        await Store.SetBatchPausedAsync("p", paused: false, Token);
+        await ready.WaitAsync(TimeSpan.FromSeconds(10), Token); // long-polls wake
+        Assert.Equal(paused.Id, Assert.Single(await Store.LeaseAsync(dedicated, 5, Token)).TaskId);
+        Assert.False((await Store.ListBatchesAsync(Token)).Single(b => b.Name == "p").Paused);
+    }
+}
