@@ -27,4 +27,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2100, Level = LogLevel.Information, Message = "Task {TaskId}: {Signal} by request")]
     public static partial void Signaled(ILogger logger, Guid taskId, string signal);
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Stopping: letting {Count} running task(s) finish for up to {Grace}")]
+    public static partial void Draining(ILogger logger, int count, TimeSpan grace);
 }

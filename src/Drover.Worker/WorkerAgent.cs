@@ -68,6 +68,12 @@ public sealed class WorkerAgent
         Log.Stopping(_logger, _hand.Count);
         var (unstarted, slotsDone) = _hand.Close();
         foreach (var lease in unstarted) _reporter.Enqueue(new ReportEvent { Type = ReportEventType.Released, ExecutionId = lease.ExecutionId });
+        if (_options.Grace > TimeSpan.Zero && !slotsDone.IsCompleted)
+        {
+            // Running tasks may finish within the grace period; whatever still runs then goes back.
+            Log.Draining(_logger, _hand.Running().Count, _options.Grace);
+            await Task.WhenAny(slotsDone, Task.Delay(_options.Grace, CancellationToken.None));
+        }
         foreach (var task in _hand.Running()) task.Stop(StopReason.Interrupted);
         await slotsDone;
         await flushing;

@@ -33,6 +33,12 @@ public sealed class WorkerOptions
     /// <summary>How long one lease request long-polls when nothing is ready. Default 30 s.</summary>
     public TimeSpan LeaseWait { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a stopping worker lets its running tasks finish before it interrupts them and hands
+    /// them back. Default 0: at once (<c>drover worker</c> defaults to 30 s).
+    /// </summary>
+    public TimeSpan Grace { get; set; }
+
     /// <summary>How long a stopping worker lets interrupted tasks end after SIGTERM before SIGKILL. Default 2 s.</summary>
     public TimeSpan StopGrace { get; set; } = TimeSpan.FromSeconds(2);
 
@@ -43,5 +49,6 @@ public sealed class WorkerOptions
         if (Concurrency < 1) throw new ArgumentException($"--concurrency must be at least 1, not {Concurrency}.");
         if (Prefetch < 0) throw new ArgumentException($"--prefetch must not be negative, not {Prefetch}.");
         if (OutputLimitBytes < 0) throw new ArgumentException("--output-limit must not be negative.");
+        if (Grace < TimeSpan.Zero) throw new ArgumentException("--grace must not be negative.");
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Drover.Json;
 using Drover.Server.Auth;
 using Drover.Worker;
 using Microsoft.Extensions.Logging;
@@ -9,6 +10,11 @@ namespace Drover.Cli.Commands;
 internal static class WorkerCommand
 {
     public static readonly Option<int> Concurrency = new("--concurrency", "-c") { Description = "Tasks run at once", DefaultValueFactory = _ => Environment.ProcessorCount };
+    public static readonly Option<string> Grace = new("--grace")
+    {
+        Description = "On SIGTERM or Ctrl-C, let running tasks finish for this long before handing them back",
+        DefaultValueFactory = _ => "30s",
+    };
     public static readonly Option<int> Prefetch = new("--prefetch") { Description = "Tasks leased beyond those running (0: none)", DefaultValueFactory = _ => 0 };
     public static readonly Option<string?> Batch = new("--batch") { Description = "Serve only this batch" };
     public static readonly Option<string?> Name = new("--name") { Description = "The worker's name" };
@@ -16,7 +22,7 @@ internal static class WorkerCommand
 
     public static Command Create()
     {
-        var command = new Command("worker", "Run tasks from a Drover server") { Concurrency, Prefetch, Batch, Name, OutputLimit };
+        var command = new Command("worker", "Run tasks from a Drover server") { Concurrency, Prefetch, Batch, Name, OutputLimit, Grace };
         command.SetAction(async (parse, _) =>
         {
             using var shutdown = new Shutdown();
@@ -29,6 +35,8 @@ internal static class WorkerCommand
                 Prefetch = parse.GetValue(Prefetch),
                 Batch = parse.GetValue(Batch),
                 OutputLimitBytes = parse.GetValue(OutputLimit),
+                Grace = Durations.TryParse(parse.GetValue(Grace), out var grace) ? grace
+                    : throw new CliException($"--grace: '{parse.GetValue(Grace)}' is not a duration such as 30s"),
             };
             using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
             WorkerAgent agent;

@@ -1,0 +1,63 @@
+using Drover.IntegrationTests.Infrastructure;
+using Drover.Model;
+using Drover.Worker.Execution;
+
+namespace Drover.IntegrationTests;
+
+/// <summary>Workers that die or stop while they hold tasks: nothing is lost, nothing runs twice for nothing.</summary>
+public sealed class WorkerLifecycleTests : IAsyncLifetime
+{
+    private readonly DroverCluster _cluster = new(store: "sqlite", leaseTimeout: "2s");
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() => await _cluster.StartServerAsync();
+
+    public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task A_worker_killed_with_sigkill_mid_run_loses_no_task()
+    {
+        var doomed = await _cluster.StartWorkerAsync(concurrency: 4, "--prefetch", "4");
+        await _cluster.StartWorkerAsync(concurrency: 4);
+        using var client = _cluster.Client();
+        var created = await client.CreateTasksAsync([.. Enumerable.Range(0, 100).Select(_ => Specs.Command("sleep", "0.1"))], Token);
+
+        // Once the doomed worker runs tasks, kill it where it stands.
+        var doomedId = Guid.Parse(doomed.Output.Split("registered as ")[1][..36]);
+        var query = System.Text.Json.JsonDocument.Parse($$"""{"filter": {"worker_id": "{{doomedId}}", "status": "running"}, "count": true}""").RootElement;
+        while ((await client.QueryAsync(query, Token)).GetProperty("count").GetInt32() == 0) await Task.Delay(20, Token);
+        doomed.Signal(PosixProcess.SigKill);
+
+        var ended = await client.WaitAllAsync([.. created.Select(t => t.Id)], Token);
+        Assert.Equal(100, ended.Count);
+        Assert.All(ended, t => Assert.Equal(TaskState.Succeeded, t.Status));
+        Assert.Equal(WorkerState.Lost, (await client.GetWorkerAsync(doomedId, Token))!.Status);
+        // What the dead worker held ran again elsewhere: its attempt ended lost, which used up no retry (retry is 0).
+        var rerun = ended.Where(t => t.Attempts > 1).ToList();
+        Assert.NotEmpty(rerun);
+        foreach (var task in rerun)
+        {
+            var executions = await client.ListExecutionsAsync(task.Id, Token);
+            Assert.Equal(ExecutionState.Lost, executions[0].Status);
+            Assert.Equal(doomedId, executions[0].WorkerId);
+            Assert.Equal(ExecutionState.Succeeded, executions[^1].Status);
+        }
+    }
+
+    [Fact]
+    public async Task A_worker_stopped_with_sigterm_lets_running_tasks_finish_and_takes_no_more()
+    {
+        var worker = await _cluster.StartWorkerAsync(concurrency: 1, "--grace", "30s");
+        using var client = _cluster.Client();
+        var running = await client.CreateTaskAsync(Specs.Command("sleep", "1"), Token);
+        while ((await client.GetTaskAsync(running.Id, Token))!.Status != TaskState.Running) await Task.Delay(20, Token);
+        var next = await client.CreateTaskAsync(Specs.Command("true"), Token);
+
+        worker.Signal(PosixProcess.SigTerm);
+        await worker.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var finished = (await client.GetTaskAsync(running.Id, Token))!;
+        Assert.Equal((TaskState.Succeeded, 1), (finished.Status, finished.Attempts));
+        Assert.Equal(TaskState.Queued, (await client.GetTaskAsync(next.Id, Token))!.Status);
+        Assert.Contains("letting 1 running task(s) finish", worker.Output);
+    }
+}
