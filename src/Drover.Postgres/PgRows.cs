@@ -23,7 +23,7 @@ internal static class PgRows
 
     public const string WorkerColumns =
         "id, name, hostname, pid, concurrency, prefetch, batch, handlers, status, registered, last_seen, " +
-        "(SELECT count(*) FROM tasks t WHERE t.worker_id = workers.id AND t.status IN ('assigned', 'running', 'paused'))";
+        "(SELECT count(*) FROM tasks t WHERE t.worker_id = workers.id AND t.status IN ('assigned', 'running', 'paused')), stats";
 
     public const string Leased = "status IN ('assigned', 'running', 'paused')";
 
@@ -108,6 +108,7 @@ internal static class PgRows
         Registered = Time(r, 9)!.Value,
         LastSeen = Time(r, 10)!.Value,
         Running = (int)r.GetInt64(11),
+        Stats = FromJson<MachineStats>(Str(r, 12)),
     };
 
     public const string InsertTask =

@@ -61,7 +61,7 @@ internal static class PostgresSchema
         CREATE TABLE workers (
             id uuid PRIMARY KEY, name text NOT NULL, hostname text, pid integer,
             concurrency integer NOT NULL, prefetch integer NOT NULL, batch text, handlers text,
-            status text NOT NULL, registered timestamptz NOT NULL, last_seen timestamptz NOT NULL);
+            status text NOT NULL, registered timestamptz NOT NULL, last_seen timestamptz NOT NULL, stats text);
         """,
     ];
 

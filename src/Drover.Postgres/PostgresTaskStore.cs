@@ -162,6 +162,8 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
         {
             var now = _time.GetUtcNow();
             await TouchAsync(tx, workerId, report.State, now, cancellationToken);
+            if (report.Stats is { } stats)
+                await tx.ExecuteAsync([PgRows.Command("UPDATE workers SET stats = $1 WHERE id = $2", PgRows.JsonText(stats with { At = now }), workerId)], cancellationToken);
             var executionIds = report.Events.Select(e => e.ExecutionId).Distinct().ToArray();
             var open = executionIds.Length == 0 ? [] : (await tx.QueryAsync(
                     $"SELECT {PgRows.OutputColumns} FROM tasks WHERE execution_id = ANY($1) AND worker_id = $2 AND {PgRows.Leased} ORDER BY seq FOR UPDATE",

@@ -50,6 +50,8 @@ internal static class SqliteSchema
         ALTER TABLE executions ADD COLUMN signals TEXT;
         -- Batches paused by request (their tasks are not leased until resumed).
         CREATE TABLE batches (name TEXT PRIMARY KEY, paused INTEGER NOT NULL DEFAULT 0);
+        -- Machine stats from the worker's latest heartbeat that carried them.
+        ALTER TABLE workers ADD COLUMN stats TEXT;
         CREATE INDEX tasks_worker ON tasks (worker_id) WHERE worker_id IS NOT NULL;
         -- Time indexes end with seq, the tie-break of every sort, so "newest first, 100" reads 100 entries.
         CREATE INDEX tasks_submitted ON tasks (submitted, seq);

@@ -239,6 +239,8 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
         {
             var now = _time.GetUtcNow();
             var worker = Touch(context, workerId, report.State, now);
+            if (report.Stats is { } stats)
+                context.Execute("UPDATE workers SET stats = $stats WHERE id = $id", ("$stats", SqliteValues.JsonOrNull(stats with { At = now })), ("$id", workerId.ToString()));
             var stale = new List<Guid>();
             var ended = new List<TaskRecord>();
             var requeued = false;

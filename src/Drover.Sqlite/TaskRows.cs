@@ -26,7 +26,7 @@ internal static class TaskRows
 
     public const string WorkerColumns =
         "id, name, hostname, pid, concurrency, prefetch, batch, handlers, status, registered, last_seen, " +
-        "(SELECT count(*) FROM tasks t WHERE t.worker_id = workers.id AND t.status IN ('assigned', 'running', 'paused'))";
+        "(SELECT count(*) FROM tasks t WHERE t.worker_id = workers.id AND t.status IN ('assigned', 'running', 'paused')), stats";
 
     public static TaskRecord ReadTask(SqliteDataReader r)
     {
@@ -108,6 +108,7 @@ internal static class TaskRows
         Registered = ParseTime(r.GetString(9)),
         LastSeen = ParseTime(r.GetString(10)),
         Running = r.GetInt32(11),
+        Stats = FromJson<MachineStats>(Str(r, 12)),
     };
 
     // The hot statements below run as RawStatements and bind by position: values are given in the

@@ -43,6 +43,9 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
     /// <summary>The executions the worker holds now; only their leases are renewed.</summary>
     public Func<List<Guid>>? Held { get; set; }
 
+    /// <summary>The machine's state, sent along with the held list every half heartbeat.</summary>
+    public Func<MachineStats>? Stats { get; set; }
+
     /// <summary>Asked for a new worker id when the server has forgotten this one.</summary>
     public Func<CancellationToken, Task<Guid>>? Reregister { get; set; }
 
@@ -109,7 +112,7 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
                 // The list of held leases renews them; it is needed once in a while, not in every report
                 // (it names every lease in hand). An empty list renews nothing.
                 var sendHeld = !_lastHeld.IsRunning || _lastHeld.Elapsed >= Heartbeat / 2;
-                var report = new WorkerReport { Events = events, State = State, Held = sendHeld ? Held?.Invoke() : [] };
+                var report = new WorkerReport { Events = events, State = State, Held = sendHeld ? Held?.Invoke() : [], Stats = sendHeld ? Stats?.Invoke() : null };
                 var result = await client.ReportAsync(WorkerId, report, abort);
                 if (sendHeld) _lastHeld.Restart();
                 _lastSend.Restart();

@@ -38,6 +38,7 @@ public sealed class WorkerAgent
         _reporter = new Reporter(_client, _backoff, logger) { OnStale = StopStale, OnSignals = ApplySignals, Reregister = RegisterAsync };
         _hand = new Hand(options.Concurrency, options.Prefetch, RunAsync, lease => new RunningTask(lease, options.OutputLimitBytes, _reporter.Enqueue));
         _reporter.Held = _hand.HeldIds;
+        _reporter.Stats = () => MachineStatsReader.Read(options.WorkDirectory);
         _runners = [new ProcessRunner(options, options.Server!), new HandlerRunner()];
     }
 

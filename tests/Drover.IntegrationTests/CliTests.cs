@@ -108,4 +108,23 @@ public sealed class CliTests(SharedCluster shared)
         Assert.Equal(2, code);
         Assert.Contains("retry", output);
     }
+
+    [Fact]
+    public async Task Workers_show_their_machine_stats()
+    {
+        using var client = _cluster.Client();
+        for (var i = 0; i < 200 && (await client.ListWorkersAsync(Token)).Any(w => w.Stats is null); i++) await Task.Delay(100, Token);
+        var workers = await client.ListWorkersAsync(Token);
+        Assert.All(workers, w =>
+        {
+            Assert.Equal(Environment.ProcessorCount, w.Stats!.Cpus);
+            Assert.True(w.Stats.MemoryTotalBytes > w.Stats.MemoryUsedBytes);
+            Assert.True(w.Stats.DiskFreeBytes > 0);
+            Assert.NotNull(w.Stats.Load1);
+        });
+        var (code, output) = await _cluster.CliAsync("workers");
+        Assert.Equal(0, code);
+        Assert.Contains("LOAD", output);
+        Assert.Contains("GiB", output);
+    }
 }

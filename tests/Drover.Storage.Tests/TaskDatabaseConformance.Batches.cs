@@ -34,4 +34,17 @@ public abstract partial class TaskDatabaseConformance
         Assert.Equal(paused.Id, Assert.Single(await Store.LeaseAsync(dedicated, 5, Token)).TaskId);
         Assert.False((await Store.ListBatchesAsync(Token)).Single(b => b.Name == "p").Paused);
     }
+
+    [Fact]
+    public async Task A_heartbeat_with_machine_stats_shows_on_the_worker()
+    {
+        var worker = await WorkerAsync();
+        Assert.Null((await Store.GetWorkerAsync(worker, Token))!.Stats);
+        var stats = new MachineStats { Cpus = 8, Load1 = 1.5, MemoryUsedBytes = 3, MemoryTotalBytes = 16, DiskFreeBytes = 100, NetworkInBytes = 7, NetworkOutBytes = 9 };
+        await Store.ReportAsync(worker, new Contracts.WorkerReport { Stats = stats }, Token);
+        var shown = (await Store.GetWorkerAsync(worker, Token))!.Stats!;
+        Assert.Equal(stats with { At = Time.GetUtcNow() }, shown);
+        await Store.ReportAsync(worker, new Contracts.WorkerReport(), Token); // a report without them keeps the last
+        Assert.Equal(8, (await Store.ListWorkersAsync(Token)).Single().Stats!.Cpus);
+    }
 }

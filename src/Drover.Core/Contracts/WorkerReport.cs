@@ -19,4 +19,7 @@ public sealed record WorkerReport
     /// busy worker sends the list only every few seconds, not with every report).
     /// </summary>
     public List<Guid>? Held { get; init; }
+
+    /// <summary>The machine's state; sent every few seconds, with the held list, not with every report.</summary>
+    public MachineStats? Stats { get; init; }
 }

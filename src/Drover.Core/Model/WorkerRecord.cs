@@ -16,4 +16,6 @@ public sealed record WorkerRecord
     public int Running { get; init; }
     public required DateTimeOffset Registered { get; init; }
     public required DateTimeOffset LastSeen { get; init; }
+    /// <summary>The machine's state at the worker's last heartbeat that carried it.</summary>
+    public MachineStats? Stats { get; init; }
 }

@@ -257,6 +257,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
         {
             var now = time.GetUtcNow();
             var worker = _live.Touch(workerId, report.State, now);
+            if (report.Stats is { } stats) _workers[workerId] = _workers[workerId] with { Stats = stats with { At = now } };
             var transitions = new List<Transition>();
             foreach (var e in report.Events)
             {
