@@ -23,7 +23,7 @@ internal static class PgRows
 
     public const string WorkerColumns =
         "id, name, hostname, pid, concurrency, prefetch, batch, handlers, status, registered, last_seen, " +
-        "(SELECT count(*) FROM tasks t WHERE t.worker_id = workers.id AND t.status IN ('assigned', 'running', 'paused')), stats";
+        "(SELECT count(*) FROM tasks t WHERE t.worker_id = workers.id AND t.status IN ('assigned', 'running', 'paused')), stats, paused, drain";
 
     public const string Leased = "status IN ('assigned', 'running', 'paused')";
 
@@ -109,6 +109,8 @@ internal static class PgRows
         LastSeen = Time(r, 10)!.Value,
         Running = (int)r.GetInt64(11),
         Stats = FromJson<MachineStats>(Str(r, 12)),
+        Paused = r.GetBoolean(13),
+        Drain = r.GetBoolean(14),
     };
 
     public const string InsertTask =

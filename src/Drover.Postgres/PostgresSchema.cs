@@ -61,7 +61,9 @@ internal static class PostgresSchema
         CREATE TABLE workers (
             id uuid PRIMARY KEY, name text NOT NULL, hostname text, pid integer,
             concurrency integer NOT NULL, prefetch integer NOT NULL, batch text, handlers text,
-            status text NOT NULL, registered timestamptz NOT NULL, last_seen timestamptz NOT NULL, stats text);
+            status text NOT NULL, registered timestamptz NOT NULL, last_seen timestamptz NOT NULL, stats text,
+            -- Told to take no new work, or to drain and exit; control_pending until the worker is told.
+            paused boolean NOT NULL DEFAULT false, drain boolean NOT NULL DEFAULT false, control_pending boolean NOT NULL DEFAULT false);
         """,
     ];
 

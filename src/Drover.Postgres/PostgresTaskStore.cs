@@ -145,7 +145,8 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
         WriteAsync<IReadOnlyList<LeasedTask>>(async (tx, _) =>
         {
             var now = _time.GetUtcNow();
-            var batch = await TouchAsync(tx, workerId, WorkerState.Active, now, cancellationToken);
+            var (batch, holdsBack) = await TouchAsync(tx, workerId, WorkerState.Running, now, cancellationToken);
+            if (holdsBack) return [];
             // Checkpoint: at-least-once. Rows another server is leasing right now are skipped, not waited for.
             var ready = await tx.QueryAsync(
                 $"SELECT {PgRows.OutputColumns} FROM tasks WHERE status = 'queued'{(batch is null ? "" : " AND batch = $2")} " +
@@ -237,7 +238,7 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
             var paused = (await tx.QueryAsync("SELECT name FROM batches WHERE paused", r => r.GetString(0), cancellationToken)).ToHashSet(StringComparer.Ordinal);
             var serving = await tx.QueryAsync(
                 $"SELECT DISTINCT batch, worker_id FROM tasks WHERE {PgRows.Leased} " +
-                "UNION SELECT batch, id FROM workers WHERE batch IS NOT NULL AND status IN ('active', 'stopping')",
+                "UNION SELECT batch, id FROM workers WHERE batch IS NOT NULL AND status IN ('running', 'paused', 'draining')",
                 r => (Batch: r.GetString(0), Worker: r.GetGuid(1)), cancellationToken);
             return BatchRecords.From(counts, paused, serving);
         }, cancellationToken);
@@ -265,18 +266,48 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
             var writes = new Writes(now);
             foreach (var task in expired) writes.Add(Lifecycle.Expire(task, Lifecycle.OpenExecution(task)!, now), output: false);
             await writes.FlushAsync(tx, changes, cancellationToken);
-            await tx.ExecuteAsync([PgRows.Command("UPDATE workers SET status = 'lost' WHERE status IN ('active', 'stopping') AND last_seen < $1",
+            await tx.ExecuteAsync([PgRows.Command("UPDATE workers SET status = 'lost' WHERE status IN ('running', 'paused', 'draining') AND last_seen < $1",
                 now - _options.LeaseTimeout)], cancellationToken);
             return expired.Count;
         }, cancellationToken);
 
-    /// <returns>The worker's batch (it leases only from it), or null.</returns>
-    private static async Task<string?> TouchAsync(Transaction tx, Guid workerId, WorkerState state, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <returns>The worker's batch (it leases only from it) or null, and whether it is told to take no new work.</returns>
+    private static async Task<(string? Batch, bool HoldsBack)> TouchAsync(Transaction tx, Guid workerId, WorkerState state, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var found = await tx.QueryAsync("UPDATE workers SET last_seen = $1, status = $2 WHERE id = $3 RETURNING batch",
-            r => r.IsDBNull(0) ? "" : r.GetString(0), cancellationToken, now, Enums.Name(state), workerId);
+        var found = await tx.QueryAsync("UPDATE workers SET last_seen = $1, status = $2 WHERE id = $3 RETURNING batch, paused OR drain",
+            r => (Batch: r.IsDBNull(0) ? null : r.GetString(0), HoldsBack: r.GetBoolean(1)), cancellationToken, now, Enums.Name(state), workerId);
         if (found.Count == 0) throw new UnknownWorkerException(workerId);
-        return found[0].Length == 0 ? null : found[0];
+        return found[0];
+    }
+
+    public Task<WorkerRecord?> UpdateWorkerAsync(Guid workerId, WorkerSettings settings, bool drain, CancellationToken cancellationToken) =>
+        WriteAsync(async (tx, changes) =>
+        {
+            if ((await tx.QueryAsync($"SELECT {PgRows.WorkerColumns} FROM workers WHERE id = $1 FOR UPDATE", PgRows.ReadWorker, cancellationToken, workerId))
+                is not [var worker]) return null;
+            var updated = WorkerRecords.Apply(worker, settings, drain);
+            await tx.ExecuteAsync([PgRows.Command(
+                "UPDATE workers SET concurrency = $1, prefetch = $2, batch = $3, paused = $4, drain = $5, control_pending = true WHERE id = $6",
+                updated.Concurrency, updated.Prefetch, updated.Batch, updated.Paused, updated.Drain, workerId)], cancellationToken);
+            changes.SignaledWorkers.Add(workerId);
+            return (WorkerRecord?)updated;
+        }, cancellationToken);
+
+    public async Task<WorkerControl?> TakeControlAsync(Guid workerId, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(
+            "UPDATE workers SET control_pending = false WHERE id = $1 AND control_pending RETURNING concurrency, prefetch, batch, paused, drain");
+        command.Parameters.Add(PgRows.Parameter(workerId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return null;
+        return new WorkerControl
+        {
+            Concurrency = reader.GetInt32(0),
+            Prefetch = reader.GetInt32(1),
+            Batch = reader.IsDBNull(2) ? null : reader.GetString(2),
+            Paused = reader.GetBoolean(3),
+            Drain = reader.GetBoolean(4),
+        };
     }
 
     /// <summary>

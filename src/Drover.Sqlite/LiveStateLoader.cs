@@ -10,10 +10,13 @@ internal static class LiveStateLoader
     public static LiveState Load(WriteContext context)
     {
         var live = new LiveState();
-        foreach (var worker in context.Query("SELECT id, batch, status, last_seen FROM workers", r => new LiveWorker(
-                     Guid.Parse(r.GetString(0)), r.IsDBNull(1) ? null : r.GetString(1),
-                     Enums.Parse<WorkerState>(r.GetString(2)), SqliteValues.ParseTime(r.GetString(3)))))
+        foreach (var record in context.Query($"SELECT {TaskRows.WorkerColumns} FROM workers", TaskRows.ReadWorker))
+        {
+            var worker = new LiveWorker(record.Id, record.Batch, record.Status, record.LastSeen);
+            // Settings changed before a restart may not have reached the worker: tell it again.
+            if (record.Status != WorkerState.Lost && record.Status != WorkerState.Stopped) Storage.WorkerRecords.ApplyTo(worker, record);
             live.AddWorker(worker);
+        }
 
         foreach (var batch in context.Query("SELECT name FROM batches WHERE paused = 1", r => r.GetString(0))) live.SetPaused(batch, true);
         var tasks = context.Query($"SELECT {TaskRows.LeaseColumns} FROM tasks WHERE status NOT IN ('succeeded', 'failed', 'canceled')", TaskRows.ReadTask);

@@ -52,6 +52,12 @@ internal static class SqliteSchema
         CREATE TABLE batches (name TEXT PRIMARY KEY, paused INTEGER NOT NULL DEFAULT 0);
         -- Machine stats from the worker's latest heartbeat that carried them.
         ALTER TABLE workers ADD COLUMN stats TEXT;
+        -- Told to take no new work, or to drain and exit (PATCH and DELETE /api/workers/{id}).
+        ALTER TABLE workers ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE workers ADD COLUMN drain INTEGER NOT NULL DEFAULT 0;
+        -- Worker states renamed: active is running, stopping is draining.
+        UPDATE workers SET status = 'running' WHERE status = 'active';
+        UPDATE workers SET status = 'draining' WHERE status = 'stopping';
         CREATE INDEX tasks_worker ON tasks (worker_id) WHERE worker_id IS NOT NULL;
         -- Time indexes end with seq, the tie-break of every sort, so "newest first, 100" reads 100 entries.
         CREATE INDEX tasks_submitted ON tasks (submitted, seq);

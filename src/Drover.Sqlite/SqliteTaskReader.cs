@@ -79,7 +79,7 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
             .ToHashSet(StringComparer.Ordinal);
         var serving = await QueryAsync(
             "SELECT DISTINCT batch, worker_id FROM tasks WHERE status IN ('assigned', 'running', 'paused') " +
-            "UNION SELECT batch, id FROM workers WHERE batch IS NOT NULL AND status IN ('active', 'stopping')",
+            "UNION SELECT batch, id FROM workers WHERE batch IS NOT NULL AND status IN ('running', 'paused', 'draining')",
             r => (Batch: r.GetString(0), Worker: Guid.Parse(r.GetString(1))), cancellationToken).ConfigureAwait(false);
         return BatchRecords.From(counts, paused, serving);
     }

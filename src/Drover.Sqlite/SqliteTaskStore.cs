@@ -112,6 +112,23 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
             return SignalOutcome.Signaled(t.Task);
         }, cancellationToken);
 
+    public Task<WorkerRecord?> UpdateWorkerAsync(Guid workerId, WorkerSettings settings, bool drain, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(context =>
+        {
+            if (context.Query($"SELECT {TaskRows.WorkerColumns} FROM workers WHERE id = $id", TaskRows.ReadWorker, ("$id", workerId.ToString())) is not [var worker])
+                return null;
+            var updated = WorkerRecords.Apply(worker, settings, drain);
+            context.Execute("UPDATE workers SET concurrency = $concurrency, prefetch = $prefetch, batch = $batch, paused = $paused, drain = $drain WHERE id = $id",
+                ("$concurrency", updated.Concurrency), ("$prefetch", updated.Prefetch), ("$batch", SqliteValues.TextOrNull(updated.Batch)),
+                ("$paused", updated.Paused ? 1 : 0), ("$drain", updated.Drain ? 1 : 0), ("$id", workerId.ToString()));
+            if (_live.Worker(workerId) is { } live) WorkerRecords.ApplyTo(live, updated);
+            context.AfterCommit(_signals.WorkerSignal(workerId).Pulse);
+            return updated;
+        }, cancellationToken);
+
+    public Task<WorkerControl?> TakeControlAsync(Guid workerId, CancellationToken cancellationToken) =>
+        Task.FromResult(_live.Worker(workerId)?.TakePendingControl());
+
     public Task<IReadOnlyList<SignalCommand>> TakeSignalsAsync(Guid workerId, CancellationToken cancellationToken)
     {
         // Almost always nothing waits: answer that without a trip through the writer.
@@ -226,7 +243,7 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
         _writer.WriteAsync<IReadOnlyList<LeasedTask>>(context =>
         {
             var now = _time.GetUtcNow();
-            var worker = Touch(context, workerId, WorkerState.Active, now);
+            var worker = Touch(context, workerId, WorkerState.Running, now);
             // Checkpoint: at-least-once. The lease lasts LeaseTimeout unless the worker's heartbeats
             // renew it; when it expires the task is queued again and runs elsewhere.
             var leases = _live.Lease(worker, max, now, now + _options.LeaseTimeout);

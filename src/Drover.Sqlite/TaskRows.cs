@@ -26,7 +26,7 @@ internal static class TaskRows
 
     public const string WorkerColumns =
         "id, name, hostname, pid, concurrency, prefetch, batch, handlers, status, registered, last_seen, " +
-        "(SELECT count(*) FROM tasks t WHERE t.worker_id = workers.id AND t.status IN ('assigned', 'running', 'paused')), stats";
+        "(SELECT count(*) FROM tasks t WHERE t.worker_id = workers.id AND t.status IN ('assigned', 'running', 'paused')), stats, paused, drain";
 
     public static TaskRecord ReadTask(SqliteDataReader r)
     {
@@ -109,6 +109,8 @@ internal static class TaskRows
         LastSeen = ParseTime(r.GetString(10)),
         Running = r.GetInt32(11),
         Stats = FromJson<MachineStats>(Str(r, 12)),
+        Paused = r.GetInt64(13) != 0,
+        Drain = r.GetInt64(14) != 0,
     };
 
     // The hot statements below run as RawStatements and bind by position: values are given in the

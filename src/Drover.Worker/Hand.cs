@@ -13,6 +13,9 @@ namespace Drover.Worker;
 internal sealed class Hand(int concurrency, int prefetch, Func<LeasedTask, RunningTask, Task> run, Func<LeasedTask, RunningTask> open)
 {
     private readonly Lock _lock = new();
+    private int _concurrency = concurrency;
+    private int _prefetch = prefetch;
+    private bool _paused;
     private readonly Queue<LeasedTask> _waiting = new();
     private readonly Dictionary<Guid, RunningTask?> _held = [];
     private readonly List<Task> _slots = [];
@@ -54,8 +57,8 @@ internal sealed class Hand(int concurrency, int prefetch, Func<LeasedTask, Runni
     {
         lock (_lock)
         {
-            var room = concurrency + prefetch - _held.Count;
-            if (room > 0 && ShouldLease(room))
+            var room = _concurrency + _prefetch - _held.Count;
+            if (!_paused && room > 0 && ShouldLease(room))
             {
                 wake = Task.CompletedTask;
                 return room;
@@ -63,6 +66,22 @@ internal sealed class Hand(int concurrency, int prefetch, Func<LeasedTask, Runni
             _leaseLoopWaiting = true;
             wake = _wantsMore.WaitHandle;
             return 0;
+        }
+    }
+
+    /// <summary>
+    /// New settings from the server: more slots start at once on what waits; fewer take effect as
+    /// running tasks end. Paused, the hand asks for no more tasks.
+    /// </summary>
+    public void Change(int concurrency, int prefetch, bool paused)
+    {
+        lock (_lock)
+        {
+            _concurrency = concurrency;
+            _prefetch = prefetch;
+            _paused = paused;
+            StartSlots();
+            WakeLeaseLoopIfDue();
         }
     }
 
@@ -76,13 +95,18 @@ internal sealed class Hand(int concurrency, int prefetch, Func<LeasedTask, Runni
                 _held[lease.ExecutionId] = null;
                 _waiting.Enqueue(lease);
             }
-            // One more slot for each waiting task that no starting slot will take.
-            while (!_closed && _busySlots < concurrency && _busySlots - _runningSlots < _waiting.Count)
-            {
-                _busySlots++;
-                _slots.RemoveAll(s => s.IsCompleted);
-                _slots.Add(Task.Run(RunSlotAsync));
-            }
+            StartSlots();
+        }
+    }
+
+    private void StartSlots()
+    {
+        // One more slot for each waiting task that no starting slot will take.
+        while (!_closed && _busySlots < _concurrency && _busySlots - _runningSlots < _waiting.Count)
+        {
+            _busySlots++;
+            _slots.RemoveAll(s => s.IsCompleted);
+            _slots.Add(Task.Run(RunSlotAsync));
         }
     }
 
@@ -110,7 +134,8 @@ internal sealed class Hand(int concurrency, int prefetch, Func<LeasedTask, Runni
             RunningTask task;
             lock (_lock)
             {
-                if (_closed || !_waiting.TryDequeue(out lease!))
+                // A slot beyond a lowered concurrency ends instead of taking more.
+                if (_closed || _runningSlots >= _concurrency || !_waiting.TryDequeue(out lease!))
                 {
                     _busySlots--;
                     WakeLeaseLoopIfDue();
@@ -138,7 +163,7 @@ internal sealed class Hand(int concurrency, int prefetch, Func<LeasedTask, Runni
 
     private void WakeLeaseLoopIfDue()
     {
-        if (!_leaseLoopWaiting || !ShouldLease(concurrency + prefetch - _held.Count)) return;
+        if (!_leaseLoopWaiting || _paused || !ShouldLease(_concurrency + _prefetch - _held.Count)) return;
         _leaseLoopWaiting = false;
         _wantsMore.Pulse();
     }
@@ -146,7 +171,7 @@ internal sealed class Hand(int concurrency, int prefetch, Func<LeasedTask, Runni
     private bool ShouldLease(int room)
     {
         var waiting = _waiting.Count;
-        var idleSlots = concurrency - _runningSlots;
-        return (idleSlots > 0 && waiting == 0) || room * 2 >= concurrency + prefetch;
+        var idleSlots = _concurrency - _runningSlots;
+        return (idleSlots > 0 && waiting == 0) || room * 2 >= _concurrency + _prefetch;
     }
 }

@@ -30,4 +30,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Stopping: letting {Count} running task(s) finish for up to {Grace}")]
     public static partial void Draining(ILogger logger, int count, TimeSpan grace);
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "New settings: concurrency {Concurrency}, prefetch {Prefetch}, batch {Batch}, paused {Paused}, drain {Drain}")]
+    public static partial void Control(ILogger logger, int concurrency, int prefetch, string batch, bool paused, bool drain);
 }

@@ -32,7 +32,7 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
 
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(10);
 
-    public WorkerState State { get; set; } = WorkerState.Active;
+    public WorkerState State { get; set; } = WorkerState.Running;
 
     /// <summary>Told the executions the server says this worker no longer holds.</summary>
     public Action<IReadOnlyList<Guid>>? OnStale { get; set; }
@@ -42,6 +42,9 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
 
     /// <summary>The executions the worker holds now; only their leases are renewed.</summary>
     public Func<List<Guid>>? Held { get; set; }
+
+    /// <summary>Told new settings from the server.</summary>
+    public Action<WorkerControl?>? OnControl { get; set; }
 
     /// <summary>The machine's state, sent along with the held list every half heartbeat.</summary>
     public Func<MachineStats>? Stats { get; set; }
@@ -119,6 +122,7 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
                 _lastBatchSize = events.Count;
                 if (result.Stale.Count > 0) OnStale?.Invoke(result.Stale);
                 if (result.Signals.Count > 0) OnSignals?.Invoke(result.Signals);
+                if (result.Control is not null) OnControl?.Invoke(result.Control);
                 return;
             }
             catch (DroverApiException ex) when (ex.Status == HttpStatusCode.NotFound && Reregister is not null)

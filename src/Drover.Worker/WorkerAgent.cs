@@ -27,6 +27,7 @@ public sealed class WorkerAgent
     private readonly Reporter _reporter;
     private readonly IReadOnlyList<ITaskRunner> _runners;
     private readonly Hand _hand;
+    private readonly CancellationTokenSource _drain = new();
 
     public WorkerAgent(WorkerOptions options, ILogger logger, BackoffPolicy? backoff = null)
     {
@@ -35,7 +36,7 @@ public sealed class WorkerAgent
         _logger = logger;
         _backoff = backoff ?? BackoffPolicy.Default;
         _client = new DroverClient(options.Server!, options.Token!);
-        _reporter = new Reporter(_client, _backoff, logger) { OnStale = StopStale, OnSignals = ApplySignals, Reregister = RegisterAsync };
+        _reporter = new Reporter(_client, _backoff, logger) { OnStale = StopStale, OnSignals = ApplySignals, OnControl = ApplyControl, Reregister = RegisterAsync };
         _hand = new Hand(options.Concurrency, options.Prefetch, RunAsync, lease => new RunningTask(lease, options.OutputLimitBytes, _reporter.Enqueue));
         _reporter.Held = _hand.HeldIds;
         _reporter.Stats = () => MachineStatsReader.Read(options.WorkDirectory);
@@ -48,6 +49,7 @@ public sealed class WorkerAgent
     /// <param name="stopping">Stop taking work; running tasks are interrupted and handed back.</param>
     public async Task RunAsync(CancellationToken stopping)
     {
+        var outerStopping = stopping;
         _reporter.WorkerId = await RegisterAsync(stopping);
         using var abortReports = new CancellationTokenSource();
         var reporting = _reporter.RunAsync(abortReports.Token);
@@ -58,22 +60,26 @@ public sealed class WorkerAgent
             Log.ReporterFailed(_logger, t.Exception!);
             reporterFailed.Cancel();
         }, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping, reporterFailed.Token);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping, reporterFailed.Token, _drain.Token);
         stopping = stop.Token;
         var flushing = FlushOutputAsync(stopping);
 
         await LeaseLoopAsync(stopping);
 
         // Stage two: what is in hand goes back; what runs is interrupted and goes back too.
-        _reporter.State = WorkerState.Stopping;
+        _reporter.State = WorkerState.Draining;
         Log.Stopping(_logger, _hand.Count);
         var (unstarted, slotsDone) = _hand.Close();
         foreach (var lease in unstarted) _reporter.Enqueue(new ReportEvent { Type = ReportEventType.Released, ExecutionId = lease.ExecutionId });
-        if (_options.Grace > TimeSpan.Zero && !slotsDone.IsCompleted)
+        // Told to drain: what runs finishes, however long it takes (a SIGTERM still cuts it short).
+        var grace = _drain.IsCancellationRequested ? Timeout.InfiniteTimeSpan : _options.Grace;
+        if (grace != TimeSpan.Zero && !slotsDone.IsCompleted)
         {
             // Running tasks may finish within the grace period; whatever still runs then goes back.
-            Log.Draining(_logger, _hand.Running().Count, _options.Grace);
-            await Task.WhenAny(slotsDone, Task.Delay(_options.Grace, CancellationToken.None));
+            Log.Draining(_logger, _hand.Running().Count, grace);
+            // A drain is cut short by a later SIGTERM; a SIGTERM's own grace runs its course.
+            var cutShort = _drain.IsCancellationRequested && !outerStopping.IsCancellationRequested ? outerStopping : CancellationToken.None;
+            await Task.WhenAny(slotsDone, Task.Delay(grace, cutShort));
         }
         foreach (var task in _hand.Running()) task.Stop(StopReason.Interrupted);
         await slotsDone;
@@ -141,6 +147,7 @@ public sealed class WorkerAgent
                 // Held leases are renewed by the reports; a worker that dies stops renewing them.
                 _hand.Add(answer.Tasks);
                 ApplySignals(answer.Signals);
+                ApplyControl(answer.Control);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -218,15 +225,34 @@ public sealed class WorkerAgent
         if (await Task.WhenAny(answer, room) == answer)
         {
             ApplySignals((await answer).Signals);
+            ApplyControl((await answer).Control);
             return;
         }
         await poll.CancelAsync();
         try
         {
             ApplySignals((await answer).Signals);
+            ApplyControl((await answer).Control);
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>New settings from the server (PATCH or DELETE /api/workers/{id}).</summary>
+    private void ApplyControl(WorkerControl? control)
+    {
+        if (control is null) return;
+        Log.Control(_logger, control.Concurrency, control.Prefetch, control.Batch ?? "(all)", control.Paused, control.Drain);
+        _hand.Change(control.Concurrency, control.Prefetch, control.Paused);
+        if (control.Drain)
+        {
+            _reporter.State = WorkerState.Draining;
+            _drain.Cancel();
+        }
+        else
+        {
+            _reporter.State = control.Paused ? WorkerState.Paused : WorkerState.Running;
         }
     }
 

@@ -82,7 +82,7 @@ public sealed class CliTests(SharedCluster shared)
     {
         var (code, output) = await _cluster.CliAsync("workers");
         Assert.Equal(0, code);
-        Assert.True(output.Split('\n').Count(l => l.Contains(" active ", StringComparison.Ordinal)) >= 2, output);
+        Assert.True(output.Split('\n').Count(l => l.Contains(" running ", StringComparison.Ordinal)) >= 2, output);
     }
 
     [Fact]

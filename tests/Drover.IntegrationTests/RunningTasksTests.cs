@@ -237,7 +237,7 @@ public sealed class RunningTasksTests(SharedCluster shared)
     {
         using var client = _cluster.Client();
         var workers = await client.ListWorkersAsync(Token);
-        Assert.True(workers.Count(w => w.Status == WorkerState.Active) >= 2);
+        Assert.True(workers.Count(w => w.Status == WorkerState.Running) >= 2);
         Assert.All(workers, w => Assert.Equal(4, w.Concurrency));
     }
 }

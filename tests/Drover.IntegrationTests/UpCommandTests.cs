@@ -61,7 +61,7 @@ public sealed class UpCommandTests : IAsyncLifetime
             Assert.Equal("second run\n", (await client.GetTaskAsync(id, Token))!.Stdout);
             var workers = await client.ListWorkersAsync(Token);
             Assert.Equal(2, workers.Count(w => w.Status == WorkerState.Stopped));
-            Assert.Equal(2, workers.Count(w => w.Status == WorkerState.Active));
+            Assert.Equal(2, workers.Count(w => w.Status == WorkerState.Running));
             again.Signal(PosixProcess.SigTerm);
             await again.WaitForExitAsync(TimeSpan.FromSeconds(30));
         }

@@ -60,4 +60,59 @@ public sealed class WorkerLifecycleTests : IAsyncLifetime
         Assert.Equal(TaskState.Queued, (await client.GetTaskAsync(next.Id, Token))!.Status);
         Assert.Contains("letting 1 running task(s) finish", worker.Output);
     }
+
+    [Fact]
+    public async Task Concurrency_pause_and_drain_change_a_running_worker_live()
+    {
+        var process = await _cluster.StartWorkerAsync(concurrency: 1);
+        using var client = _cluster.Client();
+        var worker = Assert.Single(await client.ListWorkersAsync(Token));
+        using var http = _cluster.Http(_cluster.AdminToken);
+        async Task PatchAsync(string body)
+        {
+            var response = await http.PatchAsync($"api/workers/{worker.Id}", new StringContent(body, System.Text.Encoding.UTF8, "application/json"), Token);
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // Two slots: two sleeps run side by side.
+        await PatchAsync("""{"concurrency": 2}""");
+        var pair = await client.CreateTasksAsync([Specs.Command("sleep", "1"), Specs.Command("sleep", "1")], Token);
+        var ran = await client.WaitAllAsync([.. pair.Select(t => t.Id)], Token);
+        Assert.True(ran.Max(t => t.Started) < ran.Min(t => t.Completed), "the second slot did not open");
+
+        // Paused: a new task waits; resumed, it runs.
+        await PatchAsync("""{"paused": true}""");
+        var waiting = await client.CreateTaskAsync(Specs.Command("true"), Token);
+        Assert.Single((await client.WaitAsync([waiting.Id], TimeSpan.FromSeconds(1), Token)).Pending);
+        Assert.Equal(WorkerState.Paused, await StatusSoonAsync(WorkerState.Paused));
+        await PatchAsync("""{"paused": false}""");
+        await client.WaitAllAsync([waiting.Id], Token);
+
+        // Bad settings are refused, naming the field.
+        var bad = await http.PatchAsync($"api/workers/{worker.Id}", new StringContent("""{"concurrency": 0, "prefetch": -1}""", System.Text.Encoding.UTF8, "application/json"), Token);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+        var problem = await bad.Content.ReadAsStringAsync(Token);
+        Assert.Contains("concurrency", problem);
+        Assert.Contains("prefetch", problem);
+
+        // Drain: the running task finishes, then the worker exits.
+        var last = await client.CreateTaskAsync(Specs.Command("sleep", "1"), Token);
+        while ((await client.GetTaskAsync(last.Id, Token))!.Status != TaskState.Running) await Task.Delay(20, Token);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.DeleteAsync($"api/workers/{worker.Id}", Token)).StatusCode);
+        await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(TaskState.Succeeded, (await client.GetTaskAsync(last.Id, Token))!.Status);
+        Assert.Equal(WorkerState.Stopped, (await client.GetWorkerAsync(worker.Id, Token))!.Status);
+
+        async Task<WorkerState> StatusSoonAsync(WorkerState wanted)
+        {
+            // The worker reports its paused state at its next report: give it a few heartbeats.
+            for (var i = 0; i < 100; i++)
+            {
+                var status = (await client.GetWorkerAsync(worker.Id, Token))!.Status;
+                if (status == wanted) return status;
+                await Task.Delay(100, Token);
+            }
+            return (await client.GetWorkerAsync(worker.Id, Token))!.Status;
+        }
+    }
 }

@@ -87,7 +87,7 @@ public sealed class WorkerProtocolTests : IAsyncLifetime
         Assert.Equal([first.ExecutionId], late.Stale);
         var executions = await _client.ListExecutionsAsync(task.Id, Token);
         Assert.Equal([ExecutionState.Lost, ExecutionState.Assigned], executions.Select(e => e.Status));
-        Assert.Equal(WorkerState.Active, (await _client.GetWorkerAsync(silent, Token))!.Status);
+        Assert.Equal(WorkerState.Running, (await _client.GetWorkerAsync(silent, Token))!.Status);
     }
 
     [Fact]

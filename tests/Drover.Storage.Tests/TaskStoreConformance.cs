@@ -45,7 +45,7 @@ public abstract class TaskStoreConformance : IAsyncLifetime
     };
 
     protected async Task<Guid> WorkerAsync(string? batch = null) =>
-        (await Store.RegisterWorkerAsync(new WorkerRegistration { Name = "w", Concurrency = 2, Batch = batch }, Token)).Id;
+        (await Store.RegisterWorkerAsync(new WorkerRegistration { Name = "w", Concurrency = 2, Prefetch = 2, Batch = batch }, Token)).Id;
 
     protected Task<ReportResult> ReportAsync(Guid worker, params ReportEvent[] events) =>
         Store.ReportAsync(worker, new WorkerReport { Events = [.. events] }, Token);
@@ -228,7 +228,7 @@ public abstract class TaskStoreConformance : IAsyncLifetime
             Assert.Equal(0, await Store.ExpireLeasesAsync(Token));
         }
         Assert.Equal(2, (await Store.GetWorkerAsync(worker, Token))!.Running);
-        Assert.Equal(WorkerState.Active, (await Store.GetWorkerAsync(worker, Token))!.Status);
+        Assert.Equal(WorkerState.Running, (await Store.GetWorkerAsync(worker, Token))!.Status);
     }
 
     [Fact]
@@ -316,6 +316,6 @@ public abstract class TaskStoreConformance : IAsyncLifetime
         Assert.Equal(1, worker.Prefetch);
         Assert.Equal("b", worker.Batch);
         Assert.Equal(["echo"], worker.Handlers);
-        Assert.Equal(WorkerState.Active, worker.Status);
+        Assert.Equal(WorkerState.Running, worker.Status);
     }
 }

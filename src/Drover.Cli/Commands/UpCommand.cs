@@ -13,13 +13,18 @@ namespace Drover.Cli.Commands;
 internal static class UpCommand
 {
     public static readonly Option<int> Workers = new("--workers", "-w") { Description = "Local worker processes", DefaultValueFactory = _ => 2 };
+    public static readonly Option<string> Grace = new("--grace")
+    {
+        Description = "On Ctrl-C or SIGTERM, let running tasks finish for this long before handing them back",
+        DefaultValueFactory = _ => "0s",
+    };
 
     public static Command Create()
     {
         var command = new Command("up", "Start a server and local workers on this machine")
         {
             ServerCommand.Port, ServerCommand.Host, ServerCommand.Store, ServerCommand.Postgres, ServerCommand.LeaseTimeout, ServerCommand.OutputLimit,
-            ServerCommand.KeepFinished, ServerCommand.NoSync, Workers, WorkerCommand.Concurrency, WorkerCommand.Prefetch,
+            ServerCommand.KeepFinished, ServerCommand.NoSync, Workers, Grace, WorkerCommand.Concurrency, WorkerCommand.Prefetch,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -56,6 +61,7 @@ internal static class UpCommand
             "worker", "--server", server.ToString(), "--name", $"{Environment.MachineName}-up-{index}",
             "--concurrency", parse.GetValue(WorkerCommand.Concurrency).ToString(CultureInfo.InvariantCulture),
             "--prefetch", parse.GetValue(WorkerCommand.Prefetch).ToString(CultureInfo.InvariantCulture),
+            "--grace", parse.GetValue(Grace)!,
         ]);
         // The token travels in the environment, not on the command line where ps shows it.
         start.Environment["DROVER_TOKEN"] = token;

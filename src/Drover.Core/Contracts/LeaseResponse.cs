@@ -4,4 +4,6 @@ namespace Drover.Contracts;
 public sealed record LeaseResponse(IReadOnlyList<LeasedTask> Tasks)
 {
     public IReadOnlyList<SignalCommand> Signals { get; init; } = [];
+    /// <summary>New settings for the worker, when they changed.</summary>
+    public WorkerControl? Control { get; init; }
 }

@@ -8,4 +8,6 @@ namespace Drover.Contracts;
 public sealed record ReportResult(IReadOnlyList<Guid> Stale)
 {
     public IReadOnlyList<SignalCommand> Signals { get; init; } = [];
+    /// <summary>New settings for the worker, when they changed.</summary>
+    public WorkerControl? Control { get; init; }
 }

@@ -10,7 +10,7 @@ public sealed record WorkerReport
 {
     public List<ReportEvent> Events { get; init; } = [];
     /// <summary>The worker's own state: <c>stopping</c> while it drains, <c>stopped</c> in its last report.</summary>
-    public WorkerState State { get; init; } = WorkerState.Active;
+    public WorkerState State { get; init; } = WorkerState.Running;
 
     /// <summary>
     /// The executions the worker holds (in hand or running). Only these leases are renewed, so a lease

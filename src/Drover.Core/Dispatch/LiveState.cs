@@ -76,6 +76,7 @@ public sealed class LiveState
     public List<Transition> Lease(LiveWorker worker, int max, DateTimeOffset now, DateTimeOffset expires)
     {
         var leases = new List<Transition>();
+        if (worker.HoldsBack) return leases;
         var ready = worker.Batch is null ? _ready
             : _pausedBatches.Contains(worker.Batch) ? null
             : _readyByBatch.GetValueOrDefault(worker.Batch);
@@ -241,7 +242,7 @@ public sealed class LiveState
     /// <summary>Workers silent since before <paramref name="cutoff"/>: marked lost, and returned.</summary>
     public List<LiveWorker> LoseSilentWorkers(DateTimeOffset cutoff)
     {
-        var lost = _workers.Values.Where(w => w.Status is WorkerState.Active or WorkerState.Stopping && w.LastSeen < cutoff).ToList();
+        var lost = _workers.Values.Where(w => w.Status is WorkerState.Running or WorkerState.Paused or WorkerState.Draining && w.LastSeen < cutoff).ToList();
         lost.ForEach(w => w.Status = WorkerState.Lost);
         return lost;
     }

@@ -6,7 +6,22 @@ namespace Drover.Dispatch;
 public sealed class LiveWorker(Guid id, string? batch, WorkerState status, DateTimeOffset lastSeen)
 {
     public Guid Id { get; } = id;
-    public string? Batch { get; } = batch;
+    public string? Batch { get; set; } = batch;
+
+    /// <summary>Told to take no new work (paused, or draining): nothing is leased to it.</summary>
+    public bool HoldsBack { get; set; }
+
+    private Contracts.WorkerControl? _pendingControl;
+
+    /// <summary>Settings changed and not yet handed to the worker.</summary>
+    public Contracts.WorkerControl? PendingControl
+    {
+        get => Volatile.Read(ref _pendingControl);
+        set => Volatile.Write(ref _pendingControl, value);
+    }
+
+    /// <summary>The pending settings, once: safe to call outside the store's lock.</summary>
+    public Contracts.WorkerControl? TakePendingControl() => Interlocked.Exchange(ref _pendingControl, null);
     public WorkerState Status { get; set; } = status;
     public DateTimeOffset LastSeen { get; set; } = lastSeen;
 

@@ -34,4 +34,5 @@ namespace Drover.Json;
 [JsonSerializable(typeof(WaitRequest))]
 [JsonSerializable(typeof(WaitResponse))]
 [JsonSerializable(typeof(SignalRequest))]
+[JsonSerializable(typeof(WorkerSettings))]
 public sealed partial class DroverJsonContext : JsonSerializerContext;

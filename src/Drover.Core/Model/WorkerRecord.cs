@@ -16,6 +16,10 @@ public sealed record WorkerRecord
     public int Running { get; init; }
     public required DateTimeOffset Registered { get; init; }
     public required DateTimeOffset LastSeen { get; init; }
+    /// <summary>Told to take no new work for now.</summary>
+    public bool Paused { get; init; }
+    /// <summary>Told to drain and exit.</summary>
+    public bool Drain { get; init; }
     /// <summary>The machine's state at the worker's last heartbeat that carried it.</summary>
     public MachineStats? Stats { get; init; }
 }

@@ -37,6 +37,15 @@ public interface ITaskStore : ITaskReader
     /// <summary>Every batch with its counts per state, whether it is paused, and the workers serving it.</summary>
     Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Changes a worker's settings (concurrency, prefetch, batch, paused) or asks it to drain and exit;
+    /// the worker gets them with its next exchange (<see cref="TakeControlAsync"/>). Null for an unknown worker.
+    /// </summary>
+    Task<WorkerRecord?> UpdateWorkerAsync(Guid workerId, WorkerSettings settings, bool drain, CancellationToken cancellationToken);
+
+    /// <summary>The worker's new settings if they changed since it was last told; null otherwise.</summary>
+    Task<WorkerControl?> TakeControlAsync(Guid workerId, CancellationToken cancellationToken);
+
     /// <summary>Deletes an ended task's record and its executions.</summary>
     Task<DeleteOutcome> DeleteAsync(Guid id, CancellationToken cancellationToken);
 

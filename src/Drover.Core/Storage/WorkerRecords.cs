@@ -15,8 +15,36 @@ public static class WorkerRecords
         Prefetch = registration.Prefetch,
         Batch = registration.Batch,
         Handlers = registration.Handlers,
-        Status = WorkerState.Active,
+        Status = WorkerState.Running,
         Registered = now,
         LastSeen = now,
     };
+
+    /// <summary>A worker's record with the changes of a PATCH (or a DELETE's drain) applied.</summary>
+    public static WorkerRecord Apply(WorkerRecord worker, WorkerSettings settings, bool drain) => worker with
+    {
+        Concurrency = settings.Concurrency ?? worker.Concurrency,
+        Prefetch = settings.Prefetch ?? worker.Prefetch,
+        Batch = settings.Batch is null ? worker.Batch : settings.Batch.Length == 0 ? null : settings.Batch,
+        Paused = settings.Paused ?? worker.Paused,
+        Drain = worker.Drain || drain,
+    };
+
+    /// <summary>What the worker is told of its settings.</summary>
+    public static WorkerControl Control(WorkerRecord worker) => new()
+    {
+        Concurrency = worker.Concurrency,
+        Prefetch = worker.Prefetch,
+        Batch = worker.Batch,
+        Paused = worker.Paused,
+        Drain = worker.Drain,
+    };
+
+    /// <summary>Applies the settings to the live worker: what is leased to it from now on.</summary>
+    public static void ApplyTo(Dispatch.LiveWorker live, WorkerRecord worker)
+    {
+        live.Batch = worker.Batch;
+        live.HoldsBack = worker.Paused || worker.Drain;
+        live.PendingControl = Control(worker);
+    }
 }

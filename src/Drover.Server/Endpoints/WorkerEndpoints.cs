@@ -25,6 +25,11 @@ public static class WorkerEndpoints
         workers.MapGet("/", async (ITaskStore store, CancellationToken ct) => Results.Ok(await store.ListWorkersAsync(ct)))
             .RequireAuthorization(Roles.AdminPolicy).Produces<WorkerRecord[]>().WithSummary("Every worker that registered");
         workers.MapGet("/{id}", GetAsync).RequireAuthorization(Roles.AdminPolicy).Produces<WorkerRecord>().WithSummary("One worker");
+        workers.MapPatch("/{id}", UpdateAsync).RequireAuthorization(Roles.AdminPolicy).Accepts<WorkerSettings>("application/json")
+            .Produces<WorkerRecord>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Change a worker's concurrency, prefetch, batch or paused, live");
+        workers.MapDelete("/{id}", DrainAsync).RequireAuthorization(Roles.AdminPolicy).Produces<WorkerRecord>()
+            .ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Ask a worker to drain (finish what runs, take nothing new) and exit");
 
         workers.MapPost("/", RegisterAsync).RequireAuthorization(Roles.WorkerPolicy)
             .Accepts<WorkerRegistration>("application/json").Produces<WorkerRegistered>(StatusCodes.Status201Created)
@@ -42,6 +47,29 @@ public static class WorkerEndpoints
         if (!RouteIds.TryParse(id, out var workerId, out var problem)) return problem!;
         var worker = await store.GetWorkerAsync(workerId, cancellationToken);
         return worker is null ? Problems.NotFound("worker", workerId) : Results.Ok(worker);
+    }
+
+    private static async Task<IResult> UpdateAsync(string id, HttpRequest request, ITaskStore store, CancellationToken cancellationToken)
+    {
+        if (!RouteIds.TryParse(id, out var workerId, out var problem)) return problem!;
+        var (settings, bodyProblem) = await JsonBody.ReadAsync<WorkerSettings>(request, cancellationToken);
+        if (bodyProblem is not null) return bodyProblem;
+        var errors = new FieldErrors();
+        if (settings!.Concurrency is < 1 or > 10_000) errors.Add("concurrency", "must be from 1 to 10000");
+        if (settings.Prefetch is < 0 or > 100_000) errors.Add("prefetch", "must be from 0 to 100000");
+        if (settings.Batch is { Length: > 0 } batch && string.IsNullOrWhiteSpace(batch)) errors.Add("batch", "must not be blank (\"\" serves every batch)");
+        if (!errors.IsEmpty) return Problems.Invalid(errors);
+        return await store.UpdateWorkerAsync(workerId, settings, drain: false, cancellationToken) is { } worker
+            ? Results.Ok(worker)
+            : Problems.NotFound("worker", [workerId], store);
+    }
+
+    private static async Task<IResult> DrainAsync(string id, ITaskStore store, CancellationToken cancellationToken)
+    {
+        if (!RouteIds.TryParse(id, out var workerId, out var problem)) return problem!;
+        return await store.UpdateWorkerAsync(workerId, new WorkerSettings(), drain: true, cancellationToken) is { } worker
+            ? Results.Ok(worker)
+            : Problems.NotFound("worker", [workerId], store);
     }
 
     private static async Task<IResult> RegisterAsync(HttpRequest request, ITaskStore store, StoreOptions options,
@@ -94,7 +122,11 @@ public static class WorkerEndpoints
         {
             // Not cancelled by a hang-up: a report that reached us is applied, so a retry is harmless.
             var result = await store.ReportAsync(workerId, report!, CancellationToken.None);
-            return Results.Ok(result with { Signals = await store.TakeSignalsAsync(workerId, CancellationToken.None) });
+            return Results.Ok(result with
+            {
+                Signals = await store.TakeSignalsAsync(workerId, CancellationToken.None),
+                Control = await store.TakeControlAsync(workerId, CancellationToken.None),
+            });
         }
         catch (UnknownWorkerException ex)
         {

@@ -99,6 +99,25 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
         return Task.FromResult(outcome);
     }
 
+    public Task<WorkerRecord?> UpdateWorkerAsync(Guid workerId, WorkerSettings settings, bool drain, CancellationToken cancellationToken)
+    {
+        WorkerRecord updated;
+        lock (_gate)
+        {
+            if (!_workers.TryGetValue(workerId, out var worker)) return Task.FromResult<WorkerRecord?>(null);
+            _workers[workerId] = updated = WorkerRecords.Apply(worker, settings, drain);
+            if (_live.Worker(workerId) is { } live) WorkerRecords.ApplyTo(live, updated);
+            updated = Current(updated);
+        }
+        signals.WorkerSignal(workerId).Pulse();
+        return Task.FromResult<WorkerRecord?>(updated);
+    }
+
+    public Task<WorkerControl?> TakeControlAsync(Guid workerId, CancellationToken cancellationToken)
+    {
+        lock (_gate) return Task.FromResult(_live.Worker(workerId)?.TakePendingControl());
+    }
+
     public Task<IReadOnlyList<SignalCommand>> TakeSignalsAsync(Guid workerId, CancellationToken cancellationToken)
     {
         var commands = new List<SignalCommand>();
@@ -124,7 +143,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
     {
         var tasks = Snapshot();
         List<WorkerRecord> workers;
-        lock (_gate) workers = [.. _workers.Values.Where(w => w.Status is WorkerState.Active or WorkerState.Stopping)];
+        lock (_gate) workers = [.. _workers.Values.Where(w => w.Status is WorkerState.Running or WorkerState.Paused or WorkerState.Draining)];
         IReadOnlyList<BatchRecord> batches;
         lock (_gate)
         {
@@ -241,7 +260,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
         lock (_gate)
         {
             var now = time.GetUtcNow();
-            var worker = _live.Touch(workerId, WorkerState.Active, now);
+            var worker = _live.Touch(workerId, WorkerState.Running, now);
             var leases = _live.Lease(worker, max, now, now + options.LeaseTimeout);
             leases.ForEach(Keep);
             return Task.FromResult<IReadOnlyList<LeasedTask>>(leases.Select(Lifecycle.ToLeasedTask).ToList());
