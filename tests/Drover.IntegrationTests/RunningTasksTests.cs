@@ -233,11 +233,11 @@ public sealed class RunningTasksTests(SharedCluster shared)
     }
 
     [Fact]
-    public async Task Workers_are_listed_as_active()
+    public async Task Workers_are_listed_as_running()
     {
         using var client = _cluster.Client();
         var workers = await client.ListWorkersAsync(Token);
-        Assert.True(workers.Count(w => w.Status == WorkerState.Running) >= 2);
-        Assert.All(workers, w => Assert.Equal(4, w.Concurrency));
+        // The cluster's two worker processes; other tests may register workers of their own by hand.
+        Assert.True(workers.Count(w => w.Status == WorkerState.Running && w.Concurrency == 4 && w.Pid is not null) >= 2, string.Join("; ", workers));
     }
 }
