@@ -65,6 +65,18 @@ internal sealed class PostgresTaskReader(NpgsqlDataSource dataSource) : ITaskRea
         return (await QueryAsync($"SELECT count(*) FROM tasks WHERE {SqlFilter.Where(filter, dialect)}", r => r.GetInt64(0), cancellationToken, dialect.Parameters))[0];
     }
 
+    public async Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(CancellationToken cancellationToken)
+    {
+        var counts = await QueryAsync("SELECT batch, status, count(*) FROM tasks GROUP BY batch, status",
+            r => (Batch: r.GetString(0), Status: r.GetString(1), Count: r.GetInt64(2)), cancellationToken);
+        var paused = (await QueryAsync("SELECT name FROM batches WHERE paused", r => r.GetString(0), cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        var serving = await QueryAsync(
+            $"SELECT DISTINCT batch, worker_id FROM tasks WHERE {PgRows.Leased} " +
+            "UNION SELECT batch, id FROM workers WHERE batch IS NOT NULL AND status IN ('running', 'paused', 'draining')",
+            r => (Batch: r.GetString(0), Worker: r.GetGuid(1)), cancellationToken);
+        return BatchRecords.From(counts, paused, serving);
+    }
+
     /// <summary>The closed executions from their table, then the open one, which its task row describes.</summary>
     public async Task<IReadOnlyList<ExecutionRecord>> ListExecutionsAsync(Guid taskId, CancellationToken cancellationToken)
     {

@@ -230,18 +230,7 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
             return true;
         }, cancellationToken);
 
-    public async Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(CancellationToken cancellationToken) =>
-        await WriteAsync(async (tx, _) =>
-        {
-            var counts = await tx.QueryAsync("SELECT batch, status, count(*) FROM tasks GROUP BY batch, status",
-                r => (Batch: r.GetString(0), Status: r.GetString(1), Count: r.GetInt64(2)), cancellationToken);
-            var paused = (await tx.QueryAsync("SELECT name FROM batches WHERE paused", r => r.GetString(0), cancellationToken)).ToHashSet(StringComparer.Ordinal);
-            var serving = await tx.QueryAsync(
-                $"SELECT DISTINCT batch, worker_id FROM tasks WHERE {PgRows.Leased} " +
-                "UNION SELECT batch, id FROM workers WHERE batch IS NOT NULL AND status IN ('running', 'paused', 'draining')",
-                r => (Batch: r.GetString(0), Worker: r.GetGuid(1)), cancellationToken);
-            return BatchRecords.From(counts, paused, serving);
-        }, cancellationToken);
+    public Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(CancellationToken cancellationToken) => _reader.ListBatchesAsync(cancellationToken);
 
     /// <summary>
     /// The heartbeat: the leases the worker says it holds (all, when it does not say) live another
