@@ -39,38 +39,41 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
     public bool KeepsHistory => true;
 
     public Task<IReadOnlyList<CreateOutcome>> CreateAsync(IReadOnlyList<TaskDefinition> tasks, CancellationToken cancellationToken) =>
-        WriteAsync<IReadOnlyList<CreateOutcome>>(async (tx, changes) =>
+        WriteAsync<IReadOnlyList<CreateOutcome>>(async (tx, changes) => await CreateAsync(tx, changes, tasks, cancellationToken), cancellationToken);
+
+    /// <summary>Inserts the tasks in a write's transaction, each starting as its requirements allow, with their dependency rows.</summary>
+    private async Task<List<CreateOutcome>> CreateAsync(Transaction tx, Changes changes, IReadOnlyList<TaskDefinition> tasks, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var records = tasks.Select(d => d.ToQueuedRecord(now, seq: 0)).ToList();
+        if (tasks.Any(t => t.Requires is { Count: > 0 }))
         {
-            var now = _time.GetUtcNow();
-            var records = tasks.Select(d => d.ToQueuedRecord(now, seq: 0)).ToList();
-            if (tasks.Any(t => t.Requires is { Count: > 0 }))
-            {
-                var existing = (await tx.QueryAsync("SELECT id FROM tasks WHERE id = ANY($1)", r => r.GetGuid(0), cancellationToken,
-                    tasks.Select(t => t.Id).ToArray())).ToHashSet();
-                var fresh = tasks.Where(t => !existing.Contains(t.Id)).ToList();
-                // FOR SHARE: a requirement cannot end between this read and our commit, so its end
-                // either is seen here or finds our dependency rows and settles the new task.
-                var states = (await tx.QueryAsync("SELECT id, status FROM tasks WHERE id = ANY($1) FOR SHARE",
-                        r => (Id: r.GetGuid(0), Status: Enums.Parse<TaskState>(r.GetString(1))), cancellationToken,
-                        Dependencies.OutsideRequirements(fresh).ToArray()))
-                    .ToDictionary(r => r.Id, r => r.Status);
-                var starts = Dependencies.Starts(fresh, id => states.TryGetValue(id, out var state) ? state : null);
-                records = [.. records.Select(t => starts.TryGetValue(t.Id, out var start) ? Dependencies.Apply(t, start, now) : t)];
-            }
-            var seqs = await tx.BatchAsync(records.Select(PgRows.InsertNewTask), r => r.GetInt64(0), cancellationToken);
-            var created = records.Where((_, i) => seqs[i] is not null).ToList();
-            await tx.ExecuteAsync(created.Where(t => t.Requires is { Count: > 0 }).Select(t => PgRows.Command(
-                "INSERT INTO dependencies (requirement, task) SELECT r, $2 FROM unnest($1::uuid[]) r ON CONFLICT DO NOTHING", t.Requires!.ToArray(), t.Id)), cancellationToken);
-            var missing = records.Where((_, i) => seqs[i] is null).Select(t => t.Id).ToList();
-            var found = missing.Count == 0 ? [] : (await tx.QueryAsync($"SELECT {PgRows.OutputColumns} FROM tasks WHERE id = ANY($1)",
-                PgRows.ReadTask, cancellationToken, missing.ToArray())).ToDictionary(t => t.Id);
-            var outcomes = records.Select((t, i) => seqs[i] is { } seq
-                ? new CreateOutcome(t with { Seq = seq }, Created: true)
-                : new CreateOutcome(found[t.Id], Created: false)).ToList();
-            changes.Ready |= outcomes.Any(o => o.Created && o.Task.Status == TaskState.Queued);
-            changes.Ended.AddRange(outcomes.Where(o => o.Created && o.Task.Status == TaskState.Canceled).Select(o => o.Task.WithoutLargeFields()));
-            return outcomes;
-        }, cancellationToken);
+            var existing = (await tx.QueryAsync("SELECT id FROM tasks WHERE id = ANY($1)", r => r.GetGuid(0), cancellationToken,
+                tasks.Select(t => t.Id).ToArray())).ToHashSet();
+            var fresh = tasks.Where(t => !existing.Contains(t.Id)).ToList();
+            // FOR SHARE: a requirement cannot end between this read and our commit, so its end
+            // either is seen here or finds our dependency rows and settles the new task.
+            var states = (await tx.QueryAsync("SELECT id, status FROM tasks WHERE id = ANY($1) FOR SHARE",
+                    r => (Id: r.GetGuid(0), Status: Enums.Parse<TaskState>(r.GetString(1))), cancellationToken,
+                    Dependencies.OutsideRequirements(fresh).ToArray()))
+                .ToDictionary(r => r.Id, r => r.Status);
+            var starts = Dependencies.Starts(fresh, id => states.TryGetValue(id, out var state) ? state : null);
+            records = [.. records.Select(t => starts.TryGetValue(t.Id, out var start) ? Dependencies.Apply(t, start, now) : t)];
+        }
+        var seqs = await tx.BatchAsync(records.Select(PgRows.InsertNewTask), r => r.GetInt64(0), cancellationToken);
+        var created = records.Where((_, i) => seqs[i] is not null).ToList();
+        await tx.ExecuteAsync(created.Where(t => t.Requires is { Count: > 0 }).Select(t => PgRows.Command(
+            "INSERT INTO dependencies (requirement, task) SELECT r, $2 FROM unnest($1::uuid[]) r ON CONFLICT DO NOTHING", t.Requires!.ToArray(), t.Id)), cancellationToken);
+        var missing = records.Where((_, i) => seqs[i] is null).Select(t => t.Id).ToList();
+        var found = missing.Count == 0 ? [] : (await tx.QueryAsync($"SELECT {PgRows.OutputColumns} FROM tasks WHERE id = ANY($1)",
+            PgRows.ReadTask, cancellationToken, missing.ToArray())).ToDictionary(t => t.Id);
+        var outcomes = records.Select((t, i) => seqs[i] is { } seq
+            ? new CreateOutcome(t with { Seq = seq }, Created: true)
+            : new CreateOutcome(found[t.Id], Created: false)).ToList();
+        changes.Ready |= outcomes.Any(o => o.Created && o.Task.Status == TaskState.Queued);
+        changes.Ended.AddRange(outcomes.Where(o => o.Created && o.Task.Status == TaskState.Canceled).Select(o => o.Task.WithoutLargeFields()));
+        return outcomes;
+    }
 
     public Task<CancelOutcome> CancelAsync(Guid id, string reason, CancellationToken cancellationToken) =>
         WriteAsync(async (tx, changes) =>
@@ -108,12 +111,11 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
             var notEnded = ids.Where(id => found.TryGetValue(id, out var t) && !TaskStateRules.IsEnded(t.Status)).ToList();
             if (unknown.Count > 0 || notEnded.Count > 0) return new ResubmitOutcome([], unknown, notEnded);
 
-            var now = _time.GetUtcNow();
-            var created = ids.Select(id => TaskDefinition.ResubmissionOf(found[id], Ids.New()).ToQueuedRecord(now, seq: 0)).ToList();
-            var seqs = await tx.BatchAsync(created.Select(PgRows.InsertNewTask), r => r.GetInt64(0), cancellationToken);
+            // Created as any new task is: with the same requirements, so it starts as they allow.
+            var created = (await CreateAsync(tx, changes, [.. ids.Select(id => TaskDefinition.ResubmissionOf(found[id], Ids.New()))], cancellationToken))
+                .Select(o => o.Task).ToList();
             await tx.ExecuteAsync(created.Select(t => PgRows.Command("UPDATE tasks SET resubmitted = $1 WHERE id = $2", t.Id, t.ResubmittedFrom)), cancellationToken);
-            changes.Ready = true;
-            return new ResubmitOutcome([.. created.Select((t, i) => t with { Seq = seqs[i]!.Value })], [], []);
+            return new ResubmitOutcome(created, [], []);
         }, cancellationToken);
 
     public Task<PurgeOutcome> PurgeAsync(Filter filter, CancellationToken cancellationToken) =>

@@ -52,36 +52,39 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
     public bool KeepsHistory => true;
 
     public Task<IReadOnlyList<CreateOutcome>> CreateAsync(IReadOnlyList<TaskDefinition> tasks, CancellationToken cancellationToken) =>
-        _writer.WriteAsync<IReadOnlyList<CreateOutcome>>(context =>
+        _writer.WriteAsync<IReadOnlyList<CreateOutcome>>(context => Create(context, tasks), cancellationToken);
+
+    /// <summary>Inserts the tasks, each starting as its requirements allow, and leaves the signals for after the commit.</summary>
+    private List<CreateOutcome> Create(WriteContext context, IReadOnlyList<TaskDefinition> tasks)
+    {
+        var now = _time.GetUtcNow();
+        var outcomes = new List<CreateOutcome>(tasks.Count);
+        var insert = context.Raw(TaskRows.InsertTask);
+        var ended = new List<TaskRecord>();
+        // Only tasks that require others need a look at the database; most need none.
+        var starts = tasks.Any(t => t.Requires is { Count: > 0 })
+            ? Dependencies.Starts([.. tasks.Where(d => !_live.TryGetTask(d.Id, out _) && LoadState(context, d.Id) is null)], id => StateOf(context, id))
+            : null;
+        foreach (var definition in tasks)
         {
-            var now = _time.GetUtcNow();
-            var outcomes = new List<CreateOutcome>(tasks.Count);
-            var insert = context.Raw(TaskRows.InsertTask);
-            var ended = new List<TaskRecord>();
-            // Only tasks that require others need a look at the database; most need none.
-            var starts = tasks.Any(t => t.Requires is { Count: > 0 })
-                ? Dependencies.Starts([.. tasks.Where(d => !_live.TryGetTask(d.Id, out _) && LoadState(context, d.Id) is null)], id => StateOf(context, id))
-                : null;
-            foreach (var definition in tasks)
+            var task = definition.ToQueuedRecord(now, seq: 0);
+            if (starts is not null && starts.TryGetValue(definition.Id, out var start)) task = Dependencies.Apply(task, start, now);
+            if (TaskRows.InsertNewTask(insert, task) is { } seq)
             {
-                var task = definition.ToQueuedRecord(now, seq: 0);
-                if (starts is not null && starts.TryGetValue(definition.Id, out var start)) task = Dependencies.Apply(task, start, now);
-                if (TaskRows.InsertNewTask(insert, task) is { } seq)
-                {
-                    task = task with { Seq = seq };
-                    if (task.Status == TaskState.Canceled) ended.Add(task.WithoutLargeFields());
-                    else _live.Add(task, unmet: starts?[task.Id].Unmet);
-                    outcomes.Add(new CreateOutcome(task, Created: true));
-                }
-                else
-                {
-                    outcomes.Add(new CreateOutcome(LoadTask(context, task.Id)!, Created: false));
-                }
+                task = task with { Seq = seq };
+                if (task.Status == TaskState.Canceled) ended.Add(task.WithoutLargeFields());
+                else _live.Add(task, unmet: starts?[task.Id].Unmet);
+                outcomes.Add(new CreateOutcome(task, Created: true));
             }
-            if (outcomes.Any(o => o.Created)) context.AfterCommit(_signals.TasksReady.Pulse);
-            if (ended.Count > 0) context.AfterCommit(() => _signals.Ended(ended));
-            return outcomes;
-        }, cancellationToken);
+            else
+            {
+                outcomes.Add(new CreateOutcome(LoadTask(context, task.Id)!, Created: false));
+            }
+        }
+        if (outcomes.Any(o => o.Created)) context.AfterCommit(_signals.TasksReady.Pulse);
+        if (ended.Count > 0) context.AfterCommit(() => _signals.Ended(ended));
+        return outcomes;
+    }
 
     public Task<CancelOutcome> CancelAsync(Guid id, string reason, CancellationToken cancellationToken) =>
         _writer.WriteAsync(context =>
@@ -191,18 +194,11 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
             var notEnded = found.Where(f => f.Task is { } t && !TaskStateRules.IsEnded(t.Status)).Select(f => f.Id).ToList();
             if (unknown.Count > 0 || notEnded.Count > 0) return new ResubmitOutcome([], unknown, notEnded);
 
-            var now = _time.GetUtcNow();
-            var insert = context.Raw(TaskRows.InsertTask);
-            var created = new List<TaskRecord>();
-            foreach (var (id, old) in found)
-            {
-                var task = TaskDefinition.ResubmissionOf(old!, Ids.New()).ToQueuedRecord(now, seq: 0);
-                task = task with { Seq = TaskRows.InsertNewTask(insert, task)!.Value };
-                _live.Add(task);
-                context.Execute("UPDATE tasks SET resubmitted = $new WHERE id = $old", ("$new", task.Id.ToString()), ("$old", id.ToString()));
-                created.Add(task);
-            }
-            context.AfterCommit(_signals.TasksReady.Pulse);
+            // Created as any new task is: with the same requirements, so it starts as they allow.
+            var outcomes = Create(context, [.. found.Select(f => TaskDefinition.ResubmissionOf(f.Task!, Ids.New()))]);
+            var created = outcomes.Select(o => o.Task).ToList();
+            foreach (var task in created)
+                context.Execute("UPDATE tasks SET resubmitted = $new WHERE id = $old", ("$new", task.Id.ToString()), ("$old", task.ResubmittedFrom!.Value.ToString()));
             return new ResubmitOutcome(created, [], []);
         }, cancellationToken);
 

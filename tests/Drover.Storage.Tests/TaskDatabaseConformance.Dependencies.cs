@@ -102,4 +102,26 @@ public abstract partial class TaskDatabaseConformance
         Assert.True((await Store.CancelAsync(leased.Id, "again", Token)).AlreadyEnded);
         Assert.True((await Store.CancelAsync(Guid.CreateVersion7(), "who", Token)).NotFound);
     }
+
+    [Fact]
+    public async Task A_resubmitted_task_keeps_its_requirements_and_starts_as_they_allow()
+    {
+        var good = Task();
+        var bad = Task();
+        var needsGood = Task() with { Requires = [good.Id] };
+        var needsBad = Task() with { Requires = [bad.Id] };
+        await Store.CreateAsync([good, bad, needsGood, needsBad], Token);
+        var worker = await WorkerAsync();
+        var leases = await Store.LeaseAsync(worker, 2, Token);
+        await ReportAsync(worker, Finished(leases.Single(l => l.TaskId == good.Id), 0), Finished(leases.Single(l => l.TaskId == bad.Id), 1));
+        var ran = Assert.Single(await Store.LeaseAsync(worker, 5, Token));
+        await ReportAsync(worker, Finished(ran, 0));
+        Assert.Equal(needsGood.Id, ran.TaskId);
+
+        var again = (await Store.ResubmitAsync([needsGood.Id, needsBad.Id], Token)).Created;
+        Assert.Equal(TaskState.Queued, again[0].Status);
+        Assert.Equal((TaskState.Canceled, $"requirement {bad.Id} failed"), (again[1].Status, again[1].Reason));
+        Assert.Equal([bad.Id], again[1].Requires);
+        Assert.Equal(again[0].Id, Assert.Single(await Store.LeaseAsync(worker, 5, Token)).TaskId);
+    }
 }

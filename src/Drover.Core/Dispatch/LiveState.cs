@@ -139,7 +139,7 @@ public sealed class LiveState
 
     /// <summary>
     /// Cancels a task that has not ended. A pending or queued one simply ends; a leased one ends with
-    /// its execution (the worker learns it at its next exchange, as a stale lease, and stops it).
+    /// its execution, and its worker is handed a kill for it (see <see cref="TakeSignals"/>).
     /// Null when the task is not live here.
     /// </summary>
     public Transition? Cancel(Guid taskId, string reason, DateTimeOffset now, out TaskRecord? canceled)

@@ -29,32 +29,41 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
 
     public Task<IReadOnlyList<CreateOutcome>> CreateAsync(IReadOnlyList<TaskDefinition> tasks, CancellationToken cancellationToken)
     {
-        var outcomes = new List<CreateOutcome>(tasks.Count);
+        List<CreateOutcome> outcomes;
         var ended = new List<TaskRecord>();
-        lock (_gate)
+        lock (_gate) outcomes = CreateLocked(tasks, time.GetUtcNow(), ended);
+        Announce(outcomes, ended);
+        return Task.FromResult<IReadOnlyList<CreateOutcome>>(outcomes);
+    }
+
+    /// <summary>Creates the tasks (under the lock), each starting as its requirements allow; collects those that start ended.</summary>
+    private List<CreateOutcome> CreateLocked(IReadOnlyList<TaskDefinition> tasks, DateTimeOffset now, List<TaskRecord> ended)
+    {
+        var outcomes = new List<CreateOutcome>(tasks.Count);
+        var starts = Dependencies.Starts([.. tasks.Where(d => !_tasks.ContainsKey(d.Id))],
+            id => _tasks.TryGetValue(id, out var t) ? t.Status : null);
+        foreach (var definition in tasks)
         {
-            var now = time.GetUtcNow();
-            var starts = Dependencies.Starts([.. tasks.Where(d => !_tasks.ContainsKey(d.Id))],
-                id => _tasks.TryGetValue(id, out var t) ? t.Status : null);
-            foreach (var definition in tasks)
+            if (_tasks.TryGetValue(definition.Id, out var existing))
             {
-                if (_tasks.TryGetValue(definition.Id, out var existing))
-                {
-                    outcomes.Add(new CreateOutcome(existing, Created: false));
-                    continue;
-                }
-                var start = starts[definition.Id];
-                var task = Dependencies.Apply(definition.ToQueuedRecord(now, _nextSeq++), start, now);
-                _tasks[task.Id] = task;
-                _bySeq[task.Seq] = task.Id;
-                if (task.Status == TaskState.Canceled) ended.Add(task);
-                else _live.Add(task, unmet: start.Unmet);
-                outcomes.Add(new CreateOutcome(task, Created: true));
+                outcomes.Add(new CreateOutcome(existing, Created: false));
+                continue;
             }
+            var start = starts[definition.Id];
+            var task = Dependencies.Apply(definition.ToQueuedRecord(now, _nextSeq++), start, now);
+            _tasks[task.Id] = task;
+            _bySeq[task.Seq] = task.Id;
+            if (task.Status == TaskState.Canceled) ended.Add(task);
+            else _live.Add(task, unmet: start.Unmet);
+            outcomes.Add(new CreateOutcome(task, Created: true));
         }
+        return outcomes;
+    }
+
+    private void Announce(List<CreateOutcome> outcomes, List<TaskRecord> ended)
+    {
         if (outcomes.Any(o => o.Created)) signals.TasksReady.Pulse();
         if (ended.Count > 0) signals.Ended([.. ended.Select(t => t.WithoutLargeFields())]);
-        return Task.FromResult<IReadOnlyList<CreateOutcome>>(outcomes);
     }
 
     public Task<CancelOutcome> CancelAsync(Guid id, string reason, CancellationToken cancellationToken)
@@ -182,25 +191,19 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
 
     public Task<ResubmitOutcome> ResubmitAsync(IReadOnlyList<Guid> ids, CancellationToken cancellationToken)
     {
-        var created = new List<TaskRecord>();
+        List<CreateOutcome> outcomes;
+        var ended = new List<TaskRecord>();
         lock (_gate)
         {
             var unknown = ids.Where(id => !_tasks.ContainsKey(id)).ToList();
             var notEnded = ids.Where(id => _tasks.TryGetValue(id, out var t) && !TaskStateRules.IsEnded(t.Status)).ToList();
             if (unknown.Count > 0 || notEnded.Count > 0) return Task.FromResult(new ResubmitOutcome([], unknown, notEnded));
-            var now = time.GetUtcNow();
-            foreach (var id in ids)
-            {
-                var task = TaskDefinition.ResubmissionOf(_tasks[id], Ids.New()).ToQueuedRecord(now, _nextSeq++);
-                _tasks[task.Id] = task;
-                _bySeq[task.Seq] = task.Id;
-                _live.Add(task);
-                _tasks[id] = _tasks[id] with { Resubmitted = task.Id };
-                created.Add(task);
-            }
+            // Created as any new task is: with the same requirements, so it starts as they allow.
+            outcomes = CreateLocked([.. ids.Select(id => TaskDefinition.ResubmissionOf(_tasks[id], Ids.New()))], time.GetUtcNow(), ended);
+            foreach (var outcome in outcomes) _tasks[outcome.Task.ResubmittedFrom!.Value] = _tasks[outcome.Task.ResubmittedFrom.Value] with { Resubmitted = outcome.Task.Id };
         }
-        if (created.Count > 0) signals.TasksReady.Pulse();
-        return Task.FromResult(new ResubmitOutcome(created, [], []));
+        Announce(outcomes, ended);
+        return Task.FromResult(new ResubmitOutcome([.. outcomes.Select(o => o.Task)], [], []));
     }
 
     public Task<PurgeOutcome> PurgeAsync(Filter filter, CancellationToken cancellationToken)
