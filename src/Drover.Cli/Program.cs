@@ -19,6 +19,7 @@ var root = new RootCommand("Drover: a distributed task dispatcher with a queryab
     SignalCommand.Create(),
     BatchCommands.List(),
     BatchCommands.Batch(),
+    StatusCommand.Create(),
     PurgeCommand.Create(),
     ResultCommand.Create(),
     WaitCommand.Create(),

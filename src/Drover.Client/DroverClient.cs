@@ -98,6 +98,10 @@ public sealed class DroverClient : IDisposable
     public async Task<JsonElement> DeleteBatchAsync(string name, CancellationToken cancellationToken) =>
         await SendAsync<JsonElement>(HttpMethod.Delete, $"api/batches/{Uri.EscapeDataString(name)}", null, cancellationToken);
 
+    /// <summary>A running task's status message and progress (from inside the task, with its DROVER_TASK_TOKEN).</summary>
+    public async Task<TaskRecord> SetStatusAsync(Guid id, StatusUpdate status, CancellationToken cancellationToken) =>
+        (await SendAsync<TaskRecord>(HttpMethod.Post, $"api/tasks/{id}/status", status, cancellationToken))!;
+
     public async Task DeleteTaskAsync(Guid id, CancellationToken cancellationToken) =>
         await SendAsync<object>(HttpMethod.Delete, $"api/tasks/{id}", null, cancellationToken);
 

@@ -199,6 +199,17 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
             return new ReportResult(stale);
         }, cancellationToken);
 
+    public Task<SignalOutcome> SetStatusAsync(Guid taskId, Guid? executionId, StatusUpdate status, CancellationToken cancellationToken) =>
+        WriteAsync(async (tx, _) =>
+        {
+            var task = (await tx.QueryAsync($"SELECT {PgRows.OutputColumns} FROM tasks WHERE id = $1 FOR UPDATE", PgRows.ReadTask, cancellationToken, taskId)).FirstOrDefault();
+            if (task is null) return SignalOutcome.Missing;
+            if (!TaskStateRules.IsLeased(task.Status) || (executionId is { } execution && task.ExecutionId != execution)) return SignalOutcome.NotRunning(task);
+            var updated = Lifecycle.Status(task, status);
+            await tx.ExecuteAsync([PgRows.UpdateTaskState(updated, output: false)], cancellationToken);
+            return SignalOutcome.Signaled(updated);
+        }, cancellationToken);
+
     public Task<SignalOutcome> SignalAsync(Guid id, TaskSignal signal, CancellationToken cancellationToken) =>
         WriteAsync(async (tx, changes) =>
         {

@@ -104,6 +104,16 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
             return CancelOutcome.Canceled(canceled);
         }, cancellationToken);
 
+    public Task<SignalOutcome> SetStatusAsync(Guid taskId, Guid? executionId, StatusUpdate status, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(context =>
+        {
+            if (!_live.TryGetTask(taskId, out var task))
+                return LoadTask(context, taskId) is { } stored ? SignalOutcome.NotRunning(stored) : SignalOutcome.Missing;
+            if (_live.SetStatus(taskId, executionId, status) is not { } updated) return SignalOutcome.NotRunning(task);
+            TaskRows.UpdateTaskState(context.Raw(TaskRows.UpdateState), updated, output: false);
+            return SignalOutcome.Signaled(updated);
+        }, cancellationToken);
+
     public Task<SignalOutcome> SignalAsync(Guid id, TaskSignal signal, CancellationToken cancellationToken) =>
         _writer.WriteAsync(context =>
         {

@@ -81,4 +81,42 @@ public sealed class SignalTests(SharedCluster shared)
         Assert.Equal(0, code);
         await client.WaitAllAsync([blocker.Id], Token);
     }
+
+    [Fact]
+    public async Task A_task_sets_its_own_status_with_its_token_and_the_token_can_do_nothing_else()
+    {
+        using var client = _cluster.Client();
+        var dir = Directory.CreateTempSubdirectory("drover-status-").FullName;
+        try
+        {
+            var task = await client.CreateTaskAsync(Specs.Shell(
+                $"echo $DROVER_TASK_TOKEN > {dir}/token; test -z \"$DROVER_TOKEN\" && dotnet {DroverProcess.DroverDll} status 'half way' --progress 0.5 && sleep 30"), Token);
+            TaskRecord seen;
+            var tries = 0;
+            while ((seen = (await client.GetTaskAsync(task.Id, Token))!).StatusMessage is null && tries++ < 600) await Task.Delay(50, Token);
+            Assert.Equal(("half way", 0.5), (seen.StatusMessage, seen.Progress));
+
+            var token = (await File.ReadAllTextAsync(Path.Combine(dir, "token"), Token)).Trim();
+            using var asTask = _cluster.Http(token);
+            Assert.Equal(HttpStatusCode.Forbidden, (await asTask.GetAsync("api/tasks", Token)).StatusCode);
+            var own = await asTask.PostAsync($"api/tasks/{task.Id}/status", new StringContent("""{"progress": 0.75}""", System.Text.Encoding.UTF8, "application/json"), Token);
+            Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+            var blocker = await client.CreateTaskAsync(Specs.Command("sleep", "30"), Token);
+            await RunningAsync(client, blocker.Id);
+            var foreign = await asTask.PostAsync($"api/tasks/{blocker.Id}/status", new StringContent("""{"progress": 0.1}""", System.Text.Encoding.UTF8, "application/json"), Token);
+            Assert.Equal(HttpStatusCode.Conflict, foreign.StatusCode);
+            using var forged = _cluster.Http(token[..^4] + "AAAA");
+            Assert.Equal(HttpStatusCode.Unauthorized, (await forged.PostAsync($"api/tasks/{task.Id}/status", new StringContent("""{"progress": 0.1}""", System.Text.Encoding.UTF8, "application/json"), Token)).StatusCode);
+            var bad = await asTask.PostAsync($"api/tasks/{task.Id}/status", new StringContent("""{"progress": 2}""", System.Text.Encoding.UTF8, "application/json"), Token);
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+
+            await client.CancelTaskAsync(task.Id, Token);
+            await client.CancelTaskAsync(blocker.Id, Token);
+            Assert.Equal(HttpStatusCode.Conflict, (await asTask.PostAsync($"api/tasks/{task.Id}/status", new StringContent("""{"progress": 0.9}""", System.Text.Encoding.UTF8, "application/json"), Token)).StatusCode);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -42,3 +42,34 @@ public abstract partial class TaskDatabaseConformance
         Assert.True((await Store.SignalAsync(lease.TaskId, TaskSignal.Term, Token)).NotLeased);
     }
 }
+
+/// <summary>What a running task says of itself.</summary>
+public abstract partial class TaskDatabaseConformance
+{
+    [Fact]
+    public async Task A_running_task_sets_its_status_and_progress_and_only_its_current_execution_may()
+    {
+        var task = Task(retry: 1);
+        var queued = Task();
+        await Store.CreateAsync([task, queued], Token);
+        var worker = await WorkerAsync();
+        var lease = (await Store.LeaseAsync(worker, 1, Token))[0];
+
+        var set = await Store.SetStatusAsync(lease.TaskId, lease.ExecutionId, new StatusUpdate { Message = "aligning", Progress = 0.4 }, Token);
+        Assert.Equal(("aligning", 0.4), (set.Task!.StatusMessage, set.Task.Progress));
+        await Store.SetStatusAsync(lease.TaskId, null, new StatusUpdate { Progress = 0.5 }, Token); // the admin, any execution
+        var read = (await Store.GetTaskAsync(lease.TaskId, Token))!;
+        Assert.Equal(("aligning", 0.5), (read.StatusMessage, read.Progress));
+
+        Assert.True((await Store.SetStatusAsync(lease.TaskId, Guid.CreateVersion7(), new StatusUpdate { Message = "x" }, Token)).NotLeased);
+        Assert.True((await Store.SetStatusAsync(queued.Id, null, new StatusUpdate { Message = "x" }, Token)).NotLeased);
+        Assert.True((await Store.SetStatusAsync(Guid.CreateVersion7(), null, new StatusUpdate { Message = "x" }, Token)).NotFound);
+
+        // A new attempt starts without the last one's words, and the old execution's token is done.
+        await ReportAsync(worker, Finished(lease, 1));
+        var second = Assert.Single(await Store.LeaseAsync(worker, 5, Token), l => l.TaskId == task.Id);
+        Assert.Null((await Store.GetTaskAsync(task.Id, Token))!.StatusMessage);
+        Assert.True((await Store.SetStatusAsync(task.Id, lease.ExecutionId, new StatusUpdate { Message = "late" }, Token)).NotLeased);
+        Assert.False((await Store.SetStatusAsync(task.Id, second.ExecutionId, new StatusUpdate { Message = "again" }, Token)).NotLeased);
+    }
+}

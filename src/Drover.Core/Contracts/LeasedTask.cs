@@ -18,4 +18,6 @@ public sealed record LeasedTask
     [JsonConverter(typeof(NullableDurationJsonConverter))]
     public TimeSpan? Timeout { get; init; }
     public required DateTimeOffset LeaseExpires { get; init; }
+    /// <summary>The task's own token (<c>DROVER_TASK_TOKEN</c>): good for setting its status while this execution runs.</summary>
+    public string? TaskToken { get; init; }
 }

@@ -107,6 +107,10 @@ public static class Lifecycle
         return (task with { Signals = [.. task.Signals.Select(s => s.Delivered is null ? s with { Delivered = now } : s)] }, commands);
     }
 
+    /// <summary>What a running task says of itself: its status message and progress (what is not given stays).</summary>
+    public static TaskRecord Status(TaskRecord task, StatusUpdate status) =>
+        task with { StatusMessage = status.Message ?? task.StatusMessage, Progress = status.Progress ?? task.Progress };
+
     /// <summary>True when a task has undelivered signals.</summary>
     public static bool HasUndelivered(TaskRecord task) => task.Signals?.Any(s => s.Delivered is null) == true;
 

@@ -175,6 +175,17 @@ public sealed class LiveState
         }
     }
 
+    /// <summary>
+    /// A running task's status and progress; null when the task is not leased (or, with an execution
+    /// id, when that is no longer its current execution).
+    /// </summary>
+    public TaskRecord? SetStatus(Guid taskId, Guid? executionId, StatusUpdate status)
+    {
+        if (!_tasks.TryGetValue(taskId, out var task) || !TaskStateRules.IsLeased(task.Status)) return null;
+        if (executionId is { } execution && task.ExecutionId != execution) return null;
+        return _tasks[taskId] = Lifecycle.Status(task, status);
+    }
+
     /// <summary>A signal for a leased task (see <see cref="Lifecycle.Signal"/>); null when the task is not leased.</summary>
     public Transition? Signal(Guid taskId, TaskSignal signal, DateTimeOffset now)
     {

@@ -35,4 +35,5 @@ namespace Drover.Json;
 [JsonSerializable(typeof(WaitResponse))]
 [JsonSerializable(typeof(SignalRequest))]
 [JsonSerializable(typeof(WorkerSettings))]
+[JsonSerializable(typeof(StatusUpdate))]
 public sealed partial class DroverJsonContext : JsonSerializerContext;

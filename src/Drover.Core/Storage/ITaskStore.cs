@@ -46,6 +46,12 @@ public interface ITaskStore : ITaskReader
     /// <summary>The worker's new settings if they changed since it was last told; null otherwise.</summary>
     Task<WorkerControl?> TakeControlAsync(Guid workerId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Sets a running task's status message and progress. With <paramref name="executionId"/>, only
+    /// while that execution is the task's current one (a task token's). Not leased: NotLeased.
+    /// </summary>
+    Task<SignalOutcome> SetStatusAsync(Guid taskId, Guid? executionId, StatusUpdate status, CancellationToken cancellationToken);
+
     /// <summary>Deletes an ended task's record and its executions.</summary>
     Task<DeleteOutcome> DeleteAsync(Guid id, CancellationToken cancellationToken);
 

@@ -9,9 +9,9 @@ using Microsoft.Extensions.Options;
 
 namespace Drover.Server.Auth;
 
-/// <summary>Accepts <c>Authorization: Bearer &lt;token&gt;</c> with the admin or the worker token.</summary>
+/// <summary>Accepts <c>Authorization: Bearer &lt;token&gt;</c> with the admin or the worker token, or a running task's token.</summary>
 public sealed class BearerTokenHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenFiles tokens)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenFiles tokens, TaskTokens taskTokens)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "DroverBearer";
@@ -24,6 +24,13 @@ public sealed class BearerTokenHandler(
             return Task.FromResult(AuthenticateResult.Fail("The Authorization header must be 'Bearer <token>'."));
 
         var given = header["Bearer ".Length..].Trim();
+        if (TaskTokens.LooksLikeOne(given))
+        {
+            // A running task's own token: good for its status, and only while that execution runs.
+            if (taskTokens.Verify(given) is not { } execution) return Task.FromResult(AuthenticateResult.Fail("The task token is not valid."));
+            var task = new ClaimsIdentity([new Claim(ClaimTypes.Role, Roles.Task), new Claim(Roles.ExecutionClaim, execution.ToString())], SchemeName);
+            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(task), SchemeName)));
+        }
         string? role = Matches(given, tokens.AdminToken) ? Roles.Admin : Matches(given, tokens.WorkerToken) ? Roles.Worker : null;
         if (role is null) return Task.FromResult(AuthenticateResult.Fail("The token is not valid."));
 

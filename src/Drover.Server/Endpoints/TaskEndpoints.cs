@@ -18,6 +18,7 @@ namespace Drover.Server.Endpoints;
 public static class TaskEndpoints
 {
     public const int MaxTasksPerRequest = 100_000;
+    public const int MaxStatusMessage = 1024;
 
     public static void MapTaskEndpoints(this IEndpointRouteBuilder app)
     {
@@ -46,6 +47,12 @@ public static class TaskEndpoints
             .WithSummary("Wait until every task named has ended, or until the timeout");
         tasks.MapGet("/{id}/executions", ListExecutionsAsync).Produces<ExecutionRecord[]>()
             .WithSummary("Every attempt of a task, oldest first");
+
+        // Outside the admin group: a running task's own token may call it too.
+        app.MapPost("/api/tasks/{id}/status", SetStatusAsync).RequireAuthorization(Roles.StatusPolicy).WithTags("tasks")
+            .Accepts<StatusUpdate>("application/json").Produces<TaskRecord>().ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("A running task's status message and progress (0 to 1); the task's DROVER_TASK_TOKEN may set it");
 
         app.MapGet("/api/executions/{id}", GetExecutionAsync).RequireAuthorization(Roles.AdminPolicy)
             .WithTags("executions").Produces<ExecutionRecord>().WithSummary("One attempt of a task");
@@ -166,6 +173,28 @@ public static class TaskEndpoints
         return Problems.Conflict("The task is not running.",
             $"Task {taskId} is {Enums.Name(task.Status)}: {Enums.Name(signal)} applies to a running task" +
             (TaskStateRules.IsEnded(task.Status) ? "." : " (term or cancel stops it from running)."));
+    }
+
+    private static async Task<IResult> SetStatusAsync(string id, HttpRequest request, ITaskStore store, CancellationToken cancellationToken)
+    {
+        if (!RouteIds.TryParse(id, out var taskId, out var problem)) return problem!;
+        var (status, bodyProblem) = await JsonBody.ReadAsync<StatusUpdate>(request, cancellationToken);
+        if (bodyProblem is not null) return bodyProblem;
+        var errors = new FieldErrors();
+        if (status!.Progress is { } p && (double.IsNaN(p) || p < 0 || p > 1)) errors.Add("progress", "must be from 0 to 1");
+        if (status.Message is { Length: > MaxStatusMessage }) errors.Add("message", $"must be at most {MaxStatusMessage} characters");
+        if (status.Message is null && status.Progress is null) errors.Add("body", "must give a message, a progress, or both");
+        if (!errors.IsEmpty) return Problems.Invalid(errors);
+
+        // A task token speaks only for its own execution.
+        Guid? execution = request.HttpContext.User.FindFirst(Roles.ExecutionClaim)?.Value is { } claim ? Guid.Parse(claim) : null;
+        var outcome = await store.SetStatusAsync(taskId, execution, status, cancellationToken);
+        if (outcome.NotFound) return Problems.NotFound("task", [taskId], store);
+        if (outcome.NotLeased)
+            return Problems.Conflict("The task is not running.", execution is null
+                ? $"Task {taskId} is {Enums.Name(outcome.Task!.Status)}; only a running task has a status."
+                : $"The token is for execution {execution}, which is not task {taskId}'s running execution.");
+        return Results.Ok(outcome.Task);
     }
 
     private static async Task<IResult> CancelAsync(string id, ITaskStore store, CancellationToken cancellationToken)

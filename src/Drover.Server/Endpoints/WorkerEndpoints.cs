@@ -89,7 +89,7 @@ public static class WorkerEndpoints
         return Results.Created($"/api/workers/{worker.Id}", registered);
     }
 
-    private static async Task<IResult> LeaseAsync(string id, HttpRequest request, LeaseLongPoll longPoll,
+    private static async Task<IResult> LeaseAsync(string id, HttpRequest request, LeaseLongPoll longPoll, TaskTokens taskTokens,
         DroverServerOptions options, IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var workerId, out var problem)) return problem!;
@@ -105,7 +105,9 @@ public static class WorkerEndpoints
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
         try
         {
-            return Results.Ok(await longPoll.LeaseAsync(workerId, lease.Max, wait, linked.Token));
+            var answer = await longPoll.LeaseAsync(workerId, lease.Max, wait, linked.Token);
+            // Each task gets its own token, for its status while this execution runs.
+            return Results.Ok(answer with { Tasks = [.. answer.Tasks.Select(t => t with { TaskToken = taskTokens.For(t.ExecutionId) })] });
         }
         catch (UnknownWorkerException ex)
         {

@@ -33,7 +33,9 @@ public static class ServiceCollectionExtensions
             .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.AdminPolicy, p => p.RequireRole(Roles.Admin))
-            .AddPolicy(Roles.WorkerPolicy, p => p.RequireRole(Roles.Admin, Roles.Worker));
+            .AddPolicy(Roles.WorkerPolicy, p => p.RequireRole(Roles.Admin, Roles.Worker))
+            .AddPolicy(Roles.StatusPolicy, p => p.RequireRole(Roles.Admin, Roles.Task));
+        services.AddSingleton<TaskTokens>();
 
         services.AddSingleton<LeaseLongPoll>();
         services.AddSingleton<TaskWaiter>();

@@ -77,10 +77,13 @@ public sealed class ProcessRunner(WorkerOptions options, Uri server) : ITaskRunn
         };
         if (Setsid is not null) start.ArgumentList.Add(program);
         foreach (var arg in argv.Skip(1)) start.ArgumentList.Add(arg);
+        // The worker's own token stays with the worker: a task gets only its task token (or what its env says).
+        start.Environment.Remove("DROVER_TOKEN");
         foreach (var (key, value) in lease.Env ?? new Dictionary<string, string>()) start.Environment[key] = value;
         start.Environment["DROVER_URL"] = server.ToString();
         start.Environment["DROVER_TASK_ID"] = lease.TaskId.ToString();
         start.Environment["DROVER_EXECUTION_ID"] = lease.ExecutionId.ToString();
+        if (lease.TaskToken is { } token) start.Environment["DROVER_TASK_TOKEN"] = token;
         start.Environment["DROVER_ATTEMPT"] = lease.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return start;
     }

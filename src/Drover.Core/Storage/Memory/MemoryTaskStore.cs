@@ -92,6 +92,17 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
         return Task.FromResult(outcome);
     }
 
+    public Task<SignalOutcome> SetStatusAsync(Guid taskId, Guid? executionId, StatusUpdate status, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (!_tasks.TryGetValue(taskId, out var task)) return Task.FromResult(SignalOutcome.Missing);
+            if (_live.SetStatus(taskId, executionId, status) is not { } updated) return Task.FromResult(SignalOutcome.NotRunning(task));
+            _tasks[taskId] = updated;
+            return Task.FromResult(SignalOutcome.Signaled(updated));
+        }
+    }
+
     public Task<SignalOutcome> SignalAsync(Guid id, TaskSignal signal, CancellationToken cancellationToken)
     {
         Guid worker;
