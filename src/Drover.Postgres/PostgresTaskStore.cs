@@ -24,9 +24,11 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly PostgresTaskReader _reader;
     private readonly PostgresNotifications _notifications;
+    private readonly TaskEvents? _events;
 
-    public PostgresTaskStore(PostgresStoreOptions postgres, StoreOptions options, StoreSignals signals, TimeProvider time)
+    public PostgresTaskStore(PostgresStoreOptions postgres, StoreOptions options, StoreSignals signals, TimeProvider time, TaskEvents? events = null)
     {
+        _events = events;
         _dataSource = NpgsqlDataSource.Create(postgres.ConnectionString);
         _options = options;
         _signals = signals;
@@ -71,6 +73,7 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
             ? new CreateOutcome(t with { Seq = seq }, Created: true)
             : new CreateOutcome(found[t.Id], Created: false)).ToList();
         changes.Ready |= outcomes.Any(o => o.Created && o.Task.Status == TaskState.Queued);
+        changes.Created.AddRange(outcomes.Where(o => o.Created).Select(o => o.Task));
         changes.Ended.AddRange(outcomes.Where(o => o.Created && o.Task.Status == TaskState.Canceled).Select(o => o.Task.WithoutLargeFields()));
         return outcomes;
     }
@@ -200,13 +203,14 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
         }, cancellationToken);
 
     public Task<SignalOutcome> SetStatusAsync(Guid taskId, Guid? executionId, StatusUpdate status, CancellationToken cancellationToken) =>
-        WriteAsync(async (tx, _) =>
+        WriteAsync(async (tx, changes) =>
         {
             var task = (await tx.QueryAsync($"SELECT {PgRows.OutputColumns} FROM tasks WHERE id = $1 FOR UPDATE", PgRows.ReadTask, cancellationToken, taskId)).FirstOrDefault();
             if (task is null) return SignalOutcome.Missing;
             if (!TaskStateRules.IsLeased(task.Status) || (executionId is { } execution && task.ExecutionId != execution)) return SignalOutcome.NotRunning(task);
             var updated = Lifecycle.Status(task, status);
             await tx.ExecuteAsync([PgRows.UpdateTaskState(updated, output: false)], cancellationToken);
+            changes.Changed.Add(updated);
             return SignalOutcome.Signaled(updated);
         }, cancellationToken);
 
@@ -219,6 +223,7 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
             var t = Lifecycle.Signal(task, Lifecycle.OpenExecution(task)!, signal, _time.GetUtcNow());
             await tx.ExecuteAsync([PgRows.UpdateTaskState(t.Task, output: false)], cancellationToken);
             changes.SignaledWorkers.Add(t.Execution.WorkerId);
+            changes.Changed.Add(t.Task);
             return SignalOutcome.Signaled(t.Task);
         }, cancellationToken);
 
@@ -328,6 +333,8 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
         if (changes.Ended.Count > 0) _signals.Ended(changes.Ended);
         if (changes.Ready) _signals.TasksReady.Pulse();
         foreach (var worker in changes.SignaledWorkers) _signals.WorkerSignal(worker).Pulse();
+        _events?.Publish(changes.Created, created: true);
+        _events?.Publish(changes.Changed);
         return result;
     }
 
@@ -337,6 +344,9 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
         public bool Ready { get; set; }
         public List<TaskRecord> Ended { get; } = [];
         public HashSet<Guid> SignaledWorkers { get; } = [];
+        /// <summary>Tasks created and tasks changed, for followers.</summary>
+        public List<TaskRecord> Created { get; } = [];
+        public List<TaskRecord> Changed { get; } = [];
     }
 
     /// <summary>
@@ -370,6 +380,7 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
                 await tx.ExecuteAsync(_tasks.Values.Select(w => PgRows.UpdateTaskState(w.Task, w.Output)).Concat(_closed.Select(PgRows.InsertClosedExecution)), cancellationToken);
                 foreach (var (task, _) in _tasks.Values)
                 {
+                    changes.Changed.Add(task);
                     if (TaskStateRules.IsEnded(task.Status))
                     {
                         changes.Ended.Add(task.WithoutLargeFields());

@@ -23,9 +23,11 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
     private readonly SqliteTaskReader _reader;
     // Touched only on the writer's thread.
     private LiveState _live;
+    private readonly TaskEvents? _events;
 
-    public SqliteTaskStore(SqliteStoreOptions sqlite, StoreOptions options, StoreSignals signals, TimeProvider time)
+    public SqliteTaskStore(SqliteStoreOptions sqlite, StoreOptions options, StoreSignals signals, TimeProvider time, TaskEvents? events = null)
     {
+        _events = events;
         _options = options;
         _signals = signals;
         _time = time;
@@ -75,6 +77,7 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
                 if (task.Status == TaskState.Canceled) ended.Add(task.WithoutLargeFields());
                 else _live.Add(task, unmet: starts?[task.Id].Unmet);
                 outcomes.Add(new CreateOutcome(task, Created: true));
+                Announce(context, task, created: true);
             }
             else
             {
@@ -97,7 +100,7 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
                 Save(context, transition, output: false);
                 context.AfterCommit(_signals.WorkerSignal(transition.Execution.WorkerId).Pulse);
             }
-            else TaskRows.UpdateTaskState(context.Raw(TaskRows.UpdateState), canceled!, output: false);
+            else Write(context, canceled!);
             var ended = new List<TaskRecord> { canceled!.WithoutLargeFields() };
             Settle(context, canceled, now, ended);
             context.AfterCommit(() => _signals.Ended(ended));
@@ -110,7 +113,7 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
             if (!_live.TryGetTask(taskId, out var task))
                 return LoadTask(context, taskId) is { } stored ? SignalOutcome.NotRunning(stored) : SignalOutcome.Missing;
             if (_live.SetStatus(taskId, executionId, status) is not { } updated) return SignalOutcome.NotRunning(task);
-            TaskRows.UpdateTaskState(context.Raw(TaskRows.UpdateState), updated, output: false);
+            Write(context, updated);
             return SignalOutcome.Signaled(updated);
         }, cancellationToken);
 
@@ -173,7 +176,7 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
         var ready = false;
         foreach (var changed in _live.Settle(endedTask, now))
         {
-            TaskRows.UpdateTaskState(context.Raw(TaskRows.UpdateState), changed, output: false);
+            Write(context, changed);
             if (TaskStateRules.IsEnded(changed.Status)) ended.Add(changed.WithoutLargeFields());
             else ready = true;
         }
@@ -360,8 +363,22 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
     /// (the open one is described by its task row). So a task's life is four row writes: create,
     /// lease, finish, and its execution.
     /// </summary>
-    private static void Save(WriteContext context, Transition transition, bool output)
+    /// <summary>A task's new state without an execution change, written and announced to followers.</summary>
+    private void Write(WriteContext context, TaskRecord task)
     {
+        TaskRows.UpdateTaskState(context.Raw(TaskRows.UpdateState), task, output: false);
+        Announce(context, task);
+    }
+
+    /// <summary>Followers hear of a change once it is committed (and only if there are any).</summary>
+    private void Announce(WriteContext context, TaskRecord task, bool created = false)
+    {
+        if (_events?.HasSubscribers == true) context.AfterCommit(() => _events.Publish([task], created));
+    }
+
+    private void Save(WriteContext context, Transition transition, bool output)
+    {
+        Announce(context, transition.Task);
         TaskRows.UpdateTaskState(context.Raw(output ? TaskRows.UpdateStateAndOutput : TaskRows.UpdateState), transition.Task, output);
         if (!transition.Execution.IsOpen) TaskRows.InsertClosedExecution(context.Raw(TaskRows.InsertExecution), transition.Execution);
     }

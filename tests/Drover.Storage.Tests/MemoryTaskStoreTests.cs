@@ -4,5 +4,5 @@ namespace Drover.Storage.Tests;
 
 public sealed class MemoryTaskStoreTests : TaskDatabaseConformance
 {
-    protected override ITaskStore CreateStore() => new MemoryTaskStore(Options, Signals, Time);
+    protected override ITaskStore CreateStore() => new MemoryTaskStore(Options, Signals, Time, events: Events);
 }

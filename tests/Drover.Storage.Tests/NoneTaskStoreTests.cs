@@ -10,7 +10,7 @@ namespace Drover.Storage.Tests;
 /// </summary>
 public sealed class NoneTaskStoreTests : TaskStoreConformance
 {
-    protected override ITaskStore CreateStore() => new MemoryTaskStore(Options, Signals, Time, new MemoryStoreOptions { KeepHistory = false });
+    protected override ITaskStore CreateStore() => new MemoryTaskStore(Options, Signals, Time, new MemoryStoreOptions { KeepHistory = false }, Events);
 
     [Fact]
     public async Task An_ended_task_is_forgotten_but_its_end_still_reaches_waiters()

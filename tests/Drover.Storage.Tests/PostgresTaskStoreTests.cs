@@ -19,7 +19,7 @@ public sealed class PostgresTaskStoreTests(PostgresServer postgres) : TaskDataba
     }
 
     protected override ITaskStore CreateStore() =>
-        new PostgresTaskStore(new PostgresStoreOptions { ConnectionString = _connectionString }, Options, Signals, Time);
+        new PostgresTaskStore(new PostgresStoreOptions { ConnectionString = _connectionString }, Options, Signals, Time, Events);
 
     public override async ValueTask DisposeAsync()
     {

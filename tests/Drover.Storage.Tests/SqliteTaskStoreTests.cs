@@ -10,7 +10,7 @@ public sealed class SqliteTaskStoreTests : TaskDatabaseConformance
     private string DatabasePath => Path.Combine(_directory, "drover.db");
 
     protected override ITaskStore CreateStore() =>
-        new SqliteTaskStore(new SqliteStoreOptions { Path = DatabasePath }, Options, Signals, Time);
+        new SqliteTaskStore(new SqliteStoreOptions { Path = DatabasePath }, Options, Signals, Time, Events);
 
     public override async ValueTask DisposeAsync()
     {

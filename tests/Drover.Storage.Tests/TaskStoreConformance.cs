@@ -15,6 +15,7 @@ public abstract class TaskStoreConformance : IAsyncLifetime
 
     protected ManualTime Time { get; } = new();
     protected StoreSignals Signals { get; } = new();
+    protected TaskEvents Events { get; } = new();
     protected StoreOptions Options { get; } = new() { LeaseTimeout = TimeSpan.FromSeconds(30), OutputLimitBytes = 64 };
     protected ITaskStore Store { get; set; } = null!;
 
@@ -317,5 +318,61 @@ public abstract class TaskStoreConformance : IAsyncLifetime
         Assert.Equal("b", worker.Batch);
         Assert.Equal(["echo"], worker.Handlers);
         Assert.Equal(WorkerState.Running, worker.Status);
+    }
+
+    /// <summary>
+    /// Takes from a subscription until <paramref name="done"/> holds (stores may publish just after
+    /// answering): every task added, the latest state of every task updated, and whether a resync came.
+    /// </summary>
+    private static async Task<(Dictionary<Guid, TaskRecord> Added, Dictionary<Guid, TaskRecord> Updated, bool Resync)> TakeUntilAsync(
+        TaskSubscription subscription, Func<Dictionary<Guid, TaskRecord>, Dictionary<Guid, TaskRecord>, bool, bool> done)
+    {
+        var added = new Dictionary<Guid, TaskRecord>();
+        var updated = new Dictionary<Guid, TaskRecord>();
+        var resync = false;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var wake = subscription.Changed.WaitHandle;
+            var (a, u, r) = subscription.Take();
+            a.ForEach(t => added[t.Id] = t);
+            u.ForEach(t => updated[t.Id] = t);
+            resync |= r;
+            if (done(added, updated, resync)) return (added, updated, resync);
+            await wake.WaitAsync(deadline.Token);
+        }
+    }
+
+    [Fact]
+    public async Task Followers_get_every_committed_change_added_then_updated()
+    {
+        using var everything = Events.Subscribe(capacity: 100);
+        everything.Follow(everything: true, [], [], []);
+        using var byGroup = Events.Subscribe(capacity: 100);
+        byGroup.Follow(everything: false, ["g"], [], []);
+        var mine = Task(group: "g");
+        var other = Task(group: "h");
+        await Store.CreateAsync([mine, other], Token);
+        var (added, updated, resync) = await TakeUntilAsync(everything, (a, _, _) => a.Count == 2);
+        Assert.Equal(new[] { mine.Id, other.Id }.Order(), added.Keys.Order());
+        Assert.Empty(updated);
+        Assert.False(resync);
+        (added, _, _) = await TakeUntilAsync(byGroup, (a, _, _) => a.Count >= 1);
+        Assert.Equal([mine.Id], added.Keys); // not the other group's
+
+        var worker = await WorkerAsync();
+        var leases = await Store.LeaseAsync(worker, 2, Token);
+        await ReportAsync(worker, Finished(leases.Single(l => l.TaskId == mine.Id), 0));
+        (added, updated, _) = await TakeUntilAsync(byGroup, (_, u, _) => u.TryGetValue(mine.Id, out var t) && t.Status == TaskState.Succeeded);
+        Assert.Empty(added);
+        Assert.Equal([mine.Id], updated.Keys); // the other group's changes never arrive
+
+        // A follower too far behind is told to re-read, and nothing waits meanwhile.
+        using var small = Events.Subscribe(capacity: 1);
+        small.Follow(everything: true, [], [], []);
+        Events.Publish([mine.ToQueuedRecord(Time.GetUtcNow(), 1), other.ToQueuedRecord(Time.GetUtcNow(), 2)]);
+        var (none, nothing, told) = small.Take();
+        Assert.True(told);
+        Assert.Empty(none.Concat(nothing));
     }
 }

@@ -60,6 +60,7 @@ public sealed class DroverServer : IAsyncDisposable
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseWebSockets();
         app.UseAuthentication();
         app.UseAuthorization();
 
@@ -75,6 +76,7 @@ public sealed class DroverServer : IAsyncDisposable
         app.MapTaskEndpoints();
         app.MapQueryEndpoints();
         app.MapBatchEndpoints();
+        app.MapEventEndpoints();
         app.MapWorkerEndpoints();
         return new DroverServer(app, options);
     }

@@ -19,6 +19,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(options.StoreOptions);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<StoreSignals>();
+        services.AddSingleton<TaskEvents>();
         if (options.Store == "memory") services.AddMemoryTaskStore();
         else if (options.Store == "none") services.AddMemoryTaskStore(new MemoryStoreOptions { KeepHistory = false });
         else if (options.Store == "postgres") services.AddPostgresTaskStore(new PostgresStoreOptions { ConnectionString = options.Postgres! });

@@ -12,8 +12,12 @@ namespace Drover.Storage.Memory;
 /// decides dispatch, and every record is kept for reads. Every operation runs under one lock, so
 /// it is trivially consistent; signals are raised after the lock is released.
 /// </summary>
-public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, TimeProvider time, MemoryStoreOptions? memory = null) : ITaskStore
+public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, TimeProvider time, MemoryStoreOptions? memory = null, TaskEvents? events = null) : ITaskStore
 {
+    // Changes made under the lock, published to followers once it is released.
+    private List<TaskRecord> _changed = [];
+    private List<TaskRecord> _created = [];
+
     private readonly bool _keepHistory = memory?.KeepHistory ?? true;
 
     public bool KeepsHistory => _keepHistory;
@@ -32,6 +36,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
         List<CreateOutcome> outcomes;
         var ended = new List<TaskRecord>();
         lock (_gate) outcomes = CreateLocked(tasks, time.GetUtcNow(), ended);
+        PublishChanges();
         Announce(outcomes, ended);
         return Task.FromResult<IReadOnlyList<CreateOutcome>>(outcomes);
     }
@@ -53,6 +58,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
             var task = Dependencies.Apply(definition.ToQueuedRecord(now, _nextSeq++), start, now);
             _tasks[task.Id] = task;
             _bySeq[task.Seq] = task.Id;
+            if (events?.HasSubscribers == true) _created.Add(task);
             if (task.Status == TaskState.Canceled) ended.Add(task);
             else _live.Add(task, unmet: start.Unmet);
             outcomes.Add(new CreateOutcome(task, Created: true));
@@ -87,6 +93,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
             ended.AddRange(Settle(canceled!, now, out _));
             outcome = CancelOutcome.Canceled(canceled!);
         }
+        PublishChanges();
         signals.Ended([.. ended.Select(t => t.WithoutLargeFields())]);
         if (killed is { } worker) signals.WorkerSignal(worker).Pulse();
         return Task.FromResult(outcome);
@@ -98,9 +105,25 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
         {
             if (!_tasks.TryGetValue(taskId, out var task)) return Task.FromResult(SignalOutcome.Missing);
             if (_live.SetStatus(taskId, executionId, status) is not { } updated) return Task.FromResult(SignalOutcome.NotRunning(task));
-            _tasks[taskId] = updated;
-            return Task.FromResult(SignalOutcome.Signaled(updated));
+            Update(updated);
         }
+        PublishChanges();
+        return Task.FromResult(SignalOutcome.Signaled(_tasks[taskId]));
+    }
+
+    /// <summary>Hands the changes made under the lock to the followers (outside the lock).</summary>
+    private void PublishChanges()
+    {
+        if (events is null) return;
+        List<TaskRecord> created, changed;
+        lock (_gate)
+        {
+            if (_created.Count == 0 && _changed.Count == 0) return;
+            (created, _created) = (_created, []);
+            (changed, _changed) = (_changed, []);
+        }
+        events.Publish(created, created: true);
+        events.Publish(changed);
     }
 
     public Task<SignalOutcome> SignalAsync(Guid id, TaskSignal signal, CancellationToken cancellationToken)
@@ -115,6 +138,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
             worker = t.Execution.WorkerId;
             outcome = SignalOutcome.Signaled(t.Task);
         }
+        PublishChanges();
         signals.WorkerSignal(worker).Pulse();
         return Task.FromResult(outcome);
     }
@@ -196,6 +220,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
     /// <summary>A task's new state without an execution change (dependencies, cancel before a lease).</summary>
     private void Update(TaskRecord task)
     {
+        if (events?.HasSubscribers == true) _changed.Add(task);
         if (!_keepHistory && TaskStateRules.IsEnded(task.Status)) Remove(task);
         else _tasks[task.Id] = task;
     }
@@ -213,6 +238,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
             outcomes = CreateLocked([.. ids.Select(id => TaskDefinition.ResubmissionOf(_tasks[id], Ids.New()))], time.GetUtcNow(), ended);
             foreach (var outcome in outcomes) _tasks[outcome.Task.ResubmittedFrom!.Value] = _tasks[outcome.Task.ResubmittedFrom.Value] with { Resubmitted = outcome.Task.Id };
         }
+        PublishChanges();
         Announce(outcomes, ended);
         return Task.FromResult(new ResubmitOutcome([.. outcomes.Select(o => o.Task)], [], []));
     }
@@ -271,14 +297,16 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
 
     public Task<IReadOnlyList<LeasedTask>> LeaseAsync(Guid workerId, int max, CancellationToken cancellationToken)
     {
+        List<Transition> leases;
         lock (_gate)
         {
             var now = time.GetUtcNow();
             var worker = _live.Touch(workerId, WorkerState.Running, now);
-            var leases = _live.Lease(worker, max, now, now + options.LeaseTimeout);
+            leases = _live.Lease(worker, max, now, now + options.LeaseTimeout);
             leases.ForEach(Keep);
-            return Task.FromResult<IReadOnlyList<LeasedTask>>(leases.Select(Lifecycle.ToLeasedTask).ToList());
         }
+        PublishChanges();
+        return Task.FromResult<IReadOnlyList<LeasedTask>>(leases.Select(Lifecycle.ToLeasedTask).ToList());
     }
 
     public Task<ReportResult> ReportAsync(Guid workerId, WorkerReport report, CancellationToken cancellationToken)
@@ -311,6 +339,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
             // The heartbeat: the leases the worker holds live another LeaseTimeout.
             foreach (var task in _live.Renew(worker, report.Held, now, options.LeaseTimeout)) _tasks[task.Id] = task;
         }
+        PublishChanges();
         signals.Ended(ended);
         if (requeued) signals.TasksReady.Pulse();
         return Task.FromResult(new ReportResult(stale));
@@ -326,6 +355,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
             expired.ForEach(Keep);
             _live.LoseSilentWorkers(now - options.LeaseTimeout);
         }
+        PublishChanges();
         if (expired.Count > 0) signals.TasksReady.Pulse();
         return Task.FromResult(expired.Count);
     }
@@ -429,6 +459,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
     private void Keep(Transition transition)
     {
         var (task, execution) = transition;
+        if (events?.HasSubscribers == true) _changed.Add(task);
         if (!_keepHistory && TaskStateRules.IsEnded(task.Status))
         {
             // --store none: an ended task is forgotten with its executions (its end still reaches waiters).

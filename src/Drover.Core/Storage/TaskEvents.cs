@@ -1,0 +1,147 @@
+using Drover.Model;
+
+namespace Drover.Storage;
+
+/// <summary>
+/// Every committed change of a task, for whoever follows them live (<c>GET /api/events</c>). Stores
+/// publish after each commit; each subscription filters and keeps a bounded, coalescing queue, so a
+/// slow subscriber costs memory proportional to its queue, never to the traffic. With no
+/// subscriber, publishing costs one check.
+/// </summary>
+public sealed class TaskEvents
+{
+    private readonly Lock _gate = new();
+    private TaskSubscription[] _subscriptions = [];
+
+    public bool HasSubscribers => Volatile.Read(ref _subscriptions).Length > 0;
+
+    public TaskSubscription Subscribe(int capacity)
+    {
+        var subscription = new TaskSubscription(this, capacity);
+        lock (_gate) _subscriptions = [.. _subscriptions, subscription];
+        return subscription;
+    }
+
+    internal void Unsubscribe(TaskSubscription subscription)
+    {
+        lock (_gate) _subscriptions = [.. _subscriptions.Where(s => s != subscription)];
+    }
+
+    /// <param name="created">True for tasks just created: subscribers get them as <c>add</c>.</param>
+    public void Publish(IReadOnlyCollection<TaskRecord> tasks, bool created = false)
+    {
+        var subscriptions = Volatile.Read(ref _subscriptions);
+        if (subscriptions.Length == 0 || tasks.Count == 0) return;
+        foreach (var subscription in subscriptions) subscription.Offer(tasks, created);
+    }
+}
+
+/// <summary>
+/// One follower: what it follows (everything, groups, batches, task ids), and the changes waiting
+/// to be sent — the latest state of each task, in the order they first changed. Past its capacity
+/// it drops them all and asks the follower to re-read (<see cref="Take"/>'s resync).
+/// </summary>
+public sealed class TaskSubscription : IDisposable
+{
+    private readonly TaskEvents _events;
+    private readonly int _capacity;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<Guid, (TaskRecord Task, bool Created)> _pending = [];
+    private readonly List<Guid> _order = [];
+    private readonly HashSet<string> _groups = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _batches = new(StringComparer.Ordinal);
+    private readonly HashSet<Guid> _tasks = [];
+    private readonly HashSet<Guid> _ignored = [];
+    private bool _everything;
+    private bool _overflowed;
+
+    internal TaskSubscription(TaskEvents events, int capacity)
+    {
+        _events = events;
+        _capacity = capacity;
+    }
+
+    /// <summary>Pulsed when changes wait.</summary>
+    public AsyncSignal Changed { get; } = new();
+
+    public void Follow(bool everything, IEnumerable<string> groups, IEnumerable<string> batches, IEnumerable<Guid> tasks)
+    {
+        lock (_gate)
+        {
+            _everything |= everything;
+            _groups.UnionWith(groups);
+            _batches.UnionWith(batches);
+            _tasks.UnionWith(tasks);
+        }
+    }
+
+    /// <summary>Stops following these tasks (followed by id, or through their group or batch), and drops what waits for them.</summary>
+    public void Unfollow(IEnumerable<Guid> tasks)
+    {
+        lock (_gate)
+        {
+            foreach (var id in tasks)
+            {
+                _tasks.Remove(id);
+                _ignored.Add(id);
+                if (_pending.Remove(id)) _order.Remove(id);
+            }
+        }
+    }
+
+    internal void Offer(IReadOnlyCollection<TaskRecord> tasks, bool created)
+    {
+        var offered = false;
+        lock (_gate)
+        {
+            foreach (var task in tasks)
+            {
+                if (!Follows(task)) continue;
+                offered = true;
+                if (_overflowed) continue;
+                if (_pending.TryGetValue(task.Id, out var waiting))
+                {
+                    _pending[task.Id] = (task, waiting.Created || created);
+                    continue;
+                }
+                if (_pending.Count >= _capacity)
+                {
+                    // Too slow a follower: forget what waits and tell it to re-read instead.
+                    _overflowed = true;
+                    _pending.Clear();
+                    _order.Clear();
+                    continue;
+                }
+                _pending[task.Id] = (task, created);
+                _order.Add(task.Id);
+            }
+        }
+        if (offered) Changed.Pulse();
+    }
+
+    private bool Follows(TaskRecord task) =>
+        !_ignored.Contains(task.Id) &&
+        (_everything || _tasks.Contains(task.Id) || (task.Group is { } g && _groups.Contains(g)) || _batches.Contains(task.Batch));
+
+    /// <summary>What waits: new tasks, changed tasks (latest states), and whether the follower must re-read.</summary>
+    public (List<TaskRecord> Added, List<TaskRecord> Updated, bool Resync) Take()
+    {
+        lock (_gate)
+        {
+            var added = new List<TaskRecord>();
+            var updated = new List<TaskRecord>();
+            foreach (var id in _order)
+            {
+                var (task, created) = _pending[id];
+                (created ? added : updated).Add(task);
+            }
+            _pending.Clear();
+            _order.Clear();
+            var resync = _overflowed;
+            _overflowed = false;
+            return (added, updated, resync);
+        }
+    }
+
+    public void Dispose() => _events.Unsubscribe(this);
+}

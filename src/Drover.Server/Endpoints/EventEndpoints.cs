@@ -1,0 +1,173 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Drover.Json;
+using Drover.Model;
+using Drover.Server.Auth;
+using Drover.Server.Http;
+using Drover.Storage;
+using Drover.Validation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
+
+namespace Drover.Server.Endpoints;
+
+/// <summary>
+/// <c>GET /api/events</c> as a WebSocket, in moi's protocol. The server sends <c>{"add": [tasks]}</c>
+/// for tasks created, <c>{"update": [tasks]}</c> for changes (the latest state of each, coalesced),
+/// <c>{"resync": true}</c> when the follower fell too far behind and must re-read; the client sends
+/// <c>{"subscribe": {"group": ..., "batch": ..., "tasks": [...], "all": true}}</c>, <c>{"get": [ids]}</c>
+/// (answered with an update of their current records) and <c>{"remove": [ids]}</c> (stop following
+/// those). Query parameters <c>group</c>, <c>batch</c>, <c>task</c> (repeatable), <c>all</c> and
+/// <c>queue</c> (how many changed tasks may wait, default 10,000) set the first subscription.
+/// </summary>
+public static class EventEndpoints
+{
+    public const int DefaultQueue = 10_000;
+    private const int MaxMessageBytes = 1024 * 1024;
+
+    public static void MapEventEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/events", FollowAsync).RequireAuthorization(Roles.AdminPolicy).WithTags("events")
+            .WithSummary("A WebSocket of task changes (add, update, resync), filtered by group, batch or task ids");
+    }
+
+    private static async Task<IResult> FollowAsync(HttpContext context, TaskEvents events, ITaskStore store, IHostApplicationLifetime lifetime)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+            return Problems.Invalid("connection", "must be a WebSocket upgrade (server-sent events are not served yet)");
+        var query = context.Request.Query;
+        var errors = new FieldErrors();
+        var tasks = new List<Guid>();
+        foreach (var text in query["task"])
+        {
+            if (Validation.Ids.TryParse(text, out var id)) tasks.Add(id);
+            else errors.Add("task", $"'{text}' is not a task id");
+        }
+        var capacity = DefaultQueue;
+        if (query["queue"].ToString() is { Length: > 0 } q && (!int.TryParse(q, out capacity) || capacity is < 1 or > 1_000_000))
+            errors.Add("queue", "must be a whole number from 1 to 1000000");
+        if (!errors.IsEmpty) return Problems.Invalid(errors);
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        using var subscription = events.Subscribe(capacity);
+        subscription.Follow(query["all"] == "true", [.. query["group"].OfType<string>()], [.. query["batch"].OfType<string>()], tasks);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        using var sending = new SemaphoreSlim(1);
+        var receive = ReceiveAsync(socket, subscription, store, sending, stop.Token);
+        var send = SendAsync(socket, subscription, sending, stop.Token);
+        await Task.WhenAny(receive, send);
+        await stop.CancelAsync();
+        try
+        {
+            await Task.WhenAll(receive, send);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+        {
+        }
+        if (socket.State == WebSocketState.Open)
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+        return Results.Empty;
+    }
+
+    /// <summary>Sends what waits, as soon as it waits: resync first, then adds, then updates.</summary>
+    private static async Task SendAsync(WebSocket socket, TaskSubscription subscription, SemaphoreSlim sending, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested && socket.State == WebSocketState.Open)
+        {
+            var wake = subscription.Changed.WaitHandle;
+            var (added, updated, resync) = subscription.Take();
+            if (resync) await SendAsync(socket, new JsonObject { ["resync"] = true }, sending, stop);
+            if (added.Count > 0) await SendAsync(socket, Message("add", added), sending, stop);
+            if (updated.Count > 0) await SendAsync(socket, Message("update", updated), sending, stop);
+            if (!resync && added.Count == 0 && updated.Count == 0) await wake.WaitAsync(stop);
+        }
+    }
+
+    private static async Task ReceiveAsync(WebSocket socket, TaskSubscription subscription, ITaskStore store, SemaphoreSlim sending, CancellationToken stop)
+    {
+        var buffer = new byte[64 * 1024];
+        using var message = new MemoryStream();
+        while (!stop.IsCancellationRequested)
+        {
+            var result = await socket.ReceiveAsync(buffer, stop);
+            if (result.MessageType == WebSocketMessageType.Close) return;
+            message.Write(buffer, 0, result.Count);
+            if (message.Length > MaxMessageBytes)
+            {
+                await SendAsync(socket, new JsonObject { ["error"] = "message too large" }, sending, stop);
+                return;
+            }
+            if (!result.EndOfMessage) continue;
+            var reply = await HandleAsync(message.ToArray(), subscription, store, stop);
+            message.SetLength(0);
+            if (reply is not null) await SendAsync(socket, reply, sending, stop);
+        }
+    }
+
+    /// <summary>One message from the client; returns the reply, if any.</summary>
+    private static async Task<JsonObject?> HandleAsync(byte[] text, TaskSubscription subscription, ITaskStore store, CancellationToken stop)
+    {
+        JsonElement root;
+        try
+        {
+            root = JsonDocument.Parse(text).RootElement;
+        }
+        catch (JsonException ex)
+        {
+            return new JsonObject { ["error"] = $"not valid JSON: {ex.Message}" };
+        }
+        if (root.ValueKind != JsonValueKind.Object) return new JsonObject { ["error"] = "a message is a JSON object: subscribe, get or remove" };
+        foreach (var member in root.EnumerateObject())
+        {
+            switch (member.Name)
+            {
+                case "subscribe" when member.Value.ValueKind == JsonValueKind.Object:
+                    var s = member.Value;
+                    subscription.Follow(
+                        s.TryGetProperty("all", out var all) && all.ValueKind == JsonValueKind.True,
+                        Strings(s, "group"), Strings(s, "batch"), ReadIds(s.TryGetProperty("tasks", out var t) ? t : default));
+                    break;
+                case "get":
+                    var ids = ReadIds(member.Value);
+                    var records = await store.GetTasksAsync(ids, includeOutput: false, stop);
+                    return Message("update", records);
+                case "remove":
+                    subscription.Unfollow(ReadIds(member.Value));
+                    break;
+                default:
+                    return new JsonObject { ["error"] = $"'{member.Name}' is not a message this server takes (subscribe, get, remove)" };
+            }
+        }
+        return null;
+    }
+
+    private static List<string> Strings(JsonElement subscribe, string name) =>
+        !subscribe.TryGetProperty(name, out var value) ? []
+        : value.ValueKind == JsonValueKind.String ? [value.GetString()!]
+        : value.ValueKind == JsonValueKind.Array ? [.. value.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!)]
+        : [];
+
+    private static List<Guid> ReadIds(JsonElement list) =>
+        list.ValueKind != JsonValueKind.Array ? []
+        : [.. list.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String && Validation.Ids.TryParse(v.GetString(), out var id) ? id : Guid.Empty).Where(id => id != Guid.Empty)];
+
+    private static JsonObject Message(string kind, IEnumerable<TaskRecord> tasks) =>
+        new() { [kind] = JsonSerializer.SerializeToNode(tasks.Select(t => t.WithoutLargeFields()).ToList(), DroverJson.Options) };
+
+    private static async Task SendAsync(WebSocket socket, JsonObject message, SemaphoreSlim sending, CancellationToken stop)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(message, DroverJson.Options);
+        await sending.WaitAsync(stop);
+        try
+        {
+            await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, stop);
+        }
+        finally
+        {
+            sending.Release();
+        }
+    }
+}
