@@ -106,8 +106,11 @@ public static class WorkerEndpoints
         try
         {
             var answer = await longPoll.LeaseAsync(workerId, lease.Max, wait, linked.Token);
-            // Each task gets its own token, for its status while this execution runs.
-            return Results.Ok(answer with { Tasks = [.. answer.Tasks.Select(t => t with { TaskToken = taskTokens.For(t.ExecutionId) })] });
+            // Each command gets its own token, for its status while this execution runs (in-process
+            // handlers report through their worker, and the token is an HMAC: not free per task).
+            return answer.Tasks.Any(t => t.Command is not null)
+                ? Results.Ok(answer with { Tasks = [.. answer.Tasks.Select(t => t.Command is null ? t : t with { TaskToken = taskTokens.For(t.ExecutionId) })] })
+                : Results.Ok(answer);
         }
         catch (UnknownWorkerException ex)
         {
