@@ -115,4 +115,35 @@ public sealed class EventTests(SharedCluster shared)
         var refused = await Assert.ThrowsAnyAsync<WebSocketException>(() => anonymous.ConnectAsync(new Uri($"ws://127.0.0.1:{_cluster.Port}/api/events"), Token));
         Assert.NotNull(refused);
     }
+
+    [Fact]
+    public async Task Server_sent_events_carry_the_same_messages_to_a_listener()
+    {
+        var group = $"sse-{Guid.NewGuid():N}";
+        using var http = _cluster.Http(_cluster.AdminToken);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/events?group={group}");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Token);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Token));
+
+        using var client = _cluster.Client();
+        var task = await client.CreateTaskAsync(Specs.Command("true") with { Group = group }, Token);
+        var kinds = new List<string>();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        string? kind = null;
+        while (await reader.ReadLineAsync(deadline.Token) is { } line)
+        {
+            if (line.StartsWith("event: ", StringComparison.Ordinal)) kind = line["event: ".Length..];
+            if (!line.StartsWith("data: ", StringComparison.Ordinal)) continue;
+            var data = JsonDocument.Parse(line["data: ".Length..]).RootElement;
+            var record = data.GetProperty(kind!)[0];
+            Assert.Equal(task.Id.ToString(), record.GetProperty("id").GetString());
+            kinds.Add(kind!);
+            if (record.GetProperty("status").GetString() == "succeeded") break;
+        }
+        Assert.Equal("add", kinds[0]);
+        Assert.All(kinds.Skip(1), k => Assert.Equal("update", k));
+    }
 }

@@ -36,8 +36,9 @@ public static class EventEndpoints
 
     private static async Task<IResult> FollowAsync(HttpContext context, TaskEvents events, ITaskStore store, IHostApplicationLifetime lifetime)
     {
-        if (!context.WebSockets.IsWebSocketRequest)
-            return Problems.Invalid("connection", "must be a WebSocket upgrade (server-sent events are not served yet)");
+        var eventStream = context.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase);
+        if (!context.WebSockets.IsWebSocketRequest && !eventStream)
+            return Problems.Invalid("connection", "must be a WebSocket upgrade, or ask for server-sent events (Accept: text/event-stream)");
         var query = context.Request.Query;
         var errors = new FieldErrors();
         var tasks = new List<Guid>();
@@ -51,10 +52,15 @@ public static class EventEndpoints
             errors.Add("queue", "must be a whole number from 1 to 1000000");
         if (!errors.IsEmpty) return Problems.Invalid(errors);
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
         using var subscription = events.Subscribe(capacity);
         subscription.Follow(query["all"] == "true", [.. query["group"].OfType<string>()], [.. query["batch"].OfType<string>()], tasks);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await StreamAsync(context.Response, subscription, stop.Token);
+            return Results.Empty;
+        }
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
         using var sending = new SemaphoreSlim(1);
         var receive = ReceiveAsync(socket, subscription, store, sending, stop.Token);
         var send = SendAsync(socket, subscription, sending, stop.Token);
@@ -70,6 +76,38 @@ public static class EventEndpoints
         if (socket.State == WebSocketState.Open)
             await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
         return Results.Empty;
+    }
+
+    /// <summary>
+    /// Server-sent events, for followers that only listen: the same messages as the WebSocket's, each
+    /// as <c>event: add|update|resync</c> with the message as its data. Following is set by the query.
+    /// </summary>
+    private static async Task StreamAsync(HttpResponse response, TaskSubscription subscription, CancellationToken stop)
+    {
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        await response.Body.FlushAsync(stop);
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var wake = subscription.Changed.WaitHandle;
+                var (added, updated, resync) = subscription.Take();
+                if (resync) await WriteEventAsync(response, "resync", new JsonObject { ["resync"] = true }, stop);
+                if (added.Count > 0) await WriteEventAsync(response, "add", Message("add", added), stop);
+                if (updated.Count > 0) await WriteEventAsync(response, "update", Message("update", updated), stop);
+                if (!resync && added.Count == 0 && updated.Count == 0) await wake.WaitAsync(stop);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static async Task WriteEventAsync(HttpResponse response, string kind, JsonObject message, CancellationToken stop)
+    {
+        await response.WriteAsync($"event: {kind}\ndata: {message.ToJsonString(DroverJson.Options)}\n\n", stop);
+        await response.Body.FlushAsync(stop);
     }
 
     /// <summary>Sends what waits, as soon as it waits: resync first, then adds, then updates.</summary>
