@@ -64,6 +64,9 @@ public static class TaskFields
 
     public static bool TryGet(string name, out TaskField field) => ByName.TryGetValue(name, out field!);
 
+    /// <summary>A field the code names (not a request): one that must exist.</summary>
+    public static TaskField Get(string name) => ByName[name];
+
     /// <summary>Fields a record leaves out unless a query names them in <c>keys</c>.</summary>
     public static readonly IReadOnlySet<string> Large = new HashSet<string>(StringComparer.Ordinal) { "stdout", "stderr", "args", "result" };
 }

@@ -23,8 +23,7 @@ public sealed class Retention(ITaskStore store, DroverServerOptions options, Tim
             {
                 try
                 {
-                    var completed = TaskFields.TryGet("completed", out var field) ? field : throw new InvalidOperationException("no completed field");
-                    var outcome = await store.PurgeAsync(new CompareFilter(completed, CompareOp.Lt, time.GetUtcNow() - keep), stoppingToken);
+                    var outcome = await store.PurgeAsync(new CompareFilter(TaskFields.Get("completed"), CompareOp.Lt, time.GetUtcNow() - keep), stoppingToken);
                     if (outcome.Deleted > 0) Log.Purged(logger, outcome.Deleted, keep);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)

@@ -1,3 +1,4 @@
+using Drover.Json;
 using Drover.Model;
 using Drover.Query;
 using Drover.Server.Auth;
@@ -12,7 +13,7 @@ namespace Drover.Server.Endpoints;
 /// <summary>Batches: counts per state, pause and resume of leasing, cancel of everything unfinished, delete when ended.</summary>
 public static class BatchEndpoints
 {
-    private static readonly string[] Live = ["pending", "queued", "assigned", "running", "paused"];
+    private static readonly string[] Live = [.. Enum.GetValues<TaskState>().Where(s => !TaskStateRules.IsEnded(s)).Select(Enums.Name)];
 
     public static void MapBatchEndpoints(this IEndpointRouteBuilder app)
     {
@@ -66,8 +67,8 @@ public static class BatchEndpoints
     }
 
     private static CompareFilter BatchIs(string name) =>
-        new(TaskFields.TryGet("batch", out var batch) ? batch : throw new InvalidOperationException(), CompareOp.Eq, name);
+        new(TaskFields.Get("batch"), CompareOp.Eq, name);
 
     private static AndFilter LiveTasksOf(string name) =>
-        new([BatchIs(name), new InFilter(TaskFields.TryGet("status", out var status) ? status : throw new InvalidOperationException(), Live, Negated: false)]);
+        new([BatchIs(name), new InFilter(TaskFields.Get("status"), Live, Negated: false)]);
 }

@@ -92,11 +92,9 @@ public static class EventEndpoints
             while (!stop.IsCancellationRequested)
             {
                 var wake = subscription.Changed.WaitHandle;
-                var (added, updated, resync) = subscription.Take();
-                if (resync) await WriteEventAsync(response, "resync", new JsonObject { ["resync"] = true }, stop);
-                if (added.Count > 0) await WriteEventAsync(response, "add", Message("add", added), stop);
-                if (updated.Count > 0) await WriteEventAsync(response, "update", Message("update", updated), stop);
-                if (!resync && added.Count == 0 && updated.Count == 0) await wake.WaitAsync(stop);
+                var messages = Waiting(subscription);
+                foreach (var (kind, message) in messages) await WriteEventAsync(response, kind, message, stop);
+                if (messages.Count == 0) await wake.WaitAsync(stop);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -110,18 +108,27 @@ public static class EventEndpoints
         await response.Body.FlushAsync(stop);
     }
 
-    /// <summary>Sends what waits, as soon as it waits: resync first, then adds, then updates.</summary>
+    /// <summary>Sends what waits, as soon as it waits.</summary>
     private static async Task SendAsync(WebSocket socket, TaskSubscription subscription, SemaphoreSlim sending, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested && socket.State == WebSocketState.Open)
         {
             var wake = subscription.Changed.WaitHandle;
-            var (added, updated, resync) = subscription.Take();
-            if (resync) await SendAsync(socket, new JsonObject { ["resync"] = true }, sending, stop);
-            if (added.Count > 0) await SendAsync(socket, Message("add", added), sending, stop);
-            if (updated.Count > 0) await SendAsync(socket, Message("update", updated), sending, stop);
-            if (!resync && added.Count == 0 && updated.Count == 0) await wake.WaitAsync(stop);
+            var messages = Waiting(subscription);
+            foreach (var (_, message) in messages) await SendAsync(socket, message, sending, stop);
+            if (messages.Count == 0) await wake.WaitAsync(stop);
         }
+    }
+
+    /// <summary>The messages for what waits in a subscription: resync first, then adds, then updates.</summary>
+    private static List<(string Kind, JsonObject Message)> Waiting(TaskSubscription subscription)
+    {
+        var (added, updated, resync) = subscription.Take();
+        var messages = new List<(string, JsonObject)>();
+        if (resync) messages.Add(("resync", new JsonObject { ["resync"] = true }));
+        if (added.Count > 0) messages.Add(("add", Message("add", added)));
+        if (updated.Count > 0) messages.Add(("update", Message("update", updated)));
+        return messages;
     }
 
     private static async Task ReceiveAsync(WebSocket socket, TaskSubscription subscription, ITaskStore store, SemaphoreSlim sending, CancellationToken stop)

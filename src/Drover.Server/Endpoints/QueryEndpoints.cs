@@ -79,7 +79,7 @@ public static class QueryEndpoints
         if (outcome.Unknown.Count > 0)
             return Problems.NotFound("task", outcome.Unknown, store, "nothing was resubmitted");
         if (outcome.NotEnded.Count > 0)
-            return Problems.Conflict("Only ended tasks can be resubmitted.", $"Tasks {Some(outcome.NotEnded)} have not ended; nothing was resubmitted.");
+            return Problems.Conflict("Only ended tasks can be resubmitted.", $"Tasks {Problems.Some(outcome.NotEnded)} have not ended; nothing was resubmitted.");
         return Results.Json(outcome.Created, DroverJson.Options, statusCode: StatusCodes.Status201Created);
     }
 
@@ -123,9 +123,6 @@ public static class QueryEndpoints
         if (ids.Distinct().Count() != ids.Count) errors.Add("ids", "must not name a task twice");
         return ids;
     }
-
-    private static string Some(IReadOnlyList<Guid> ids) =>
-        string.Join(", ", ids.Take(10)) + (ids.Count > 10 ? $" and {ids.Count - 10} more" : "");
 
     /// <summary>Only the fields named, and the id always; fields without a value are left out, as everywhere.</summary>
     private static JsonObject Project(TaskRecord task, IReadOnlyList<string> keys)

@@ -26,10 +26,14 @@ public static class Problems
     /// </summary>
     public static IResult NotFound(string what, IReadOnlyCollection<Guid> ids, ITaskStore store, string? then = null)
     {
-        var detail = $"There is no {what} with id {string.Join(", ", ids.Take(10))}{(ids.Count > 10 ? $" and {ids.Count - 10} more" : "")}";
+        var detail = $"There is no {what} with id {Some(ids)}";
         if (!store.KeepsHistory) detail += ". This server keeps no history (--store none): tasks are forgotten when they end";
         return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No such {what}.", detail: detail + (then is null ? "." : $"; {then}."));
     }
+
+    /// <summary>Ids for a message: the first ten, and how many more.</summary>
+    public static string Some(IReadOnlyCollection<Guid> ids) =>
+        string.Join(", ", ids.Take(10)) + (ids.Count > 10 ? $" and {ids.Count - 10} more" : "");
 
     public static IResult Conflict(string title, string detail) =>
         Results.Problem(statusCode: StatusCodes.Status409Conflict, title: title, detail: detail);
