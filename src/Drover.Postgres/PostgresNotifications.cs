@@ -48,8 +48,9 @@ internal sealed class PostgresNotifications : IAsyncDisposable
                 connection.Notification += (_, e) => OnNotification(e.Channel, e.Payload);
                 await using (var listen = new NpgsqlCommand($"LISTEN {Ready}; LISTEN {Ended}; LISTEN {Worker}", connection))
                     await listen.ExecuteNonQueryAsync(stop);
-                // Whatever was announced while not listening is unknown: let long-polls look again.
+                // Whatever was announced while not listening is unknown: let long-polls and workers look again.
                 _signals.TasksReady.Pulse();
+                _signals.SignalAllWorkers();
                 attempt = 0;
                 while (true) await connection.WaitAsync(stop);
             }
@@ -68,7 +69,7 @@ internal sealed class PostgresNotifications : IAsyncDisposable
     private void OnNotification(string channel, string payload)
     {
         if (channel == Ready) _signals.TasksReady.Pulse();
-        else if (channel == Worker && Guid.TryParse(payload, out var worker)) _signals.WorkerSignal(worker).Pulse();
+        else if (channel == Worker && Guid.TryParse(payload, out var worker)) _signals.SignalWorker(worker);
         else if (channel == Ended)
             _signals.Ended(payload.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Guid.Parse));
     }

@@ -332,7 +332,7 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
         await transaction.CommitAsync(cancellationToken);
         if (changes.Ended.Count > 0) _signals.Ended(changes.Ended);
         if (changes.Ready) _signals.TasksReady.Pulse();
-        foreach (var worker in changes.SignaledWorkers) _signals.WorkerSignal(worker).Pulse();
+        foreach (var worker in changes.SignaledWorkers) _signals.SignalWorker(worker);
         _events?.Publish(changes.Created, created: true);
         _events?.Publish(changes.Changed);
         return result;

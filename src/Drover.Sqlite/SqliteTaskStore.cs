@@ -98,7 +98,7 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
             if (_live.Cancel(id, reason, now, out var canceled) is { } transition)
             {
                 Save(context, transition, output: false);
-                context.AfterCommit(_signals.WorkerSignal(transition.Execution.WorkerId).Pulse);
+                context.AfterCommit(() => _signals.SignalWorker(transition.Execution.WorkerId));
             }
             else Write(context, canceled!);
             var ended = new List<TaskRecord> { canceled!.WithoutLargeFields() };
@@ -124,7 +124,7 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
                 return LoadTask(context, id) is { } stored ? SignalOutcome.NotRunning(stored) : SignalOutcome.Missing;
             if (_live.Signal(id, signal, _time.GetUtcNow()) is not { } t) return SignalOutcome.NotRunning(task);
             Save(context, t, output: false);
-            context.AfterCommit(_signals.WorkerSignal(t.Execution.WorkerId).Pulse);
+            context.AfterCommit(() => _signals.SignalWorker(t.Execution.WorkerId));
             return SignalOutcome.Signaled(t.Task);
         }, cancellationToken);
 
@@ -138,7 +138,7 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
                 ("$concurrency", updated.Concurrency), ("$prefetch", updated.Prefetch), ("$batch", SqliteValues.TextOrNull(updated.Batch)),
                 ("$paused", updated.Paused ? 1 : 0), ("$drain", updated.Drain ? 1 : 0), ("$id", workerId.ToString()));
             if (_live.Worker(workerId) is { } live) WorkerRecords.ApplyTo(live, updated);
-            context.AfterCommit(_signals.WorkerSignal(workerId).Pulse);
+            context.AfterCommit(() => _signals.SignalWorker(workerId));
             return updated;
         }, cancellationToken);
 

@@ -13,7 +13,36 @@ public sealed class StoreSignals
 
     private readonly Dictionary<Guid, AsyncSignal> _workerSignals = [];
 
+    // Workers known to have no signals or settings waiting: their exchanges skip asking the store.
+    private readonly HashSet<Guid> _quiet = [];
+
     public AsyncSignal TasksReady { get; } = new();
+
+    /// <summary>
+    /// After a commit that leaves a signal or new settings for the worker: its next exchange asks the
+    /// store for them, and a waiting long-poll answers at once.
+    /// </summary>
+    public void SignalWorker(Guid workerId)
+    {
+        lock (_gate) _quiet.Remove(workerId);
+        WorkerSignal(workerId).Pulse();
+    }
+
+    /// <summary>Some notices may have been missed (another server's, while not listening): every worker asks again.</summary>
+    public void SignalAllWorkers()
+    {
+        lock (_gate) _quiet.Clear();
+    }
+
+    /// <summary>
+    /// Whether the worker's exchange should ask the store for signals and settings: true until it has
+    /// asked once with nothing signaled since (so after a start, whatever the store holds is found).
+    /// It is marked quiet before it asks, so a signal arriving meanwhile is asked for next time.
+    /// </summary>
+    public bool ClaimWorkerInstructions(Guid workerId)
+    {
+        lock (_gate) return _quiet.Add(workerId);
+    }
 
     /// <summary>Raised when a signal waits for one of the worker's executions: its long-poll answers at once.</summary>
     public AsyncSignal WorkerSignal(Guid workerId)

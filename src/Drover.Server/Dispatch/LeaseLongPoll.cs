@@ -19,8 +19,7 @@ public sealed class LeaseLongPoll(ITaskStore store, StoreSignals signals, TimePr
         {
             var wake = Task.WhenAny(signals.TasksReady.WaitHandle, signaled.WaitHandle);
             var leased = max > 0 ? await store.LeaseAsync(workerId, max, CancellationToken.None) : [];
-            var commands = await store.TakeSignalsAsync(workerId, CancellationToken.None);
-            var control = await store.TakeControlAsync(workerId, CancellationToken.None);
+            var (commands, control) = await Instructions.TakeAsync(store, signals, workerId);
             var remaining = deadline - time.GetUtcNow();
             if (leased.Count > 0 || commands.Count > 0 || control is not null || remaining <= TimeSpan.Zero)
                 return new LeaseResponse(leased) { Signals = commands, Control = control };

@@ -118,7 +118,7 @@ public static class WorkerEndpoints
         }
     }
 
-    private static async Task<IResult> ReportAsync(string id, HttpRequest request, ITaskStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> ReportAsync(string id, HttpRequest request, ITaskStore store, StoreSignals signals, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var workerId, out var problem)) return problem!;
         var (report, bodyProblem) = await JsonBody.ReadAsync<WorkerReport>(request, cancellationToken);
@@ -127,11 +127,8 @@ public static class WorkerEndpoints
         {
             // Not cancelled by a hang-up: a report that reached us is applied, so a retry is harmless.
             var result = await store.ReportAsync(workerId, report!, CancellationToken.None);
-            return Results.Ok(result with
-            {
-                Signals = await store.TakeSignalsAsync(workerId, CancellationToken.None),
-                Control = await store.TakeControlAsync(workerId, CancellationToken.None),
-            });
+            var (commands, control) = await Instructions.TakeAsync(store, signals, workerId);
+            return Results.Ok(result with { Signals = commands, Control = control });
         }
         catch (UnknownWorkerException ex)
         {

@@ -95,7 +95,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
         }
         PublishChanges();
         signals.Ended([.. ended.Select(t => t.WithoutLargeFields())]);
-        if (killed is { } worker) signals.WorkerSignal(worker).Pulse();
+        if (killed is { } worker) signals.SignalWorker(worker);
         return Task.FromResult(outcome);
     }
 
@@ -139,7 +139,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
             outcome = SignalOutcome.Signaled(t.Task);
         }
         PublishChanges();
-        signals.WorkerSignal(worker).Pulse();
+        signals.SignalWorker(worker);
         return Task.FromResult(outcome);
     }
 
@@ -153,7 +153,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
             if (_live.Worker(workerId) is { } live) WorkerRecords.ApplyTo(live, updated);
             updated = Current(updated);
         }
-        signals.WorkerSignal(workerId).Pulse();
+        signals.SignalWorker(workerId);
         return Task.FromResult<WorkerRecord?>(updated);
     }
 
