@@ -108,4 +108,44 @@ public sealed class BadInputTests(SharedCluster shared)
     [InlineData("""{"concurrency": 1, "colour": "red"}""", "colour")]
     public async Task Bad_worker_registrations_name_the_field(string body, string field) =>
         AssertNames(await PostAsync("api/workers", body), field);
+
+    [Theory]
+    [InlineData("""{"signal": "stop"}""", "signal")]
+    [InlineData("""{}""", "signal")]
+    [InlineData("""{"signal": "kill", "now": true}""", "now")]
+    public async Task Bad_signals_name_the_field(string body, string field) =>
+        AssertNames(await PostAsync($"api/tasks/{Guid.CreateVersion7()}/signal", body), field);
+
+    [Theory]
+    [InlineData("""{}""", "body")]
+    [InlineData("""{"progress": -0.1}""", "progress")]
+    [InlineData("""{"message": 3}""", "message")]
+    public async Task Bad_status_updates_name_the_field(string body, string field) =>
+        AssertNames(await PostAsync($"api/tasks/{Guid.CreateVersion7()}/status", body), field);
+
+    [Theory]
+    [InlineData("queue=0", "queue")]
+    [InlineData("queue=many", "queue")]
+    [InlineData("task=nope", "task")]
+    public async Task Bad_event_subscriptions_name_the_parameter(string query, string field)
+    {
+        using var http = _cluster.Http(_cluster.AdminToken);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/events?{query}");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        var response = await http.SendAsync(request, Token);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        AssertNames(await response.Content.ReadFromJsonAsync<JsonElement>(Token), field);
+    }
+
+    [Fact]
+    public async Task Settings_for_an_unknown_worker_are_a_404_and_bad_ones_name_the_field()
+    {
+        using var http = _cluster.Http(_cluster.AdminToken);
+        var unknown = await http.PatchAsync($"api/workers/{Guid.CreateVersion7()}", new StringContent("""{"paused": true}""", Encoding.UTF8, "application/json"), Token);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.DeleteAsync($"api/workers/{Guid.CreateVersion7()}", Token)).StatusCode);
+        var bad = await http.PatchAsync($"api/workers/{Guid.CreateVersion7()}", new StringContent("""{"batch": "   ", "paused": "yes"}""", Encoding.UTF8, "application/json"), Token);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        AssertNames(await bad.Content.ReadFromJsonAsync<JsonElement>(Token), "paused");
+    }
 }
