@@ -5,7 +5,8 @@ namespace Drover.Postgres;
 
 /// <summary>
 /// What several Drover servers on one database tell each other, through LISTEN/NOTIFY: tasks became
-/// ready (wake lease long-polls), tasks ended (wake waits), signals wait for a worker (wake its poll). Notifications are sent inside the
+/// ready (wake lease long-polls), tasks ended (wake waits), signals wait for a worker (wake its poll),
+/// and tasks changed or output streamed (for followers, <see cref="PostgresEventRelay"/>). Notifications are sent inside the
 /// writing transaction, so they arrive only if it commits. One connection per server listens.
 /// </summary>
 internal sealed class PostgresNotifications : IAsyncDisposable
@@ -19,13 +20,15 @@ internal sealed class PostgresNotifications : IAsyncDisposable
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly StoreSignals _signals;
+    private readonly PostgresEventRelay _relay;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _listening;
 
-    public PostgresNotifications(NpgsqlDataSource dataSource, StoreSignals signals)
+    public PostgresNotifications(NpgsqlDataSource dataSource, StoreSignals signals, PostgresEventRelay relay)
     {
         _dataSource = dataSource;
         _signals = signals;
+        _relay = relay;
         _listening = ListenAsync(_stop.Token);
     }
 
@@ -46,11 +49,12 @@ internal sealed class PostgresNotifications : IAsyncDisposable
             {
                 await using var connection = await _dataSource.OpenConnectionAsync(stop);
                 connection.Notification += (_, e) => OnNotification(e.Channel, e.Payload);
-                await using (var listen = new NpgsqlCommand($"LISTEN {Ready}; LISTEN {Ended}; LISTEN {Worker}", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {Ready}; LISTEN {Ended}; LISTEN {Worker}; LISTEN {PostgresEventRelay.Changes}; LISTEN {PostgresEventRelay.Output}", connection))
                     await listen.ExecuteNonQueryAsync(stop);
                 // Whatever was announced while not listening is unknown: let long-polls and workers look again.
                 _signals.TasksReady.Pulse();
                 _signals.SignalAllWorkers();
+                _relay.Relisten();
                 attempt = 0;
                 while (true) await connection.WaitAsync(stop);
             }
@@ -72,12 +76,14 @@ internal sealed class PostgresNotifications : IAsyncDisposable
         else if (channel == Worker && Guid.TryParse(payload, out var worker)) _signals.SignalWorker(worker);
         else if (channel == Ended)
             _signals.Ended(payload.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Guid.Parse));
+        else _relay.OnNotification(channel, payload);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
         await _listening;
+        await _relay.DisposeAsync();
         _stop.Dispose();
     }
 }

@@ -24,6 +24,7 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly PostgresTaskReader _reader;
     private readonly PostgresNotifications _notifications;
+    private readonly PostgresEventRelay _relay;
     private readonly TaskEvents? _events;
 
     public PostgresTaskStore(PostgresStoreOptions postgres, StoreOptions options, StoreSignals signals, TimeProvider time, TaskEvents? events = null)
@@ -35,7 +36,8 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
         _time = time;
         PostgresSchema.MigrateAsync(_dataSource, CancellationToken.None).GetAwaiter().GetResult();
         _reader = new PostgresTaskReader(_dataSource);
-        _notifications = new PostgresNotifications(_dataSource, signals);
+        _relay = new PostgresEventRelay(events, (ids, stop) => _reader.GetTasksAsync(ids, includeOutput: false, stop));
+        _notifications = new PostgresNotifications(_dataSource, signals, _relay);
     }
 
     public bool KeepsHistory => true;
@@ -186,6 +188,7 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
                     continue;
                 }
                 writes.Add(t, output: e.Type is ReportEventType.Output or ReportEventType.Finished);
+                if (e.Type == ReportEventType.Output) changes.Output.Add(new TaskOutputChunk(t.Task.Id, e.ExecutionId, e.Stdout, e.Stderr));
                 if (t.Execution.IsOpen) open[e.ExecutionId] = t.Task;
                 else open.Remove(e.ExecutionId);
             }
@@ -327,7 +330,8 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var changes = new Changes();
         var result = await write(new Transaction(connection, transaction), changes);
-        var notify = PostgresNotifications.Commands(changes.Ready, [.. changes.Ended.Select(t => t.Id)], changes.SignaledWorkers).ToList();
+        var notify = PostgresNotifications.Commands(changes.Ready, [.. changes.Ended.Select(t => t.Id)], changes.SignaledWorkers)
+            .Concat(_relay.Commands(changes.Created, changes.Changed, changes.Output)).ToList();
         if (notify.Count > 0) await new Transaction(connection, transaction).ExecuteAsync(notify, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (changes.Ended.Count > 0) _signals.Ended(changes.Ended);
@@ -335,6 +339,7 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
         foreach (var worker in changes.SignaledWorkers) _signals.SignalWorker(worker);
         _events?.Publish(changes.Created, created: true);
         _events?.Publish(changes.Changed);
+        _events?.PublishOutput(changes.Output);
         return result;
     }
 
@@ -347,6 +352,8 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
         /// <summary>Tasks created and tasks changed, for followers.</summary>
         public List<TaskRecord> Created { get; } = [];
         public List<TaskRecord> Changed { get; } = [];
+        /// <summary>Output streamed by workers, for followers here and on the other servers.</summary>
+        public List<TaskOutputChunk> Output { get; } = [];
     }
 
     /// <summary>

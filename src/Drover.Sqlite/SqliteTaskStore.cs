@@ -278,6 +278,11 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
                     continue;
                 }
                 Save(context, t, output: e.Type is ReportEventType.Output or ReportEventType.Finished);
+                if (e.Type == ReportEventType.Output && _events?.HasSubscribers == true)
+                {
+                    var chunk = new TaskOutputChunk(t.Task.Id, e.ExecutionId, e.Stdout, e.Stderr);
+                    context.AfterCommit(() => _events.PublishOutput([chunk]));
+                }
                 requeued |= t.TaskQueued;
                 if (!t.TaskEnded) continue;
                 ended.Add(t.Task.WithoutLargeFields());

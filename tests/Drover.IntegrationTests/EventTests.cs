@@ -13,57 +13,7 @@ public sealed class EventTests(SharedCluster shared)
     private readonly DroverCluster _cluster = shared.Cluster;
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    private async Task<ClientWebSocket> ConnectAsync(string query)
-    {
-        var socket = new ClientWebSocket();
-        socket.Options.SetRequestHeader("Authorization", $"Bearer {_cluster.AdminToken}");
-        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{_cluster.Port}/api/events?{query}"), Token);
-        return socket;
-    }
-
-    private static async Task<JsonElement> ReceiveAsync(ClientWebSocket socket, TimeSpan timeout)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Token);
-        deadline.CancelAfter(timeout);
-        var buffer = new byte[1 << 20];
-        using var message = new MemoryStream();
-        WebSocketReceiveResult result;
-        do
-        {
-            result = await socket.ReceiveAsync(buffer, deadline.Token);
-            message.Write(buffer, 0, result.Count);
-        }
-        while (!result.EndOfMessage);
-        return JsonDocument.Parse(message.ToArray()).RootElement.Clone();
-    }
-
-    private static Task SendAsync(ClientWebSocket socket, string json) =>
-        socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, Token);
-
-    /// <summary>
-    /// Reads messages until the task ends; returns (kind, status) for each mention of it, and every
-    /// mention seen, as "id" and as "id status".
-    /// </summary>
-    private static async Task<(List<(string Kind, string Status)> Seen, HashSet<string> Mentions)> FollowAsync(ClientWebSocket socket, Guid id)
-    {
-        var seen = new List<(string, string)>();
-        var mentions = new HashSet<string>();
-        while (true)
-        {
-            var message = await ReceiveAsync(socket, TimeSpan.FromSeconds(30));
-            foreach (var kind in new[] { "add", "update" })
-            {
-                if (!message.TryGetProperty(kind, out var tasks)) continue;
-                foreach (var task in tasks.EnumerateArray())
-                {
-                    mentions.Add(task.GetProperty("id").GetString()!);
-                    mentions.Add($"{task.GetProperty("id").GetString()} {task.GetProperty("status").GetString()}");
-                    if (task.GetProperty("id").GetString() == id.ToString()) seen.Add((kind, task.GetProperty("status").GetString()!));
-                }
-            }
-            if (seen.Count > 0 && seen[^1].Item2 is "succeeded" or "failed" or "canceled") return (seen, mentions);
-        }
-    }
+    private Task<EventSocket> ConnectAsync(string query) => EventSocket.ConnectAsync(_cluster, query);
 
     [Fact]
     public async Task A_group_follower_sees_its_task_added_then_updated_in_order_and_nothing_of_other_groups()
@@ -74,7 +24,7 @@ public sealed class EventTests(SharedCluster shared)
         var other = await client.CreateTaskAsync(Specs.Command("true") with { Group = $"other-{group}" }, Token);
         var task = await client.CreateTaskAsync(Specs.Shell("sleep 0.2") with { Group = group }, Token);
 
-        var (seen, ids) = await FollowAsync(socket, task.Id);
+        var (seen, ids, _) = await socket.FollowAsync(task.Id);
         // First an add (its state may already be past queued: changes waiting are coalesced), then updates.
         Assert.Equal("add", seen[0].Kind);
         Assert.All(seen.Skip(1), s => Assert.Equal("update", s.Kind));
@@ -85,16 +35,37 @@ public sealed class EventTests(SharedCluster shared)
         Assert.DoesNotContain(other.Id.ToString(), ids);
 
         // get answers with the current record; remove stops following.
-        await SendAsync(socket, $$"""{"get": ["{{task.Id}}"]}""");
-        var current = await ReceiveAsync(socket, TimeSpan.FromSeconds(10));
+        await socket.SendAsync($$"""{"get": ["{{task.Id}}"]}""");
+        var current = await socket.ReceiveAsync(TimeSpan.FromSeconds(10));
         Assert.Equal("succeeded", current.GetProperty("update")[0].GetProperty("status").GetString());
         var resubmitted = await client.ResubmitAsync([task.Id], Token);
-        await SendAsync(socket, $$"""{"remove": ["{{resubmitted[0].Id}}"]}""");
+        await socket.SendAsync($$"""{"remove": ["{{resubmitted[0].Id}}"]}""");
         await client.WaitAllAsync([resubmitted[0].Id], Token);
         var last = await client.CreateTaskAsync(Specs.Command("true") with { Group = group }, Token);
-        var (_, later) = await FollowAsync(socket, last.Id);
+        var (_, later, _) = await socket.FollowAsync(last.Id);
         Assert.Contains($"{last.Id} succeeded", later);
         Assert.DoesNotContain($"{resubmitted[0].Id} succeeded", later); // no longer followed
+    }
+
+    [Fact]
+    public async Task A_follower_of_a_task_by_id_gets_its_output_while_it_runs()
+    {
+        using var client = _cluster.Client();
+        // The task waits for its follower to be connected, then prints in three bursts.
+        var gate = Path.Combine(Path.GetTempPath(), $"drover-gate-{Guid.NewGuid():N}");
+        var task = await client.CreateTaskAsync(Specs.Shell($"while [ ! -e {gate} ]; do sleep 0.05; done; echo one; sleep 1.2; echo two; sleep 1.2; echo three"), Token);
+        using var socket = await ConnectAsync($"task={task.Id}");
+        await File.WriteAllTextAsync(gate, "", Token);
+        try
+        {
+            var (seen, _, stdout) = await socket.FollowAsync(task.Id);
+            Assert.Equal("succeeded", seen[^1].Status);
+            Assert.Equal("one\ntwo\nthree\n", stdout);
+        }
+        finally
+        {
+            File.Delete(gate);
+        }
     }
 
     [Fact]
@@ -106,7 +77,7 @@ public sealed class EventTests(SharedCluster shared)
         await client.CreateTasksAsync([.. Enumerable.Range(0, 200).Select(_ => Specs.Command("true") with { Batch = batch })], Token);
         var resync = false;
         for (var i = 0; i < 50 && !resync; i++)
-            resync = (await ReceiveAsync(socket, TimeSpan.FromSeconds(30))).TryGetProperty("resync", out _);
+            resync = (await socket.ReceiveAsync(TimeSpan.FromSeconds(30))).TryGetProperty("resync", out _);
         Assert.True(resync);
 
         using var http = _cluster.Http(_cluster.AdminToken);

@@ -87,4 +87,29 @@ public sealed class PostgresServersTests(PostgresServer postgres) : IAsyncLifeti
         var answer = await wait;
         Assert.Equal(TaskState.Succeeded, Assert.Single(answer.Done).Status);
     }
+
+    [Fact]
+    public async Task A_follower_on_one_server_sees_tasks_and_output_of_work_done_through_the_other()
+    {
+        await _first.StartWorkerAsync(concurrency: 2);
+        var group = $"g-{Guid.NewGuid():N}";
+        using var byGroup = await EventSocket.ConnectAsync(_second, $"group={group}");
+        using var first = _first.Client();
+        var gate = Path.Combine(Path.GetTempPath(), $"drover-gate-{Guid.NewGuid():N}");
+        var task = await first.CreateTaskAsync(Specs.Shell($"while [ ! -e {gate} ]; do sleep 0.05; done; echo far; sleep 1.2; echo away") with { Group = group }, Token);
+        using var byId = await EventSocket.ConnectAsync(_second, $"task={task.Id}");
+        await File.WriteAllTextAsync(gate, "", Token);
+        try
+        {
+            var (seen, _, _) = await byGroup.FollowAsync(task.Id);
+            Assert.Equal("add", seen[0].Kind);
+            Assert.Equal("succeeded", seen[^1].Status);
+            var (_, _, stdout) = await byId.FollowAsync(task.Id);
+            Assert.Equal("far\naway\n", stdout);
+        }
+        finally
+        {
+            File.Delete(gate);
+        }
+    }
 }

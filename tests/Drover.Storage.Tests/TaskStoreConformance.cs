@@ -334,10 +334,10 @@ public abstract class TaskStoreConformance : IAsyncLifetime
         while (true)
         {
             var wake = subscription.Changed.WaitHandle;
-            var (a, u, r) = subscription.Take();
-            a.ForEach(t => added[t.Id] = t);
-            u.ForEach(t => updated[t.Id] = t);
-            resync |= r;
+            var waiting = subscription.Take();
+            waiting.Added.ForEach(t => added[t.Id] = t);
+            waiting.Updated.ForEach(t => updated[t.Id] = t);
+            resync |= waiting.Resync;
             if (done(added, updated, resync)) return (added, updated, resync);
             await wake.WaitAsync(deadline.Token);
         }
@@ -371,8 +371,52 @@ public abstract class TaskStoreConformance : IAsyncLifetime
         using var small = Events.Subscribe(capacity: 1);
         small.Follow(everything: true, [], [], []);
         Events.Publish([mine.ToQueuedRecord(Time.GetUtcNow(), 1), other.ToQueuedRecord(Time.GetUtcNow(), 2)]);
-        var (none, nothing, told) = small.Take();
-        Assert.True(told);
-        Assert.Empty(none.Concat(nothing));
+        var told = small.Take();
+        Assert.True(told.Resync);
+        Assert.Empty(told.Added.Concat(told.Updated));
+    }
+
+    [Fact]
+    public async Task Output_goes_to_followers_of_the_task_by_id_once_committed()
+    {
+        var task = Task(group: "g");
+        await Store.CreateAsync([task], Token);
+        using var byId = Events.Subscribe(capacity: 100);
+        byId.Follow(everything: false, [], [], [task.Id]);
+        using var byGroup = Events.Subscribe(capacity: 100);
+        byGroup.Follow(everything: false, ["g"], [], []);
+        var worker = await WorkerAsync();
+        var lease = (await Store.LeaseAsync(worker, 1, Token)).Single();
+        await ReportAsync(worker, Started(lease));
+        await ReportAsync(worker, new ReportEvent { Type = ReportEventType.Output, ExecutionId = lease.ExecutionId, Stdout = "one\n", StdoutBytes = 4 });
+        await ReportAsync(worker, new ReportEvent { Type = ReportEventType.Output, ExecutionId = lease.ExecutionId, Stderr = "two\n", StderrBytes = 4 });
+
+        var chunks = new List<TaskOutputChunk>();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (chunks.Count < 2)
+        {
+            var wake = byId.Changed.WaitHandle;
+            chunks.AddRange(byId.Take().Output);
+            if (chunks.Count < 2) await wake.WaitAsync(deadline.Token);
+        }
+        Assert.Equal(["one\n", null], chunks.Select(c => c.Stdout));
+        Assert.Equal([null, "two\n"], chunks.Select(c => c.Stderr));
+        Assert.All(chunks, c => Assert.Equal((task.Id, lease.ExecutionId), (c.Task, c.Execution)));
+        Assert.Empty(byGroup.Take().Output); // a group's output is not sent to its followers
+    }
+
+    [Fact]
+    public void A_follower_behind_on_output_keeps_the_latest_and_is_told_text_was_dropped()
+    {
+        var id = Guid.NewGuid();
+        using var follower = Events.Subscribe(capacity: 10);
+        follower.Follow(everything: false, [], [], [id]);
+        var piece = new string('x', TaskSubscription.OutputCapacity / 2);
+        Events.PublishOutput([new TaskOutputChunk(id, id, "first", null), new TaskOutputChunk(id, id, piece, null), new TaskOutputChunk(id, id, piece, null), new TaskOutputChunk(id, id, "last", null)]);
+        var output = follower.Take().Output;
+        Assert.True(output[0].Skipped);
+        Assert.Equal("last", output[^1].Stdout);
+        Assert.DoesNotContain(output, c => c.Stdout == "first");
+        Assert.True(output.Sum(c => c.Length) <= TaskSubscription.OutputCapacity);
     }
 }

@@ -34,12 +34,29 @@ public sealed class TaskEvents
         if (subscriptions.Length == 0 || tasks.Count == 0) return;
         foreach (var subscription in subscriptions) subscription.Offer(tasks, created);
     }
+
+    /// <summary>Tells every follower to re-read: changes may have been missed (another server's, while the database was away).</summary>
+    public void ResyncAll()
+    {
+        foreach (var subscription in Volatile.Read(ref _subscriptions)) subscription.Resync();
+    }
+
+    /// <summary>New output of running tasks, for the followers that follow those tasks by id.</summary>
+    public void PublishOutput(IReadOnlyCollection<TaskOutputChunk> chunks)
+    {
+        var subscriptions = Volatile.Read(ref _subscriptions);
+        if (subscriptions.Length == 0 || chunks.Count == 0) return;
+        foreach (var subscription in subscriptions) subscription.OfferOutput(chunks);
+    }
 }
 
 /// <summary>
 /// One follower: what it follows (everything, groups, batches, task ids), and the changes waiting
 /// to be sent — the latest state of each task, in the order they first changed. Past its capacity
-/// it drops them all and asks the follower to re-read (<see cref="Take"/>'s resync).
+/// it drops them all and asks the follower to re-read (<see cref="Take"/>'s resync). Output goes
+/// only to followers that follow the task by id (a group's output could be a flood); past
+/// <see cref="OutputCapacity"/> characters the oldest waiting output is dropped and the next chunk
+/// says so.
 /// </summary>
 public sealed class TaskSubscription : IDisposable
 {
@@ -48,12 +65,17 @@ public sealed class TaskSubscription : IDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, (TaskRecord Task, bool Created)> _pending = [];
     private readonly List<Guid> _order = [];
+    private readonly Queue<TaskOutputChunk> _output = new();
+    private int _outputLength;
+    private bool _outputSkipped;
     private readonly HashSet<string> _groups = new(StringComparer.Ordinal);
     private readonly HashSet<string> _batches = new(StringComparer.Ordinal);
     private readonly HashSet<Guid> _tasks = [];
     private readonly HashSet<Guid> _ignored = [];
     private bool _everything;
     private bool _overflowed;
+
+    public const int OutputCapacity = 1024 * 1024;
 
     internal TaskSubscription(TaskEvents events, int capacity)
     {
@@ -119,12 +141,44 @@ public sealed class TaskSubscription : IDisposable
         if (offered) Changed.Pulse();
     }
 
+    internal void Resync()
+    {
+        lock (_gate)
+        {
+            _overflowed = true;
+            _pending.Clear();
+            _order.Clear();
+        }
+        Changed.Pulse();
+    }
+
+    internal void OfferOutput(IReadOnlyCollection<TaskOutputChunk> chunks)
+    {
+        var offered = false;
+        lock (_gate)
+        {
+            foreach (var chunk in chunks)
+            {
+                if (!_tasks.Contains(chunk.Task)) continue;
+                offered = true;
+                _output.Enqueue(chunk);
+                _outputLength += chunk.Length;
+                while (_outputLength > OutputCapacity && _output.Count > 1)
+                {
+                    _outputLength -= _output.Dequeue().Length;
+                    _outputSkipped = true;
+                }
+            }
+        }
+        if (offered) Changed.Pulse();
+    }
+
     private bool Follows(TaskRecord task) =>
         !_ignored.Contains(task.Id) &&
         (_everything || _tasks.Contains(task.Id) || (task.Group is { } g && _groups.Contains(g)) || _batches.Contains(task.Batch));
 
-    /// <summary>What waits: new tasks, changed tasks (latest states), and whether the follower must re-read.</summary>
-    public (List<TaskRecord> Added, List<TaskRecord> Updated, bool Resync) Take()
+    /// <summary>What waits: new tasks, changed tasks (latest states), output, and whether the follower must re-read.</summary>
+    public TaskEventBatch Take()
     {
         lock (_gate)
         {
@@ -139,7 +193,13 @@ public sealed class TaskSubscription : IDisposable
             _order.Clear();
             var resync = _overflowed;
             _overflowed = false;
-            return (added, updated, resync);
+            var output = _output.ToList();
+            // The oldest chunk that stayed tells the follower that text before it was dropped.
+            if (_outputSkipped && output.Count > 0) output[0] = output[0] with { Skipped = true };
+            _outputSkipped = false;
+            _output.Clear();
+            _outputLength = 0;
+            return new TaskEventBatch(added, updated, output, resync);
         }
     }
 

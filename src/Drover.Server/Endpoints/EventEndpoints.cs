@@ -17,7 +17,8 @@ namespace Drover.Server.Endpoints;
 /// <summary>
 /// <c>GET /api/events</c> as a WebSocket, in moi's protocol. The server sends <c>{"add": [tasks]}</c>
 /// for tasks created, <c>{"update": [tasks]}</c> for changes (the latest state of each, coalesced),
-/// <c>{"resync": true}</c> when the follower fell too far behind and must re-read; the client sends
+/// <c>{"resync": true}</c> when the follower fell too far behind and must re-read, and
+/// <c>{"output": {"task", "execution", "stdout", "stderr"}}</c> chunks of tasks followed by id; the client sends
 /// <c>{"subscribe": {"group": ..., "batch": ..., "tasks": [...], "all": true}}</c>, <c>{"get": [ids]}</c>
 /// (answered with an update of their current records) and <c>{"remove": [ids]}</c> (stop following
 /// those). Query parameters <c>group</c>, <c>batch</c>, <c>task</c> (repeatable), <c>all</c> and
@@ -120,15 +121,28 @@ public static class EventEndpoints
         }
     }
 
-    /// <summary>The messages for what waits in a subscription: resync first, then adds, then updates.</summary>
+    /// <summary>
+    /// The messages for what waits in a subscription: resync first, then adds, then output, then
+    /// updates — so a task's last output comes before the update that says it ended.
+    /// </summary>
     private static List<(string Kind, JsonObject Message)> Waiting(TaskSubscription subscription)
     {
-        var (added, updated, resync) = subscription.Take();
+        var waiting = subscription.Take();
         var messages = new List<(string, JsonObject)>();
-        if (resync) messages.Add(("resync", new JsonObject { ["resync"] = true }));
-        if (added.Count > 0) messages.Add(("add", Message("add", added)));
-        if (updated.Count > 0) messages.Add(("update", Message("update", updated)));
+        if (waiting.Resync) messages.Add(("resync", new JsonObject { ["resync"] = true }));
+        if (waiting.Added.Count > 0) messages.Add(("add", Message("add", waiting.Added)));
+        foreach (var chunk in waiting.Output) messages.Add(("output", OutputMessage(chunk)));
+        if (waiting.Updated.Count > 0) messages.Add(("update", Message("update", waiting.Updated)));
         return messages;
+    }
+
+    private static JsonObject OutputMessage(TaskOutputChunk chunk)
+    {
+        var output = new JsonObject { ["task"] = chunk.Task.ToString(), ["execution"] = chunk.Execution.ToString() };
+        if (chunk.Stdout is { Length: > 0 }) output["stdout"] = chunk.Stdout;
+        if (chunk.Stderr is { Length: > 0 }) output["stderr"] = chunk.Stderr;
+        if (chunk.Skipped) output["skipped"] = true;
+        return new JsonObject { ["output"] = output };
     }
 
     private static async Task ReceiveAsync(WebSocket socket, TaskSubscription subscription, ITaskStore store, SemaphoreSlim sending, CancellationToken stop)

@@ -17,6 +17,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
     // Changes made under the lock, published to followers once it is released.
     private List<TaskRecord> _changed = [];
     private List<TaskRecord> _created = [];
+    private List<TaskOutputChunk> _output = [];
 
     private readonly bool _keepHistory = memory?.KeepHistory ?? true;
 
@@ -116,14 +117,17 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
     {
         if (events is null) return;
         List<TaskRecord> created, changed;
+        List<TaskOutputChunk> output;
         lock (_gate)
         {
-            if (_created.Count == 0 && _changed.Count == 0) return;
+            if (_created.Count == 0 && _changed.Count == 0 && _output.Count == 0) return;
             (created, _created) = (_created, []);
             (changed, _changed) = (_changed, []);
+            (output, _output) = (_output, []);
         }
         events.Publish(created, created: true);
         events.Publish(changed);
+        events.PublishOutput(output);
     }
 
     public Task<SignalOutcome> SignalAsync(Guid id, TaskSignal signal, CancellationToken cancellationToken)
@@ -322,7 +326,11 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
             var transitions = new List<Transition>();
             foreach (var e in report.Events)
             {
-                if (_live.Apply(workerId, e, now, options.OutputLimitBytes) is { } t) transitions.Add(t);
+                if (_live.Apply(workerId, e, now, options.OutputLimitBytes) is { } t)
+                {
+                    transitions.Add(t);
+                    if (e.Type == ReportEventType.Output && events?.HasSubscribers == true) _output.Add(new TaskOutputChunk(t.Task.Id, e.ExecutionId, e.Stdout, e.Stderr));
+                }
                 else stale.Add(e.ExecutionId);
             }
             // A worker that stopped holds nothing, even a lease whose answer it never read.
