@@ -23,6 +23,7 @@ var root = new RootCommand("Drover: a distributed task dispatcher with a queryab
     PurgeCommand.Create(),
     ResultCommand.Create(),
     WaitCommand.Create(),
+    WatchCommand.Create(),
     WorkersCommand.Create(),
 };
 

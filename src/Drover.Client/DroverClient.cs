@@ -17,6 +17,7 @@ public sealed class DroverClient : IDisposable
 {
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
+    private readonly string _token;
 
     public DroverClient(Uri server, string token)
         : this(new HttpClient { Timeout = Timeout.InfiniteTimeSpan }, server, token, ownsHttp: true)
@@ -28,11 +29,16 @@ public sealed class DroverClient : IDisposable
     {
         _http = http;
         _ownsHttp = ownsHttp;
+        _token = token;
         _http.BaseAddress = server;
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
     }
 
     public Uri Server => _http.BaseAddress!;
+
+    /// <summary>Opens <c>GET /api/events</c> as a WebSocket, following what <paramref name="follow"/> names.</summary>
+    public Task<TaskEventStream> FollowAsync(EventFollow follow, CancellationToken cancellationToken) =>
+        TaskEventStream.ConnectAsync(Server, _token, follow, cancellationToken);
 
     public async Task<TaskRecord> CreateTaskAsync(TaskSpec task, CancellationToken cancellationToken) =>
         (await SendAsync<TaskRecord>(HttpMethod.Post, "api/tasks", task, cancellationToken))!;

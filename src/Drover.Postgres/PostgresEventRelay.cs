@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Drover.Model;
@@ -50,21 +51,26 @@ internal sealed class PostgresEventRelay : IAsyncDisposable
                 yield return PgRows.Command($"SELECT pg_notify('{Output}', $1)", $"{_origin} {JsonSerializer.Serialize(piece)}");
     }
 
-    /// <summary>One output chunk as notification payloads: its latest text, cut where no character is split.</summary>
-    private IEnumerable<OutputPiece> Pieces(TaskOutputChunk chunk)
+    /// <summary>
+    /// One output chunk as notification payloads: its latest text, cut where no character is split,
+    /// each piece with its stream's byte total after it.
+    /// </summary>
+    private static IEnumerable<OutputPiece> Pieces(TaskOutputChunk chunk)
     {
         var skipped = chunk.Skipped;
-        foreach (var (stream, text) in new[] { ("stdout", chunk.Stdout), ("stderr", chunk.Stderr) })
+        foreach (var (stream, text, total) in new[] { ("stdout", chunk.Stdout, chunk.StdoutBytes), ("stderr", chunk.Stderr, chunk.StderrBytes) })
         {
             if (string.IsNullOrEmpty(text)) continue;
             var start = Math.Max(0, text.Length - OutputPerChunk);
             if (start > 0 && char.IsLowSurrogate(text[start])) start++;
             var dropped = start > 0;
+            var after = total - Encoding.UTF8.GetByteCount(text.AsSpan(start));
             while (start < text.Length)
             {
                 var end = Math.Min(text.Length, start + OutputPieceLength);
                 if (end < text.Length && char.IsHighSurrogate(text[end - 1])) end--;
-                yield return new OutputPiece(chunk.Task, chunk.Execution, stream, text[start..end], skipped || dropped);
+                after += Encoding.UTF8.GetByteCount(text.AsSpan(start, end - start));
+                yield return new OutputPiece(chunk.Task, chunk.Execution, stream, text[start..end], after, skipped || dropped);
                 skipped = dropped = false;
                 start = end;
             }
@@ -86,9 +92,13 @@ internal sealed class PostgresEventRelay : IAsyncDisposable
         }
         else if (channel == Output && payload.IndexOf(' ') is > 0 and var space && JsonSerializer.Deserialize<OutputPiece>(payload[(space + 1)..]) is { } piece)
         {
-            var stdout = piece.Stream == "stdout" ? piece.Text : null;
-            var stderr = piece.Stream == "stderr" ? piece.Text : null;
-            _events.PublishOutput([new TaskOutputChunk(piece.Task, piece.Execution, stdout, stderr) { Skipped = piece.Skipped }]);
+            var stdout = piece.Stream == "stdout";
+            _events.PublishOutput([new TaskOutputChunk(piece.Task, piece.Execution, stdout ? piece.Text : null, stdout ? null : piece.Text)
+            {
+                StdoutBytes = stdout ? piece.Bytes : null,
+                StderrBytes = stdout ? null : piece.Bytes,
+                Skipped = piece.Skipped,
+            }]);
         }
     }
 
@@ -127,5 +137,5 @@ internal sealed class PostgresEventRelay : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private sealed record OutputPiece(Guid Task, Guid Execution, string Stream, string Text, bool Skipped);
+    private sealed record OutputPiece(Guid Task, Guid Execution, string Stream, string Text, long? Bytes, bool Skipped);
 }

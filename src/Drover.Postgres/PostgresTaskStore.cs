@@ -188,7 +188,7 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
                     continue;
                 }
                 writes.Add(t, output: e.Type is ReportEventType.Output or ReportEventType.Finished);
-                if (e.Type == ReportEventType.Output) changes.Output.Add(new TaskOutputChunk(t.Task.Id, e.ExecutionId, e.Stdout, e.Stderr));
+                if (e.Type == ReportEventType.Output) changes.Output.Add(TaskOutputChunk.From(t.Task.Id, e));
                 if (t.Execution.IsOpen) open[e.ExecutionId] = t.Task;
                 else open.Remove(e.ExecutionId);
             }

@@ -280,7 +280,7 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
                 Save(context, t, output: e.Type is ReportEventType.Output or ReportEventType.Finished);
                 if (e.Type == ReportEventType.Output && _events?.HasSubscribers == true)
                 {
-                    var chunk = new TaskOutputChunk(t.Task.Id, e.ExecutionId, e.Stdout, e.Stderr);
+                    var chunk = TaskOutputChunk.From(t.Task.Id, e);
                     context.AfterCommit(() => _events.PublishOutput([chunk]));
                 }
                 requeued |= t.TaskQueued;

@@ -139,8 +139,16 @@ public static class EventEndpoints
     private static JsonObject OutputMessage(TaskOutputChunk chunk)
     {
         var output = new JsonObject { ["task"] = chunk.Task.ToString(), ["execution"] = chunk.Execution.ToString() };
-        if (chunk.Stdout is { Length: > 0 }) output["stdout"] = chunk.Stdout;
-        if (chunk.Stderr is { Length: > 0 }) output["stderr"] = chunk.Stderr;
+        if (chunk.Stdout is { Length: > 0 })
+        {
+            output["stdout"] = chunk.Stdout;
+            output["stdout_bytes"] = chunk.StdoutBytes;
+        }
+        if (chunk.Stderr is { Length: > 0 })
+        {
+            output["stderr"] = chunk.Stderr;
+            output["stderr_bytes"] = chunk.StderrBytes;
+        }
         if (chunk.Skipped) output["skipped"] = true;
         return new JsonObject { ["output"] = output };
     }

@@ -329,7 +329,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
                 if (_live.Apply(workerId, e, now, options.OutputLimitBytes) is { } t)
                 {
                     transitions.Add(t);
-                    if (e.Type == ReportEventType.Output && events?.HasSubscribers == true) _output.Add(new TaskOutputChunk(t.Task.Id, e.ExecutionId, e.Stdout, e.Stderr));
+                    if (e.Type == ReportEventType.Output && events?.HasSubscribers == true) _output.Add(TaskOutputChunk.From(t.Task.Id, e));
                 }
                 else stale.Add(e.ExecutionId);
             }
