@@ -9,9 +9,13 @@ using Microsoft.Extensions.Options;
 
 namespace Drover.Server.Auth;
 
-/// <summary>Accepts <c>Authorization: Bearer &lt;token&gt;</c> with the admin or the worker token, or a running task's token.</summary>
+/// <summary>
+/// Accepts <c>Authorization: Bearer &lt;token&gt;</c> with the admin or the worker token, or a running
+/// task's token; without that header, the dashboard's session cookie as the admin.
+/// </summary>
 public sealed class BearerTokenHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenFiles tokens, TaskTokens taskTokens)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenFiles tokens, TaskTokens taskTokens,
+    DashboardSessions sessions)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "DroverBearer";
@@ -19,7 +23,7 @@ public sealed class BearerTokenHandler(
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
-        if (string.IsNullOrEmpty(header)) return Task.FromResult(AuthenticateResult.NoResult());
+        if (string.IsNullOrEmpty(header)) return Task.FromResult(FromSessionCookie());
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             return Task.FromResult(AuthenticateResult.Fail("The Authorization header must be 'Bearer <token>'."));
 
@@ -33,9 +37,24 @@ public sealed class BearerTokenHandler(
         }
         string? role = Matches(given, tokens.AdminToken) ? Roles.Admin : Matches(given, tokens.WorkerToken) ? Roles.Worker : null;
         if (role is null) return Task.FromResult(AuthenticateResult.Fail("The token is not valid."));
+        return Task.FromResult(Success(role));
+    }
 
+    private AuthenticateResult FromSessionCookie()
+    {
+        if (!Request.Cookies.TryGetValue(DashboardSessions.CookieName, out var session)) return AuthenticateResult.NoResult();
+        if (!sessions.IsValid(session)) return AuthenticateResult.Fail("The session has expired or is not valid: log in again.");
+        // The cookie is SameSite=Strict; a request that says it comes from another site is refused all the same.
+        if (Request.Headers.Origin.ToString() is { Length: > 0 } origin
+            && !(Uri.TryCreate(origin, UriKind.Absolute, out var from) && string.Equals(from.Authority, Request.Host.Value, StringComparison.OrdinalIgnoreCase)))
+            return AuthenticateResult.Fail("A session cookie is accepted only from the dashboard's own origin.");
+        return Success(Roles.Admin);
+    }
+
+    private static AuthenticateResult Success(string role)
+    {
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.Role, role), new Claim(ClaimTypes.Name, role)], SchemeName);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>

@@ -78,6 +78,7 @@ public sealed class DroverServer : IAsyncDisposable
         app.MapBatchEndpoints();
         app.MapEventEndpoints();
         app.MapWorkerEndpoints();
+        app.MapDashboardEndpoints();
         return new DroverServer(app, options);
     }
 

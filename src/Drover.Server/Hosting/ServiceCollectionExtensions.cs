@@ -37,6 +37,7 @@ public static class ServiceCollectionExtensions
             .AddPolicy(Roles.WorkerPolicy, p => p.RequireRole(Roles.Admin, Roles.Worker))
             .AddPolicy(Roles.StatusPolicy, p => p.RequireRole(Roles.Admin, Roles.Task));
         services.AddSingleton<TaskTokens>();
+        services.AddSingleton<DashboardSessions>();
 
         services.AddSingleton<LeaseLongPoll>();
         services.AddSingleton<TaskWaiter>();

@@ -1,0 +1,130 @@
+using Drover.IntegrationTests.Infrastructure;
+using Drover.Model;
+using Microsoft.Playwright;
+
+namespace Drover.IntegrationTests;
+
+/// <summary>
+/// The dashboard in a real browser: Debian's Chromium, headless, driven by Playwright, against a
+/// real server with a real worker. A screenshot of each page is kept as a test artifact
+/// (bin/.../artifacts/dashboard-*.png).
+/// </summary>
+public sealed class DashboardTests : IAsyncLifetime
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private readonly DroverCluster _cluster = new();
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        await _cluster.StartServerAsync();
+        await _cluster.StartWorkerAsync(concurrency: 2);
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        await _cluster.DisposeAsync();
+    }
+
+    private static async Task ScreenshotAsync(IPage page, string name)
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artifacts")).FullName;
+        var bytes = await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, $"dashboard-{name}.png"), FullPage = true });
+        TestContext.Current.AddAttachment($"dashboard-{name}.png", bytes, "image/png");
+    }
+
+    [Fact]
+    public async Task Log_in_watch_a_task_turn_succeeded_without_a_reload_and_read_its_output()
+    {
+        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 800 } });
+        await page.GotoAsync(_cluster.Url.ToString());
+
+        // A wrong token is refused with a message; the right one logs in.
+        await page.FillAsync("#token", "not-the-token");
+        await page.ClickAsync("#login-form button");
+        await Assertions.Expect(page.Locator("#login-error")).ToContainTextAsync("not the admin token");
+        await page.FillAsync("#token", _cluster.AdminToken);
+        await page.ClickAsync("#login-form button");
+        await Assertions.Expect(page.Locator("#tasks")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#live")).ToHaveTextAsync("live");
+        // The session is an HTTP-only cookie: the page's script cannot read it.
+        Assert.DoesNotContain("drover_session", await page.EvaluateAsync<string>("document.cookie"));
+        // Marks this page load: a reload would lose it.
+        await page.EvaluateAsync("window.sameLoad = true");
+
+        using var client = _cluster.Client();
+        var task = await client.CreateTaskAsync(Specs.Shell("echo hello-from-the-dashboard; sleep 1; echo bye") with { Name = "dashboard-task", Batch = "web" }, Token);
+        var row = page.Locator($"tr[data-id='{task.Id}']");
+        await Assertions.Expect(row).ToBeVisibleAsync();
+        await Assertions.Expect(row).ToHaveAttributeAsync("data-status", "succeeded", new() { Timeout = 30_000 });
+        Assert.True(await page.EvaluateAsync<bool>("window.sameLoad === true"));
+        await ScreenshotAsync(page, "tasks");
+
+        await row.Locator("a").ClickAsync();
+        await Assertions.Expect(page.Locator("#stdout")).ToContainTextAsync("hello-from-the-dashboard\nbye");
+        await Assertions.Expect(page.Locator("#main h1")).ToContainTextAsync("succeeded");
+        await ScreenshotAsync(page, "task");
+        Assert.True(await page.EvaluateAsync<bool>("window.sameLoad === true"));
+    }
+
+    [Fact]
+    public async Task Task_page_streams_output_and_its_buttons_act_on_the_task_and_workers_and_batches_pages_work()
+    {
+        var context = await _browser.NewContextAsync();
+        using var client = _cluster.Client();
+        // Logged in through the API: the cookie is what the browser keeps.
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(_cluster.Url.ToString());
+        await page.FillAsync("#token", _cluster.AdminToken);
+        await page.ClickAsync("#login-form button");
+        await Assertions.Expect(page.Locator("#tasks")).ToBeVisibleAsync();
+
+        var task = await client.CreateTaskAsync(Specs.Shell("echo started; sleep 1.5; echo still-going; sleep 60") with { Name = "long", Batch = "web-long" }, Token);
+        await page.GotoAsync($"{_cluster.Url}#/task/{task.Id}");
+        await Assertions.Expect(page.Locator("#stdout")).ToContainTextAsync("still-going", new() { Timeout = 30_000 });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Kill" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#main h1")).ToContainTextAsync("canceled", new() { Timeout = 30_000 });
+        Assert.Equal(TaskState.Canceled, (await client.GetTaskAsync(task.Id, Token))!.Status);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Resubmit" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("#/task/(?!" + task.Id + ")"));
+        var again = (await client.GetTaskAsync(task.Id, Token))!.Resubmitted!.Value;
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#main h1")).ToContainTextAsync("canceled", new() { Timeout = 30_000 });
+        Assert.Equal(TaskState.Canceled, (await client.GetTaskAsync(again, Token))!.Status);
+
+        await page.GotoAsync($"{_cluster.Url}#/workers");
+        var worker = page.Locator("#workers tbody tr").First;
+        await Assertions.Expect(worker).ToContainTextAsync("running");
+        await worker.Locator("input[name=concurrency]").FillAsync("3");
+        await worker.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#toast")).ToContainTextAsync("Saved");
+        Assert.Equal(3, (await client.ListWorkersAsync(Token)).Single().Concurrency);
+        await ScreenshotAsync(page, "workers");
+
+        await page.GotoAsync($"{_cluster.Url}#/batches");
+        var batch = page.Locator("#batches tr[data-batch='web-long']");
+        await Assertions.Expect(batch).ToContainTextAsync("Pause");
+        await batch.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
+        await Assertions.Expect(batch).ToContainTextAsync("paused");
+        Assert.True((await client.ListBatchesAsync(Token)).Single(b => b.Name == "web-long").Paused);
+        await ScreenshotAsync(page, "batches");
+
+        // Logging out ends the session for this browser.
+        await page.ClickAsync("#logout");
+        await Assertions.Expect(page.Locator("#login-form")).ToBeVisibleAsync();
+        var response = await page.APIRequest.GetAsync($"{_cluster.Url}api/tasks");
+        Assert.Equal(401, response.Status);
+        await context.DisposeAsync();
+    }
+}
