@@ -148,4 +148,51 @@ public sealed class BadInputTests(SharedCluster shared)
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         AssertNames(await bad.Content.ReadFromJsonAsync<JsonElement>(Token), "paused");
     }
+
+    [Theory]
+    [InlineData("""{}""", "token")]
+    [InlineData("""{"token": ""}""", "token")]
+    [InlineData("""{"token": 42}""", "token")]
+    [InlineData("""[1]""", "token")]
+    [InlineData("""{"token": """, "body")]
+    public async Task A_bad_dashboard_login_names_the_field_and_sets_no_cookie(string body, string field)
+    {
+        using var http = _cluster.Http(token: null);
+        var response = await http.PostAsync("api/session", new StringContent(body, Encoding.UTF8, "application/json"), Token);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        AssertNames(await response.Content.ReadFromJsonAsync<JsonElement>(Token), field);
+        Assert.False(response.Headers.Contains("Set-Cookie"));
+    }
+
+    [Fact]
+    public async Task Dashboard_sessions_are_refused_when_wrong_forged_or_sent_from_another_origin()
+    {
+        // Cookies sent by hand, as a browser would send them: no cookie container.
+        using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = _cluster.Url };
+        var wrong = await http.PostAsync("api/session", new StringContent("""{"token": "nope"}""", Encoding.UTF8, "application/json"), Token);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.False(wrong.Headers.Contains("Set-Cookie"));
+
+        var login = await http.PostAsync("api/session", new StringContent(JsonSerializer.Serialize(new { token = _cluster.AdminToken }), Encoding.UTF8, "application/json"), Token);
+        Assert.Equal(HttpStatusCode.NoContent, login.StatusCode);
+        var cookie = login.Headers.GetValues("Set-Cookie").Single();
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+        var session = cookie.Split(';')[0];
+
+        async Task<HttpStatusCode> GetWithAsync(string cookieHeader, string? origin = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "api/batches");
+            request.Headers.Add("Cookie", cookieHeader);
+            if (origin is not null) request.Headers.Add("Origin", origin);
+            return (await http.SendAsync(request, Token)).StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.OK, await GetWithAsync(session));
+        Assert.Equal(HttpStatusCode.OK, await GetWithAsync(session, $"http://127.0.0.1:{_cluster.Port}"));
+        Assert.Equal(HttpStatusCode.Unauthorized, await GetWithAsync(session, "http://evil.example"));
+        var forged = session[..session.LastIndexOf('.')] + ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        Assert.Equal(HttpStatusCode.Unauthorized, await GetWithAsync(forged));
+        var later = "drover_session=s1.99999999999." + session[(session.LastIndexOf('.') + 1)..];
+        Assert.Equal(HttpStatusCode.Unauthorized, await GetWithAsync(later)); // its expiry is signed
+    }
 }
