@@ -63,7 +63,7 @@ internal sealed class LocalCluster : IAsyncDisposable
     {
         if (Server is null) return null;
         var line = File.ReadLines($"/proc/{Server.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return line is null ? null : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+        return line is null ? null : double.Parse(line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
     }
 
     /// <summary>CPU seconds used so far by the server and by all the workers (user + system), from /proc.</summary>

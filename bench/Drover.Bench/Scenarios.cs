@@ -8,13 +8,15 @@ namespace Drover.Bench;
 /// <summary>The scenarios: each measures, prints, and judges nothing.</summary>
 internal static class Scenarios
 {
-    public static async Task<Result> ThroughputAsync(LocalCluster cluster, int tasks, int batchSize, int submitters, string kind, int parallel)
+    public static async Task<Result> ThroughputAsync(LocalCluster cluster, int tasks, int batchSize, int submitters, string kind, int parallel,
+        int subscribers = 0, bool followEverything = false)
     {
         using var client = cluster.Client();
+        await using var followers = subscribers > 0 ? await EventSubscribers.ConnectAsync(cluster, client, subscribers, followEverything) : null;
         // A first, unmeasured round brings every process to its steady state (JIT, connections, caches).
-        var warmUp = await SubmitAllAsync(client, Specs(Math.Min(tasks, 2000), kind), batchSize, submitters);
+        var warmUp = await SubmitAllAsync(client, Specs(Math.Min(tasks, 2000), kind, subscribers), batchSize, submitters);
         await client.WaitAllAsync(warmUp, CancellationToken.None);
-        var specs = Specs(tasks, kind);
+        var specs = Specs(tasks, kind, subscribers);
         var cpuBefore = cluster.CpuSeconds();
         var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
 
@@ -32,6 +34,16 @@ internal static class Scenarios
             .Add("submit_seconds", Math.Round(submitted.TotalSeconds, 3))
             .Add("seconds", Math.Round(elapsed.TotalSeconds, 3))
             .Add("tasks_per_second", Math.Round(tasks / elapsed.TotalSeconds));
+        if (followers is not null)
+        {
+            var delays = followers.Delays();
+            result.Add("subscribers", subscribers)
+                .Add("subscribers_follow", followEverything ? "everything" : "own group")
+                .Add("event_messages", followers.Messages)
+                .Add("event_resyncs_timed", followers.Resyncs)
+                .Add("event_delay_p50_ms", delays.Count > 0 ? Percentile(delays, 0.50) : double.NaN)
+                .Add("event_delay_p99_ms", delays.Count > 0 ? Percentile(delays, 0.99) : double.NaN);
+        }
         if (cluster.ServerPeakRssMiB() is { } rss) result.Add("server_peak_rss_mib", Math.Round(rss, 1));
         if (cluster.CpuSeconds() is { } cpu && cpuBefore is { } before)
         {
@@ -48,12 +60,14 @@ internal static class Scenarios
         return result;
     }
 
-    private static List<TaskSpec> Specs(int count, string kind)
+    /// <param name="groups">When followers follow their own groups: the tasks are spread over that many groups.</param>
+    private static List<TaskSpec> Specs(int count, string kind, int groups = 0)
     {
         var batch = $"bench-{Guid.NewGuid():N}";
-        return Enumerable.Range(0, count).Select(i => kind == "shell"
+        return Enumerable.Range(0, count).Select(i => (kind == "shell"
             ? new TaskSpec { Command = JsonSerializer.SerializeToElement(new[] { "true" }), Batch = batch }
-            : new TaskSpec { Handler = "echo", Args = JsonSerializer.SerializeToElement(i), Batch = batch }).ToList();
+            : new TaskSpec { Handler = "echo", Args = JsonSerializer.SerializeToElement(i), Batch = batch })
+            with { Group = groups > 0 ? EventSubscribers.Group(i, groups) : null }).ToList();
     }
 
     /// <summary>Submits in batches, <paramref name="submitters"/> requests in flight, as a busy client would.</summary>

@@ -43,6 +43,7 @@ internal sealed class PostgresNotifications : IAsyncDisposable
 
     private async Task ListenAsync(CancellationToken stop)
     {
+        var listened = false;
         for (var attempt = 0; !stop.IsCancellationRequested; attempt++)
         {
             try
@@ -54,7 +55,9 @@ internal sealed class PostgresNotifications : IAsyncDisposable
                 // Whatever was announced while not listening is unknown: let long-polls and workers look again.
                 _signals.TasksReady.Pulse();
                 _signals.SignalAllWorkers();
-                _relay.Relisten();
+                // Followers here missed the other servers' changes only if this is not the first time.
+                if (listened) _relay.Relisten();
+                listened = true;
                 attempt = 0;
                 while (true) await connection.WaitAsync(stop);
             }

@@ -11,42 +11,49 @@ namespace Drover.Storage;
 public sealed class TaskEvents
 {
     private readonly Lock _gate = new();
-    private TaskSubscription[] _subscriptions = [];
+    private SubscriptionIndex _index = SubscriptionIndex.Empty;
 
-    public bool HasSubscribers => Volatile.Read(ref _subscriptions).Length > 0;
+    public bool HasSubscribers => Volatile.Read(ref _index).All.Length > 0;
 
     public TaskSubscription Subscribe(int capacity)
     {
         var subscription = new TaskSubscription(this, capacity);
-        lock (_gate) _subscriptions = [.. _subscriptions, subscription];
+        lock (_gate) _index = new SubscriptionIndex([.. _index.All, subscription]);
         return subscription;
     }
 
     internal void Unsubscribe(TaskSubscription subscription)
     {
-        lock (_gate) _subscriptions = [.. _subscriptions.Where(s => s != subscription)];
+        lock (_gate) _index = new SubscriptionIndex([.. _index.All.Where(s => s != subscription)]);
+    }
+
+    /// <summary>A follower changed what it follows.</summary>
+    internal void Reindex()
+    {
+        lock (_gate) _index = new SubscriptionIndex(_index.All);
     }
 
     /// <param name="created">True for tasks just created: subscribers get them as <c>add</c>.</param>
     public void Publish(IReadOnlyCollection<TaskRecord> tasks, bool created = false)
     {
-        var subscriptions = Volatile.Read(ref _subscriptions);
-        if (subscriptions.Length == 0 || tasks.Count == 0) return;
-        foreach (var subscription in subscriptions) subscription.Offer(tasks, created);
+        var index = Volatile.Read(ref _index);
+        if (index.All.Length == 0 || tasks.Count == 0) return;
+        foreach (var (subscription, followed) in index.Route(tasks)) subscription.Offer(followed, created);
     }
 
     /// <summary>Tells every follower to re-read: changes may have been missed (another server's, while the database was away).</summary>
     public void ResyncAll()
     {
-        foreach (var subscription in Volatile.Read(ref _subscriptions)) subscription.Resync();
+        foreach (var subscription in Volatile.Read(ref _index).All) subscription.Resync();
     }
 
     /// <summary>New output of running tasks, for the followers that follow those tasks by id.</summary>
     public void PublishOutput(IReadOnlyCollection<TaskOutputChunk> chunks)
     {
-        var subscriptions = Volatile.Read(ref _subscriptions);
-        if (subscriptions.Length == 0 || chunks.Count == 0) return;
-        foreach (var subscription in subscriptions) subscription.OfferOutput(chunks);
+        var index = Volatile.Read(ref _index);
+        if (index.All.Length == 0 || chunks.Count == 0) return;
+        foreach (var chunk in chunks)
+            foreach (var subscription in index.ByTask(chunk.Task)) subscription.OfferOutput([chunk]);
     }
 }
 
@@ -95,6 +102,13 @@ public sealed class TaskSubscription : IDisposable
             _batches.UnionWith(batches);
             _tasks.UnionWith(tasks);
         }
+        _events.Reindex();
+    }
+
+    /// <summary>What it follows, for the index.</summary>
+    internal (bool Everything, string[] Groups, string[] Batches, Guid[] Tasks) Following()
+    {
+        lock (_gate) return (_everything, [.. _groups], [.. _batches], [.. _tasks]);
     }
 
     /// <summary>Stops following these tasks (followed by id, or through their group or batch), and drops what waits for them.</summary>
@@ -109,6 +123,7 @@ public sealed class TaskSubscription : IDisposable
                 if (_pending.Remove(id)) _order.Remove(id);
             }
         }
+        _events.Reindex();
     }
 
     internal void Offer(IReadOnlyCollection<TaskRecord> tasks, bool created)
@@ -178,19 +193,21 @@ public sealed class TaskSubscription : IDisposable
         (_everything || _tasks.Contains(task.Id) || (task.Group is { } g && _groups.Contains(g)) || _batches.Contains(task.Batch));
 
     /// <summary>What waits: new tasks, changed tasks (latest states), output, and whether the follower must re-read.</summary>
-    public TaskEventBatch Take()
+    /// <param name="max">At most this many tasks (the ones waiting longest); the rest keep waiting, still coalescing.</param>
+    public TaskEventBatch Take(int max = int.MaxValue)
     {
         lock (_gate)
         {
             var added = new List<TaskRecord>();
             var updated = new List<TaskRecord>();
-            foreach (var id in _order)
+            var taken = Math.Min(max, _order.Count);
+            for (var i = 0; i < taken; i++)
             {
-                var (task, created) = _pending[id];
+                var (task, created) = _pending[_order[i]];
+                _pending.Remove(_order[i]);
                 (created ? added : updated).Add(task);
             }
-            _pending.Clear();
-            _order.Clear();
+            _order.RemoveRange(0, taken);
             var resync = _overflowed;
             _overflowed = false;
             var output = _output.ToList();
