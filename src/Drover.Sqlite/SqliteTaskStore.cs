@@ -23,11 +23,9 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
     private readonly SqliteTaskReader _reader;
     // Touched only on the writer's thread.
     private LiveState _live;
-    private readonly TaskEvents? _events;
 
     public SqliteTaskStore(SqliteStoreOptions sqlite, StoreOptions options, StoreSignals signals, TimeProvider time, TaskEvents? events = null)
     {
-        _events = events;
         _options = options;
         _signals = signals;
         _time = time;
@@ -47,7 +45,7 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
         var context = new WriteContext(connection);
         _live = LiveStateLoader.Load(context);
         // Should a write fail half-way, the state in memory is read back from what was committed.
-        _writer = new SqliteWriter(connection, failed => _live = LiveStateLoader.Load(failed));
+        _writer = new SqliteWriter(connection, failed => _live = LiveStateLoader.Load(failed), events);
         _reader = new SqliteTaskReader(connectionString);
     }
 
@@ -77,7 +75,7 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
                 if (task.Status == TaskState.Canceled) ended.Add(task.WithoutLargeFields());
                 else _live.Add(task, unmet: starts?[task.Id].Unmet);
                 outcomes.Add(new CreateOutcome(task, Created: true));
-                Announce(context, task, created: true);
+                context.Announce(task, created: true);
             }
             else
             {
@@ -278,11 +276,7 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
                     continue;
                 }
                 Save(context, t, output: e.Type is ReportEventType.Output or ReportEventType.Finished);
-                if (e.Type == ReportEventType.Output && _events?.HasSubscribers == true)
-                {
-                    var chunk = TaskOutputChunk.From(t.Task.Id, e);
-                    context.AfterCommit(() => _events.PublishOutput([chunk]));
-                }
+                if (e.Type == ReportEventType.Output) context.Announce(TaskOutputChunk.From(t.Task.Id, e));
                 requeued |= t.TaskQueued;
                 if (!t.TaskEnded) continue;
                 ended.Add(t.Task.WithoutLargeFields());
@@ -372,18 +366,12 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
     private void Write(WriteContext context, TaskRecord task)
     {
         TaskRows.UpdateTaskState(context.Raw(TaskRows.UpdateState), task, output: false);
-        Announce(context, task);
-    }
-
-    /// <summary>Followers hear of a change once it is committed (and only if there are any).</summary>
-    private void Announce(WriteContext context, TaskRecord task, bool created = false)
-    {
-        if (_events?.HasSubscribers == true) context.AfterCommit(() => _events.Publish([task], created));
+        context.Announce(task, created: false);
     }
 
     private void Save(WriteContext context, Transition transition, bool output)
     {
-        Announce(context, transition.Task);
+        context.Announce(transition.Task, created: false);
         TaskRows.UpdateTaskState(context.Raw(output ? TaskRows.UpdateStateAndOutput : TaskRows.UpdateState), transition.Task, output);
         if (!transition.Execution.IsOpen) TaskRows.InsertClosedExecution(context.Raw(TaskRows.InsertExecution), transition.Execution);
     }

@@ -1,3 +1,4 @@
+using Drover.Storage;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 
@@ -23,11 +24,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     /// <param name="afterFailure">Runs on the writer after an operation or a commit failed and was rolled
     /// back, so that state kept beside the database can be read back from it.</param>
-    public SqliteWriter(SqliteConnection connection, Action<WriteContext> afterFailure)
+    /// <param name="events">Where committed changes are published for followers.</param>
+    public SqliteWriter(SqliteConnection connection, Action<WriteContext> afterFailure, TaskEvents? events = null)
     {
         _connection = connection;
         _afterFailure = afterFailure;
-        _context = new WriteContext(connection);
+        _context = new WriteContext(connection, events);
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 

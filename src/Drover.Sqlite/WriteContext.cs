@@ -1,16 +1,21 @@
+using Drover.Model;
+using Drover.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Drover.Sqlite;
 
 /// <summary>
 /// What one write operation sees inside the writer's transaction: the connection, cached prepared
-/// commands, and a place to leave actions that must run only once the transaction has committed.
+/// commands, and a place to leave what must happen only once the transaction has committed: actions
+/// (signals), and changes for followers, published together once per commit.
 /// </summary>
-internal sealed class WriteContext(SqliteConnection connection)
+internal sealed class WriteContext(SqliteConnection connection, TaskEvents? events = null)
 {
 
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
-    private readonly List<Action> _afterCommit = [];
+    // An Action, a (TaskRecord, created) for followers, or a TaskOutputChunk: one list, so that a
+    // failed operation's share is discarded the same way whatever it left.
+    private readonly List<object> _afterCommit = [];
     private readonly Dictionary<string, RawStatement> _raw = new(StringComparer.Ordinal);
 
     public SqliteTransaction? Transaction { get; set; }
@@ -78,11 +83,44 @@ internal sealed class WriteContext(SqliteConnection connection)
 
     public void AfterCommit(Action action) => _afterCommit.Add(action);
 
+    /// <summary>Followers hear of this task's new state once the transaction has committed (only if there are any).</summary>
+    public void Announce(TaskRecord task, bool created)
+    {
+        if (events?.HasSubscribers == true) _afterCommit.Add(new Announcement(task, created));
+    }
+
+    public void Announce(TaskOutputChunk output)
+    {
+        if (events?.HasSubscribers == true) _afterCommit.Add(output);
+    }
+
     public void RunAfterCommit()
     {
-        foreach (var action in _afterCommit) action();
+        List<TaskRecord>? created = null, changed = null;
+        List<TaskOutputChunk>? output = null;
+        foreach (var item in _afterCommit)
+        {
+            switch (item)
+            {
+                case Action action:
+                    action();
+                    break;
+                case Announcement announcement:
+                    (announcement.Created ? created ??= [] : changed ??= []).Add(announcement.Task);
+                    break;
+                case TaskOutputChunk chunk:
+                    (output ??= []).Add(chunk);
+                    break;
+            }
+        }
         _afterCommit.Clear();
+        // One publish per commit, however many tasks it changed.
+        if (created is not null) events!.Publish(created, created: true);
+        if (output is not null) events!.PublishOutput(output);
+        if (changed is not null) events!.Publish(changed);
     }
+
+    private sealed record Announcement(TaskRecord Task, bool Created);
 
     public void DiscardAfterCommit(int keep) => _afterCommit.RemoveRange(keep, _afterCommit.Count - keep);
 
