@@ -42,11 +42,11 @@ throughput.SetAction(async parse =>
     result.Print(parse.GetValue(json));
 });
 
-var latency = new Command("latency", "One echo task at a time: submit, wait, repeat") { count };
+var latency = new Command("latency", "One echo task at a time: submit, wait, repeat") { count, subscribers };
 latency.SetAction(async parse =>
 {
     await using var cluster = await ClusterAsync(parse);
-    (await Scenarios.LatencyAsync(cluster, parse.GetValue(count))).Add("store", parse.GetValue(store)!).Print(parse.GetValue(json));
+    (await Scenarios.LatencyAsync(cluster, parse.GetValue(count), parse.GetValue(subscribers))).Add("store", parse.GetValue(store)!).Print(parse.GetValue(json));
 });
 
 var spawn = new Command("spawn-baseline", "How fast this machine starts and reaps `true`, without Drover") { tasks, parallel };

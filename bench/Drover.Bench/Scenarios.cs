@@ -80,9 +80,11 @@ internal static class Scenarios
         return [.. ids.SelectMany(chunk => chunk)];
     }
 
-    public static async Task<Result> LatencyAsync(LocalCluster cluster, int count)
+    /// <param name="subscribers">Followers of everything connected meanwhile: they time each task's final update on an otherwise quiet server.</param>
+    public static async Task<Result> LatencyAsync(LocalCluster cluster, int count, int subscribers = 0)
     {
         using var client = cluster.Client();
+        await using var followers = subscribers > 0 ? await EventSubscribers.ConnectAsync(cluster, client, subscribers, everything: true) : null;
         var samples = new List<double>(count);
         var submits = new List<double>(count);
         for (var i = -Math.Min(50, count); i < count; i++)
@@ -106,8 +108,15 @@ internal static class Scenarios
             if (i >= 0) health.Add(clock.Elapsed.TotalMilliseconds);
         }
         health.Sort();
-        return new Result("latency (echo round trip)")
-            .Add("count", count)
+        var result = new Result("latency (echo round trip)").Add("count", count);
+        if (followers is not null)
+        {
+            var delays = followers.Delays();
+            result.Add("subscribers", subscribers)
+                .Add("event_delay_p50_ms", Percentile(delays, 0.50))
+                .Add("event_delay_p99_ms", Percentile(delays, 0.99));
+        }
+        return result
             .Add("http_exchange_p50_ms", Percentile(health, 0.50))
             .Add("submit_p50_ms", Percentile([.. submits.Order()], 0.50))
             .Add("p50_ms", Percentile(samples, 0.50))
