@@ -15,7 +15,7 @@ namespace Drover.Cli.Watch;
 internal static class BoardView
 {
     private const int RunningRows = 15;
-    private const int BarWidth = 30;
+    private const int BarWidth = 20;
 
     /// <summary>Runs <paramref name="loop"/>, which calls the action it is given to show the board.</summary>
     public static Task<T> RunAsync<T>(Func<Action<TaskBoard>, Task<T>> loop)
@@ -51,11 +51,11 @@ internal static class BoardView
     private static IRenderable Render(TaskBoard board)
     {
         var batches = new Table().Border(TableBorder.Simple).Title("[bold]Batches[/]")
-            .AddColumns("Batch", "Progress", "Done", "Running", "Failed", "Queued", "Total");
+            .AddColumns("Batch", "Progress", "", "Done", "Running", "Failed", "Queued", "Total");
         foreach (var b in board.Batches)
         {
             batches.AddRow(
-                new Plain(b.Batch), new Markup(Bar(b)),
+                new Plain(b.Batch), new Markup(Bar(b)), new Plain($"{b.Fraction * 100:0}%"),
                 new Plain(b.Succeeded.ToString(CultureInfo.InvariantCulture)), new Plain(b.Running.ToString(CultureInfo.InvariantCulture)),
                 new Markup(b.Failed > 0 ? $"[red]{b.Failed}[/]" : "0"), new Plain(b.Queued.ToString(CultureInfo.InvariantCulture)),
                 new Plain(b.Total.ToString(CultureInfo.InvariantCulture)));
@@ -66,8 +66,9 @@ internal static class BoardView
         foreach (var task in running.Take(RunningRows))
         {
             tasks.AddRow(
-                new Plain(task.Name ?? task.Id.ToString()[..8]), new Plain(task.Batch),
-                new Plain(task.Progress is { } p ? p.ToString("P0", CultureInfo.InvariantCulture) : task.Status == TaskState.Paused ? "paused" : ""),
+                // Ids are time-ordered (UUIDv7): their last characters are the ones that differ.
+                new Plain(task.Name ?? task.Id.ToString()[^12..]), new Plain(task.Batch),
+                new Plain(task.Progress is { } p ? $"{p * 100:0}%" : task.Status == TaskState.Paused ? "paused" : ""),
                 new Plain(task.StatusMessage ?? ""));
         }
         if (running.Count > RunningRows) tasks.AddRow($"… and {running.Count - RunningRows} more", "", "", "");
@@ -83,6 +84,6 @@ internal static class BoardView
         var failed = Math.Min(BarWidth - succeeded, Width(b.Failed));
         var running = Math.Min(BarWidth - succeeded - failed, Width(b.Running));
         var queued = BarWidth - succeeded - failed - running;
-        return $"[green]{new string('█', succeeded)}[/][red]{new string('█', failed)}[/][yellow]{new string('▒', running)}[/][grey]{new string('░', queued)}[/] {b.Fraction.ToString("P0", CultureInfo.InvariantCulture)}";
+        return $"[green]{new string('█', succeeded)}[/][red]{new string('█', failed)}[/][yellow]{new string('▒', running)}[/][grey]{new string('░', queued)}[/]";
     }
 }

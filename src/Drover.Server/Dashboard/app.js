@@ -90,7 +90,8 @@ function debounce(fn, wait) {
 // ---- formatting ----------------------------------------------------------------------------
 
 const badge = status => h('span', { class: `badge ${status}` }, status);
-const shortId = id => id ? id.slice(0, 8) : '';
+// Ids are time-ordered (UUIDv7): their last characters are the ones that differ.
+const shortId = id => id ? id.slice(-12) : '';
 const time = t => t ? new Date(t).toLocaleString() : '';
 function duration(task) {
   const start = task.started && Date.parse(task.started);
