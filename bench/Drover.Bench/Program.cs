@@ -14,7 +14,7 @@ var tasks = new Option<int>("--tasks") { DefaultValueFactory = _ => 20_000 };
 var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 1000 };
 var submitters = new Option<int>("--submitters") { DefaultValueFactory = _ => 2, Description = "Submit requests in flight at once" };
 var subscribers = new Option<int>("--subscribers") { Description = "WebSocket followers of every event, connected during the run" };
-var followMode = new Option<string>("--follow") { DefaultValueFactory = _ => "group", Description = "What each subscriber follows: group (its own) or all" };
+var followMode = new Option<string>("--follow") { DefaultValueFactory = _ => "group", Description = "What each subscriber follows: group (its own; the tasks are spread over them), idle (its own, with no work in it) or all" };
 var kind = new Option<string>("--kind") { DefaultValueFactory = _ => "echo", Description = "echo (in-process handler) or shell (runs `true`)" };
 var count = new Option<int>("--count") { DefaultValueFactory = _ => 300 };
 var parallel = new Option<int>("--parallel") { DefaultValueFactory = _ => 8 };
@@ -37,7 +37,7 @@ throughput.SetAction(async parse =>
     if (taskKind is not ("echo" or "shell")) throw new ArgumentException("--kind must be echo or shell");
     await using var cluster = await ClusterAsync(parse);
     var result = await Scenarios.ThroughputAsync(cluster, parse.GetValue(tasks), parse.GetValue(batchSize), parse.GetValue(submitters), taskKind,
-        parse.GetValue(workers) * parse.GetValue(concurrency), parse.GetValue(subscribers), parse.GetValue(followMode) == "all");
+        parse.GetValue(workers) * parse.GetValue(concurrency), parse.GetValue(subscribers), parse.GetValue(followMode)!);
     result.Add("store", parse.GetValue(store)!).Add("workers", parse.GetValue(workers)).Add("concurrency", parse.GetValue(concurrency));
     result.Print(parse.GetValue(json));
 });

@@ -9,14 +9,16 @@ namespace Drover.Bench;
 internal static class Scenarios
 {
     public static async Task<Result> ThroughputAsync(LocalCluster cluster, int tasks, int batchSize, int submitters, string kind, int parallel,
-        int subscribers = 0, bool followEverything = false)
+        int subscribers = 0, string follow = "group")
     {
         using var client = cluster.Client();
-        await using var followers = subscribers > 0 ? await EventSubscribers.ConnectAsync(cluster, client, subscribers, followEverything) : null;
+        await using var followers = subscribers > 0 ? await EventSubscribers.ConnectAsync(cluster, client, subscribers, follow == "all") : null;
+        // With "idle", the followers' groups get no work: what 1,000 connections cost by themselves.
+        var groups = follow == "group" ? subscribers : 0;
         // A first, unmeasured round brings every process to its steady state (JIT, connections, caches).
-        var warmUp = await SubmitAllAsync(client, Specs(Math.Min(tasks, 2000), kind, subscribers), batchSize, submitters);
+        var warmUp = await SubmitAllAsync(client, Specs(Math.Min(tasks, 2000), kind, groups), batchSize, submitters);
         await client.WaitAllAsync(warmUp, CancellationToken.None);
-        var specs = Specs(tasks, kind, subscribers);
+        var specs = Specs(tasks, kind, groups);
         var cpuBefore = cluster.CpuSeconds();
         var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
 
@@ -38,11 +40,11 @@ internal static class Scenarios
         {
             var delays = followers.Delays();
             result.Add("subscribers", subscribers)
-                .Add("subscribers_follow", followEverything ? "everything" : "own group")
+                .Add("subscribers_follow", follow)
                 .Add("event_messages", followers.Messages)
                 .Add("event_resyncs_timed", followers.Resyncs)
-                .Add("event_delay_p50_ms", delays.Count > 0 ? Percentile(delays, 0.50) : double.NaN)
-                .Add("event_delay_p99_ms", delays.Count > 0 ? Percentile(delays, 0.99) : double.NaN);
+                .Add("event_delay_p50_ms", delays.Count > 0 ? Percentile(delays, 0.50) : "none")
+                .Add("event_delay_p99_ms", delays.Count > 0 ? Percentile(delays, 0.99) : "none");
         }
         if (cluster.ServerPeakRssMiB() is { } rss) result.Add("server_peak_rss_mib", Math.Round(rss, 1));
         if (cluster.CpuSeconds() is { } cpu && cpuBefore is { } before)
