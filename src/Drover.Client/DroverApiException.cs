@@ -1,4 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Drover.Json;
 
 namespace Drover.Client;
 
@@ -18,5 +21,19 @@ public sealed class DroverApiException(HttpStatusCode status, string title, stri
         if (errors is { Count: > 0 })
             text += " " + string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}"));
         return text;
+    }
+
+    /// <summary>The exception for a response that is not a success, from its problem detail when it has one.</summary>
+    public static async Task<DroverApiException> FromAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        ProblemDetailsBody? problem = null;
+        try
+        {
+            problem = await response.Content.ReadFromJsonAsync<ProblemDetailsBody>(DroverJson.Options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (JsonException)
+        {
+        }
+        return new DroverApiException(response.StatusCode, problem?.Title ?? response.ReasonPhrase ?? "Error", problem?.Detail, problem?.Errors);
     }
 }

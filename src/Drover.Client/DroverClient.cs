@@ -1,51 +1,82 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Drover.Contracts;
 using Drover.Json;
 using Drover.Model;
 using Drover.Storage;
+using Drover.Validation;
 
 namespace Drover.Client;
 
 /// <summary>
 /// A typed client for Drover's REST API (API.md). Every method takes a cancellation token; a refusal
-/// by the server throws <see cref="DroverApiException"/> with its problem detail.
+/// by the server throws <see cref="DroverApiException"/> with its problem detail. Built without
+/// options it is plain: one request per call. With <see cref="DroverClientOptions"/> it is resilient:
+/// reads retry through a server restart, tasks get client-chosen ids so that a create is safe to
+/// repeat, and the handle-returning writes (<see cref="SubmitAsync(TaskSpec, CancellationToken)"/>,
+/// <see cref="SignalAsync"/>, <see cref="CancelAsync"/>) go to an outbox when the server stays
+/// unreachable, and return at once.
 /// </summary>
-public sealed class DroverClient : IDisposable
+public sealed class DroverClient : IDisposable, IAsyncDisposable
 {
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
     private readonly string _token;
+    private readonly RequestSender _sender;
+    private readonly Outbox? _outbox;
 
     public DroverClient(Uri server, string token)
-        : this(new HttpClient { Timeout = Timeout.InfiniteTimeSpan }, server, token, ownsHttp: true)
+        : this(server, token, DroverClientOptions.FailFast)
+    {
+    }
+
+    public DroverClient(Uri server, string token, DroverClientOptions options)
+        : this(new HttpClient { Timeout = Timeout.InfiniteTimeSpan }, server, token, ownsHttp: true, options)
     {
     }
 
     /// <param name="http">Its timeout should exceed the longest long-poll (wait, lease).</param>
-    public DroverClient(HttpClient http, Uri server, string token, bool ownsHttp = false)
+    public DroverClient(HttpClient http, Uri server, string token, bool ownsHttp = false, DroverClientOptions? options = null)
     {
         _http = http;
         _ownsHttp = ownsHttp;
         _token = token;
         _http.BaseAddress = server;
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        Options = options ?? DroverClientOptions.FailFast;
+        _sender = new RequestSender(_http, Options);
+        if (Options.Resilient) _outbox = new Outbox(_sender, Options);
     }
+
+    public DroverClientOptions Options { get; }
+
+    /// <summary>Writes waiting in the outbox for the server.</summary>
+    public int Undelivered => _outbox?.Count ?? 0;
+
+    /// <summary>Completes once every write in the outbox so far has been delivered (or refused).</summary>
+    public Task FlushAsync(CancellationToken cancellationToken) => _outbox?.FlushAsync(cancellationToken) ?? Task.CompletedTask;
 
     public Uri Server => _http.BaseAddress!;
 
-    /// <summary>Opens <c>GET /api/events</c> as a WebSocket, following what <paramref name="follow"/> names.</summary>
+    /// <summary>
+    /// The events of what <paramref name="follow"/> names, for as long as the caller reads. A resilient
+    /// client reconnects by itself and then yields a <see cref="Resync"/> followed by the re-read
+    /// records of the followed tasks that may have changed meanwhile, so no change is missed.
+    /// </summary>
+    public IAsyncEnumerable<TaskEvent> SubscribeAsync(EventFollow follow, CancellationToken cancellationToken) =>
+        Subscription.RunAsync(this, follow, cancellationToken);
+
+    /// <summary>Opens <c>GET /api/events</c> as a WebSocket, following what <paramref name="follow"/> names (one connection, no reconnects).</summary>
     public Task<TaskEventStream> FollowAsync(EventFollow follow, CancellationToken cancellationToken) =>
         TaskEventStream.ConnectAsync(Server, _token, follow, cancellationToken);
 
     public async Task<TaskRecord> CreateTaskAsync(TaskSpec task, CancellationToken cancellationToken) =>
-        (await SendAsync<TaskRecord>(HttpMethod.Post, "api/tasks", task, cancellationToken))!;
+        (await _sender.SendAsync<TaskRecord>(HttpMethod.Post, "api/tasks", WithId(task), CallKind.Write, cancellationToken))!;
 
     /// <summary>Creates many tasks in one request and one transaction.</summary>
     public async Task<IReadOnlyList<TaskRecord>> CreateTasksAsync(IReadOnlyList<TaskSpec> tasks, CancellationToken cancellationToken) =>
-        (await SendAsync<List<TaskRecord>>(HttpMethod.Post, "api/tasks", tasks, cancellationToken))!;
+        (await _sender.SendAsync<List<TaskRecord>>(HttpMethod.Post, "api/tasks", tasks.Select(WithId).ToList(), CallKind.Write, cancellationToken))!;
 
     /// <returns>The task with every field, or null when there is none with this id.</returns>
     public Task<TaskRecord?> GetTaskAsync(Guid id, CancellationToken cancellationToken) =>
@@ -59,7 +90,7 @@ public sealed class DroverClient : IDisposable
         if (filter.Group is { } group) query.Add("group=" + Uri.EscapeDataString(group));
         if (filter.WorkerId is { } worker) query.Add($"worker_id={worker}");
         if (filter.After is { } after) query.Add($"after={after}");
-        return (await SendAsync<List<TaskRecord>>(HttpMethod.Get, "api/tasks?" + string.Join('&', query), null, cancellationToken))!;
+        return (await _sender.SendAsync<List<TaskRecord>>(HttpMethod.Get, "api/tasks?" + string.Join('&', query), null, CallKind.Read, cancellationToken))!;
     }
 
     /// <summary>
@@ -68,54 +99,55 @@ public sealed class DroverClient : IDisposable
     /// makes partial records.
     /// </summary>
     public async Task<JsonElement> QueryAsync(JsonElement query, CancellationToken cancellationToken) =>
-        await SendAsync<JsonElement>(HttpMethod.Post, "api/tasks/query", query, cancellationToken);
+        await _sender.SendAsync<JsonElement>(HttpMethod.Post, "api/tasks/query", query, CallKind.Read, cancellationToken);
 
     /// <summary>Whole records (without the large fields) of the tasks a filter selects.</summary>
     public async Task<IReadOnlyList<TaskRecord>> QueryTasksAsync(JsonElement filter, int limit, CancellationToken cancellationToken) =>
-        (await SendAsync<List<TaskRecord>>(HttpMethod.Post, "api/tasks/query", new Dictionary<string, object> { ["filter"] = filter, ["limit"] = limit }, cancellationToken))!;
+        (await _sender.SendAsync<List<TaskRecord>>(HttpMethod.Post, "api/tasks/query", new Dictionary<string, object> { ["filter"] = filter, ["limit"] = limit }, CallKind.Read, cancellationToken))!;
 
     public async Task<long> CountTasksAsync(JsonElement filter, CancellationToken cancellationToken) =>
-        (await SendAsync<JsonElement>(HttpMethod.Post, "api/tasks/query", new Dictionary<string, object> { ["filter"] = filter, ["count"] = true }, cancellationToken))
+        (await _sender.SendAsync<JsonElement>(HttpMethod.Post, "api/tasks/query", new Dictionary<string, object> { ["filter"] = filter, ["count"] = true }, CallKind.Read, cancellationToken))
             .GetProperty("count").GetInt64();
 
     /// <summary>New tasks with the definitions of these ended ones; all or none.</summary>
     public async Task<IReadOnlyList<TaskRecord>> ResubmitAsync(IReadOnlyList<Guid> ids, CancellationToken cancellationToken) =>
-        (await SendAsync<List<TaskRecord>>(HttpMethod.Post, "api/tasks/resubmit", new Dictionary<string, object> { ["ids"] = ids }, cancellationToken))!;
+        (await _sender.SendAsync<List<TaskRecord>>(HttpMethod.Post, "api/tasks/resubmit", new Dictionary<string, object> { ["ids"] = ids }, CallKind.Once, cancellationToken))!;
 
     public async Task<IReadOnlyList<TaskRecord>> ResubmitAsync(JsonElement filter, CancellationToken cancellationToken) =>
-        (await SendAsync<List<TaskRecord>>(HttpMethod.Post, "api/tasks/resubmit", new Dictionary<string, object> { ["filter"] = filter }, cancellationToken))!;
+        (await _sender.SendAsync<List<TaskRecord>>(HttpMethod.Post, "api/tasks/resubmit", new Dictionary<string, object> { ["filter"] = filter }, CallKind.Once, cancellationToken))!;
 
     /// <summary>Deletes the ended tasks a filter selects; <c>{}</c> selects every one.</summary>
     public async Task<PurgeOutcome> PurgeAsync(JsonElement filter, CancellationToken cancellationToken) =>
-        (await SendAsync<PurgeOutcome>(HttpMethod.Post, "api/tasks/purge", new Dictionary<string, object> { ["filter"] = filter }, cancellationToken))!;
+        (await _sender.SendAsync<PurgeOutcome>(HttpMethod.Post, "api/tasks/purge", new Dictionary<string, object> { ["filter"] = filter }, CallKind.Write, cancellationToken))!;
 
     /// <summary>Cancels a task that has not ended, and the tasks that require it; returns it as it is now.</summary>
     public async Task<TaskRecord> CancelTaskAsync(Guid id, CancellationToken cancellationToken) =>
-        (await SendAsync<TaskRecord>(HttpMethod.Post, $"api/tasks/{id}/cancel", null, cancellationToken))!;
+        (await _sender.SendAsync<TaskRecord>(HttpMethod.Post, $"api/tasks/{id}/cancel", null, CallKind.Write, cancellationToken))!;
 
     public async Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(CancellationToken cancellationToken) =>
-        (await SendAsync<List<BatchRecord>>(HttpMethod.Get, "api/batches", null, cancellationToken))!;
+        (await _sender.SendAsync<List<BatchRecord>>(HttpMethod.Get, "api/batches", null, CallKind.Read, cancellationToken))!;
 
     /// <summary><c>pause</c>, <c>resume</c> or <c>cancel</c> a batch; the server's answer as JSON.</summary>
     public async Task<JsonElement> BatchAsync(string name, string action, CancellationToken cancellationToken) =>
-        await SendAsync<JsonElement>(HttpMethod.Post, $"api/batches/{Uri.EscapeDataString(name)}/{action}", null, cancellationToken);
+        await _sender.SendAsync<JsonElement>(HttpMethod.Post, $"api/batches/{Uri.EscapeDataString(name)}/{action}", null, CallKind.Write, cancellationToken);
 
     /// <summary>Deletes the records of a batch whose tasks have all ended; the server's answer as JSON.</summary>
     public async Task<JsonElement> DeleteBatchAsync(string name, CancellationToken cancellationToken) =>
-        await SendAsync<JsonElement>(HttpMethod.Delete, $"api/batches/{Uri.EscapeDataString(name)}", null, cancellationToken);
+        await _sender.SendAsync<JsonElement>(HttpMethod.Delete, $"api/batches/{Uri.EscapeDataString(name)}", null, CallKind.Write, cancellationToken);
 
     /// <summary>A running task's status message and progress (from inside the task, with its DROVER_TASK_TOKEN).</summary>
     public async Task<TaskRecord> SetStatusAsync(Guid id, StatusUpdate status, CancellationToken cancellationToken) =>
-        (await SendAsync<TaskRecord>(HttpMethod.Post, $"api/tasks/{id}/status", status, cancellationToken))!;
+        (await _sender.SendAsync<TaskRecord>(HttpMethod.Post, $"api/tasks/{id}/status", status, CallKind.Write, cancellationToken))!;
 
     public async Task DeleteTaskAsync(Guid id, CancellationToken cancellationToken) =>
-        await SendAsync<object>(HttpMethod.Delete, $"api/tasks/{id}", null, cancellationToken);
+        await _sender.SendAsync<object>(HttpMethod.Delete, $"api/tasks/{id}", null, CallKind.Write, cancellationToken);
 
     /// <summary>One long-poll: answers when all have ended or at the timeout, whichever comes first.</summary>
     /// <param name="retry">Resubmit a task that ends failed up to this many times and wait for the new attempt; the answer's records are then the latest attempts, its pending ids the ones named.</param>
     public async Task<WaitResponse> WaitAsync(IReadOnlyCollection<Guid> ids, TimeSpan timeout, CancellationToken cancellationToken, int retry = 0) =>
-        (await SendAsync<WaitResponse>(HttpMethod.Post, "api/tasks/wait",
-            new WaitRequest { Ids = ids.Select(i => i.ToString()).ToList(), Timeout = timeout, Retry = retry == 0 ? null : retry }, cancellationToken))!;
+        (await _sender.SendAsync<WaitResponse>(HttpMethod.Post, "api/tasks/wait",
+            new WaitRequest { Ids = ids.Select(i => i.ToString()).ToList(), Timeout = timeout, Retry = retry == 0 ? null : retry }, CallKind.Read, cancellationToken,
+            attemptTimeout: timeout + Options.AttemptTimeout))!;
 
     /// <summary>Waits, as long as it takes, until every task has ended; returns their records.</summary>
     public async Task<IReadOnlyList<TaskRecord>> WaitAllAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken, int retry = 0)
@@ -132,73 +164,121 @@ public sealed class DroverClient : IDisposable
     }
 
     public async Task<IReadOnlyList<ExecutionRecord>> ListExecutionsAsync(Guid taskId, CancellationToken cancellationToken) =>
-        (await SendAsync<List<ExecutionRecord>>(HttpMethod.Get, $"api/tasks/{taskId}/executions", null, cancellationToken))!;
+        (await _sender.SendAsync<List<ExecutionRecord>>(HttpMethod.Get, $"api/tasks/{taskId}/executions", null, CallKind.Read, cancellationToken))!;
 
     public Task<ExecutionRecord?> GetExecutionAsync(Guid id, CancellationToken cancellationToken) =>
         GetOrNullAsync<ExecutionRecord>($"api/executions/{id}", cancellationToken);
 
     public async Task<IReadOnlyList<WorkerRecord>> ListWorkersAsync(CancellationToken cancellationToken) =>
-        (await SendAsync<List<WorkerRecord>>(HttpMethod.Get, "api/workers", null, cancellationToken))!;
+        (await _sender.SendAsync<List<WorkerRecord>>(HttpMethod.Get, "api/workers", null, CallKind.Read, cancellationToken))!;
 
     public Task<WorkerRecord?> GetWorkerAsync(Guid id, CancellationToken cancellationToken) =>
         GetOrNullAsync<WorkerRecord>($"api/workers/{id}", cancellationToken);
 
+    /// <summary>Changes a worker's concurrency, prefetch, batch or paused state, live.</summary>
+    public async Task<WorkerRecord> UpdateWorkerAsync(Guid id, WorkerSettings settings, CancellationToken cancellationToken) =>
+        (await _sender.SendAsync<WorkerRecord>(HttpMethod.Patch, $"api/workers/{id}", settings, CallKind.Write, cancellationToken))!;
+
+    /// <summary>Asks a worker to finish what it runs and exit.</summary>
+    public async Task<WorkerRecord> DrainWorkerAsync(Guid id, CancellationToken cancellationToken) =>
+        (await _sender.SendAsync<WorkerRecord>(HttpMethod.Delete, $"api/workers/{id}", null, CallKind.Write, cancellationToken))!;
+
+    // Writes that return handles: in resilient mode they go to the outbox when the server stays out of reach.
+
+    /// <summary>
+    /// Creates a task and returns its handle. Resilient: the id is chosen here, and when the server
+    /// cannot be reached within the write timeout the create waits in the outbox and the handle
+    /// returns at once (its record loads when first read, once delivered).
+    /// </summary>
+    public async Task<TaskHandle> SubmitAsync(TaskSpec task, CancellationToken cancellationToken) =>
+        (await SubmitAsync([task], cancellationToken))[0];
+
+    /// <summary>Creates many tasks in one request (or one outbox entry, in order); their handles.</summary>
+    public async Task<IReadOnlyList<TaskHandle>> SubmitAsync(IReadOnlyList<TaskSpec> tasks, CancellationToken cancellationToken)
+    {
+        var specs = tasks.Select(t => t.Id is null ? t with { Id = Ids.New().ToString() } : t).ToList();
+        var ids = specs.Select(t => Guid.Parse(t.Id!)).ToList();
+        var (delivered, records) = await WriteAsync<List<TaskRecord>>(HttpMethod.Post, "api/tasks", specs, cancellationToken);
+        return [.. ids.Select((id, i) => new TaskHandle(this, id, delivered, records?[i]))];
+    }
+
+    /// <summary>Pause, resume, term or kill a running task, through the outbox when the server is out of reach.</summary>
+    public async Task<TaskHandle> SignalAsync(Guid id, TaskSignal signal, CancellationToken cancellationToken)
+    {
+        var (delivered, record) = await WriteAsync<TaskRecord>(HttpMethod.Post, $"api/tasks/{id}/signal", new SignalRequest { Signal = Enums.Name(signal) }, cancellationToken);
+        return new TaskHandle(this, id, delivered, record);
+    }
+
+    /// <summary>Cancels a task, through the outbox when the server is out of reach.</summary>
+    public async Task<TaskHandle> CancelAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var (delivered, record) = await WriteAsync<TaskRecord>(HttpMethod.Post, $"api/tasks/{id}/cancel", null, cancellationToken);
+        return new TaskHandle(this, id, delivered, record);
+    }
+
+    /// <summary>
+    /// Sends a write now (retrying until the write timeout), or — resilient, and the server still out
+    /// of reach, or writes already waiting ahead of it — leaves it in the outbox. Returns when it was
+    /// (or will be) delivered, and the server's answer if it came now.
+    /// </summary>
+    private async Task<(Task Delivered, T? Answer)> WriteAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken) where T : class
+    {
+        if (_outbox is null || _outbox.Count > 0)
+        {
+            if (_outbox is null) return (Task.CompletedTask, await _sender.SendAsync<T>(method, path, body, CallKind.Write, cancellationToken));
+            return (_outbox.Add(method, path, body), null);
+        }
+        try
+        {
+            return (Task.CompletedTask, await _sender.SendAsync<T>(method, path, body, CallKind.Write, cancellationToken));
+        }
+        catch (DroverUnavailableException)
+        {
+            return (_outbox.Add(method, path, body), null);
+        }
+    }
+
     // The worker protocol.
 
     public async Task<WorkerRegistered> RegisterWorkerAsync(WorkerRegistration registration, CancellationToken cancellationToken) =>
-        (await SendAsync<WorkerRegistered>(HttpMethod.Post, "api/workers", registration, cancellationToken))!;
+        (await _sender.SendAsync<WorkerRegistered>(HttpMethod.Post, "api/workers", registration, CallKind.Once, cancellationToken))!;
 
     public async Task<IReadOnlyList<LeasedTask>> LeaseAsync(Guid workerId, LeaseRequest lease, CancellationToken cancellationToken) =>
         (await LeaseWithSignalsAsync(workerId, lease, cancellationToken)).Tasks;
 
     /// <summary>The worker protocol's lease: tasks, and signals for executions the worker holds.</summary>
     public async Task<LeaseResponse> LeaseWithSignalsAsync(Guid workerId, LeaseRequest lease, CancellationToken cancellationToken) =>
-        (await SendAsync<LeaseResponse>(HttpMethod.Post, $"api/workers/{workerId}/lease", lease, cancellationToken))!;
+        (await _sender.SendAsync<LeaseResponse>(HttpMethod.Post, $"api/workers/{workerId}/lease", lease, CallKind.Once, cancellationToken))!;
 
     /// <summary>Pause, resume, term or kill a running task's process group (term on a task not yet running cancels it).</summary>
     public async Task<TaskRecord> SignalTaskAsync(Guid id, TaskSignal signal, CancellationToken cancellationToken) =>
-        (await SendAsync<TaskRecord>(HttpMethod.Post, $"api/tasks/{id}/signal", new SignalRequest { Signal = Enums.Name(signal) }, cancellationToken))!;
+        (await _sender.SendAsync<TaskRecord>(HttpMethod.Post, $"api/tasks/{id}/signal", new SignalRequest { Signal = Enums.Name(signal) }, CallKind.Write, cancellationToken))!;
 
     public async Task<ReportResult> ReportAsync(Guid workerId, WorkerReport report, CancellationToken cancellationToken) =>
-        (await SendAsync<ReportResult>(HttpMethod.Post, $"api/workers/{workerId}/report", report, cancellationToken))!;
+        (await _sender.SendAsync<ReportResult>(HttpMethod.Post, $"api/workers/{workerId}/report", report, CallKind.Once, cancellationToken))!;
 
-    public void Dispose()
+    // Tasks get their ids here when the client is resilient: a create repeated after a lost answer
+    // then finds the task it made instead of making another.
+    private TaskSpec WithId(TaskSpec task) => Options.Resilient && task.Id is null ? task with { Id = Ids.New().ToString() } : task;
+
+    /// <summary>Stops the outbox's delivery; writes it still holds are kept in its file, if it has one.</summary>
+    public async ValueTask DisposeAsync()
     {
+        if (_outbox is not null) await _outbox.DisposeAsync();
         if (_ownsHttp) _http.Dispose();
     }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     private async Task<T?> GetOrNullAsync<T>(string path, CancellationToken cancellationToken) where T : class
     {
         try
         {
-            return await SendAsync<T>(HttpMethod.Get, path, null, cancellationToken);
+            return await _sender.SendAsync<T>(HttpMethod.Get, path, null, CallKind.Read, cancellationToken);
         }
         catch (DroverApiException ex) when (ex.Status == HttpStatusCode.NotFound)
         {
             return null;
         }
-    }
-
-    private async Task<T?> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: DroverJson.Options);
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode) throw await ToExceptionAsync(response, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.NoContent || typeof(T) == typeof(object)) return default;
-        return await response.Content.ReadFromJsonAsync<T>(DroverJson.Options, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task<DroverApiException> ToExceptionAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        ProblemDetailsBody? problem = null;
-        try
-        {
-            problem = await response.Content.ReadFromJsonAsync<ProblemDetailsBody>(DroverJson.Options, cancellationToken).ConfigureAwait(false);
-        }
-        catch (JsonException)
-        {
-        }
-        return new DroverApiException(response.StatusCode, problem?.Title ?? response.ReasonPhrase ?? "Error", problem?.Detail, problem?.Errors);
     }
 }
