@@ -51,6 +51,13 @@ public sealed class DroverClient : IDisposable, IAsyncDisposable
 
     public DroverClientOptions Options { get; }
 
+    /// <summary>A write from the outbox the server refused (with its path): its handle faults too, but a handle may be gone (an outbox file from an earlier process).</summary>
+    public event Action<string, DroverApiException>? WriteRefused
+    {
+        add { if (_outbox is not null) _outbox.Refused += value; }
+        remove { if (_outbox is not null) _outbox.Refused -= value; }
+    }
+
     /// <summary>Writes waiting in the outbox for the server.</summary>
     public int Undelivered => _outbox?.Count ?? 0;
 

@@ -101,6 +101,10 @@ internal sealed class Outbox : IAsyncDisposable
                 Done(head, null);
                 attempt = 0;
             }
+            catch (Exception) when (stop.IsCancellationRequested)
+            {
+                return; // disposed: whatever the attempt ended with, the entry stays (in the file, if any)
+            }
             catch (DroverApiException refused) when (!RequestSender.IsTransient(refused, stop))
             {
                 Done(head, refused);
@@ -110,10 +114,6 @@ internal sealed class Outbox : IAsyncDisposable
             catch (Exception ex) when (RequestSender.IsTransient(ex, stop))
             {
                 await Task.Delay(_options.Backoff.Delay(attempt++), stop).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                return;
             }
         }
     }
