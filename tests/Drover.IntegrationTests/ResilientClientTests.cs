@@ -1,5 +1,6 @@
 using System.Net.Http;
 using Drover.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Drover.Contracts;
 using Drover.IntegrationTests.Infrastructure;
 using Drover.Model;
@@ -172,6 +173,29 @@ public sealed class ResilientClientTests : IAsyncLifetime
         while (await events.MoveNextAsync())
             if (done(events.Current)) return true;
         return false;
+    }
+
+    [Fact]
+    public async Task AddDroverClient_gives_the_application_one_resilient_client_disposed_with_the_container()
+    {
+        var services = new ServiceCollection();
+        services.AddDroverClient(o =>
+        {
+            o.Server = _proxy.Url;
+            o.Token = _cluster.AdminToken;
+            o.Options = Quick;
+        });
+        await using (var provider = services.BuildServiceProvider())
+        {
+            var client = provider.GetRequiredService<DroverClient>();
+            Assert.Same(client, provider.GetRequiredService<DroverClient>());
+            Assert.True(client.Options.Resilient);
+            Assert.Single(await client.ListWorkersAsync(Token));
+        }
+        var missing = new ServiceCollection().AddDroverClient(o => o.Server = _proxy.Url);
+        using var broken = missing.BuildServiceProvider();
+        var error = Assert.Throws<InvalidOperationException>(() => broken.GetRequiredService<DroverClient>());
+        Assert.Contains("Token", error.Message);
     }
 
     [Fact]
