@@ -142,7 +142,11 @@ public sealed class DroverClient : IDisposable, IAsyncDisposable
     public async Task<JsonElement> DeleteBatchAsync(string name, CancellationToken cancellationToken) =>
         await _sender.SendAsync<JsonElement>(HttpMethod.Delete, $"api/batches/{Uri.EscapeDataString(name)}", null, CallKind.Write, cancellationToken);
 
-    /// <summary>A running task's status message and progress (from inside the task, with its DROVER_TASK_TOKEN).</summary>
+    /// <summary>A running task's status message and progress, with the task's own token (a worker for its .NET handler).</summary>
+    public async Task<TaskRecord> SetStatusAsync(Guid id, StatusUpdate status, string taskToken, CancellationToken cancellationToken) =>
+        (await _sender.SendAsync<TaskRecord>(HttpMethod.Post, $"api/tasks/{id}/status", status, CallKind.Write, cancellationToken, bearer: taskToken))!;
+
+    /// <summary>A running task's status message and progress, with this client's token (from inside a task: DROVER_TASK_TOKEN).</summary>
     public async Task<TaskRecord> SetStatusAsync(Guid id, StatusUpdate status, CancellationToken cancellationToken) =>
         (await _sender.SendAsync<TaskRecord>(HttpMethod.Post, $"api/tasks/{id}/status", status, CallKind.Write, cancellationToken))!;
 
@@ -179,6 +183,10 @@ public sealed class DroverClient : IDisposable, IAsyncDisposable
     public async Task<IReadOnlyList<WorkerRecord>> ListWorkersAsync(CancellationToken cancellationToken) =>
         (await _sender.SendAsync<List<WorkerRecord>>(HttpMethod.Get, "api/workers", null, CallKind.Read, cancellationToken))!;
 
+    /// <summary>The .NET handlers the connected workers offer: a task naming another waits queued until a worker offers it.</summary>
+    public async Task<IReadOnlyList<HandlerOffer>> ListHandlersAsync(CancellationToken cancellationToken) =>
+        (await _sender.SendAsync<List<HandlerOffer>>(HttpMethod.Get, "api/handlers", null, CallKind.Read, cancellationToken))!;
+
     public Task<WorkerRecord?> GetWorkerAsync(Guid id, CancellationToken cancellationToken) =>
         GetOrNullAsync<WorkerRecord>($"api/workers/{id}", cancellationToken);
 
@@ -208,6 +216,20 @@ public sealed class DroverClient : IDisposable, IAsyncDisposable
         var (delivered, records) = await WriteAsync<List<TaskRecord>>(HttpMethod.Post, "api/tasks", specs, cancellationToken);
         return [.. ids.Select((id, i) => new TaskHandle(this, id, delivered, records?[i]))];
     }
+
+    /// <summary>
+    /// Enqueues work for a .NET handler that workers offer (<c>AddDroverWorker(o => o.Handle(...))</c>):
+    /// <c>var task = await client.EnqueueAsync("resize", new ResizeArgs(...))</c>, then
+    /// <c>await task.ResultAsync&lt;ResizeResult&gt;()</c>. <paramref name="template"/> sets the rest
+    /// (batch, group, priority, retry, timeout, requires).
+    /// </summary>
+    public Task<TaskHandle> EnqueueAsync<TArgs>(string handler, TArgs args, TaskSpec? template = null, CancellationToken cancellationToken = default) =>
+        SubmitAsync((template ?? new TaskSpec()) with
+        {
+            Handler = handler,
+            Command = null,
+            Args = JsonSerializer.SerializeToElement(args, DroverJson.Options),
+        }, cancellationToken);
 
     /// <summary>Pause, resume, term or kill a running task, through the outbox when the server is out of reach.</summary>
     public async Task<TaskHandle> SignalAsync(Guid id, TaskSignal signal, CancellationToken cancellationToken)

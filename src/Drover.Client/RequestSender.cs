@@ -25,7 +25,9 @@ internal sealed class RequestSender(HttpClient http, DroverClientOptions options
 {
     public DroverClientOptions Options => options;
 
-    public async Task<T?> SendAsync<T>(HttpMethod method, string path, object? body, CallKind kind, CancellationToken cancellationToken, TimeSpan? attemptTimeout = null)
+    /// <param name="bearer">A token for this request instead of the client's (a task's own token).</param>
+    public async Task<T?> SendAsync<T>(HttpMethod method, string path, object? body, CallKind kind, CancellationToken cancellationToken,
+        TimeSpan? attemptTimeout = null, string? bearer = null)
     {
         var content = body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), DroverJson.Options);
         var deadline = !options.Resilient || kind == CallKind.Once ? TimeSpan.Zero : kind == CallKind.Read ? options.ReadTimeout : options.WriteTimeout;
@@ -36,7 +38,7 @@ internal sealed class RequestSender(HttpClient http, DroverClientOptions options
         {
             try
             {
-                return await AttemptAsync<T>(method, path, content, timeout, cancellationToken).ConfigureAwait(false);
+                return await AttemptAsync<T>(method, path, content, timeout, cancellationToken, bearer).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsTransient(ex, cancellationToken))
             {
@@ -52,11 +54,12 @@ internal sealed class RequestSender(HttpClient http, DroverClientOptions options
     }
 
     /// <summary>One attempt, without retries (the outbox's own loop uses this).</summary>
-    public async Task<T?> AttemptAsync<T>(HttpMethod method, string path, byte[]? content, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<T?> AttemptAsync<T>(HttpMethod method, string path, byte[]? content, TimeSpan timeout, CancellationToken cancellationToken, string? bearer = null)
     {
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         attempt.CancelAfter(timeout);
         using var request = new HttpRequestMessage(method, path);
+        if (bearer is not null) request.Headers.Authorization = new("Bearer", bearer);
         if (content is not null)
         {
             request.Content = new ByteArrayContent(content);

@@ -57,7 +57,10 @@ public sealed class TaskHandle
     /// </summary>
     public async Task<T?> ResultAsync<T>(CancellationToken cancellationToken, int retry = 0)
     {
-        var task = await WaitAsync(cancellationToken, retry);
+        var ended = await WaitAsync(cancellationToken, retry);
+        // A wait answers without the large fields (output, args, result): read the whole record.
+        var task = await _client.GetTaskAsync(ended.Id, cancellationToken) ?? ended;
+        Volatile.Write(ref _record, task);
         if (task.Status != TaskState.Succeeded) throw new DroverTaskFailedException(task);
         return task.Result is { } result ? result.Deserialize<T>(DroverJson.Options) : default;
     }

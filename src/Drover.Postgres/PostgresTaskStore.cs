@@ -152,14 +152,16 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
         WriteAsync<IReadOnlyList<LeasedTask>>(async (tx, _) =>
         {
             var now = _time.GetUtcNow();
-            var (batch, holdsBack) = await TouchAsync(tx, workerId, WorkerState.Running, now, cancellationToken);
+            var (batch, holdsBack, handlers) = await TouchAsync(tx, workerId, WorkerState.Running, now, cancellationToken);
             if (holdsBack) return [];
             // Checkpoint: at-least-once. Rows another server is leasing right now are skipped, not waited for.
+            // Only commands and tasks naming a handler this worker runs.
             var ready = await tx.QueryAsync(
-                $"SELECT {PgRows.OutputColumns} FROM tasks WHERE status = 'queued'{(batch is null ? "" : " AND batch = $2")} " +
+                $"SELECT {PgRows.OutputColumns} FROM tasks WHERE status = 'queued' AND (handler IS NULL OR handler = ANY($2))" +
+                $"{(batch is null ? "" : " AND batch = $3")} " +
                 "AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.name = tasks.batch AND b.paused) " +
                 "ORDER BY priority DESC, seq LIMIT $1 FOR UPDATE SKIP LOCKED",
-                PgRows.ReadTask, cancellationToken, batch is null ? [max] : [max, batch]);
+                PgRows.ReadTask, cancellationToken, batch is null ? [max, handlers] : [max, handlers, batch]);
             var leases = ready.Select(t => Lifecycle.Lease(t, workerId, Ids.New(), now, now + _options.LeaseTimeout)).ToList();
             await tx.ExecuteAsync(leases.Select(l => PgRows.UpdateTaskState(l.Task, output: true)), cancellationToken);
             return leases.Select(Lifecycle.ToLeasedTask).ToList();
@@ -282,10 +284,12 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
         }, cancellationToken);
 
     /// <returns>The worker's batch (it leases only from it) or null, and whether it is told to take no new work.</returns>
-    private static async Task<(string? Batch, bool HoldsBack)> TouchAsync(Transaction tx, Guid workerId, WorkerState state, DateTimeOffset now, CancellationToken cancellationToken)
+    private static async Task<(string? Batch, bool HoldsBack, string[] Handlers)> TouchAsync(Transaction tx, Guid workerId, WorkerState state, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var found = await tx.QueryAsync("UPDATE workers SET last_seen = $1, status = $2 WHERE id = $3 RETURNING batch, paused OR drain",
-            r => (Batch: r.IsDBNull(0) ? null : r.GetString(0), HoldsBack: r.GetBoolean(1)), cancellationToken, now, Enums.Name(state), workerId);
+        var found = await tx.QueryAsync("UPDATE workers SET last_seen = $1, status = $2 WHERE id = $3 RETURNING batch, paused OR drain, handlers",
+            r => (Batch: r.IsDBNull(0) ? null : r.GetString(0), HoldsBack: r.GetBoolean(1),
+                Handlers: r.IsDBNull(2) ? [] : System.Text.Json.JsonSerializer.Deserialize<string[]>(r.GetString(2)) ?? []),
+            cancellationToken, now, Enums.Name(state), workerId);
         if (found.Count == 0) throw new UnknownWorkerException(workerId);
         return found[0];
     }

@@ -12,7 +12,7 @@ internal static class LiveStateLoader
         var live = new LiveState();
         foreach (var record in context.Query($"SELECT {TaskRows.WorkerColumns} FROM workers", TaskRows.ReadWorker))
         {
-            var worker = new LiveWorker(record.Id, record.Batch, record.Status, record.LastSeen);
+            var worker = new LiveWorker(record.Id, record.Batch, record.Status, record.LastSeen, record.Handlers);
             // Settings changed before a restart may not have reached the worker: tell it again.
             if (record.Status != WorkerState.Lost && record.Status != WorkerState.Stopped) Storage.WorkerRecords.ApplyTo(worker, record);
             live.AddWorker(worker);

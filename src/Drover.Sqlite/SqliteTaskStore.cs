@@ -242,7 +242,7 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
                 ("$pid", SqliteValues.Number(worker.Pid)), ("$concurrency", worker.Concurrency), ("$prefetch", worker.Prefetch),
                 ("$batch", SqliteValues.TextOrNull(worker.Batch)), ("$handlers", SqliteValues.JsonOrNull(worker.Handlers)),
                 ("$status", Enums.Name(worker.Status)), ("$registered", SqliteValues.Time(worker.Registered)));
-            _live.AddWorker(new LiveWorker(worker.Id, worker.Batch, worker.Status, worker.LastSeen));
+            _live.AddWorker(new LiveWorker(worker.Id, worker.Batch, worker.Status, worker.LastSeen, worker.Handlers));
             return worker;
         }, cancellationToken);
 

@@ -40,7 +40,8 @@ public sealed class WorkerAgent
         _hand = new Hand(options.Concurrency, options.Prefetch, RunAsync, lease => new RunningTask(lease, options.OutputLimitBytes, _reporter.Enqueue));
         _reporter.Held = _hand.HeldIds;
         _reporter.Stats = () => MachineStatsReader.Read(options.WorkDirectory);
-        _runners = [new ProcessRunner(options, options.Server!), new HandlerRunner()];
+        _runners = [new ProcessRunner(options, options.Server!),
+            new HandlerRunner(options.Handlers, (lease, update, ct) => _client.SetStatusAsync(lease.TaskId, update, lease.TaskToken!, ct), logger, options.Services)];
     }
 
     /// <summary>The id the server gave this worker (after it registered).</summary>
@@ -109,7 +110,7 @@ public sealed class WorkerAgent
             Concurrency = _options.Concurrency,
             Prefetch = _options.Prefetch,
             Batch = _options.Batch,
-            Handlers = [.. HandlerRunner.BuiltIn],
+            Handlers = [.. _options.Handlers.Names],
         };
         for (var attempt = 0; ; attempt++)
         {

@@ -1,3 +1,5 @@
+using Drover.Worker.Handlers;
+
 namespace Drover.Worker;
 
 /// <summary>How a worker connects and how much it runs. Validated when the worker starts.</summary>
@@ -41,6 +43,26 @@ public sealed class WorkerOptions
 
     /// <summary>How long a stopping worker lets interrupted tasks end after SIGTERM before SIGKILL. Default 2 s.</summary>
     public TimeSpan StopGrace { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The .NET handlers this worker runs (besides commands); <c>echo</c> is built in.</summary>
+    public TaskHandlers Handlers { get; } = new();
+
+    /// <summary>Registers a .NET handler: <c>o.Handle&lt;ResizeArgs, ResizeResult&gt;("resize", async (args, ctx) => ...)</c>.</summary>
+    public WorkerOptions Handle<TArgs, TResult>(string name, Func<TArgs, HandlerContext, Task<TResult>> handler)
+    {
+        Handlers.Handle(name, handler);
+        return this;
+    }
+
+    /// <summary>Registers a .NET handler with no result.</summary>
+    public WorkerOptions Handle<TArgs>(string name, Func<TArgs, HandlerContext, Task> handler)
+    {
+        Handlers.Handle(name, handler);
+        return this;
+    }
+
+    /// <summary>The host's services, handed to handlers (set by <c>AddDroverWorker</c>).</summary>
+    public IServiceProvider? Services { get; set; }
 
     public void Validate()
     {

@@ -45,8 +45,8 @@ public abstract class TaskStoreConformance : IAsyncLifetime
         Timeout = TimeSpan.FromSeconds(5),
     };
 
-    protected async Task<Guid> WorkerAsync(string? batch = null) =>
-        (await Store.RegisterWorkerAsync(new WorkerRegistration { Name = "w", Concurrency = 2, Prefetch = 2, Batch = batch }, Token)).Id;
+    protected async Task<Guid> WorkerAsync(string? batch = null, List<string>? handlers = null) =>
+        (await Store.RegisterWorkerAsync(new WorkerRegistration { Name = "w", Concurrency = 2, Prefetch = 2, Batch = batch, Handlers = handlers }, Token)).Id;
 
     protected Task<ReportResult> ReportAsync(Guid worker, params ReportEvent[] events) =>
         Store.ReportAsync(worker, new WorkerReport { Events = [.. events] }, Token);
@@ -87,7 +87,7 @@ public abstract class TaskStoreConformance : IAsyncLifetime
         await Store.CreateAsync([definition], Token);
         var task = await Store.GetTaskAsync(definition.Id, Token);
         Assert.Equal("""{"x":[1,2]}""", task!.Args!.Value.GetRawText());
-        var lease = (await Store.LeaseAsync(await WorkerAsync(), 1, Token))[0];
+        var lease = (await Store.LeaseAsync(await WorkerAsync(handlers: ["echo"]), 1, Token))[0];
         Assert.Equal("""{"x":[1,2]}""", lease.Args!.Value.GetRawText());
     }
 
@@ -418,5 +418,24 @@ public abstract class TaskStoreConformance : IAsyncLifetime
         Assert.Equal("last", output[^1].Stdout);
         Assert.DoesNotContain(output, c => c.Stdout == "first");
         Assert.True(output.Sum(c => c.Length) <= TaskSubscription.OutputCapacity);
+    }
+
+    [Fact]
+    public async Task A_worker_leases_commands_and_only_the_handlers_it_runs()
+    {
+        TaskDefinition Handled(string handler, int priority) => Task(priority: priority) with { Command = null, Handler = handler };
+        var resize = Handled("resize", priority: 9);
+        var count = Handled("count", priority: 5);
+        var command = Task(priority: 1);
+        await Store.CreateAsync([resize, count, command], Token);
+
+        var counter = await WorkerAsync(handlers: ["count"]);
+        var leased = await Store.LeaseAsync(counter, 10, Token);
+        Assert.Equal([count.Id, command.Id], leased.Select(l => l.TaskId)); // by priority, never "resize"
+        Assert.Empty(await Store.LeaseAsync(counter, 10, Token));
+        Assert.Equal(TaskState.Queued, (await Store.GetTaskAsync(resize.Id, Token))!.Status);
+
+        var resizer = await WorkerAsync(handlers: ["resize", "count"]);
+        Assert.Equal([resize.Id], (await Store.LeaseAsync(resizer, 10, Token)).Select(l => l.TaskId));
     }
 }

@@ -15,8 +15,8 @@ public sealed class LiveState
 {
     private readonly Dictionary<Guid, TaskRecord> _tasks = [];
     private readonly Dictionary<Guid, ExecutionRecord> _executions = [];
-    private readonly SortedSet<ReadyOrder> _ready = [];
-    private readonly Dictionary<string, SortedSet<ReadyOrder>> _readyByBatch = new(StringComparer.Ordinal);
+    private readonly ReadySets _ready = new();
+    private readonly Dictionary<string, ReadySets> _readyByBatch = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, LiveWorker> _workers = [];
 
     // Dependencies: what each pending task still waits for, and who waits for each requirement.
@@ -80,9 +80,9 @@ public sealed class LiveState
         var ready = worker.Batch is null ? _ready
             : _pausedBatches.Contains(worker.Batch) ? null
             : _readyByBatch.GetValueOrDefault(worker.Batch);
-        while (leases.Count < max && ready is { Count: > 0 })
+        while (leases.Count < max && ready?.First(worker.Handlers) is { } first)
         {
-            var next = ready.Min;
+            var next = first.Order;
             RemoveReady(_tasks[next.Id]);
             var lease = Lifecycle.Lease(_tasks[next.Id], worker.Id, Ids.New(), now, expires);
             Save(lease);
@@ -294,30 +294,32 @@ public sealed class LiveState
         if (paused)
         {
             _pausedBatches.Add(batch);
-            if (ready is not null) _ready.ExceptWith(ready);
+            if (ready is not null) _ready.RemoveAll(ready);
         }
         else
         {
             _pausedBatches.Remove(batch);
-            if (ready is not null) _ready.UnionWith(ready);
+            if (ready is not null) _ready.AddAll(ready);
         }
     }
 
     private void AddReady(TaskRecord task)
     {
         var order = ReadyOrder.Of(task);
-        if (!_pausedBatches.Contains(task.Batch)) _ready.Add(order);
-        if (!_readyByBatch.TryGetValue(task.Batch, out var batch)) _readyByBatch[task.Batch] = batch = [];
-        batch.Add(order);
+        var handler = task.Handler ?? ReadySets.Commands;
+        if (!_pausedBatches.Contains(task.Batch)) _ready.Add(handler, order);
+        if (!_readyByBatch.TryGetValue(task.Batch, out var batch)) _readyByBatch[task.Batch] = batch = new();
+        batch.Add(handler, order);
     }
 
     private void RemoveReady(TaskRecord task)
     {
         var order = ReadyOrder.Of(task);
-        _ready.Remove(order);
+        var handler = task.Handler ?? ReadySets.Commands;
+        _ready.Remove(handler, order);
         if (_readyByBatch.TryGetValue(task.Batch, out var batch))
         {
-            batch.Remove(order);
+            batch.Remove(handler, order);
             if (batch.Count == 0) _readyByBatch.Remove(task.Batch);
         }
     }

@@ -2,11 +2,14 @@ using Drover.Model;
 
 namespace Drover.Dispatch;
 
-/// <summary>What dispatch needs to know of a worker: its batch, its state, and the tasks it holds.</summary>
-public sealed class LiveWorker(Guid id, string? batch, WorkerState status, DateTimeOffset lastSeen)
+/// <summary>What dispatch needs to know of a worker: its batch, its handlers, its state, and the tasks it holds.</summary>
+public sealed class LiveWorker(Guid id, string? batch, WorkerState status, DateTimeOffset lastSeen, IEnumerable<string>? handlers = null)
 {
     public Guid Id { get; } = id;
     public string? Batch { get; set; } = batch;
+
+    /// <summary>The handlers it runs; every worker runs commands. A task naming another handler is never leased to it.</summary>
+    public IReadOnlySet<string> Handlers { get; } = new HashSet<string>(handlers ?? [], StringComparer.Ordinal);
 
     /// <summary>Told to take no new work (paused, or draining): nothing is leased to it.</summary>
     public bool HoldsBack { get; set; }

@@ -31,6 +31,10 @@ public static class WorkerEndpoints
         workers.MapDelete("/{id}", DrainAsync).RequireAuthorization(Roles.AdminPolicy).Produces<WorkerRecord>()
             .ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Ask a worker to drain (finish what runs, take nothing new) and exit");
 
+        app.MapGet("/api/handlers", async (ITaskStore store, CancellationToken ct) => Results.Ok(HandlerOffer.Of(await store.ListWorkersAsync(ct))))
+            .RequireAuthorization(Roles.AdminPolicy).WithTags("workers").Produces<HandlerOffer[]>()
+            .WithSummary("The .NET handlers connected workers offer, and which workers: a task naming another waits queued");
+
         workers.MapPost("/", RegisterAsync).RequireAuthorization(Roles.WorkerPolicy)
             .Accepts<WorkerRegistration>("application/json").Produces<WorkerRegistered>(StatusCodes.Status201Created)
             .WithSummary("Worker protocol: register, and learn the heartbeat interval");
@@ -41,6 +45,8 @@ public static class WorkerEndpoints
             .Accepts<WorkerReport>("application/json").Produces<ReportResult>()
             .WithSummary("Worker protocol: many task events in one request, and a heartbeat that renews every lease");
     }
+
+    private static bool NeedsToken(LeasedTask task) => task.Handler != "echo";
 
     private static async Task<IResult> GetAsync(string id, ITaskStore store, CancellationToken cancellationToken)
     {
@@ -106,10 +112,11 @@ public static class WorkerEndpoints
         try
         {
             var answer = await longPoll.LeaseAsync(workerId, lease.Max, wait, linked.Token);
-            // Each command gets its own token, for its status while this execution runs (in-process
-            // handlers report through their worker, and the token is an HMAC: not free per task).
-            return answer.Tasks.Any(t => t.Command is not null)
-                ? Results.Ok(answer with { Tasks = [.. answer.Tasks.Select(t => t.Command is null ? t : t with { TaskToken = taskTokens.For(t.ExecutionId) })] })
+            // Each task gets its own token, for its status while this execution runs (a command uses it
+            // through DROVER_TASK_TOKEN, a .NET handler through its worker). Not the built-in echo: it
+            // reports nothing, and the token is an HMAC, not free per task.
+            return answer.Tasks.Any(NeedsToken)
+                ? Results.Ok(answer with { Tasks = [.. answer.Tasks.Select(t => NeedsToken(t) ? t with { TaskToken = taskTokens.For(t.ExecutionId) } : t)] })
                 : Results.Ok(answer);
         }
         catch (UnknownWorkerException ex)

@@ -1,20 +1,44 @@
 using Drover.Contracts;
+using Drover.Worker.Handlers;
+using Microsoft.Extensions.Logging;
 
 namespace Drover.Worker.Execution;
 
 /// <summary>
-/// Runs named in-process handlers. Built in: <c>echo</c>, whose result is its args — the cost of
-/// dispatch alone, and a health check.
+/// Runs named .NET handlers in the worker's process. A handler that throws ends its task failed with
+/// the exception's type, message and stack trace; one that outlives its timeout or a stop is left
+/// behind (a thread cannot be killed) and its task reported as timed out or stopped.
 /// </summary>
-public sealed class HandlerRunner : ITaskRunner
+public sealed class HandlerRunner(TaskHandlers handlers, Func<LeasedTask, StatusUpdate, CancellationToken, Task> status, ILogger logger, IServiceProvider? services) : ITaskRunner
 {
-    public static IReadOnlyList<string> BuiltIn { get; } = ["echo"];
-
     public bool CanRun(LeasedTask lease) => lease.Handler is not null;
 
-    public Task<ReportEvent> RunAsync(RunningTask task) => Task.FromResult(task.Lease.Handler switch
+    public async Task<ReportEvent> RunAsync(RunningTask task)
     {
-        "echo" => task.Finished(exitCode: 0, result: task.Lease.Args),
-        var name => task.Finished(exitCode: null, error: $"no handler named '{name}' on this worker (it has: {string.Join(", ", BuiltIn)})"),
-    });
+        var lease = task.Lease;
+        if (!handlers.TryGet(lease.Handler!, out var handler))
+            return task.Finished(exitCode: null, error: $"no handler named '{lease.Handler}' on this worker (it has: {string.Join(", ", handlers.Names)})");
+        // echo ends at once: one event (finished) instead of two.
+        if (lease.Handler != "echo") task.MarkStarted();
+        using var timeout = new CancellationTokenSource();
+        if (lease.Timeout is { } limit) timeout.CancelAfter(limit);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(task.Stopping, timeout.Token);
+        var context = new HandlerContext(lease, stop.Token, (update, ct) => status(lease, update, ct), logger, services,
+            new CaptureWriter(task.Stdout), new CaptureWriter(task.Stderr));
+        try
+        {
+            var result = await handler(lease.Args, context).WaitAsync(stop.Token);
+            return task.Finished(exitCode: 0, result: result);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return timeout.IsCancellationRequested && !task.Stopping.IsCancellationRequested
+                ? task.Finished(exitCode: null, timedOut: true)
+                : task.Finished(exitCode: null, error: "stopped");
+        }
+        catch (Exception ex)
+        {
+            return task.Finished(exitCode: null, error: $"{ex.GetType().FullName}: {ex.Message}\n{ex.StackTrace}");
+        }
+    }
 }

@@ -294,7 +294,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
         lock (_gate)
         {
             _workers[worker.Id] = worker;
-            _live.AddWorker(new LiveWorker(worker.Id, worker.Batch, worker.Status, worker.LastSeen));
+            _live.AddWorker(new LiveWorker(worker.Id, worker.Batch, worker.Status, worker.LastSeen, worker.Handlers));
         }
         return Task.FromResult(worker);
     }

@@ -1,0 +1,136 @@
+using Drover.Client;
+using Drover.Contracts;
+using Drover.IntegrationTests.Infrastructure;
+using Drover.Model;
+using Drover.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Drover.IntegrationTests;
+
+public sealed record ResizeArgs(string Image, int Width);
+public sealed record ResizeResult(string Image, int Width, int Height);
+
+/// <summary>.NET handlers: a worker inside a .NET host in this process, against a real server.</summary>
+public sealed class HandlerTests : IAsyncLifetime
+{
+    private readonly DroverCluster _cluster = new();
+    private readonly TaskCompletionSource<bool> _sawCancellation = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _blockStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private IHost _host = null!;
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        await _cluster.StartServerAsync();
+        _host = await StartHostAsync(o => o
+            .Handle<ResizeArgs, ResizeResult>("resize", async (args, ctx) =>
+            {
+                await ctx.Status($"resizing {args.Image}", 0.5);
+                ctx.Out.WriteLine($"resized {args.Image} on attempt {ctx.Attempt}");
+                return new ResizeResult(args.Image, args.Width, args.Width * 3 / 4);
+            })
+            .Handle<string>("explode", (what, ctx) => throw new InvalidOperationException($"cannot handle {what}"))
+            .Handle<int, int>("block", async (seconds, ctx) =>
+            {
+                _blockStarted.TrySetResult();
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(seconds), ctx.CancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    _sawCancellation.TrySetResult(true);
+                    throw;
+                }
+                return seconds;
+            }));
+    }
+
+    private async Task<IHost> StartHostAsync(Action<WorkerOptions> handlers)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddDroverWorker(o =>
+        {
+            o.Server = _cluster.Url;
+            o.Token = _cluster.WorkerToken;
+            o.Concurrency = 4;
+            o.OutputFlushInterval = TimeSpan.FromMilliseconds(200);
+            handlers(o);
+        });
+        var host = builder.Build();
+        await host.StartAsync(Token);
+        using var client = _cluster.Client();
+        for (var i = 0; i < 100 && (await client.ListWorkersAsync(Token)).All(w => w.Status != WorkerState.Running); i++) await Task.Delay(100, Token);
+        return host;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync(CancellationToken.None);
+        _host.Dispose();
+        await _cluster.DisposeAsync();
+    }
+
+    private DroverClient Client() => new(_cluster.Url, _cluster.AdminToken, new DroverClientOptions());
+
+    [Fact]
+    public async Task A_handler_gets_typed_args_returns_a_typed_result_and_reports_status_and_output()
+    {
+        await using var client = Client();
+        var task = await client.EnqueueAsync("resize", new ResizeArgs("cat.png", 800), cancellationToken: Token);
+        var result = await task.ResultAsync<ResizeResult>(Token);
+        Assert.Equal(new ResizeResult("cat.png", 800, 600), result);
+        var record = await task.RefreshAsync(Token);
+        Assert.Equal("resizing cat.png", record.StatusMessage);
+        Assert.Equal(0.5, record.Progress);
+        Assert.Equal("resized cat.png on attempt 1\n", record.Stdout);
+    }
+
+    [Fact]
+    public async Task A_handler_that_throws_fails_its_task_with_the_exception_and_retries_apply()
+    {
+        await using var client = Client();
+        var task = await client.EnqueueAsync("explode", "everything", new TaskSpec { Retry = 1 }, Token);
+        var failed = await Assert.ThrowsAsync<DroverTaskFailedException>(() => task.ResultAsync<object>(Token));
+        Assert.Equal(TaskState.Failed, failed.Task.Status);
+        Assert.Equal(2, failed.Task.Attempts);
+        Assert.Contains("System.InvalidOperationException: cannot handle everything", failed.Task.Error);
+        Assert.Contains(" at ", failed.Task.Error); // the stack trace
+    }
+
+    [Fact]
+    public async Task Cancel_and_timeout_fire_the_handlers_token()
+    {
+        await using var client = Client();
+        var blocked = await client.EnqueueAsync("block", 60, cancellationToken: Token);
+        await _blockStarted.Task.WaitAsync(TimeSpan.FromSeconds(30), Token);
+        await client.CancelAsync(blocked.Id, Token);
+        Assert.Equal(TaskState.Canceled, (await blocked.WaitAsync(Token)).Status);
+        Assert.True(await _sawCancellation.Task.WaitAsync(TimeSpan.FromSeconds(10), Token));
+
+        var slow = await client.EnqueueAsync("block", 60, new TaskSpec().WithTimeout("1s"), Token);
+        var ended = await slow.WaitAsync(Token);
+        Assert.Equal(TaskState.Failed, ended.Status);
+        Assert.Contains("timed out", ended.Reason);
+    }
+
+    [Fact]
+    public async Task A_task_naming_a_handler_no_worker_offers_waits_queued_until_one_does()
+    {
+        await using var client = Client();
+        var offered = await client.ListHandlersAsync(Token);
+        Assert.Equal(["block", "echo", "explode", "resize"], offered.Select(o => o.Name));
+        var waiting = await client.EnqueueAsync("thumbnail", new ResizeArgs("dog.png", 64), cancellationToken: Token);
+        var other = await client.EnqueueAsync("resize", new ResizeArgs("cow.png", 400), cancellationToken: Token);
+        await other.WaitAsync(Token);
+        Assert.Equal(TaskState.Queued, (await waiting.RefreshAsync(Token)).Status);
+        var (_, listing) = await _cluster.CliAsync("tasks");
+        Assert.Contains("Waiting for a worker that offers: thumbnail (1).", listing);
+
+        using var second = await StartHostAsync(o => o.Handle<ResizeArgs, ResizeResult>("thumbnail", (args, _) => Task.FromResult(new ResizeResult(args.Image, args.Width, args.Width))));
+        Assert.Equal(new ResizeResult("dog.png", 64, 64), await waiting.ResultAsync<ResizeResult>(Token));
+        Assert.Contains(await client.ListHandlersAsync(Token), o => o.Name == "thumbnail");
+        await second.StopAsync(Token);
+    }
+}
