@@ -27,7 +27,8 @@ public sealed class DroverProcess : IAsyncDisposable
         get { lock (_gate) return _output.ToString(); }
     }
 
-    public static DroverProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? workingDirectory = null)
+    /// <param name="dll">Another .NET program to run instead of drover (the samples).</param>
+    public static DroverProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? workingDirectory = null, string? dll = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -37,7 +38,7 @@ public sealed class DroverProcess : IAsyncDisposable
             RedirectStandardInput = true,
             WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
         };
-        start.ArgumentList.Add(DroverDll);
+        start.ArgumentList.Add(dll ?? DroverDll);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         start.Environment.Remove("DROVER_URL");
         start.Environment.Remove("DROVER_TOKEN");
