@@ -31,6 +31,11 @@ public static class JsonBody
         {
             return (default, TooLarge(limit));
         }
+        catch (BadHttpRequestException ex)
+        {
+            // The body ended early: the client went away (a worker stopping mid-request), or sent less than it said.
+            return (default, Problems.Invalid("body", $"was not received whole ({ex.Message})"));
+        }
     }
 
     private static IResult TooLarge(long? limit) =>
