@@ -127,6 +127,14 @@ public sealed class DroverClient : IDisposable, IAsyncDisposable
     public async Task<PurgeOutcome> PurgeAsync(JsonElement filter, CancellationToken cancellationToken) =>
         (await _sender.SendAsync<PurgeOutcome>(HttpMethod.Post, "api/tasks/purge", new Dictionary<string, object> { ["filter"] = filter }, CallKind.Write, cancellationToken))!;
 
+    /// <summary>
+    /// Changes a task: <c>name</c> (any task), <c>priority</c>, <c>retry</c>, <c>timeout</c> (one that has
+    /// not ended), as <c>PATCH /api/tasks/{id}</c> takes them; e.g. <c>new { priority = 10 }</c>, or
+    /// <c>new Dictionary&lt;string, object?&gt; { ["name"] = null }</c> to clear the name.
+    /// </summary>
+    public async Task<TaskRecord> UpdateTaskAsync(Guid id, object changes, CancellationToken cancellationToken) =>
+        (await _sender.SendAsync<TaskRecord>(HttpMethod.Patch, $"api/tasks/{id}", changes, CallKind.Write, cancellationToken))!;
+
     /// <summary>Cancels a task that has not ended, and the tasks that require it; returns it as it is now.</summary>
     public async Task<TaskRecord> CancelTaskAsync(Guid id, CancellationToken cancellationToken) =>
         (await _sender.SendAsync<TaskRecord>(HttpMethod.Post, $"api/tasks/{id}/cancel", null, CallKind.Write, cancellationToken))!;
@@ -235,6 +243,13 @@ public sealed class DroverClient : IDisposable, IAsyncDisposable
     public async Task<TaskHandle> SignalAsync(Guid id, TaskSignal signal, CancellationToken cancellationToken)
     {
         var (delivered, record) = await WriteAsync<TaskRecord>(HttpMethod.Post, $"api/tasks/{id}/signal", new SignalRequest { Signal = Enums.Name(signal) }, cancellationToken);
+        return new TaskHandle(this, id, delivered, record);
+    }
+
+    /// <summary>Changes a task (as <see cref="UpdateTaskAsync"/>), through the outbox when the server is out of reach.</summary>
+    public async Task<TaskHandle> UpdateAsync(Guid id, object changes, CancellationToken cancellationToken)
+    {
+        var (delivered, record) = await WriteAsync<TaskRecord>(HttpMethod.Patch, $"api/tasks/{id}", changes, cancellationToken);
         return new TaskHandle(this, id, delivered, record);
     }
 

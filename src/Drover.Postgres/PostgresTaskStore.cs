@@ -97,6 +97,19 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
             return CancelOutcome.Canceled(canceled);
         }, cancellationToken);
 
+    public Task<UpdateOutcome> UpdateAsync(Guid id, TaskEdit edit, CancellationToken cancellationToken) =>
+        WriteAsync(async (tx, changes) =>
+        {
+            var task = (await tx.QueryAsync($"SELECT {PgRows.Columns} FROM tasks WHERE id = $1 FOR UPDATE", PgRows.ReadTask, cancellationToken, id)).FirstOrDefault();
+            if (task is null) return UpdateOutcome.Missing;
+            if (edit.ChangesDispatch && TaskStateRules.IsEnded(task.Status)) return UpdateOutcome.Ended(task);
+            var edited = edit.ApplyTo(task);
+            await tx.ExecuteAsync([PgRows.Command("UPDATE tasks SET name = $1, priority = $2, retry = $3, timeout_ms = $4 WHERE id = $5",
+                edited.Name, edited.Priority, edited.Retry, edited.Timeout is { } t ? (long)t.TotalMilliseconds : null, id)], cancellationToken);
+            changes.Changed.Add(edited);
+            return UpdateOutcome.Updated(edited);
+        }, cancellationToken);
+
     public Task<DeleteOutcome> DeleteAsync(Guid id, CancellationToken cancellationToken) =>
         WriteAsync(async (tx, _) =>
         {

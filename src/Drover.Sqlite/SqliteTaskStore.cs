@@ -105,6 +105,24 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
             return CancelOutcome.Canceled(canceled);
         }, cancellationToken);
 
+    public Task<UpdateOutcome> UpdateAsync(Guid id, TaskEdit edit, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(context =>
+        {
+            var edited = _live.Edit(id, edit);
+            if (edited is null)
+            {
+                // Not live: an ended task takes a new name only.
+                if (LoadTask(context, id) is not { } stored) return UpdateOutcome.Missing;
+                if (edit.ChangesDispatch) return UpdateOutcome.Ended(stored);
+                edited = edit.ApplyTo(stored);
+            }
+            context.Execute("UPDATE tasks SET name = $name, priority = $priority, retry = $retry, timeout_ms = $timeout WHERE id = $id",
+                ("$name", SqliteValues.TextOrNull(edited.Name)), ("$priority", edited.Priority), ("$retry", edited.Retry),
+                ("$timeout", edited.Timeout is { } t ? (long)t.TotalMilliseconds : DBNull.Value), ("$id", id.ToString()));
+            context.Announce(edited, created: false);
+            return UpdateOutcome.Updated(edited);
+        }, cancellationToken);
+
     public Task<SignalOutcome> SetStatusAsync(Guid taskId, Guid? executionId, StatusUpdate status, CancellationToken cancellationToken) =>
         _writer.WriteAsync(context =>
         {

@@ -195,4 +195,46 @@ public sealed class BadInputTests(SharedCluster shared)
         var later = "drover_session=s1.99999999999." + session[(session.LastIndexOf('.') + 1)..];
         Assert.Equal(HttpStatusCode.Unauthorized, await GetWithAsync(later)); // its expiry is signed
     }
+
+    [Theory]
+    [InlineData("""{"priority": "high"}""", "priority")]
+    [InlineData("""{"priority": 1.5}""", "priority")]
+    [InlineData("""{"retry": -1}""", "retry")]
+    [InlineData("""{"timeout": "-3s"}""", "timeout")]
+    [InlineData("""{"timeout": "soon"}""", "timeout")]
+    [InlineData("""{"name": 5}""", "name")]
+    [InlineData("""{"name": ""}""", "name")]
+    [InlineData("""{"command": ["rm", "-rf"]}""", "command")]
+    [InlineData("""{}""", "body")]
+    [InlineData("""[1]""", "body")]
+    public async Task A_bad_task_update_names_the_field_and_changes_nothing(string body, string field)
+    {
+        using var client = _cluster.Client();
+        var batch = $"patch-{Guid.NewGuid():N}";
+        // Pending behind a long task: it stays as it is while the test looks.
+        var blocker = await client.CreateTaskAsync(Specs.Shell("sleep 30") with { Batch = batch }, Token);
+        var task = await client.CreateTaskAsync(Specs.Command("true") with { Batch = batch, Name = "before", Requires = [blocker.Id.ToString()] }, Token);
+        using var http = _cluster.Http(_cluster.AdminToken);
+        var response = await http.PatchAsync($"api/tasks/{task.Id}", new StringContent(body, Encoding.UTF8, "application/json"), Token);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        AssertNames(await response.Content.ReadFromJsonAsync<JsonElement>(Token), field);
+        var after = (await client.GetTaskAsync(task.Id, Token))!;
+        Assert.Equal(("before", 0, 0), (after.Name, after.Priority, after.Retry));
+        await client.CancelTaskAsync(blocker.Id, Token);
+    }
+
+    [Fact]
+    public async Task A_task_update_changes_a_live_task_refuses_an_ended_one_and_404s_an_unknown_one()
+    {
+        using var client = _cluster.Client();
+        var task = await client.CreateTaskAsync(Specs.Shell("sleep 30") with { Batch = $"patch-{Guid.NewGuid():N}" }, Token);
+        var updated = await client.UpdateTaskAsync(task.Id, new { name = "renamed", priority = 7, retry = 2, timeout = "10m" }, Token);
+        Assert.Equal(("renamed", 7, 2, TimeSpan.FromMinutes(10)), (updated.Name, updated.Priority, updated.Retry, updated.Timeout));
+        await client.CancelTaskAsync(task.Id, Token);
+        var ended = await Assert.ThrowsAsync<Client.DroverApiException>(() => client.UpdateTaskAsync(task.Id, new { priority = 1 }, Token));
+        Assert.Equal(HttpStatusCode.Conflict, ended.Status);
+        Assert.Equal("again", (await client.UpdateTaskAsync(task.Id, new { name = "again" }, Token)).Name);
+        var missing = await Assert.ThrowsAsync<Client.DroverApiException>(() => client.UpdateTaskAsync(Guid.NewGuid(), new { priority = 1 }, Token));
+        Assert.Equal(HttpStatusCode.NotFound, missing.Status);
+    }
 }

@@ -88,9 +88,10 @@ public sealed class ResilientClientTests : IAsyncLifetime
         await _proxy.SetAsync(Mode.Refuse);
         var first = await client.SubmitAsync(Specs.Shell("sleep 30") with { Batch = batch }, Token);
         var second = await client.SubmitAsync(Specs.Command("true") with { Batch = batch, Requires = [first.Id.ToString()] }, Token);
+        var rename = await client.UpdateAsync(second.Id, new { name = "renamed" }, Token);
         var cancel = await client.CancelAsync(first.Id, Token); // must reach the server after the create
         Assert.False(first.IsDelivered);
-        Assert.Equal(3, client.Undelivered);
+        Assert.Equal(4, client.Undelivered);
         Assert.Null(first.Record);
 
         await _proxy.SetAsync(Mode.Pass);
@@ -98,7 +99,8 @@ public sealed class ResilientClientTests : IAsyncLifetime
         Assert.Equal(0, client.Undelivered);
         Assert.Equal(TaskState.Canceled, (await first.WaitAsync(Token)).Status);
         Assert.Equal(TaskState.Canceled, (await second.WaitAsync(Token)).Status); // its requirement was canceled
-        await cancel.Delivered;
+        await Task.WhenAll(cancel.Delivered, rename.Delivered);
+        Assert.Equal("renamed", (await second.RefreshAsync(Token)).Name);
         using var direct = _cluster.Client();
         Assert.Equal(2, (await direct.ListTasksAsync(new Storage.TaskListFilter { Batch = batch }, Token)).Count);
     }

@@ -438,4 +438,25 @@ public abstract class TaskStoreConformance : IAsyncLifetime
         var resizer = await WorkerAsync(handlers: ["resize", "count"]);
         Assert.Equal([resize.Id], (await Store.LeaseAsync(resizer, 10, Token)).Select(l => l.TaskId));
     }
+
+    [Fact]
+    public async Task An_update_changes_a_live_task_and_a_new_priority_reorders_dispatch()
+    {
+        var first = Task(priority: 5);
+        var second = Task(priority: 1);
+        await Store.CreateAsync([first, second], Token);
+        var outcome = await Store.UpdateAsync(second.Id, new TaskEdit { Priority = 9, Retry = 3, SetsName = true, Name = "urgent", SetsTimeout = true, Timeout = TimeSpan.FromMinutes(2) }, Token);
+        Assert.Equal((9, 3, "urgent", TimeSpan.FromMinutes(2)), (outcome.Task!.Priority, outcome.Task.Retry, outcome.Task.Name, outcome.Task.Timeout));
+        var stored = (await Store.GetTaskAsync(second.Id, Token))!;
+        Assert.Equal((9, 3, "urgent", TimeSpan.FromMinutes(2)), (stored.Priority, stored.Retry, stored.Name, stored.Timeout));
+
+        var worker = await WorkerAsync();
+        var leased = await Store.LeaseAsync(worker, 1, Token);
+        Assert.Equal(second.Id, leased.Single().TaskId); // now first in line
+        Assert.Equal(TimeSpan.FromMinutes(2), leased.Single().Timeout);
+        Assert.True((await Store.UpdateAsync(Guid.NewGuid(), new TaskEdit { Priority = 1 }, Token)).NotFound);
+        var cleared = await Store.UpdateAsync(second.Id, new TaskEdit { SetsName = true, Name = null, SetsTimeout = true }, Token);
+        Assert.Null(cleared.Task!.Name);
+        Assert.Null((await Store.GetTaskAsync(second.Id, Token))!.Timeout);
+    }
 }

@@ -186,6 +186,19 @@ public sealed class LiveState
         return _tasks[taskId] = Lifecycle.Status(task, status);
     }
 
+    /// <summary>Edits a live task; a queued one moves to its new place in dispatch order. Null when the task is not live.</summary>
+    public TaskRecord? Edit(Guid taskId, TaskEdit edit)
+    {
+        if (!_tasks.TryGetValue(taskId, out var task)) return null;
+        var edited = edit.ApplyTo(task);
+        if (task.Status == TaskState.Queued)
+        {
+            RemoveReady(task);
+            AddReady(edited);
+        }
+        return _tasks[taskId] = edited;
+    }
+
     /// <summary>A signal for a leased task (see <see cref="Lifecycle.Signal"/>); null when the task is not leased.</summary>
     public Transition? Signal(Guid taskId, TaskSignal signal, DateTimeOffset now)
     {

@@ -22,6 +22,13 @@ public interface ITaskStore : ITaskReader
     Task<CancelOutcome> CancelAsync(Guid id, string reason, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Changes a task's name (any task), priority, retry or timeout (a task that has not ended: else
+    /// <see cref="UpdateOutcome.AlreadyEnded"/> and nothing changes). A queued task's new priority
+    /// takes its place in dispatch order at once.
+    /// </summary>
+    Task<UpdateOutcome> UpdateAsync(Guid id, TaskEdit edit, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Records a signal for a leased task and holds it for the task's worker, which gets it in the
     /// answer to its next lease or report (<see cref="TakeSignalsAsync"/>); raises
     /// <see cref="StoreSignals.WorkerSignal"/> so a waiting long-poll answers at once.

@@ -87,7 +87,7 @@ public static class TaskSpecValidator
         };
     }
 
-    private static void CheckLabel(string? value, string field, FieldErrors errors)
+    internal static void CheckLabel(string? value, string field, FieldErrors errors)
     {
         if (value is null) return;
         if (string.IsNullOrWhiteSpace(value)) errors.Add(field, "must not be empty");
@@ -165,7 +165,7 @@ public static class TaskSpecValidator
         return words;
     }
 
-    private static bool TryReadDuration(JsonElement element, out TimeSpan value)
+    internal static bool TryReadDuration(JsonElement element, out TimeSpan value)
     {
         value = default;
         return element.ValueKind switch

@@ -41,6 +41,9 @@ public static class TaskEndpoints
         tasks.MapPost("/{id}/cancel", CancelAsync).Produces<TaskRecord>().ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Cancel a task that has not ended, whatever its state, and the tasks that require it");
+        tasks.MapPatch("/{id}", UpdateAsync).Accepts<TaskChanges>("application/json").Produces<TaskRecord>()
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Change a task's name, or the priority, retry and timeout of one that has not ended");
         tasks.MapDelete("/{id}", DeleteAsync).Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Delete an ended task's record");
         tasks.MapPost("/wait", WaitAsync).Accepts<WaitRequest>("application/json").Produces<WaitResponse>()
@@ -194,6 +197,20 @@ public static class TaskEndpoints
             return Problems.Conflict("The task is not running.", execution is null
                 ? $"Task {taskId} is {Enums.Name(outcome.Task!.Status)}; only a running task has a status."
                 : $"The token is for execution {execution}, which is not task {taskId}'s running execution.");
+        return Results.Ok(outcome.Task);
+    }
+
+    private static async Task<IResult> UpdateAsync(string id, HttpRequest request, ITaskStore store, CancellationToken cancellationToken)
+    {
+        if (!RouteIds.TryParse(id, out var taskId, out var problem)) return problem!;
+        var (body, bodyProblem) = await JsonBody.ReadAsync(request, cancellationToken);
+        if (bodyProblem is not null) return bodyProblem;
+        var errors = new FieldErrors();
+        if (TaskChangesValidator.Validate(body, errors) is not { } edit) return Problems.Invalid(errors);
+        var outcome = await store.UpdateAsync(taskId, edit, cancellationToken);
+        if (outcome.NotFound) return Problems.NotFound("task", [taskId], store);
+        if (outcome.AlreadyEnded)
+            return Problems.Conflict("The task has already ended.", $"Task {taskId} ended {Enums.Name(outcome.Task!.Status)}: only its name can change (resubmit it to run it again differently).");
         return Results.Ok(outcome.Task);
     }
 

@@ -100,6 +100,21 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
         return Task.FromResult(outcome);
     }
 
+    public Task<UpdateOutcome> UpdateAsync(Guid id, TaskEdit edit, CancellationToken cancellationToken)
+    {
+        UpdateOutcome outcome;
+        lock (_gate)
+        {
+            if (!_tasks.TryGetValue(id, out var task)) return Task.FromResult(UpdateOutcome.Missing);
+            var edited = _live.Edit(id, edit) ?? (edit.ChangesDispatch ? null : edit.ApplyTo(task));
+            if (edited is null) return Task.FromResult(UpdateOutcome.Ended(task));
+            Update(edited);
+            outcome = UpdateOutcome.Updated(edited);
+        }
+        PublishChanges();
+        return Task.FromResult(outcome);
+    }
+
     public Task<SignalOutcome> SetStatusAsync(Guid taskId, Guid? executionId, StatusUpdate status, CancellationToken cancellationToken)
     {
         lock (_gate)
