@@ -85,6 +85,10 @@ public sealed class DroverClient : IDisposable, IAsyncDisposable
     public async Task<IReadOnlyList<TaskRecord>> CreateTasksAsync(IReadOnlyList<TaskSpec> tasks, CancellationToken cancellationToken) =>
         (await _sender.SendAsync<List<TaskRecord>>(HttpMethod.Post, "api/tasks", tasks.Select(WithId).ToList(), CallKind.Write, cancellationToken))!;
 
+    /// <summary>A running task's own record, read with its own token (what a worker does for its .NET handler).</summary>
+    public Task<TaskRecord?> GetTaskAsync(Guid id, string taskToken, CancellationToken cancellationToken) =>
+        GetOrNullAsync<TaskRecord>($"api/tasks/{id}", cancellationToken, taskToken);
+
     /// <returns>The task with every field, or null when there is none with this id.</returns>
     public Task<TaskRecord?> GetTaskAsync(Guid id, CancellationToken cancellationToken) =>
         GetOrNullAsync<TaskRecord>($"api/tasks/{id}", cancellationToken);
@@ -314,11 +318,11 @@ public sealed class DroverClient : IDisposable, IAsyncDisposable
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    private async Task<T?> GetOrNullAsync<T>(string path, CancellationToken cancellationToken) where T : class
+    private async Task<T?> GetOrNullAsync<T>(string path, CancellationToken cancellationToken, string? bearer = null) where T : class
     {
         try
         {
-            return await _sender.SendAsync<T>(HttpMethod.Get, path, null, CallKind.Read, cancellationToken);
+            return await _sender.SendAsync<T>(HttpMethod.Get, path, null, CallKind.Read, cancellationToken, bearer: bearer);
         }
         catch (DroverApiException ex) when (ex.Status == HttpStatusCode.NotFound)
         {

@@ -41,7 +41,10 @@ public sealed class WorkerAgent
         _reporter.Held = _hand.HeldIds;
         _reporter.Stats = () => MachineStatsReader.Read(options.WorkDirectory);
         _runners = [new ProcessRunner(options, options.Server!),
-            new HandlerRunner(options.Handlers, (lease, update, ct) => _client.SetStatusAsync(lease.TaskId, update, lease.TaskToken!, ct), logger, options.Services)];
+            new HandlerRunner(options.Handlers,
+                (lease, update, ct) => _client.SetStatusAsync(lease.TaskId, update, lease.TaskToken!, ct),
+                (lease, ct) => _client.GetTaskAsync(lease.TaskId, lease.TaskToken!, ct),
+                logger, options.Services)];
     }
 
     /// <summary>The id the server gave this worker (after it registered).</summary>

@@ -27,7 +27,8 @@ public sealed class HandlerTests : IAsyncLifetime
             .Handle<ResizeArgs, ResizeResult>("resize", async (args, ctx) =>
             {
                 await ctx.Status($"resizing {args.Image}", 0.5);
-                ctx.Out.WriteLine($"resized {args.Image} on attempt {ctx.Attempt}");
+                var record = await ctx.GetRecordAsync();
+                ctx.Out.WriteLine($"resized {args.Image} on attempt {ctx.Attempt} ({record.StatusMessage}, batch {record.Batch})");
                 return new ResizeResult(args.Image, args.Width, args.Width * 3 / 4);
             })
             .Handle<string>("explode", (what, ctx) => throw new InvalidOperationException($"cannot handle {what}"))
@@ -84,7 +85,7 @@ public sealed class HandlerTests : IAsyncLifetime
         var record = await task.RefreshAsync(Token);
         Assert.Equal("resizing cat.png", record.StatusMessage);
         Assert.Equal(0.5, record.Progress);
-        Assert.Equal("resized cat.png on attempt 1\n", record.Stdout);
+        Assert.Equal("resized cat.png on attempt 1 (resizing cat.png, batch default)\n", record.Stdout);
     }
 
     [Fact]

@@ -105,6 +105,10 @@ public sealed class SignalTests(SharedCluster shared)
             await RunningAsync(client, blocker.Id);
             var foreign = await asTask.PostAsync($"api/tasks/{blocker.Id}/status", new StringContent("""{"progress": 0.1}""", System.Text.Encoding.UTF8, "application/json"), Token);
             Assert.Equal(HttpStatusCode.Conflict, foreign.StatusCode);
+            // It reads its own record, and no other.
+            Assert.Equal(HttpStatusCode.OK, (await asTask.GetAsync($"api/tasks/{task.Id}", Token)).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await asTask.GetAsync($"api/tasks/{blocker.Id}", Token)).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await asTask.GetAsync($"api/tasks/{Guid.NewGuid()}", Token)).StatusCode);
             using var forged = _cluster.Http(token[..^4] + "AAAA");
             Assert.Equal(HttpStatusCode.Unauthorized, (await forged.PostAsync($"api/tasks/{task.Id}/status", new StringContent("""{"progress": 0.1}""", System.Text.Encoding.UTF8, "application/json"), Token)).StatusCode);
             var bad = await asTask.PostAsync($"api/tasks/{task.Id}/status", new StringContent("""{"progress": 2}""", System.Text.Encoding.UTF8, "application/json"), Token);
@@ -113,6 +117,7 @@ public sealed class SignalTests(SharedCluster shared)
             await client.CancelTaskAsync(task.Id, Token);
             await client.CancelTaskAsync(blocker.Id, Token);
             Assert.Equal(HttpStatusCode.Conflict, (await asTask.PostAsync($"api/tasks/{task.Id}/status", new StringContent("""{"progress": 0.9}""", System.Text.Encoding.UTF8, "application/json"), Token)).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await asTask.GetAsync($"api/tasks/{task.Id}", Token)).StatusCode); // it no longer runs
         }
         finally
         {

@@ -33,8 +33,6 @@ public static class TaskEndpoints
         tasks.MapGet("/", ListAsync)
             .Produces<TaskRecord[]>()
             .WithSummary("List tasks in submission order; page with after=<last id seen>");
-        tasks.MapGet("/{id}", GetAsync).Produces<TaskRecord>().ProducesProblem(StatusCodes.Status404NotFound)
-            .WithSummary("One task with every field");
         tasks.MapPost("/{id}/signal", SignalAsync).Accepts<SignalRequest>("application/json").Produces<TaskRecord>()
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("pause, resume, term or kill a running task's whole process group; term on a task not yet running cancels it");
@@ -51,7 +49,10 @@ public static class TaskEndpoints
         tasks.MapGet("/{id}/executions", ListExecutionsAsync).Produces<ExecutionRecord[]>()
             .WithSummary("Every attempt of a task, oldest first");
 
-        // Outside the admin group: a running task's own token may call it too.
+        // Outside the admin group: a running task's own token may call these too, for its own task.
+        app.MapGet("/api/tasks/{id}", GetAsync).RequireAuthorization(Roles.StatusPolicy).WithTags("tasks")
+            .Produces<TaskRecord>().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("One task with every field (a running task may read its own with its token)");
         app.MapPost("/api/tasks/{id}/status", SetStatusAsync).RequireAuthorization(Roles.StatusPolicy).WithTags("tasks")
             .Accepts<StatusUpdate>("application/json").Produces<TaskRecord>().ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -147,10 +148,15 @@ public static class TaskEndpoints
         static string? Empty(string? text) => string.IsNullOrEmpty(text) ? null : text;
     }
 
-    private static async Task<IResult> GetAsync(string id, ITaskStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string id, HttpContext context, ITaskStore store, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var taskId, out var problem)) return problem!;
         var task = await store.GetTaskAsync(taskId, cancellationToken);
+        // A task token reads only its own task, and only while that execution runs.
+        if (context.User.FindFirst(Roles.ExecutionClaim)?.Value is { } claim
+            && (task is null || task.ExecutionId?.ToString() != claim || !TaskStateRules.IsLeased(task.Status)))
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
+                detail: $"The task token is good only for its own task while its execution {claim} runs.");
         return task is null ? Problems.NotFound("task", [taskId], store) : Results.Ok(task);
     }
 

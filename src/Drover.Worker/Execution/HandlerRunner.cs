@@ -9,7 +9,10 @@ namespace Drover.Worker.Execution;
 /// the exception's type, message and stack trace; one that outlives its timeout or a stop is left
 /// behind (a thread cannot be killed) and its task reported as timed out or stopped.
 /// </summary>
-public sealed class HandlerRunner(TaskHandlers handlers, Func<LeasedTask, StatusUpdate, CancellationToken, Task> status, ILogger logger, IServiceProvider? services) : ITaskRunner
+/// <param name="status">Sets a task's status (with its token).</param>
+/// <param name="record">Reads a task's record (with its token).</param>
+public sealed class HandlerRunner(TaskHandlers handlers, Func<LeasedTask, StatusUpdate, CancellationToken, Task> status,
+    Func<LeasedTask, CancellationToken, Task<Model.TaskRecord?>> record, ILogger logger, IServiceProvider? services) : ITaskRunner
 {
     public bool CanRun(LeasedTask lease) => lease.Handler is not null;
 
@@ -23,7 +26,7 @@ public sealed class HandlerRunner(TaskHandlers handlers, Func<LeasedTask, Status
         using var timeout = new CancellationTokenSource();
         if (lease.Timeout is { } limit) timeout.CancelAfter(limit);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(task.Stopping, timeout.Token);
-        var context = new HandlerContext(lease, stop.Token, (update, ct) => status(lease, update, ct), logger, services,
+        var context = new HandlerContext(lease, stop.Token, (update, ct) => status(lease, update, ct), ct => record(lease, ct), logger, services,
             new CaptureWriter(task.Stdout), new CaptureWriter(task.Stderr));
         try
         {

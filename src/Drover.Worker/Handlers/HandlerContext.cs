@@ -4,17 +4,19 @@ using Microsoft.Extensions.Logging;
 
 namespace Drover.Worker.Handlers;
 
-/// <summary>What a .NET handler gets besides its args: the task, a token that fires on term, kill, cancel or timeout, status updates, output, a logger and the host's services.</summary>
+/// <summary>What a .NET handler gets besides its args: the task (as leased, and its whole record on request), a token that fires on term, kill, cancel or timeout, status updates, output, a logger and the host's services.</summary>
 public sealed class HandlerContext
 {
     private readonly Func<StatusUpdate, CancellationToken, Task> _status;
+    private readonly Func<CancellationToken, Task<Model.TaskRecord?>> _record;
 
     internal HandlerContext(LeasedTask task, CancellationToken cancellationToken, Func<StatusUpdate, CancellationToken, Task> status,
-        ILogger logger, IServiceProvider? services, TextWriter output, TextWriter error)
+        Func<CancellationToken, Task<Model.TaskRecord?>> record, ILogger logger, IServiceProvider? services, TextWriter output, TextWriter error)
     {
         Task = task;
         CancellationToken = cancellationToken;
         _status = status;
+        _record = record;
         Logger = logger;
         Services = services;
         Out = output;
@@ -41,6 +43,10 @@ public sealed class HandlerContext
 
     /// <summary>The task's stderr.</summary>
     public TextWriter Error { get; }
+
+    /// <summary>The task's whole record as the server has it now (name, batch, group, attempts, status message...).</summary>
+    public async Task<Model.TaskRecord> GetRecordAsync() =>
+        await _record(CancellationToken) ?? throw new InvalidOperationException($"task {TaskId} is no longer on the server");
 
     /// <summary>Sets the task's status message and progress (0 to 1), as <c>drover status</c> does from a command.</summary>
     public Task Status(string? message, double? progress = null) =>
