@@ -100,12 +100,15 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
     public Task<UpdateOutcome> UpdateAsync(Guid id, TaskEdit edit, CancellationToken cancellationToken) =>
         WriteAsync(async (tx, changes) =>
         {
-            var task = (await tx.QueryAsync($"SELECT {PgRows.Columns} FROM tasks WHERE id = $1 FOR UPDATE", PgRows.ReadTask, cancellationToken, id)).FirstOrDefault();
+            // With args: a definition left alone is written back as it was.
+            var task = (await tx.QueryAsync($"SELECT {PgRows.OutputColumns} FROM tasks WHERE id = $1 FOR UPDATE", PgRows.ReadTask, cancellationToken, id)).FirstOrDefault();
             if (task is null) return UpdateOutcome.Missing;
-            if (edit.ChangesDispatch && TaskStateRules.IsEnded(task.Status)) return UpdateOutcome.Ended(task);
+            if (!edit.AllowedFor(task.Status)) return UpdateOutcome.Refused(task);
             var edited = edit.ApplyTo(task);
-            await tx.ExecuteAsync([PgRows.Command("UPDATE tasks SET name = $1, priority = $2, retry = $3, timeout_ms = $4 WHERE id = $5",
-                edited.Name, edited.Priority, edited.Retry, edited.Timeout is { } t ? (long)t.TotalMilliseconds : null, id)], cancellationToken);
+            await tx.ExecuteAsync([PgRows.Command(
+                "UPDATE tasks SET name = $1, priority = $2, retry = $3, timeout_ms = $4, command = $5, shell = $6, handler = $7, args = $8, env = $9 WHERE id = $10",
+                edited.Name, edited.Priority, edited.Retry, edited.Timeout is { } t ? (long)t.TotalMilliseconds : null,
+                PgRows.JsonText(edited.Command), edited.Shell, edited.Handler, PgRows.JsonText(edited.Args), PgRows.JsonText(edited.Env), id)], cancellationToken);
             changes.Changed.Add(edited);
             return UpdateOutcome.Updated(edited);
         }, cancellationToken);

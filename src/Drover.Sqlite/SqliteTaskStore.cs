@@ -108,17 +108,19 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
     public Task<UpdateOutcome> UpdateAsync(Guid id, TaskEdit edit, CancellationToken cancellationToken) =>
         _writer.WriteAsync(context =>
         {
-            var edited = _live.Edit(id, edit);
-            if (edited is null)
-            {
-                // Not live: an ended task takes a new name only.
-                if (LoadTask(context, id) is not { } stored) return UpdateOutcome.Missing;
-                if (edit.ChangesDispatch) return UpdateOutcome.Ended(stored);
-                edited = edit.ApplyTo(stored);
-            }
-            context.Execute("UPDATE tasks SET name = $name, priority = $priority, retry = $retry, timeout_ms = $timeout WHERE id = $id",
+            // Live tasks are in memory; an ended one is read back (it may take a new name only).
+            var task = _live.TryGetTask(id, out var live) ? live : LoadTask(context, id);
+            if (task is null) return UpdateOutcome.Missing;
+            if (!edit.AllowedFor(task.Status)) return UpdateOutcome.Refused(task);
+            var edited = _live.Edit(id, edit) ?? edit.ApplyTo(task);
+            context.Execute(
+                "UPDATE tasks SET name = $name, priority = $priority, retry = $retry, timeout_ms = $timeout, " +
+                "command = $command, shell = $shell, handler = $handler, args = $args, env = $env WHERE id = $id",
                 ("$name", SqliteValues.TextOrNull(edited.Name)), ("$priority", edited.Priority), ("$retry", edited.Retry),
-                ("$timeout", edited.Timeout is { } t ? (long)t.TotalMilliseconds : DBNull.Value), ("$id", id.ToString()));
+                ("$timeout", edited.Timeout is { } t ? (long)t.TotalMilliseconds : DBNull.Value),
+                ("$command", SqliteValues.JsonOrNull(edited.Command)), ("$shell", SqliteValues.TextOrNull(edited.Shell)),
+                ("$handler", SqliteValues.TextOrNull(edited.Handler)), ("$args", edited.Args is { } a ? a.GetRawText() : DBNull.Value),
+                ("$env", SqliteValues.JsonOrNull(edited.Env)), ("$id", id.ToString()));
             context.Announce(edited, created: false);
             return UpdateOutcome.Updated(edited);
         }, cancellationToken);

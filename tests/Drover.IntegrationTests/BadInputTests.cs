@@ -204,7 +204,13 @@ public sealed class BadInputTests(SharedCluster shared)
     [InlineData("""{"timeout": "soon"}""", "timeout")]
     [InlineData("""{"name": 5}""", "name")]
     [InlineData("""{"name": ""}""", "name")]
-    [InlineData("""{"command": ["rm", "-rf"]}""", "command")]
+    [InlineData("""{"command": []}""", "command")]
+    [InlineData("""{"command": ["make"], "handler": "resize"}""", "handler")]
+    [InlineData("""{"args": {"width": 3}}""", "command")]
+    [InlineData("""{"shell": "two words", "command": "make"}""", "shell")]
+    [InlineData("""{"env": {"A=B": "x"}}""", "env")]
+    [InlineData("""{"env": {"A": 1}}""", "env")]
+    [InlineData("""{"frobnicate": 1}""", "frobnicate")]
     [InlineData("""{}""", "body")]
     [InlineData("""[1]""", "body")]
     public async Task A_bad_task_update_names_the_field_and_changes_nothing(string body, string field)
@@ -220,6 +226,7 @@ public sealed class BadInputTests(SharedCluster shared)
         AssertNames(await response.Content.ReadFromJsonAsync<JsonElement>(Token), field);
         var after = (await client.GetTaskAsync(task.Id, Token))!;
         Assert.Equal(("before", 0, 0), (after.Name, after.Priority, after.Retry));
+        Assert.Equal(["true"], after.Command!);
         await client.CancelTaskAsync(blocker.Id, Token);
     }
 
@@ -230,11 +237,28 @@ public sealed class BadInputTests(SharedCluster shared)
         var task = await client.CreateTaskAsync(Specs.Shell("sleep 30") with { Batch = $"patch-{Guid.NewGuid():N}" }, Token);
         var updated = await client.UpdateTaskAsync(task.Id, new { name = "renamed", priority = 7, retry = 2, timeout = "10m" }, Token);
         Assert.Equal(("renamed", 7, 2, TimeSpan.FromMinutes(10)), (updated.Name, updated.Priority, updated.Retry, updated.Timeout));
+        // Started: its definition stays.
+        for (var i = 0; i < 200 && (await client.GetTaskAsync(task.Id, Token))!.Status != Model.TaskState.Running; i++) await Task.Delay(50, Token);
+        var started = await Assert.ThrowsAsync<Client.DroverApiException>(() => client.UpdateTaskAsync(task.Id, new { command = "true" }, Token));
+        Assert.Equal((HttpStatusCode.Conflict, "The task has started."), (started.Status, started.Title));
         await client.CancelTaskAsync(task.Id, Token);
         var ended = await Assert.ThrowsAsync<Client.DroverApiException>(() => client.UpdateTaskAsync(task.Id, new { priority = 1 }, Token));
         Assert.Equal(HttpStatusCode.Conflict, ended.Status);
         Assert.Equal("again", (await client.UpdateTaskAsync(task.Id, new { name = "again" }, Token)).Name);
         var missing = await Assert.ThrowsAsync<Client.DroverApiException>(() => client.UpdateTaskAsync(Guid.NewGuid(), new { priority = 1 }, Token));
         Assert.Equal(HttpStatusCode.NotFound, missing.Status);
+    }
+
+    [Fact]
+    public async Task A_task_not_started_yet_takes_a_new_definition_and_runs_it()
+    {
+        using var client = _cluster.Client();
+        var batch = $"redefine-{Guid.NewGuid():N}";
+        var blocker = await client.CreateTaskAsync(Specs.Shell("sleep 1") with { Batch = batch }, Token);
+        var task = await client.CreateTaskAsync(Specs.Command("echo", "old") with { Batch = batch, Requires = [blocker.Id.ToString()], Env = new() { ["WHO"] = "drover" } }, Token);
+        var redefined = await client.UpdateTaskAsync(task.Id, new { command = "echo new $WHO", shell = true }, Token);
+        Assert.Equal(("sh", "drover"), (redefined.Shell, redefined.Env!["WHO"])); // env kept
+        var ended = (await client.WaitAllAsync([task.Id], Token)).Single();
+        Assert.Equal("new drover\n", (await client.GetTaskAsync(ended.Id, Token))!.Stdout);
     }
 }

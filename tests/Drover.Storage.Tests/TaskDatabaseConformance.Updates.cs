@@ -14,7 +14,7 @@ public abstract partial class TaskDatabaseConformance
         Assert.Equal("kept for the record", renamed.Task!.Name);
         Assert.Equal("kept for the record", (await Store.GetTaskAsync(task.Id, Token))!.Name);
         var refused = await Store.UpdateAsync(task.Id, new TaskEdit { Priority = 3 }, Token);
-        Assert.True(refused.AlreadyEnded);
+        Assert.True(refused.TooLate);
         Assert.Equal(0, (await Store.GetTaskAsync(task.Id, Token))!.Priority);
     }
 }

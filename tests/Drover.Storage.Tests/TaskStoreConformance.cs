@@ -459,4 +459,20 @@ public abstract class TaskStoreConformance : IAsyncLifetime
         Assert.Null(cleared.Task!.Name);
         Assert.Null((await Store.GetTaskAsync(second.Id, Token))!.Timeout);
     }
+
+    [Fact]
+    public async Task A_new_definition_applies_before_the_task_starts_and_moves_it_to_its_handlers_queue()
+    {
+        var task = Task();
+        await Store.CreateAsync([task], Token);
+        var definition = Task() with { Command = null, Handler = "resize", Args = JsonDocument.Parse("""{"w":3}""").RootElement, Env = null };
+        var outcome = await Store.UpdateAsync(task.Id, new TaskEdit { Definition = definition }, Token);
+        Assert.Equal(("resize", (IReadOnlyList<string>?)null), (outcome.Task!.Handler, outcome.Task.Command));
+
+        Assert.Empty(await Store.LeaseAsync(await WorkerAsync(), 1, Token)); // a worker without the handler gets nothing now
+        var lease = (await Store.LeaseAsync(await WorkerAsync(handlers: ["resize"]), 1, Token)).Single();
+        Assert.Equal(("resize", """{"w":3}"""), (lease.Handler, lease.Args!.Value.GetRawText()));
+        Assert.True((await Store.UpdateAsync(task.Id, new TaskEdit { Definition = Task() }, Token)).TooLate); // leased: too late
+        Assert.Equal("resize", (await Store.GetTaskAsync(task.Id, Token))!.Handler);
+    }
 }

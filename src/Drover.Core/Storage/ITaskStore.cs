@@ -22,9 +22,9 @@ public interface ITaskStore : ITaskReader
     Task<CancelOutcome> CancelAsync(Guid id, string reason, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Changes a task's name (any task), priority, retry or timeout (a task that has not ended: else
-    /// <see cref="UpdateOutcome.AlreadyEnded"/> and nothing changes). A queued task's new priority
-    /// takes its place in dispatch order at once.
+    /// Changes a task's name (any task), priority, retry or timeout (a task that has not ended), or its
+    /// definition (a task that has not started); otherwise <see cref="UpdateOutcome.TooLate"/> and
+    /// nothing changes. A queued task takes its new place in dispatch order at once.
     /// </summary>
     Task<UpdateOutcome> UpdateAsync(Guid id, TaskEdit edit, CancellationToken cancellationToken);
 

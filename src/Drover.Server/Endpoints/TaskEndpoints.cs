@@ -211,12 +211,19 @@ public static class TaskEndpoints
         if (!RouteIds.TryParse(id, out var taskId, out var problem)) return problem!;
         var (body, bodyProblem) = await JsonBody.ReadAsync(request, cancellationToken);
         if (bodyProblem is not null) return bodyProblem;
+        // Read first: a new definition is checked whole, and keeps the env it does not replace.
+        if (await store.GetTaskAsync(taskId, cancellationToken) is not { } current) return Problems.NotFound("task", [taskId], store);
         var errors = new FieldErrors();
-        if (TaskChangesValidator.Validate(body, errors) is not { } edit) return Problems.Invalid(errors);
+        if (TaskChangesValidator.Validate(body, current, errors) is not { } edit) return Problems.Invalid(errors);
         var outcome = await store.UpdateAsync(taskId, edit, cancellationToken);
         if (outcome.NotFound) return Problems.NotFound("task", [taskId], store);
-        if (outcome.AlreadyEnded)
-            return Problems.Conflict("The task has already ended.", $"Task {taskId} ended {Enums.Name(outcome.Task!.Status)}: only its name can change (resubmit it to run it again differently).");
+        if (outcome.TooLate)
+        {
+            var status = Enums.Name(outcome.Task!.Status);
+            return edit.Definition is not null && !TaskStateRules.IsEnded(outcome.Task.Status)
+                ? Problems.Conflict("The task has started.", $"Task {taskId} is {status}: its definition can change only before it starts (cancel it and submit anew).")
+                : Problems.Conflict("The task has already ended.", $"Task {taskId} ended {status}: only its name can change (resubmit it to run it again differently).");
+        }
         return Results.Ok(outcome.Task);
     }
 

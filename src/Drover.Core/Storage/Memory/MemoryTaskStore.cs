@@ -106,8 +106,8 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
         lock (_gate)
         {
             if (!_tasks.TryGetValue(id, out var task)) return Task.FromResult(UpdateOutcome.Missing);
-            var edited = _live.Edit(id, edit) ?? (edit.ChangesDispatch ? null : edit.ApplyTo(task));
-            if (edited is null) return Task.FromResult(UpdateOutcome.Ended(task));
+            if (!edit.AllowedFor(task.Status)) return Task.FromResult(UpdateOutcome.Refused(task));
+            var edited = _live.Edit(id, edit) ?? edit.ApplyTo(task);
             Update(edited);
             outcome = UpdateOutcome.Updated(edited);
         }
