@@ -24,6 +24,7 @@ var root = new RootCommand("Drover: a distributed task dispatcher with a queryab
     ResultCommand.Create(),
     WaitCommand.Create(),
     WatchCommand.Create(),
+    TrackerCommands.Create(),
     WorkersCommand.Create(),
 };
 
@@ -32,6 +33,11 @@ try
     // Our own handlers: signals stop commands cleanly (see Shutdown), and errors print in one line.
     var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
     return await root.Parse(args).InvokeAsync(invocation);
+}
+catch (Drover.Tracker.TrackerFileException ex)
+{
+    Console.Error.WriteLine($"drover: {ex.Message}");
+    return 2;
 }
 catch (CliException ex)
 {

@@ -127,4 +127,33 @@ public sealed class CliTests(SharedCluster shared)
         Assert.Contains("LOAD", output);
         Assert.Contains("GiB", output);
     }
+
+    [Fact]
+    public async Task Tracker_show_and_export_read_a_tracker_file_written_by_another_program()
+    {
+        var path = Path.Combine(_cluster.DataDirectory, $"crawl-{Guid.NewGuid():N}.pod");
+        using (var pod = Drover.Tracker.PersistentDictionary.Open<int>(path))
+        using (var tracker = Drover.Tracker.ProgressTracker.Open(path))
+        {
+            pod["https://a"] = 3;
+            pod["https://b"] = 5;
+            tracker.AddManyIfAbsent(["page-1", "page-2"]);
+            tracker.MarkDone("page-1");
+        }
+        var (code, shown) = await _cluster.CliAsync("tracker", "show", path);
+        Assert.Equal(0, code);
+        Assert.Contains("dictionary: 2 entries", shown);
+        Assert.Contains("https://b = 5", shown);
+        Assert.Contains("progress: 2 keys, 1 done (50.0%), 1 remaining", shown);
+
+        var (exported, json) = await _cluster.CliAsync("tracker", "export", path, "--json");
+        Assert.Equal(0, exported);
+        var document = System.Text.Json.JsonDocument.Parse(json).RootElement;
+        Assert.Equal(3, document.GetProperty("entries").GetProperty("https://a").GetInt32());
+        Assert.True(document.GetProperty("progress")[0].GetProperty("done").GetBoolean());
+
+        var (missing, said) = await _cluster.CliAsync("tracker", "show", path + ".nope");
+        Assert.Equal(2, missing);
+        Assert.Contains("no such file", said);
+    }
 }
