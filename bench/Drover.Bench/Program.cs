@@ -60,5 +60,14 @@ query.SetAction(async parse =>
     (await QueryScenario.RunAsync(storeName, parse.GetValue(records), parse.GetValue(count), parse.GetValue(postgres))).Print(parse.GetValue(json));
 });
 
-var root = new RootCommand("Drover's load generator") { server, token, json, store, workers, concurrency, prefetch, throughput, latency, spawn, query };
+var updates = new Option<int>("--updates") { DefaultValueFactory = _ => 200_000 };
+var processes = new Option<int>("--processes") { DefaultValueFactory = _ => 4 };
+var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 8, Description = "Writer threads per process (they share commits)" };
+var tracker = new Command("tracker", "Drover.Tracker: durable updates per second from one and several processes, TryKeys claims per second") { updates, processes, threads };
+tracker.SetAction(async parse => (await TrackerScenario.RunAsync(parse.GetValue(updates), parse.GetValue(processes), parse.GetValue(threads))).Print(parse.GetValue(json)));
+
+// The tracker scenario runs this program again as its other processes.
+if (args is ["tracker-child", .. var childArgs]) return TrackerScenario.Child(childArgs);
+
+var root = new RootCommand("Drover's load generator") { server, token, json, store, workers, concurrency, prefetch, throughput, latency, spawn, query, tracker };
 return await root.Parse(args).InvokeAsync();

@@ -5,8 +5,8 @@ namespace Drover.Tracker;
 /// <summary>
 /// Writes that share commits. A writer that finds no commit under way leads one: it takes every
 /// write waiting (its own included) into one transaction (BEGIN IMMEDIATE: across processes too),
-/// commits, and wakes their writers; writers that arrive meanwhile wait for the next. Each write
-/// runs in its own savepoint, so one that throws fails alone. A write returns only once committed:
+/// commits, and wakes their writers; writers that arrive meanwhile wait for the next. If one write
+/// throws, the batch is run again one write per transaction, so that it fails alone. A write returns only once committed:
 /// its WAL frames are in the operating system, so a kill -9 of the process cannot lose it.
 /// </summary>
 internal sealed class GroupCommit(SqliteConnection connection)
@@ -39,27 +39,11 @@ internal sealed class GroupCommit(SqliteConnection connection)
     {
         try
         {
-            using var transaction = connection.BeginTransaction(deferred: false);
-            foreach (var write in batch)
+            if (!TryTogether(batch))
             {
-                TrackerFile.Execute(connection, "SAVEPOINT w", transaction);
-                try
-                {
-                    write.Result = write.Work(connection, transaction);
-                    TrackerFile.Execute(connection, "RELEASE w", transaction);
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException)
-                {
-                    TrackerFile.Execute(connection, "ROLLBACK TO w", transaction);
-                    TrackerFile.Execute(connection, "RELEASE w", transaction);
-                    write.Error = ex;
-                }
+                // Some write threw: the batch was rolled back whole; now each alone, so that one fails alone.
+                foreach (var write in batch) TryTogether([write]);
             }
-            transaction.Commit();
-        }
-        catch (Exception ex)
-        {
-            foreach (var write in batch) write.Error ??= ex;
         }
         finally
         {
@@ -69,6 +53,24 @@ internal sealed class GroupCommit(SqliteConnection connection)
                 _committing = false;
                 Monitor.PulseAll(_gate);
             }
+        }
+    }
+
+    /// <summary>Runs the writes in one transaction and commits; false (all rolled back) when one of several threw.</summary>
+    private bool TryTogether(List<Write> writes)
+    {
+        try
+        {
+            using var transaction = connection.BeginTransaction(deferred: false);
+            foreach (var write in writes) write.Result = write.Work(connection, transaction);
+            transaction.Commit();
+            return true;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            if (writes.Count > 1 && ex is not SqliteException { SqliteErrorCode: 5 or 6 or 13 }) return false; // BUSY, LOCKED, FULL fail them all
+            foreach (var write in writes) write.Error ??= ex;
+            return true;
         }
     }
 

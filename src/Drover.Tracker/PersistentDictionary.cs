@@ -39,7 +39,12 @@ public sealed class PersistentDictionary<TValue> : IEnumerable<KeyValuePair<stri
     public TValue this[string key]
     {
         get => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"no entry '{key}' in {Path}");
-        set => _commits.Run((c, t) => Put(c, t, key, value));
+        set
+        {
+            // Serialized here, by the caller's thread: the commit leader only writes.
+            var json = JsonSerializer.Serialize(value, _json);
+            _commits.Run((c, t) => Put(c, t, key, json));
+        }
     }
 
     public bool TryGetValue(string key, [MaybeNullWhen(false)] out TValue value)
@@ -73,7 +78,7 @@ public sealed class PersistentDictionary<TValue> : IEnumerable<KeyValuePair<stri
         {
             var text = Sql.Scalar(c, t, "SELECT value FROM entries WHERE key = $key", ("$key", key));
             var updated = change(text is null ? default : JsonSerializer.Deserialize<TValue>(text, _json));
-            Put(c, t, key, updated);
+            Put(c, t, key, JsonSerializer.Serialize(updated, _json));
             return updated;
         });
     }
@@ -112,13 +117,13 @@ public sealed class PersistentDictionary<TValue> : IEnumerable<KeyValuePair<stri
         return page;
     }
 
-    private bool Put(SqliteConnection connection, SqliteTransaction transaction, string key, TValue value)
+    private static bool Put(SqliteConnection connection, SqliteTransaction transaction, string key, string json)
     {
         ArgumentNullException.ThrowIfNull(key);
         Sql.Execute(connection, transaction,
             "INSERT INTO entries (key, seq, value) VALUES ($key, (SELECT coalesce(max(seq), 0) + 1 FROM entries), $value) " +
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            ("$key", key), ("$value", JsonSerializer.Serialize(value, _json)));
+            ("$key", key), ("$value", json));
         return true;
     }
 
