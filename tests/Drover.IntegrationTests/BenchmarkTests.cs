@@ -53,4 +53,20 @@ public sealed class BenchmarkTests
         var result = await RunAsync("spawn-baseline", "--tasks", "50", "--parallel", "2");
         Assert.Equal(50, result.GetProperty("processes").GetInt32());
     }
+
+    [Fact]
+    public async Task Tracker_benchmark_runs_to_completion_with_its_child_processes()
+    {
+        var result = await RunAsync("tracker", "--updates", "2000", "--processes", "2", "--threads", "2");
+        Assert.True(result.GetProperty("one_process_per_second").GetDouble() > 0);
+        Assert.Equal(1000, result.GetProperty("claim_keys").GetInt32());
+    }
+
+    [Fact]
+    public async Task Subscribers_in_the_benchmark_run_to_completion()
+    {
+        var result = await RunAsync("throughput", "--tasks", "200", "--batch-size", "50", "--workers", "1", "--concurrency", "2", "--subscribers", "20");
+        Assert.Equal(20, result.GetProperty("subscribers").GetInt32());
+        Assert.True(result.GetProperty("event_messages").GetInt64() > 0);
+    }
 }

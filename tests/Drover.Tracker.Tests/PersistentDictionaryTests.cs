@@ -45,6 +45,27 @@ public sealed class PersistentDictionaryTests : IDisposable
     }
 
     [Fact]
+    public void A_write_that_throws_fails_alone_while_the_writes_sharing_its_commit_succeed()
+    {
+        using var pod = PersistentDictionary.Open<int>(PathOf("mixed.pod"));
+        var failures = 0;
+        Parallel.For(0, 400, i =>
+        {
+            try
+            {
+                pod.Update($"k{i}", _ => i % 10 == 0 ? throw new InvalidOperationException("no") : i);
+            }
+            catch (InvalidOperationException)
+            {
+                Interlocked.Increment(ref failures);
+            }
+        });
+        Assert.Equal(40, failures);
+        Assert.Equal(360, pod.Count);
+        Assert.DoesNotContain(pod.Keys, k => int.Parse(k[1..]) % 10 == 0);
+    }
+
+    [Fact]
     public void Update_is_atomic_across_threads()
     {
         using var pod = PersistentDictionary.Open<int>(PathOf("counter.pod"));
