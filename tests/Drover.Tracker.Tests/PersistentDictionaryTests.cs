@@ -125,5 +125,17 @@ public sealed class PersistentDictionaryTests : IDisposable
         var foreign = Assert.Throws<TrackerFileException>(() => ProgressTracker.Open(other));
         Assert.Contains("not a Drover tracker", foreign.Message);
         Assert.Throws<TrackerFileException>(() => PersistentDictionary.Open<int>(_dir));
+
+        // A tracker whose first page was overwritten (its schema) is reported as damaged, not opened.
+        var damaged = PathOf("damaged.pod");
+        using (var pod = PersistentDictionary.Open<int>(damaged)) pod["a"] = 1;
+        using (var file = new FileStream(damaged, FileMode.Open, FileAccess.Write))
+        {
+            file.Position = 100;
+            file.Write(Enumerable.Repeat((byte)0xAB, 3000).ToArray());
+        }
+        foreach (var wal in Directory.GetFiles(_dir, "damaged.pod-*")) File.Delete(wal);
+        var broken = Assert.Throws<TrackerFileException>(() => PersistentDictionary.Open<int>(damaged));
+        Assert.Contains("damaged", broken.Message);
     }
 }
