@@ -121,7 +121,7 @@ public sealed class PersistentDictionary<TValue> : IEnumerable<KeyValuePair<stri
     {
         ArgumentNullException.ThrowIfNull(key);
         Sql.Execute(connection, transaction,
-            "INSERT INTO entries (key, seq, value) VALUES ($key, (SELECT coalesce(max(seq), 0) + 1 FROM entries), $value) " +
+            "INSERT INTO entries (key, value) VALUES ($key, $value) " +
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             ("$key", key), ("$value", json));
         return true;

@@ -14,8 +14,8 @@ internal static class TrackerFile
     private const int Version = 1;
 
     private const string Schema = """
-        CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, seq INTEGER NOT NULL, value TEXT NOT NULL);
-        CREATE UNIQUE INDEX IF NOT EXISTS entries_seq ON entries (seq);
+        -- Insertion order is the rowid: a new key gets the next one, an update keeps its own.
+        CREATE TABLE IF NOT EXISTS entries (seq INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, value TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS progress (
             key TEXT PRIMARY KEY, seq INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0, tries INTEGER NOT NULL DEFAULT 0,
             aborted INTEGER NOT NULL DEFAULT 0, data TEXT, claimed_by TEXT, claimed_at INTEGER);
