@@ -118,6 +118,9 @@ public sealed class DashboardTests : IAsyncLifetime
         await batch.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
         await Assertions.Expect(batch).ToContainTextAsync("paused");
         Assert.True((await client.ListBatchesAsync(Token)).Single(b => b.Name == "web-long").Paused);
+        // Its bar is drawn (both tasks ended canceled: all red) — widths survive the page's CSP.
+        var red = await batch.Locator(".bar span.bad").EvaluateAsync<double>("e => e.getBoundingClientRect().width");
+        Assert.True(red > 50, $"the batch's bar is {red}px wide");
         await ScreenshotAsync(page, "batches");
 
         // Logging out ends the session for this browser.

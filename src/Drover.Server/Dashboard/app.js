@@ -100,8 +100,13 @@ function duration(task) {
   return seconds < 60 ? `${seconds.toFixed(1)} s` : seconds < 3600 ? `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s` : `${(seconds / 3600).toFixed(1)} h`;
 }
 const bytes = n => n == null ? '' : n < 1024 ** 2 ? `${(n / 1024).toFixed(0)} KiB` : n < 1024 ** 3 ? `${(n / 1024 ** 2).toFixed(0)} MiB` : `${(n / 1024 ** 3).toFixed(1)} GiB`;
+// Widths are set through the CSSOM: the page's Content-Security-Policy refuses inline style attributes.
 function bar(parts, title) {
-  return h('div', { class: 'bar', title }, parts.filter(([, f]) => f > 0).map(([cls, f]) => h('span', { class: cls, style: `width:${(f * 100).toFixed(1)}%` })));
+  return h('div', { class: 'bar', title }, parts.filter(([, f]) => f > 0).map(([cls, f]) => {
+    const part = h('span', { class: cls });
+    part.style.width = `${(f * 100).toFixed(1)}%`;
+    return part;
+  }));
 }
 const progressCell = task => task.progress != null ? bar([['run', task.progress]], `${Math.round(task.progress * 100)}%`) : '';
 const definition = task => task.handler ? `handler ${task.handler}` : task.shell ? `${task.command?.[0] ?? ''}  (${task.shell})` : (task.command ?? []).join(' ');
@@ -306,7 +311,7 @@ function batchesPage(main) {
       const action = (verb, label, cls) => h('button', { class: cls, onclick: () => act(async () => { await api('POST', `/api/batches/${encodeURIComponent(b.name)}/${verb}`); await load(); }, `${label}: ${b.name}`) }, label);
       return h('tr', { 'data-batch': b.name },
         h('td', {}, b.name, b.paused ? [' ', badge('paused')] : null),
-        h('td', { style: 'width:30%' }, bar([['ok', ok / total], ['bad', bad / total], ['run', running / total]], `${Math.round((ok + bad) / total * 100)}% ended`)),
+        h('td', { class: 'wide' }, bar([['ok', ok / total], ['bad', bad / total], ['run', running / total]], `${Math.round((ok + bad) / total * 100)}% ended`)),
         h('td', { class: 'num' }, ok), h('td', { class: 'num' }, bad), h('td', { class: 'num' }, running), h('td', { class: 'num' }, waiting),
         h('td', { class: 'num' }, b.total),
         h('td', { class: 'actions' }, b.paused ? action('resume', 'Resume') : action('pause', 'Pause'), action('cancel', 'Cancel', 'danger')));
