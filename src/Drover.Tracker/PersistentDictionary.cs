@@ -19,22 +19,14 @@ public static class PersistentDictionary
 /// </summary>
 public sealed class PersistentDictionary<TValue> : IEnumerable<KeyValuePair<string, TValue>>, IDisposable
 {
-    private readonly SqliteConnection _write;
-    private readonly SqliteConnection _read;
-    private readonly Lock _reading = new();
-    private readonly GroupCommit _commits;
-    private readonly JsonSerializerOptions _json;
+    private readonly TrackerConnections _file;
 
     internal PersistentDictionary(string path, TrackerOptions options)
     {
-        _json = options.Json;
-        _write = TrackerFile.Open(path, options.SyncToDisk);
-        _read = TrackerFile.Open(path, options.SyncToDisk);
-        _commits = new GroupCommit(_write);
-        Path = System.IO.Path.GetFullPath(path);
+        _file = new TrackerConnections(path, options);
     }
 
-    public string Path { get; }
+    public string Path => _file.Path;
 
     public TValue this[string key]
     {
@@ -42,30 +34,30 @@ public sealed class PersistentDictionary<TValue> : IEnumerable<KeyValuePair<stri
         set
         {
             // Serialized here, by the caller's thread: the commit leader only writes.
-            var json = JsonSerializer.Serialize(value, _json);
-            _commits.Run((c, t) => Put(c, t, key, json));
+            var json = JsonSerializer.Serialize(value, _file.Json);
+            _file.Write((c, t) => Put(c, t, key, json));
         }
     }
 
     public bool TryGetValue(string key, [MaybeNullWhen(false)] out TValue value)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var text = Read(c => Sql.Scalar(c, null, "SELECT value FROM entries WHERE key = $key", ("$key", key)));
+        var text = _file.Read(c => Sql.Scalar(c, null, "SELECT value FROM entries WHERE key = $key", ("$key", key)));
         if (text is null)
         {
             value = default;
             return false;
         }
-        value = JsonSerializer.Deserialize<TValue>(text, _json)!;
+        value = JsonSerializer.Deserialize<TValue>(text, _file.Json)!;
         return true;
     }
 
-    public bool ContainsKey(string key) => Read(c => Sql.Scalar(c, null, "SELECT 1 FROM entries WHERE key = $key", ("$key", key))) is not null;
+    public bool ContainsKey(string key) => _file.Read(c => Sql.Scalar(c, null, "SELECT 1 FROM entries WHERE key = $key", ("$key", key))) is not null;
 
-    public int Count => int.Parse(Read(c => Sql.Scalar(c, null, "SELECT count(*) FROM entries"))!, System.Globalization.CultureInfo.InvariantCulture);
+    public int Count => int.Parse(_file.Read(c => Sql.Scalar(c, null, "SELECT count(*) FROM entries"))!, System.Globalization.CultureInfo.InvariantCulture);
 
     /// <returns>False when there was no such entry.</returns>
-    public bool Remove(string key) => _commits.Run((c, t) => Sql.Execute(c, t, "DELETE FROM entries WHERE key = $key", ("$key", key)) > 0);
+    public bool Remove(string key) => _file.Write((c, t) => Sql.Execute(c, t, "DELETE FROM entries WHERE key = $key", ("$key", key)) > 0);
 
     /// <summary>
     /// Reads, changes and writes an entry in one step, atomic across threads and processes: the
@@ -74,11 +66,11 @@ public sealed class PersistentDictionary<TValue> : IEnumerable<KeyValuePair<stri
     public TValue Update(string key, Func<TValue?, TValue> change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        return _commits.Run((c, t) =>
+        return _file.Write((c, t) =>
         {
             var text = Sql.Scalar(c, t, "SELECT value FROM entries WHERE key = $key", ("$key", key));
-            var updated = change(text is null ? default : JsonSerializer.Deserialize<TValue>(text, _json));
-            Put(c, t, key, JsonSerializer.Serialize(updated, _json));
+            var updated = change(text is null ? default : JsonSerializer.Deserialize<TValue>(text, _file.Json));
+            Put(c, t, key, JsonSerializer.Serialize(updated, _file.Json));
             return updated;
         });
     }
@@ -89,11 +81,11 @@ public sealed class PersistentDictionary<TValue> : IEnumerable<KeyValuePair<stri
         long after = 0;
         while (true)
         {
-            var page = Read(c => Page(c, after));
+            var page = _file.Read(c => Page(c, after));
             foreach (var (seq, key, text) in page)
             {
                 after = seq;
-                yield return new(key, JsonSerializer.Deserialize<TValue>(text, _json)!);
+                yield return new(key, JsonSerializer.Deserialize<TValue>(text, _file.Json)!);
             }
             if (page.Count < PageSize) yield break;
         }
@@ -127,14 +119,6 @@ public sealed class PersistentDictionary<TValue> : IEnumerable<KeyValuePair<stri
         return true;
     }
 
-    private T Read<T>(Func<SqliteConnection, T> read)
-    {
-        lock (_reading) return read(_read);
-    }
 
-    public void Dispose()
-    {
-        _write.Dispose();
-        _read.Dispose();
-    }
+    public void Dispose() => _file.Dispose();
 }

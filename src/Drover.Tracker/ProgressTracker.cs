@@ -22,27 +22,19 @@ public sealed record ProgressCounts(int Total, int Done, int Tried, int Aborted,
 /// </summary>
 public sealed class ProgressTracker : IDisposable
 {
-    private readonly SqliteConnection _write;
-    private readonly SqliteConnection _read;
-    private readonly Lock _reading = new();
-    private readonly GroupCommit _commits;
-    private readonly JsonSerializerOptions _json;
+    private readonly TrackerConnections _file;
 
     private ProgressTracker(string path, int maxTries, TrackerOptions options)
     {
         if (maxTries < 1) throw new ArgumentOutOfRangeException(nameof(maxTries), "must be at least 1");
         MaxTries = maxTries;
-        _json = options.Json;
-        _write = TrackerFile.Open(path, options.SyncToDisk);
-        _read = TrackerFile.Open(path, options.SyncToDisk);
-        _commits = new GroupCommit(_write);
-        Path = System.IO.Path.GetFullPath(path);
+        _file = new TrackerConnections(path, options);
     }
 
     /// <summary>Opens (or makes) the tracker in the file at <paramref name="path"/>.</summary>
     public static ProgressTracker Open(string path, int maxTries = 3, TrackerOptions? options = null) => new(path, maxTries, options ?? new());
 
-    public string Path { get; }
+    public string Path => _file.Path;
 
     /// <summary>How many tries a key gets from <see cref="TryKeys"/>.</summary>
     public int MaxTries { get; set; }
@@ -57,8 +49,8 @@ public sealed class ProgressTracker : IDisposable
     public int AddManyIfAbsent(IEnumerable<string> keys, object? data = null)
     {
         var list = keys.ToList();
-        var json = data is null ? null : JsonSerializer.Serialize(data, _json);
-        return _commits.Run((c, t) =>
+        var json = data is null ? null : JsonSerializer.Serialize(data, _file.Json);
+        return _file.Write((c, t) =>
         {
             var seq = long.Parse(Sql.Scalar(c, t, "SELECT coalesce(max(seq), 0) FROM progress")!, CultureInfo.InvariantCulture);
             var added = 0;
@@ -89,25 +81,25 @@ public sealed class ProgressTracker : IDisposable
     public void Unabort(string key) => Set(key, "aborted = 0");
     public void IncrementTries(string key) => Set(key, "tries = tries + 1");
     public void ResetTries(string key) => Set(key, "tries = 0");
-    public void SetData(string key, object? data) => Set(key, "data = $data", ("$data", data is null ? DBNull.Value : JsonSerializer.Serialize(data, _json)));
+    public void SetData(string key, object? data) => Set(key, "data = $data", ("$data", data is null ? DBNull.Value : JsonSerializer.Serialize(data, _file.Json)));
 
     /// <returns>False when there was no such key.</returns>
-    public bool Remove(string key) => _commits.Run((c, t) => Sql.Execute(c, t, "DELETE FROM progress WHERE key = $key", ("$key", key)) > 0);
+    public bool Remove(string key) => _file.Write((c, t) => Sql.Execute(c, t, "DELETE FROM progress WHERE key = $key", ("$key", key)) > 0);
 
     public ProgressEntry this[string key] => TryGet(key, out var entry) ? entry : throw new KeyNotFoundException($"no key '{key}' in the tracker {Path}");
 
     public bool TryGet(string key, out ProgressEntry entry)
     {
-        var found = Read(c => Entries(c, "SELECT key, done, tries, aborted, data FROM progress WHERE key = $key", ("$key", key)));
+        var found = _file.Read(c => Entries(c, "SELECT key, done, tries, aborted, data FROM progress WHERE key = $key", ("$key", key)));
         entry = found.FirstOrDefault()!;
         return found.Count > 0;
     }
 
-    public T? GetData<T>(string key) => this[key].Data is { } data ? data.Deserialize<T>(_json) : default;
+    public T? GetData<T>(string key) => this[key].Data is { } data ? data.Deserialize<T>(_file.Json) : default;
 
     public bool ContainsKey(string key) => TryGet(key, out _);
 
-    public ProgressCounts Counts() => Read(c =>
+    public ProgressCounts Counts() => _file.Read(c =>
     {
         using var command = c.CreateCommand();
         command.CommandText = "SELECT count(*), coalesce(sum(done), 0), coalesce(sum(tries > 0), 0), coalesce(sum(aborted), 0), coalesce(sum(done = 0 AND aborted = 0), 0) FROM progress";
@@ -118,7 +110,7 @@ public sealed class ProgressTracker : IDisposable
 
     /// <summary>Every entry in the order the keys were added.</summary>
     public IReadOnlyList<ProgressEntry> Entries(int limit = int.MaxValue) =>
-        Read(c => Entries(c, "SELECT key, done, tries, aborted, data FROM progress ORDER BY seq LIMIT $limit", ("$limit", limit)));
+        _file.Read(c => Entries(c, "SELECT key, done, tries, aborted, data FROM progress ORDER BY seq LIMIT $limit", ("$limit", limit)));
 
     /// <summary>
     /// The keys to work on, in order, one pass: not done, not aborted, under <see cref="MaxTries"/>,
@@ -135,10 +127,9 @@ public sealed class ProgressTracker : IDisposable
             while (true)
             {
                 var previous = held;
-                var claimed = _commits.Run((c, t) =>
+                var claimed = _file.Write((c, t) =>
                 {
-                    if (previous is not null)
-                        Sql.Execute(c, t, "UPDATE progress SET claimed_by = NULL WHERE key = $key AND claimed_by = $me", ("$key", previous), ("$me", Claimant.Me));
+                    if (previous is not null) Release(c, t, previous);
                     return Claim(c, t, after);
                 });
                 held = null;
@@ -149,10 +140,13 @@ public sealed class ProgressTracker : IDisposable
         }
         finally
         {
-            if (held is { } last)
-                _commits.Run((c, t) => Sql.Execute(c, t, "UPDATE progress SET claimed_by = NULL WHERE key = $key AND claimed_by = $me", ("$key", last), ("$me", Claimant.Me)));
+            if (held is { } last) _file.Write((c, t) => Release(c, t, last));
         }
     }
+
+    /// <summary>Lets go of this process's claim on a key (one another process took over is left alone).</summary>
+    private static int Release(SqliteConnection connection, SqliteTransaction transaction, string key) =>
+        Sql.Execute(connection, transaction, "UPDATE progress SET claimed_by = NULL WHERE key = $key AND claimed_by = $me", ("$key", key), ("$me", Claimant.Me));
 
     /// <summary>Claims the first key after <paramref name="after"/> that may be tried now.</summary>
     private (long Seq, string Key)? Claim(SqliteConnection connection, SqliteTransaction transaction, long after)
@@ -185,7 +179,7 @@ public sealed class ProgressTracker : IDisposable
 
     private void Set(string key, string assignments, params (string Name, object Value)[] parameters)
     {
-        var changed = _commits.Run((c, t) => Sql.Execute(c, t, $"UPDATE progress SET {assignments} WHERE key = $key", [("$key", key), .. parameters]));
+        var changed = _file.Write((c, t) => Sql.Execute(c, t, $"UPDATE progress SET {assignments} WHERE key = $key", [("$key", key), .. parameters]));
         if (changed == 0) throw new KeyNotFoundException($"no key '{key}' in the tracker {Path}: add it first (AddIfAbsent)");
     }
 
@@ -204,14 +198,6 @@ public sealed class ProgressTracker : IDisposable
         return entries;
     }
 
-    private T Read<T>(Func<SqliteConnection, T> read)
-    {
-        lock (_reading) return read(_read);
-    }
 
-    public void Dispose()
-    {
-        _write.Dispose();
-        _read.Dispose();
-    }
+    public void Dispose() => _file.Dispose();
 }
