@@ -99,14 +99,7 @@ public static class EventEndpoints
         try
         {
             while (!stop.IsCancellationRequested)
-            {
-                var wake = subscription.Changed.WaitHandle;
-                var messages = Waiting(subscription);
-                foreach (var (kind, message) in messages) await WriteEventAsync(response, kind, message, stop);
-                if (messages.Count > 0) continue;
-                await wake.WaitAsync(stop);
-                await Task.Delay(Gather, stop);
-            }
+                foreach (var (kind, message) in await NextAsync(subscription, stop)) await WriteEventAsync(response, kind, message, stop);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -121,19 +114,26 @@ public static class EventEndpoints
         await response.Body.FlushAsync(stop);
     }
 
-    /// <summary>
-    /// Sends what waits, gathering for <see cref="Gather"/> after the first change: a task that goes
-    /// queued, running, succeeded within that time is sent once, in its latest state, and many
-    /// changes share one message — far fewer sends when work is fast, still well within 100 ms.
-    /// </summary>
+    /// <summary>Sends what waits, as <see cref="NextAsync"/> gathers it.</summary>
     private static async Task SendAsync(WebSocket socket, TaskSubscription subscription, SemaphoreSlim sending, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested && socket.State == WebSocketState.Open)
+            foreach (var (_, message) in await NextAsync(subscription, stop)) await SendAsync(socket, message, sending, stop);
+    }
+
+    /// <summary>
+    /// The next messages for a follower: what waits now, or else what changed within
+    /// <see cref="Gather"/> of the next change — a task that goes queued, running, succeeded within
+    /// that time is sent once, in its latest state, and many changes share one message: far fewer
+    /// sends when work is fast, still well within 100 ms.
+    /// </summary>
+    private static async Task<List<(string Kind, byte[] Message)>> NextAsync(TaskSubscription subscription, CancellationToken stop)
+    {
+        while (true)
         {
             var wake = subscription.Changed.WaitHandle;
             var messages = Waiting(subscription);
-            foreach (var (_, message) in messages) await SendAsync(socket, message, sending, stop);
-            if (messages.Count > 0) continue;
+            if (messages.Count > 0) return messages;
             await wake.WaitAsync(stop);
             await Task.Delay(Gather, stop);
         }
