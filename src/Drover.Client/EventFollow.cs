@@ -10,6 +10,16 @@ public sealed record EventFollow
     /// <summary>How many changed tasks may wait for this follower before it is told to re-read (null: the server's default).</summary>
     public int? Queue { get; init; }
 
+    /// <summary>The same tasks as a query filter: by id, group or batch; null when following everything (or nothing).</summary>
+    public TaskFilter? ToFilter()
+    {
+        var any = new List<TaskFilter>();
+        if (Tasks.Count > 0) any.Add(TaskFilter.In("id", Tasks.Cast<object?>()));
+        if (Groups.Count > 0) any.Add(TaskFilter.In("group", Groups));
+        if (Batches.Count > 0) any.Add(TaskFilter.In("batch", Batches));
+        return All || any.Count == 0 ? null : TaskFilter.Or(any);
+    }
+
     internal string ToQuery()
     {
         var query = new List<string>();

@@ -1,7 +1,5 @@
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
-using Drover.Json;
 using Drover.Model;
 
 namespace Drover.Client;
@@ -79,22 +77,8 @@ internal static class Subscription
     /// <summary>The followed tasks that may have changed since <paramref name="since"/>: those not ended, and those submitted or ended since.</summary>
     private static async Task<IReadOnlyList<TaskRecord>> ReReadAsync(DroverClient client, EventFollow follow, DateTimeOffset since, CancellationToken cancellationToken)
     {
-        var live = new Dictionary<string, object> { ["status"] = new Dictionary<string, object> { ["$in"] = new[] { "pending", "queued", "assigned", "running", "paused" } } };
-        var recent = new Dictionary<string, object>
-        {
-            ["$or"] = new object[]
-            {
-                live,
-                new Dictionary<string, object> { ["submitted"] = new Dictionary<string, object> { ["$gte"] = since } },
-                new Dictionary<string, object> { ["completed"] = new Dictionary<string, object> { ["$gte"] = since } },
-            },
-        };
-        var followed = new List<object>();
-        if (follow.Tasks.Count > 0) followed.Add(new Dictionary<string, object> { ["id"] = new Dictionary<string, object> { ["$in"] = follow.Tasks } });
-        if (follow.Groups.Count > 0) followed.Add(new Dictionary<string, object> { ["group"] = new Dictionary<string, object> { ["$in"] = follow.Groups } });
-        if (follow.Batches.Count > 0) followed.Add(new Dictionary<string, object> { ["batch"] = new Dictionary<string, object> { ["$in"] = follow.Batches } });
-        if (!follow.All && followed.Count == 0) return [];
-        var filter = follow.All ? recent : new Dictionary<string, object> { ["$and"] = new object[] { new Dictionary<string, object> { ["$or"] = followed }, recent } };
-        return await client.QueryTasksAsync(JsonSerializer.SerializeToElement(filter, DroverJson.Options), ReReadLimit, cancellationToken);
+        var recent = TaskFilter.Or(TaskFilter.NotEnded, TaskFilter.Gte("submitted", since), TaskFilter.Gte("completed", since));
+        var filter = follow.ToFilter() is { } followed ? TaskFilter.And(followed, recent) : follow.All ? recent : null;
+        return filter is null ? [] : await client.QueryTasksAsync(filter, ReReadLimit, cancellationToken);
     }
 }

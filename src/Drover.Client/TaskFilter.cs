@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Drover.Json;
+using Drover.Model;
 
 namespace Drover.Client;
 
@@ -28,6 +29,9 @@ public sealed class TaskFilter
     public static TaskFilter And(params IEnumerable<TaskFilter> filters) => Combine("$and", filters);
     public static TaskFilter Or(params IEnumerable<TaskFilter> filters) => Combine("$or", filters);
     public static TaskFilter Nor(params IEnumerable<TaskFilter> filters) => Combine("$nor", filters);
+
+    /// <summary>Tasks that have not ended.</summary>
+    public static TaskFilter NotEnded => In("status", TaskStateRules.Live.Select(Enums.Name));
 
     /// <summary>Every task.</summary>
     public static TaskFilter All => new([]);

@@ -23,20 +23,22 @@ internal static class BoardWatch
         var follow = new EventFollow { All = everything, Batches = batches, Groups = groups };
         await using var stream = await client.FollowAsync(follow, cancellationToken);
         var board = new TaskBoard();
-        await ReadAllAsync(client, board, Filter(batches, groups, everything), cancellationToken);
+        // Following everything means every task not ended; otherwise the batches and groups, ended ones too (for the counts).
+        var followed = follow.ToFilter() ?? TaskFilter.NotEnded;
+        await ReadAllAsync(client, board, followed, cancellationToken);
         if (board.Count == 0)
         {
             Console.Error.WriteLine(everything ? "drover: no task is waiting or running" : "drover: no task matches (yet); waiting for one");
             if (everything) return 0;
         }
-        var succeeded = await BoardView.RunAsync(show => FollowAsync(client, stream, board, show, batches, groups, everything, cancellationToken));
+        var succeeded = await BoardView.RunAsync(show => FollowAsync(client, stream, board, show, followed, cancellationToken));
         BoardView.Summarise(board);
         return succeeded ? 0 : 1;
     }
 
     /// <summary>Applies the stream to the board until everything on it has ended, showing it at most every <see cref="RenderEvery"/>.</summary>
     private static async Task<bool> FollowAsync(DroverClient client, TaskEventStream stream, TaskBoard board, Action<TaskBoard> show,
-        IReadOnlyList<string> batches, IReadOnlyList<string> groups, bool everything, CancellationToken cancellationToken)
+        TaskFilter followed, CancellationToken cancellationToken)
     {
         var shown = DateTimeOffset.MinValue;
         var next = stream.ReadAsync(cancellationToken);
@@ -59,7 +61,7 @@ internal static class BoardWatch
                     break;
                 case Resync:
                     board.Clear();
-                    await ReadAllAsync(client, board, Filter(batches, groups, everything), cancellationToken);
+                    await ReadAllAsync(client, board, followed, cancellationToken);
                     break;
             }
             next = stream.ReadAsync(cancellationToken);
@@ -68,27 +70,13 @@ internal static class BoardWatch
         return board.AllSucceeded;
     }
 
-    /// <summary>The query filter for the followed tasks: by batch or group, or every task not ended.</summary>
-    private static JsonElement Filter(IReadOnlyList<string> batches, IReadOnlyList<string> groups, bool everything)
-    {
-        if (everything)
-            return JsonSerializer.SerializeToElement(new Dictionary<string, object>
-            {
-                ["status"] = new Dictionary<string, object> { ["$in"] = new[] { "pending", "queued", "assigned", "running", "paused" } },
-            });
-        var any = new List<object>();
-        if (batches.Count > 0) any.Add(new Dictionary<string, object> { ["batch"] = new Dictionary<string, object> { ["$in"] = batches } });
-        if (groups.Count > 0) any.Add(new Dictionary<string, object> { ["group"] = new Dictionary<string, object> { ["$in"] = groups } });
-        return JsonSerializer.SerializeToElement(new Dictionary<string, object> { ["$or"] = any });
-    }
-
-    private static async Task ReadAllAsync(DroverClient client, TaskBoard board, JsonElement filter, CancellationToken cancellationToken)
+    private static async Task ReadAllAsync(DroverClient client, TaskBoard board, TaskFilter filter, CancellationToken cancellationToken)
     {
         for (var skip = 0; skip < MaxFirstRead; skip += Page)
         {
             var query = JsonSerializer.SerializeToElement(new Dictionary<string, object>
             {
-                ["filter"] = filter,
+                ["filter"] = filter.ToJson(),
                 ["sort"] = new[] { "submitted" },
                 ["skip"] = skip,
                 ["limit"] = Page,

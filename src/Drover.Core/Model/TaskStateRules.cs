@@ -6,6 +6,9 @@ public static class TaskStateRules
     public static bool IsEnded(TaskState state) =>
         state is TaskState.Succeeded or TaskState.Failed or TaskState.Canceled;
 
+    /// <summary>The states of a task that has not ended.</summary>
+    public static IReadOnlyList<TaskState> Live { get; } = [.. Enum.GetValues<TaskState>().Where(s => !IsEnded(s))];
+
     /// <summary>True while a worker holds the task under a lease.</summary>
     public static bool IsLeased(TaskState state) =>
         state is TaskState.Assigned or TaskState.Running or TaskState.Paused;

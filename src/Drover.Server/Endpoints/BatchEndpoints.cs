@@ -13,7 +13,7 @@ namespace Drover.Server.Endpoints;
 /// <summary>Batches: counts per state, pause and resume of leasing, cancel of everything unfinished, delete when ended.</summary>
 public static class BatchEndpoints
 {
-    private static readonly string[] Live = [.. Enum.GetValues<TaskState>().Where(s => !TaskStateRules.IsEnded(s)).Select(Enums.Name)];
+    private static readonly string[] Live = [.. TaskStateRules.Live.Select(Enums.Name)];
 
     public static void MapBatchEndpoints(this IEndpointRouteBuilder app)
     {
