@@ -223,7 +223,7 @@ public sealed class DroverClient : IDisposable, IAsyncDisposable
     /// <summary>Creates many tasks in one request (or one outbox entry, in order); their handles.</summary>
     public async Task<IReadOnlyList<TaskHandle>> SubmitAsync(IReadOnlyList<TaskSpec> tasks, CancellationToken cancellationToken)
     {
-        var specs = tasks.Select(t => t.Id is null ? t with { Id = Ids.New().ToString() } : t).ToList();
+        var specs = tasks.Select(Identified).ToList();
         var ids = specs.Select(t => Guid.Parse(t.Id!)).ToList();
         var (delivered, records) = await WriteAsync<List<TaskRecord>>(HttpMethod.Post, "api/tasks", specs, cancellationToken);
         return [.. ids.Select((id, i) => new TaskHandle(this, id, delivered, records?[i]))];
@@ -307,7 +307,9 @@ public sealed class DroverClient : IDisposable, IAsyncDisposable
 
     // Tasks get their ids here when the client is resilient: a create repeated after a lost answer
     // then finds the task it made instead of making another.
-    private TaskSpec WithId(TaskSpec task) => Options.Resilient && task.Id is null ? task with { Id = Ids.New().ToString() } : task;
+    private TaskSpec WithId(TaskSpec task) => Options.Resilient ? Identified(task) : task;
+
+    private static TaskSpec Identified(TaskSpec task) => task.Id is null ? task with { Id = Ids.New().ToString() } : task;
 
     /// <summary>Stops the outbox's delivery; writes it still holds are kept in its file, if it has one.</summary>
     public async ValueTask DisposeAsync()

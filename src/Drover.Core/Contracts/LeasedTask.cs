@@ -7,6 +7,9 @@ namespace Drover.Contracts;
 /// <summary>One task handed to a worker: everything it needs to run it, and the execution id it reports under.</summary>
 public sealed record LeasedTask
 {
+    /// <summary>The handler every worker has: its result is its args (the cost of dispatch alone). It reports only its end, and needs no task token.</summary>
+    public const string EchoHandler = "echo";
+
     public required Guid ExecutionId { get; init; }
     public required Guid TaskId { get; init; }
     public required int Attempt { get; init; }

@@ -46,7 +46,7 @@ public static class WorkerEndpoints
             .WithSummary("Worker protocol: many task events in one request, and a heartbeat that renews every lease");
     }
 
-    private static bool NeedsToken(LeasedTask task) => task.Handler != "echo";
+    private static bool NeedsToken(LeasedTask task) => task.Handler != LeasedTask.EchoHandler;
 
     private static async Task<IResult> GetAsync(string id, ITaskStore store, CancellationToken cancellationToken)
     {

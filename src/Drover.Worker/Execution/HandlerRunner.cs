@@ -22,7 +22,7 @@ public sealed class HandlerRunner(TaskHandlers handlers, Func<LeasedTask, Status
         if (!handlers.TryGet(lease.Handler!, out var handler))
             return task.Finished(exitCode: null, error: $"no handler named '{lease.Handler}' on this worker (it has: {string.Join(", ", handlers.Names)})");
         // echo ends at once: one event (finished) instead of two.
-        if (lease.Handler != "echo") task.MarkStarted();
+        if (lease.Handler != LeasedTask.EchoHandler) task.MarkStarted();
         using var timeout = new CancellationTokenSource();
         if (lease.Timeout is { } limit) timeout.CancelAfter(limit);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(task.Stopping, timeout.Token);

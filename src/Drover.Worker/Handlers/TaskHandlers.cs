@@ -12,7 +12,7 @@ public sealed class TaskHandlers
 {
     private readonly Dictionary<string, Func<JsonElement?, HandlerContext, Task<JsonElement?>>> _handlers = new(StringComparer.Ordinal)
     {
-        ["echo"] = (args, _) => Task.FromResult(args),
+        [Contracts.LeasedTask.EchoHandler] = (args, _) => Task.FromResult(args),
     };
 
     /// <summary>What the worker tells the server it runs: it leases only commands and tasks naming one of these.</summary>
