@@ -117,4 +117,24 @@ public sealed class EventTests(SharedCluster shared)
         Assert.Equal("add", kinds[0]);
         Assert.All(kinds.Skip(1), k => Assert.Equal("update", k));
     }
+
+    [Fact]
+    public async Task A_bad_message_from_the_client_gets_an_error_and_the_stream_goes_on()
+    {
+        using var client = _cluster.Client();
+        var task = await client.CreateTaskAsync(Specs.Command("true"), Token);
+        using var socket = await ConnectAsync($"task={task.Id}");
+        foreach (var (bad, says) in new[] { ("not json", "not valid JSON"), ("[1]", "a message is a JSON object"), ("""{"frobnicate": 1}""", "'frobnicate' is not a message") })
+        {
+            await socket.SendAsync(bad);
+            JsonElement answer;
+            do answer = await socket.ReceiveAsync(TimeSpan.FromSeconds(10));
+            while (!answer.TryGetProperty("error", out _)); // changes of the task may come first
+            Assert.Contains(says, answer.GetProperty("error").GetString());
+        }
+        await socket.SendAsync($$"""{"get": ["{{task.Id}}"]}""");
+        JsonElement current;
+        do current = await socket.ReceiveAsync(TimeSpan.FromSeconds(10));
+        while (!(current.TryGetProperty("update", out var u) && u.GetArrayLength() == 1 && u[0].GetProperty("id").GetString() == task.Id.ToString()));
+    }
 }

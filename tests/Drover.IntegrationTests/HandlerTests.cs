@@ -134,4 +134,18 @@ public sealed class HandlerTests : IAsyncLifetime
         Assert.Contains(await client.ListHandlersAsync(Token), o => o.Name == "thumbnail");
         await second.StopAsync(Token);
     }
+
+    [Fact]
+    public void Handlers_need_a_name_once_and_a_hosted_worker_needs_a_server_and_token()
+    {
+        var options = new WorkerOptions().Handle<int, int>("double", (n, _) => Task.FromResult(2 * n));
+        Assert.Contains("already registered", Assert.Throws<ArgumentException>(() => options.Handle<int, int>("double", (n, _) => Task.FromResult(n))).Message);
+        Assert.Throws<ArgumentException>(() => options.Handle<int, int>(" ", (n, _) => Task.FromResult(n)));
+        Assert.Throws<ArgumentException>(() => options.Handle<int, int>(Contracts.LeasedTask.EchoHandler, (n, _) => Task.FromResult(n))); // built in
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddDroverWorker(o => o.Handle<int, int>("double", (n, _) => Task.FromResult(2 * n)));
+        using var host = builder.Build();
+        Assert.Contains("--server is required", Assert.Throws<ArgumentException>(() => host.Services.GetServices<IHostedService>().ToList()).Message);
+    }
 }

@@ -45,6 +45,19 @@ public sealed class WatchTests(SharedCluster shared)
         Assert.Contains("all 6 tasks ended: 5 succeeded, 1 failed or canceled", output);
     }
 
+    [Theory]
+    [InlineData("not-a-task-id", "is not a task id")]
+    [InlineData("0193a2b0-7c3e-7f00-8000-0123456789ab", "there is no task")]
+    public async Task Watch_refuses_a_bad_or_unknown_task_id(string id, string says)
+    {
+        var (code, output) = await _cluster.CliAsync("watch", id);
+        Assert.Equal(2, code);
+        Assert.Contains(says, output);
+        var (both, said) = await _cluster.CliAsync("watch", id, "--batch", "b");
+        Assert.Equal(2, both);
+        Assert.Contains("not both", said);
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
