@@ -40,21 +40,25 @@ public sealed class TaskWaiter(ITaskStore store, StoreSignals signals, TimeProvi
             }
         }
 
+        // One look at each registration decides done or pending: a task that ends after this look
+        // is pending in this answer (the next wait finds it done), never in neither list.
         var carried = new Dictionary<Guid, TaskRecord>();
         var toRead = new List<Guid>();
+        var stillPending = new List<Guid>();
         foreach (var (id, end) in ends)
         {
-            if (!end.IsCompleted) continue;
-            if (end.Result is { } record) carried[id] = record;
+            if (!end.IsCompleted) stillPending.Add(id);
+            else if (end.Result is { } record) carried[id] = record;
             else toRead.Add(id);
         }
         if (toRead.Count > 0)
         {
             foreach (var record in await store.GetTasksAsync(toRead, includeOutput: false, cancellationToken))
                 carried[record.Id] = record;
+            // Ended but no longer readable (purged meanwhile): pending here, and the next wait says it is unknown.
+            stillPending.AddRange(toRead.Where(id => !carried.ContainsKey(id)));
         }
         var done = ends.Keys.Where(carried.ContainsKey).Select(id => carried[id]).ToList();
-        var stillPending = ends.Where(e => !e.Value.IsCompleted).Select(e => e.Key).ToList();
         return (new WaitResponse(done, stillPending), []);
     }
 }

@@ -1,0 +1,134 @@
+using System.Reflection;
+using Drover.Contracts;
+using Drover.Model;
+using Drover.Server.Dispatch;
+using Drover.Storage;
+using Drover.Storage.Memory;
+using Drover.Validation;
+
+namespace Drover.IntegrationTests;
+
+/// <summary>
+/// The waiter behind <c>POST /api/tasks/wait</c>, in process over a real memory store: every id
+/// asked for comes back in exactly one of <c>done</c> and <c>pending</c>, however the ends interleave
+/// with the waiter's reads.
+/// </summary>
+public sealed class TaskWaiterTests
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private readonly StoreSignals _signals = new();
+    private readonly MemoryTaskStore _store;
+
+    public TaskWaiterTests() => _store = new MemoryTaskStore(new StoreOptions(), _signals, TimeProvider.System);
+
+    private static TaskDefinition Echo() => new() { Id = Ids.New(), Batch = "b", Command = ["echo"] };
+
+    private async Task<Guid> WorkerAsync() =>
+        (await _store.RegisterWorkerAsync(new WorkerRegistration { Name = "w", Concurrency = 100_000 }, Token)).Id;
+
+    private async Task FinishAsync(Guid worker, IReadOnlyList<LeasedTask> leases) =>
+        await _store.ReportAsync(worker, new WorkerReport
+        {
+            Events = [.. leases.Select(l => new ReportEvent { Type = ReportEventType.Finished, ExecutionId = l.ExecutionId, ExitCode = 0 })],
+        }, Token);
+
+    [Fact]
+    public async Task A_task_that_ends_while_the_waiter_reads_the_others_is_still_answered()
+    {
+        var early = Echo();
+        var late = Echo();
+        await _store.CreateAsync([early, late], Token);
+        var worker = await WorkerAsync();
+        var leases = await _store.LeaseAsync(worker, 2, Token);
+        await FinishAsync(worker, [.. leases.Where(l => l.TaskId == early.Id)]);
+
+        // The early task ended before the wait: the waiter reads its record. That read is held open
+        // while the late task ends, after the waiter's timeout has passed.
+        var reading = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var store = HeldReads.Wrap(_store, async () =>
+        {
+            reading.TrySetResult();
+            await release.Task;
+        });
+        var waiter = new TaskWaiter(store, _signals, TimeProvider.System);
+        var wait = waiter.WaitAsync([early.Id, late.Id], TimeSpan.FromMilliseconds(1), Token);
+        await reading.Task.WaitAsync(Token);
+        await FinishAsync(worker, [.. leases.Where(l => l.TaskId == late.Id)]);
+        release.SetResult();
+
+        var (response, unknown) = await wait;
+        Assert.Empty(unknown);
+        Assert.Equal(early.Id, Assert.Single(response!.Done).Id);
+        Assert.Equal(late.Id, Assert.Single(response.Pending));
+    }
+
+    [Fact]
+    public async Task Every_id_asked_for_is_done_or_pending_and_never_both_under_concurrent_ends()
+    {
+        const int Tasks = 2_000;
+        var definitions = Enumerable.Range(0, Tasks).Select(_ => Echo()).ToList();
+        await _store.CreateAsync(definitions, Token);
+        var worker = await WorkerAsync();
+        var leases = (await _store.LeaseAsync(worker, Tasks, Token)).ToList();
+        var waiter = new TaskWaiter(_store, _signals, TimeProvider.System);
+        var random = new Random(13);
+
+        // Ends arrive in small reports while many short waits over random subsets run beside them.
+        var ending = Task.Run(async () =>
+        {
+            foreach (var chunk in leases.OrderBy(_ => random.Next()).Chunk(7))
+            {
+                await FinishAsync(worker, chunk);
+                await Task.Yield();
+            }
+        }, Token);
+        var ids = definitions.Select(d => d.Id).ToArray();
+        var answered = 0;
+        while (!ending.IsCompleted || answered < 5)
+        {
+            var asked = ids.OrderBy(_ => Random.Shared.Next()).Take(Random.Shared.Next(1, 400)).ToList();
+            var (response, unknown) = await waiter.WaitAsync(asked, TimeSpan.FromMilliseconds(Random.Shared.Next(0, 3)), Token);
+            Assert.Empty(unknown);
+            var done = response!.Done.Select(t => t.Id).ToList();
+            Assert.Equal(done.Count, done.Distinct().Count());
+            Assert.Empty(done.Intersect(response.Pending));
+            Assert.Equal(asked.ToHashSet(), done.Concat(response.Pending).ToHashSet());
+            Assert.All(response.Done, t => Assert.True(TaskStateRules.IsEnded(t.Status)));
+            answered++;
+        }
+        await ending;
+        var (all, _) = await waiter.WaitAsync(ids, TimeSpan.FromSeconds(5), Token);
+        Assert.Equal(Tasks, all!.Done.Count);
+        Assert.Empty(all.Pending);
+    }
+
+    /// <summary>A store whose reads of task records first await a hook (the rest passes straight through).</summary>
+    public class HeldReads : DispatchProxy
+    {
+        private ITaskStore _inner = null!;
+        private Func<Task> _hold = null!;
+
+        public static ITaskStore Wrap(ITaskStore inner, Func<Task> hold)
+        {
+            var proxy = Create<ITaskStore, HeldReads>();
+            var held = (HeldReads)(object)proxy;
+            held._inner = inner;
+            held._hold = hold;
+            return proxy;
+        }
+
+        protected override object? Invoke(MethodInfo? method, object?[]? args)
+        {
+            if (method!.Name == nameof(ITaskReader.GetTasksAsync)) return HeldAsync(args!);
+            return method.Invoke(_inner, args);
+        }
+
+        private async Task<IReadOnlyList<TaskRecord>> HeldAsync(object?[] args)
+        {
+            await _hold();
+            return await _inner.GetTasksAsync((IReadOnlyCollection<Guid>)args[0]!, (bool)args[1]!, (CancellationToken)args[2]!);
+        }
+    }
+}
