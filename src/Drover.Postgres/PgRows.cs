@@ -114,13 +114,13 @@ internal static class PgRows
     };
 
     public const string InsertTask =
-        "INSERT INTO tasks (id, name, batch, grp, command, shell, handler, args, env, requires, priority, retry, timeout_ms, status, submitted, client_id, resubmitted_from) " +
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT (id) DO NOTHING RETURNING seq";
+        "INSERT INTO tasks (id, name, batch, grp, command, shell, handler, args, env, requires, priority, retry, timeout_ms, status, submitted, client_id, resubmitted_from, reason, completed) " +
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) ON CONFLICT (id) DO NOTHING RETURNING seq";
 
     public static NpgsqlBatchCommand InsertNewTask(TaskRecord t) => Command(InsertTask,
         t.Id, t.Name, t.Batch, t.Group, JsonText(t.Command), t.Shell, t.Handler, JsonText(t.Args), JsonText(t.Env), JsonText(t.Requires),
         t.Priority, t.Retry, t.Timeout is { } timeout ? (long)timeout.TotalMilliseconds : null, Enums.Name(t.Status), t.Submitted,
-        t.ClientId, t.ResubmittedFrom);
+        t.ClientId, t.ResubmittedFrom, t.Reason, t.Completed);
 
     private const string UpdateStateSet =
         "status = $1, status_message = $2, progress = $3, attempts = $4, failures = $5, worker_id = $6, execution_id = $7, " +

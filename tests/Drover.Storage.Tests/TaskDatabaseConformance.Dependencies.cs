@@ -72,6 +72,27 @@ public abstract partial class TaskDatabaseConformance
         Assert.Equal((TaskState.Canceled, $"requirement {failed.Id} failed"), (created[1].Task.Status, created[1].Task.Reason));
         Assert.Equal(TaskState.Canceled, created[2].Task.Status);
         Assert.Equal(ready.Id, Assert.Single(await Store.LeaseAsync(worker, 10, Token)).TaskId);
+
+        // As kept, not only as answered: ended, with when and why, so {"completed": null} does not count them.
+        var kept = await Store.GetTaskAsync(doomed.Id, Token);
+        Assert.Equal((TaskState.Canceled, $"requirement {failed.Id} failed", Time.GetUtcNow()), (kept!.Status, kept.Reason, kept.Completed));
+        Assert.Equal($"requirement {doomed.Id} was canceled", (await Store.GetTaskAsync(downstream.Id, Token))!.Reason);
+        Assert.NotNull((await Store.GetTaskAsync(downstream.Id, Token))!.Completed);
+        var notEnded = Parse($$"""{"filter": {"completed": null, "id": {"$in": ["{{doomed.Id}}", "{{downstream.Id}}", "{{ready.Id}}"]}""" + "}}");
+        Assert.Equal(1, await Store.CountTasksAsync(notEnded.Query.Filter, Token));
+    }
+
+    [Fact]
+    public async Task A_task_submitted_after_its_requirement_was_canceled_is_kept_canceled_with_its_reason()
+    {
+        var requirement = Task();
+        await Store.CreateAsync([requirement], Token);
+        await Store.CancelAsync(requirement.Id, "canceled by request", Token);
+        var dependant = Task() with { Requires = [requirement.Id] };
+        await Store.CreateAsync([dependant], Token);
+        var kept = await Store.GetTaskAsync(dependant.Id, Token);
+        Assert.Equal((TaskState.Canceled, $"requirement {requirement.Id} was canceled"), (kept!.Status, kept.Reason));
+        Assert.Equal(Time.GetUtcNow(), kept.Completed);
     }
 
     [Fact]
