@@ -261,4 +261,15 @@ public sealed class BadInputTests(SharedCluster shared)
         var ended = (await client.WaitAllAsync([task.Id], Token)).Single();
         Assert.Equal("new drover\n", (await client.GetTaskAsync(ended.Id, Token))!.Stdout);
     }
+
+    [Fact]
+    public async Task A_timeout_longer_than_one_timer_can_wait_runs_on_the_worker()
+    {
+        // 300 days: past the ~49.7 days a .NET timer takes in one wait, within the 365 days allowed.
+        using var client = _cluster.Client();
+        var task = await client.CreateTaskAsync(Specs.Command("echo", "long").WithTimeout("300d"), Token);
+        var ended = (await client.WaitAllAsync([task.Id], Token)).Single();
+        Assert.Equal(Model.TaskState.Succeeded, ended.Status);
+        Assert.Equal(TimeSpan.FromDays(300), ended.Timeout);
+    }
 }

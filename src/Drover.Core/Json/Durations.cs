@@ -43,7 +43,8 @@ public static class Durations
     public static bool TryFromSeconds(double seconds, out TimeSpan value)
     {
         value = default;
-        if (double.IsNaN(seconds) || double.IsInfinity(seconds) || seconds > TimeSpan.MaxValue.TotalSeconds / 2)
+        // Far past any real duration either way (-1e308 too): refused, never an OverflowException later.
+        if (double.IsNaN(seconds) || double.IsInfinity(seconds) || Math.Abs(seconds) > TimeSpan.MaxValue.TotalSeconds / 2)
             return false;
         value = TimeSpan.FromSeconds(seconds);
         return true;

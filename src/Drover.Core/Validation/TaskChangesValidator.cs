@@ -41,6 +41,7 @@ public static class TaskChangesValidator
         {
             if (!TaskSpecValidator.TryReadDuration(t, out var value)) errors.Add("timeout", "must be a duration such as \"30s\", \"5m\", \"1h30m\" or a number of seconds, or null to clear it");
             else if (value <= TimeSpan.Zero) errors.Add("timeout", "must be positive");
+            else if (value > TaskSpecValidator.MaxTimeout) errors.Add("timeout", TaskSpecValidator.MaxTimeoutMessage);
             else timeout = value;
         }
         var edit = new TaskEdit

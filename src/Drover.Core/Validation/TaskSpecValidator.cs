@@ -14,6 +14,10 @@ public static class TaskSpecValidator
     public const int MaxRetry = 1000;
     public const int MaxRequires = 10_000;
 
+    /// <summary>The longest timeout a task may have: a year (a task that must run longer has none).</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(365);
+    internal const string MaxTimeoutMessage = "must be at most 365d (leave it out for no timeout)";
+
     /// <param name="prefix">Prepended to field names, e.g. "[3]." for the fourth task of an array.</param>
     public static TaskDefinition? Validate(TaskSpec spec, FieldErrors errors, string prefix = "")
     {
@@ -65,6 +69,7 @@ public static class TaskSpecValidator
         {
             if (!TryReadDuration(t, out var value)) errors.Add(prefix + "timeout", "must be a duration such as \"30s\", \"5m\", \"1h30m\" or a number of seconds");
             else if (value <= TimeSpan.Zero) errors.Add(prefix + "timeout", "must be positive");
+            else if (value > MaxTimeout) errors.Add(prefix + "timeout", MaxTimeoutMessage);
             else timeout = value;
         }
 

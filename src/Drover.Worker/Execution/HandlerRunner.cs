@@ -23,8 +23,7 @@ public sealed class HandlerRunner(TaskHandlers handlers, Func<LeasedTask, Status
             return task.Finished(exitCode: null, error: $"no handler named '{lease.Handler}' on this worker (it has: {string.Join(", ", handlers.Names)})");
         // echo ends at once: one event (finished) instead of two.
         if (lease.Handler != LeasedTask.EchoHandler) task.MarkStarted();
-        using var timeout = new CancellationTokenSource();
-        if (lease.Timeout is { } limit) timeout.CancelAfter(limit);
+        using var timeout = new Deadline(lease.Timeout);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(task.Stopping, timeout.Token);
         var context = new HandlerContext(lease, stop.Token, (update, ct) => status(lease, update, ct), ct => record(lease, ct), logger, services,
             new CaptureWriter(task.Stdout), new CaptureWriter(task.Stderr));
@@ -35,7 +34,7 @@ public sealed class HandlerRunner(TaskHandlers handlers, Func<LeasedTask, Status
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            return timeout.IsCancellationRequested && !task.Stopping.IsCancellationRequested
+            return timeout.HasPassed && !task.Stopping.IsCancellationRequested
                 ? task.Finished(exitCode: null, timedOut: true)
                 : task.Finished(exitCode: null, error: "stopped");
         }

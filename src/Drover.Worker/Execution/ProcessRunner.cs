@@ -91,7 +91,7 @@ public sealed class ProcessRunner(WorkerOptions options, Uri server) : ITaskRunn
     /// <returns>True when the task ran past its timeout and was killed.</returns>
     private async Task<bool> WaitForExitAsync(Process process, RunningTask task, TimeSpan? timeout)
     {
-        using var deadline = timeout is { } t ? new CancellationTokenSource(t) : new CancellationTokenSource();
+        using var deadline = new Deadline(timeout);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, task.Stopping);
         try
         {
@@ -101,7 +101,7 @@ public sealed class ProcessRunner(WorkerOptions options, Uri server) : ITaskRunn
         catch (OperationCanceledException)
         {
         }
-        if (task.Stopping.IsCancellationRequested && !deadline.IsCancellationRequested)
+        if (task.Stopping.IsCancellationRequested && !deadline.HasPassed)
         {
             // Stopping: ask politely, then insist.
             PosixProcess.SignalGroup(process.Id, PosixProcess.SigTerm);
@@ -117,7 +117,7 @@ public sealed class ProcessRunner(WorkerOptions options, Uri server) : ITaskRunn
         }
         PosixProcess.SignalGroup(process.Id, PosixProcess.SigKill);
         await process.WaitForExitAsync(CancellationToken.None);
-        return deadline.IsCancellationRequested && !task.Stopping.IsCancellationRequested;
+        return deadline.HasPassed && !task.Stopping.IsCancellationRequested;
     }
 
     private static async Task PumpAsync(Stream stream, OutputCapture capture)
