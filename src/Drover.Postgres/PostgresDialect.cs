@@ -22,5 +22,24 @@ internal sealed class PostgresDialect : ISqlDialect
 
     public string Column(TaskField field) => field.Column;
 
+    /// <summary>The values as one typed array: <c>column = ANY(@p)</c>.</summary>
+    public string InMany(string column, IReadOnlyList<object> values, FieldKind kind)
+    {
+        Array array = kind switch
+        {
+            FieldKind.Id => values.Select(v => Guid.Parse((string)v)).ToArray(),
+            FieldKind.Integer => values.Select(v => (long)v).ToArray(),
+            FieldKind.Real => values.Select(v => (double)v).ToArray(),
+            FieldKind.Time => values.Select(v => ((DateTimeOffset)v).UtcDateTime).ToArray(),
+            _ => values.Select(v => (string)v).ToArray(),
+        };
+        var name = $"p{Parameters.Count}";
+        var parameter = kind == FieldKind.Time
+            ? new NpgsqlParameter(name, NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = array }
+            : new NpgsqlParameter(name, array);
+        Parameters.Add(parameter);
+        return $"{column} = ANY(@{name})";
+    }
+
     public string Regex(string column, string pattern, bool ignoreCase) => $"{column} {(ignoreCase ? "~*" : "~")} {pattern}";
 }

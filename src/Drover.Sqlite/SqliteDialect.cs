@@ -30,6 +30,15 @@ internal sealed class SqliteDialect : ISqlDialect
         connection.CreateFunction<string, string, long, bool>(RegexFunction,
             (pattern, value, ignoreCase) => FilterEvaluator.Regex(pattern, ignoreCase != 0).IsMatch(value), isDeterministic: true);
 
+    /// <summary>The values as one JSON array, read back with json_each: numbers stay numbers, times and ids are their stored text.</summary>
+    public string InMany(string column, IReadOnlyList<object> values, FieldKind kind)
+    {
+        var json = System.Text.Json.JsonSerializer.Serialize(values.Select(v => v is DateTimeOffset time ? SqliteValues.TimeText(time)! : v).ToList());
+        var name = $"$p{Parameters.Count}";
+        Parameters.Add((name, json));
+        return $"{column} IN (SELECT value FROM json_each({name}))";
+    }
+
     public string Regex(string column, string pattern, bool ignoreCase)
     {
         UsesRegex = true;

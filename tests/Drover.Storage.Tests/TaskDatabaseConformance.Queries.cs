@@ -124,4 +124,38 @@ public abstract partial class TaskDatabaseConformance
         var full = Assert.Single(await Store.QueryTasksAsync(Parse(filter + """, "keys": ["stdout"]}""").Query, Token));
         Assert.Equal("out", full.Stdout);
     }
+
+    /// <summary>A query of just this filter (built by concatenation: the lists are long).</summary>
+    private static TaskQuery Where(string filter) => Parse("{\"filter\": " + filter + "}").Query;
+
+    [Fact]
+    public async Task Filters_with_tens_of_thousands_of_values_and_thousands_of_terms_are_answered()
+    {
+        var names = await SeedAsync();
+        var alpha = names.Single(n => n.Value == "alpha").Key;
+        var ids = string.Join(", ", Enumerable.Range(0, 40_000).Select(_ => $"\"{Guid.CreateVersion7()}\"").Append($"\"{alpha}\""));
+        Assert.Equal(alpha, Assert.Single(await Store.QueryTasksAsync(Where("{\"id\": {\"$in\": [" + ids + "]}}"), Token)).Id);
+        Assert.Equal(5, await Store.CountTasksAsync(Where("{\"id\": {\"$nin\": [" + ids + "]}}").Filter, Token));
+
+        var priorities = string.Join(", ", Enumerable.Range(100, 1_000).Append(5));
+        Assert.Equal("beta", names[Assert.Single(await Store.QueryTasksAsync(Where("{\"priority\": {\"$in\": [" + priorities + "]}}"), Token)).Id]);
+        var times = string.Join(", ", Enumerable.Range(0, 100).Select(i => $"\"2026-11-21T13:{i % 60:00}:00Z\"").Append("\"2026-11-21T12:00:10Z\""));
+        Assert.Equal("alpha", names[Assert.Single(await Store.QueryTasksAsync(Where("{\"completed\": {\"$in\": [" + times + "]}}"), Token)).Id]);
+        var states = string.Join(", ", Enumerable.Repeat("\"failed\"", 10));
+        Assert.Equal("beta", names[Assert.Single(await Store.QueryTasksAsync(Where("{\"status\": {\"$in\": [" + states + "]}}"), Token)).Id]);
+
+        var terms = string.Join(", ", Enumerable.Range(0, 1_500).Select(i => "{\"name\": \"n" + i + "\"}").Append("{\"name\": \"gamma\"}"));
+        Assert.Equal("gamma", names[Assert.Single(await Store.QueryTasksAsync(Where("{\"$or\": [" + terms + "]}"), Token)).Id]);
+        var all = string.Join(", ", Enumerable.Range(0, 1_500).Select(i => "{\"name\": {\"$ne\": \"n" + i + "\"}}"));
+        Assert.Equal(6, await Store.CountTasksAsync(Where("{\"$and\": [" + all + "]}").Filter, Token));
+    }
+
+    [Fact]
+    public async Task A_catastrophic_regex_is_answered_in_linear_time()
+    {
+        var definition = Task() with { Name = new string('a', 5_000) + "!" };
+        await Store.CreateAsync([definition], Token);
+        Assert.Equal(0, await Store.CountTasksAsync(Where("""{"name": {"$regex": "^(a+)+$"}}""").Filter, Token));
+        Assert.Equal(1, await Store.CountTasksAsync(Where("""{"name": {"$regex": "^(a+)+!$"}}""").Filter, Token));
+    }
 }

@@ -14,8 +14,17 @@ namespace Drover.Query;
 /// </summary>
 public static class FilterParser
 {
-    /// <summary>More values than this in one <c>$in</c> is refused (each is a SQL parameter).</summary>
-    public const int MaxInValues = 10_000;
+    /// <summary>
+    /// The size a filter may have, the same for every store (SQLite's and PostgreSQL's own limits on
+    /// parameters and expression depth are never reached): values in all its <c>$in</c>/<c>$nin</c>
+    /// lists, conditions, and nesting of <c>$and $or $nor $not</c>.
+    /// </summary>
+    public const int MaxInValues = 100_000;
+    public const int MaxConditions = 5_000;
+    public const int MaxDepth = 32;
+
+    /// <summary>The longest <c>$regex</c> pattern.</summary>
+    public const int MaxPatternLength = 1_000;
 
     /// <summary>How long one regular expression may take on one value before the query fails.</summary>
     public static readonly TimeSpan RegexTimeout = TimeSpan.FromSeconds(1);
@@ -24,7 +33,44 @@ public static class FilterParser
     {
         var before = errors.Count;
         var parsed = ParseDocument(filter, errors, path);
+        if (errors.Count != before) return null;
+        var (values, conditions, depth) = Measure(parsed);
+        if (values > MaxInValues) errors.Add(path, $"holds {values} values in its $in and $nin lists; at most {MaxInValues} are allowed");
+        if (conditions > MaxConditions) errors.Add(path, $"has {conditions} conditions; at most {MaxConditions} are allowed");
+        if (depth > MaxDepth) errors.Add(path, $"nests $and, $or, $nor and $not {depth} deep; at most {MaxDepth} levels are allowed");
         return errors.Count == before ? parsed : null;
+    }
+
+    /// <summary>How many $in values and conditions a filter holds, and how deep its operators nest.</summary>
+    private static (int Values, int Conditions, int Depth) Measure(Filter filter)
+    {
+        switch (filter)
+        {
+            case AndFilter { Parts: var parts }:
+                return Combine(parts);
+            case OrFilter { Parts: var parts }:
+                return Combine(parts);
+            case NotFilter not:
+                var (v, c, d) = Measure(not.Inner);
+                return (v, c, d + 1);
+            case InFilter i:
+                return (i.Values.Count, 1, 0);
+            default:
+                return (0, 1, 0);
+        }
+
+        static (int, int, int) Combine(IReadOnlyList<Filter> parts)
+        {
+            int values = 0, conditions = 0, depth = 0;
+            foreach (var part in parts)
+            {
+                var (v, c, d) = Measure(part);
+                values += v;
+                conditions += c;
+                depth = Math.Max(depth, d);
+            }
+            return (values, conditions, depth + 1);
+        }
     }
 
     private static Filter ParseDocument(JsonElement document, FieldErrors errors, string path)
@@ -115,7 +161,7 @@ public static class FilterParser
                     }
                     if (value.GetArrayLength() > MaxInValues)
                     {
-                        errors.Add(at, $"must hold at most {MaxInValues} values");
+                        errors.Add(at, $"holds {value.GetArrayLength()} values; at most {MaxInValues} are allowed");
                         break;
                     }
                     var values = value.EnumerateArray().Select((v, i) => Value(field, v, errors, $"{at}[{i}]", allowNull: true)).ToList();
@@ -154,6 +200,7 @@ public static class FilterParser
 
     private static string? Check(string pattern, bool ignoreCase)
     {
+        if (pattern.Length > MaxPatternLength) return $"is {pattern.Length} characters long; at most {MaxPatternLength} are allowed";
         try
         {
             _ = Compile(pattern, ignoreCase);
@@ -163,11 +210,20 @@ public static class FilterParser
         {
             return $"is not a valid regular expression ({ex.Message})";
         }
+        catch (NotSupportedException)
+        {
+            return "uses a construct that cannot be matched in linear time (a backreference, lookaround, atomic group or conditional); " +
+                   "rewrite it without, or filter on a plainer pattern";
+        }
     }
 
-    /// <summary>The regular expression a <see cref="RegexFilter"/> runs, the same in every backend that runs .NET's.</summary>
+    /// <summary>
+    /// The regular expression a <see cref="RegexFilter"/> runs, the same in every backend that runs
+    /// .NET's. The non-backtracking engine takes time linear in the text, whatever the pattern
+    /// (<c>^(a+)+$</c> cannot blow up); the timeout is a second guard.
+    /// </summary>
     public static Regex Compile(string pattern, bool ignoreCase) =>
-        new(pattern, (ignoreCase ? RegexOptions.IgnoreCase : RegexOptions.None) | RegexOptions.CultureInvariant, RegexTimeout);
+        new(pattern, (ignoreCase ? RegexOptions.IgnoreCase : RegexOptions.None) | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, RegexTimeout);
 
     /// <summary>A filter value as the field's kind: string, long, double, DateTimeOffset (UTC) or a UUID's text.</summary>
     private static object? Value(TaskField field, JsonElement value, FieldErrors errors, string path, bool allowNull)

@@ -13,6 +13,12 @@ public interface ISqlDialect
 
     /// <summary>A boolean expression: <paramref name="column"/> matches the pattern in <paramref name="pattern"/>.</summary>
     string Regex(string column, string pattern, bool ignoreCase);
+
+    /// <summary>
+    /// A boolean expression: <paramref name="column"/> is one of many values, passed as one parameter
+    /// (an array), so a long <c>$in</c> list never meets the engine's limit on parameters.
+    /// </summary>
+    string InMany(string column, IReadOnlyList<object> values, FieldKind kind);
 }
 
 /// <summary>
@@ -96,13 +102,30 @@ public static class SqlFilter
         return prefix;
     }
 
+    /// <summary>Up to this many <c>$in</c> values become parameters of their own; more go as one array.</summary>
+    private const int InlineValues = 4;
+
+    /// <summary>Terms joined flat; a longer list is split in halves, so thousands of terms nest only a few levels deep
+    /// (SQLite refuses an expression more than 1,000 deep, and <c>a OR b OR c</c> is one level per term).</summary>
+    private const int FlatTerms = 16;
+
     private static void Join(StringBuilder sql, IReadOnlyList<Filter> parts, string separator, ISqlDialect dialect)
     {
         sql.Append('(');
-        for (var i = 0; i < parts.Count; i++)
+        if (parts.Count > FlatTerms)
         {
-            if (i > 0) sql.Append(separator);
-            Append(sql, parts[i], dialect);
+            var half = parts.Count / 2;
+            Join(sql, [.. parts.Take(half)], separator, dialect);
+            sql.Append(separator);
+            Join(sql, [.. parts.Skip(half)], separator, dialect);
+        }
+        else
+        {
+            for (var i = 0; i < parts.Count; i++)
+            {
+                if (i > 0) sql.Append(separator);
+                Append(sql, parts[i], dialect);
+            }
         }
         sql.Append(')');
     }
@@ -128,11 +151,16 @@ public static class SqlFilter
     private static void In(StringBuilder sql, InFilter i, ISqlDialect dialect)
     {
         var column = dialect.Column(i.Field);
-        var values = i.Values.Where(v => v is not null).Select(v => dialect.Parameter(v!, i.Field.Kind)).ToList();
+        var values = i.Values.Where(v => v is not null).Select(v => v!).ToList();
         var orNull = i.Values.Any(v => v is null);
         if (i.Negated) sql.Append("NOT ");
         sql.Append('(');
-        sql.Append(values.Count == 0 ? "1 = 0" : $"({column} IS NOT NULL AND {column} IN ({string.Join(", ", values)}))");
+        sql.Append(values.Count switch
+        {
+            0 => "1 = 0",
+            <= InlineValues => $"({column} IS NOT NULL AND {column} IN ({string.Join(", ", values.Select(v => dialect.Parameter(v, i.Field.Kind)))}))",
+            _ => $"({column} IS NOT NULL AND {dialect.InMany(column, values, i.Field.Kind)})",
+        });
         if (orNull) sql.Append(" OR ").Append(column).Append(" IS NULL");
         sql.Append(')');
     }

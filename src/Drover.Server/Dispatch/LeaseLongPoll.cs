@@ -14,6 +14,9 @@ public sealed class LeaseLongPoll(ITaskStore store, StoreSignals signals, TimePr
     public async Task<LeaseResponse> LeaseAsync(Guid workerId, int max, TimeSpan wait, CancellationToken cancellationToken)
     {
         var deadline = time.GetUtcNow() + wait;
+        // A lease for signals only asks nothing of the store: make sure the worker exists, as a lease
+        // for tasks does, so an unknown worker is told at once to register (not left waiting).
+        if (max == 0 && await store.GetWorkerAsync(workerId, cancellationToken) is null) throw new UnknownWorkerException(workerId);
         var signaled = signals.WorkerSignal(workerId);
         while (true)
         {

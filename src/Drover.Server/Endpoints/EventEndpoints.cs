@@ -207,6 +207,9 @@ public static class EventEndpoints
         {
             return Bytes(new JsonObject { ["error"] = $"not valid JSON: {ex.Message}" });
         }
+        var textErrors = new FieldErrors();
+        JsonText.Check(root, textErrors);
+        if (!textErrors.IsEmpty) return Bytes(new JsonObject { ["error"] = $"not valid: {textErrors}" });
         if (root.ValueKind != JsonValueKind.Object) return Bytes(new JsonObject { ["error"] = "a message is a JSON object: subscribe, get or remove" });
         foreach (var member in root.EnumerateObject())
         {

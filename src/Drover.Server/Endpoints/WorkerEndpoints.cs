@@ -130,6 +130,7 @@ public static class WorkerEndpoints
         if (!RouteIds.TryParse(id, out var workerId, out var problem)) return problem!;
         var (report, bodyProblem) = await JsonBody.ReadAsync<WorkerReport>(request, cancellationToken);
         if (bodyProblem is not null) return bodyProblem;
+        if (Check(report!) is { } reportProblem) return reportProblem;
         try
         {
             // Not cancelled by a hang-up: a report that reached us is applied, so a retry is harmless.
@@ -141,5 +142,20 @@ public static class WorkerEndpoints
         {
             return Problems.NotFound("worker", ex.WorkerId);
         }
+    }
+
+    /// <summary>What the serializer lets through but a report cannot be: no event list, or a missing event.</summary>
+    private static IResult? Check(WorkerReport report)
+    {
+        var errors = new FieldErrors();
+        if (report.Events is null) errors.Add("events", "must be an array of events (empty for a heartbeat)");
+        else
+        {
+            for (var i = 0; i < report.Events.Count && errors.Count < 10; i++)
+            {
+                if (report.Events[i] is null) errors.Add($"events[{i}]", "must be an event object");
+            }
+        }
+        return errors.IsEmpty ? null : Problems.Invalid(errors);
     }
 }

@@ -21,6 +21,9 @@ public static class JsonBody
         try
         {
             using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
+            var errors = new FieldErrors();
+            JsonText.Check(document.RootElement, errors);
+            if (!errors.IsEmpty) return (default, Problems.Invalid(errors));
             return (document.RootElement.Clone(), null);
         }
         catch (JsonException ex)
