@@ -31,6 +31,7 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
         _time = time;
         var directory = Path.GetDirectoryName(Path.GetFullPath(sqlite.Path));
         if (directory is not null) Directory.CreateDirectory(directory);
+        SqliteFiles.Secure(sqlite.Path);
         var connectionString = new SqliteConnectionStringBuilder { DataSource = sqlite.Path, Pooling = true }.ToString();
 
         var connection = new SqliteConnection(connectionString);

@@ -68,7 +68,7 @@ internal static class ServerCommand
         {
             server = DroverServer.Create(Options(parse));
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or DataDirectoryInUseException)
         {
             throw new CliException(ex.Message);
         }

@@ -13,7 +13,7 @@ public sealed record TokenFiles(string AdminToken, string WorkerToken, string Ad
 
     public static TokenFiles LoadOrCreate(string dataDirectory)
     {
-        Directory.CreateDirectory(dataDirectory);
+        Hosting.DataDirectory.Create(dataDirectory);
         var adminPath = Path.GetFullPath(Path.Combine(dataDirectory, AdminFileName));
         var workerPath = Path.GetFullPath(Path.Combine(dataDirectory, WorkerFileName));
         return new TokenFiles(ReadOrWrite(adminPath), ReadOrWrite(workerPath), adminPath, workerPath);
@@ -21,8 +21,11 @@ public sealed record TokenFiles(string AdminToken, string WorkerToken, string Ad
 
     private static string ReadOrWrite(string path)
     {
+        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         if (File.Exists(path))
         {
+            // Made by hand or by an older version with wider permissions: narrowed before it is used.
+            if ((File.GetUnixFileMode(path) & ~ownerOnly) != 0) File.SetUnixFileMode(path, ownerOnly);
             var existing = File.ReadAllText(path).Trim();
             if (existing.Length >= 16) return existing;
         }
@@ -31,13 +34,13 @@ public sealed record TokenFiles(string AdminToken, string WorkerToken, string Ad
         {
             Mode = FileMode.Create,
             Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            UnixCreateMode = ownerOnly,
         };
         using (var stream = new FileStream(path, options))
         using (var writer = new StreamWriter(stream))
             writer.WriteLine(token);
         // The file may have existed with wider permissions; narrow them either way.
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.SetUnixFileMode(path, ownerOnly);
         return token;
     }
 }

@@ -87,6 +87,7 @@ public sealed class DroverServer : IAsyncDisposable
         await _app.StartAsync(cancellationToken);
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Url = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
+        _app.Services.GetService<DataDirectoryLock>()?.Announce(Url);
         Log.Listening(_app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Drover.Server"), Url.ToString(), Options.Store);
     }
 
@@ -94,6 +95,14 @@ public sealed class DroverServer : IAsyncDisposable
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
 
-    /// <summary>Disposes the container, and with it the task store, which finishes its last commit.</summary>
-    public ValueTask DisposeAsync() => _app.DisposeAsync();
+    /// <summary>
+    /// Disposes the container, and with it the task store, which finishes its last commit; only then
+    /// is the data directory let go.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        var held = _app.Services.GetService<DataDirectoryLock>();
+        await _app.DisposeAsync();
+        held?.Dispose();
+    }
 }

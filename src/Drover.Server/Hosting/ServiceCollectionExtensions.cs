@@ -23,11 +23,16 @@ public static class ServiceCollectionExtensions
         if (options.Store == "memory") services.AddMemoryTaskStore();
         else if (options.Store == "none") services.AddMemoryTaskStore(new MemoryStoreOptions { KeepHistory = false });
         else if (options.Store == "postgres") services.AddPostgresTaskStore(new PostgresStoreOptions { ConnectionString = options.Postgres! });
-        else services.AddSqliteTaskStore(new SqliteStoreOptions
+        else
         {
-            Path = Path.Combine(options.DataDirectory, "drover.db"),
-            SyncToDisk = options.SyncToDisk,
-        });
+            // Before the database is opened: a second server on it would run every task again.
+            services.AddSingleton(DataDirectoryLock.Acquire(options.DataDirectory));
+            services.AddSqliteTaskStore(new SqliteStoreOptions
+            {
+                Path = Path.Combine(options.DataDirectory, "drover.db"),
+                SyncToDisk = options.SyncToDisk,
+            });
+        }
 
         services.AddSingleton(TokenFiles.LoadOrCreate(options.DataDirectory));
         services.AddAuthentication(BearerTokenHandler.SchemeName)
