@@ -6,33 +6,92 @@ namespace Drover.Server.Auth;
 
 /// <summary>
 /// The dashboard's login: whoever gives the admin token gets a session value in an HTTP-only cookie,
-/// so the token itself is never kept by the browser. A value names its expiry and carries an HMAC
-/// keyed from the admin token: any server sharing the tokens accepts it, and a new admin token ends
-/// every session.
+/// so the token itself is never kept by the browser. A value names its expiry and a random id, and
+/// carries an HMAC keyed from the admin token: any server sharing the tokens accepts it, and a new
+/// admin token ends every session. Logging out ends that one session for good: its id goes into
+/// <c>sessions.revoked</c> in the data directory (kept until the session would have expired anyway),
+/// which every server on that directory reads.
 /// </summary>
-public sealed class DashboardSessions(TokenFiles tokens, TimeProvider time)
+public sealed class DashboardSessions
 {
     public const string CookieName = "drover_session";
+    public const string RevokedFileName = "sessions.revoked";
     public static readonly TimeSpan Lifetime = TimeSpan.FromDays(7);
-    private const string Prefix = "s1.";
-    private readonly byte[] _key = SHA256.HashData(Encoding.UTF8.GetBytes("drover-dashboard-session:" + tokens.AdminToken));
+    private const string Prefix = "s2.";
+
+    private readonly TimeProvider _time;
+    private readonly byte[] _key;
+    private readonly string _revokedPath;
+    private readonly Lock _gate = new();
+    private HashSet<string> _revoked = [];
+    private DateTime _revokedRead = DateTime.MinValue;
+
+    public DashboardSessions(TokenFiles tokens, TimeProvider time)
+    {
+        _time = time;
+        _key = SHA256.HashData(Encoding.UTF8.GetBytes("drover-dashboard-session:" + tokens.AdminToken));
+        _revokedPath = Path.Combine(Path.GetDirectoryName(tokens.AdminTokenPath)!, RevokedFileName);
+    }
 
     public (string Value, DateTimeOffset Expires) Create()
     {
-        var expires = time.GetUtcNow() + Lifetime;
+        var expires = _time.GetUtcNow() + Lifetime;
         var seconds = expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        return ($"{Prefix}{seconds}.{Sign(seconds)}", expires);
+        var id = Base64Url(RandomNumberGenerator.GetBytes(16));
+        return ($"{Prefix}{seconds}.{id}.{Sign(seconds, id)}", expires);
     }
 
-    public bool IsValid(string? value)
+    public bool IsValid(string? value) => Parse(value) is { } session && !IsRevoked(session.Id);
+
+    /// <summary>Ends the session on every server that shares the data directory; an invalid value is ignored.</summary>
+    public void Revoke(string? value)
     {
-        if (value is null || !value.StartsWith(Prefix, StringComparison.Ordinal)) return false;
-        var parts = value.Split('.');
-        if (parts.Length != 3 || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)) return false;
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(parts[2]), Encoding.ASCII.GetBytes(Sign(parts[1])))) return false;
-        return time.GetUtcNow().ToUnixTimeSeconds() < seconds;
+        if (Parse(value) is not { } session) return;
+        lock (_gate)
+        {
+            var options = new FileStreamOptions
+            {
+                Mode = FileMode.Append,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            };
+            using (var file = new StreamWriter(new FileStream(_revokedPath, options)))
+                file.WriteLine($"{session.Expires} {session.Id}");
+            _revoked.Add(session.Id);
+        }
     }
 
-    private string Sign(string expires) =>
-        Convert.ToBase64String(HMACSHA256.HashData(_key, Encoding.ASCII.GetBytes(expires))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    private (long Expires, string Id)? Parse(string? value)
+    {
+        if (value is null || !value.StartsWith(Prefix, StringComparison.Ordinal)) return null;
+        var parts = value[Prefix.Length..].Split('.');
+        if (parts.Length != 3 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)) return null;
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(parts[2]), Encoding.ASCII.GetBytes(Sign(parts[0], parts[1])))) return null;
+        return _time.GetUtcNow().ToUnixTimeSeconds() < seconds ? (seconds, parts[1]) : null;
+    }
+
+    /// <summary>Reads the revoked ids again whenever the file has changed (another server may have written it).</summary>
+    private bool IsRevoked(string id)
+    {
+        lock (_gate)
+        {
+            var written = File.Exists(_revokedPath) ? File.GetLastWriteTimeUtc(_revokedPath) : DateTime.MinValue;
+            if (written != _revokedRead)
+            {
+                var now = _time.GetUtcNow().ToUnixTimeSeconds();
+                _revoked = File.Exists(_revokedPath)
+                    ? File.ReadLines(_revokedPath)
+                        .Select(line => line.Split(' '))
+                        .Where(p => p.Length == 2 && long.TryParse(p[0], NumberStyles.None, CultureInfo.InvariantCulture, out var expires) && expires > now)
+                        .Select(p => p[1]).ToHashSet(StringComparer.Ordinal)
+                    : [];
+                _revokedRead = written;
+            }
+            return _revoked.Contains(id);
+        }
+    }
+
+    private string Sign(string expires, string id) => Base64Url(HMACSHA256.HashData(_key, Encoding.ASCII.GetBytes($"{expires}.{id}")));
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -27,7 +27,7 @@ public static class DashboardEndpoints
         var session = app.MapGroup("/api/session").WithTags("dashboard");
         session.MapPost("/", LogInAsync).AllowAnonymous()
             .WithSummary("Log in to the dashboard: {\"token\": admin token} sets an HTTP-only session cookie");
-        session.MapDelete("/", LogOut).AllowAnonymous().WithSummary("Log out of the dashboard");
+        session.MapDelete("/", LogOut).AllowAnonymous().WithSummary("Log out of the dashboard: the session ends on the server too");
     }
 
     private static async Task<IResult> LogInAsync(HttpContext context, TokenFiles tokens, DashboardSessions sessions, CancellationToken cancellationToken)
@@ -51,8 +51,10 @@ public static class DashboardEndpoints
         return Results.NoContent();
     }
 
-    private static IResult LogOut(HttpContext context)
+    private static IResult LogOut(HttpContext context, DashboardSessions sessions)
     {
+        // Not only the browser's copy: the session itself ends, so a copied cookie stops working too.
+        sessions.Revoke(context.Request.Cookies[DashboardSessions.CookieName]);
         context.Response.Cookies.Delete(DashboardSessions.CookieName, new CookieOptions { Path = "/" });
         return Results.NoContent();
     }
