@@ -82,8 +82,14 @@ public sealed class DroverClient : IDisposable, IAsyncDisposable
         (await _sender.SendAsync<TaskRecord>(HttpMethod.Post, "api/tasks", WithId(task), CallKind.Write, cancellationToken))!;
 
     /// <summary>Creates many tasks in one request and one transaction.</summary>
-    public async Task<IReadOnlyList<TaskRecord>> CreateTasksAsync(IReadOnlyList<TaskSpec> tasks, CancellationToken cancellationToken) =>
-        (await _sender.SendAsync<List<TaskRecord>>(HttpMethod.Post, "api/tasks", tasks.Select(WithId).ToList(), CallKind.Write, cancellationToken))!;
+    /// <param name="wait">
+    /// Answer only when they have ended, or after this long with them as they are then: submit and
+    /// wait in one exchange, and no end can be missed (a <c>--store none</c> server forgets a task the
+    /// moment it ends).
+    /// </param>
+    public async Task<IReadOnlyList<TaskRecord>> CreateTasksAsync(IReadOnlyList<TaskSpec> tasks, CancellationToken cancellationToken, TimeSpan? wait = null) =>
+        (await _sender.SendAsync<List<TaskRecord>>(HttpMethod.Post, wait is { } w ? $"api/tasks?wait={Durations.Format(w)}" : "api/tasks",
+            tasks.Select(WithId).ToList(), CallKind.Write, cancellationToken, attemptTimeout: wait is { } t ? t + Options.AttemptTimeout : null))!;
 
     /// <summary>A running task's own record, read with its own token (what a worker does for its .NET handler).</summary>
     public Task<TaskRecord?> GetTaskAsync(Guid id, string taskToken, CancellationToken cancellationToken) =>

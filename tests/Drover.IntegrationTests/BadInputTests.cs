@@ -52,6 +52,31 @@ public sealed class BadInputTests(SharedCluster shared)
         Assert.Empty(await client.ListTasksAsync(new Storage.TaskListFilter { Batch = batch }, Token));
     }
 
+    [Theory]
+    [InlineData("soon")]
+    [InlineData("-5s")]
+    public async Task A_bad_wait_on_create_names_the_parameter_and_creates_nothing(string wait)
+    {
+        var batch = $"bad-wait-{Guid.NewGuid():N}";
+        AssertNames(await PostAsync($"api/tasks?wait={wait}", $$"""{"command": ["echo"], "batch": "{{batch}}"}"""), "wait");
+        using var client = _cluster.Client();
+        Assert.Empty(await client.ListTasksAsync(new Storage.TaskListFilter { Batch = batch }, Token));
+    }
+
+    [Fact]
+    public async Task Create_with_wait_answers_with_the_ended_task_or_as_it_is_at_the_timeout()
+    {
+        using var client = _cluster.Client();
+        var quick = Assert.Single(await client.CreateTasksAsync([Specs.Command("echo", "hi")], Token, wait: TimeSpan.FromSeconds(30)));
+        Assert.Equal(Model.TaskState.Succeeded, quick.Status);
+        var slow = Assert.Single(await client.CreateTasksAsync([Specs.Shell("sleep 30")], Token, wait: TimeSpan.FromMilliseconds(200)));
+        Assert.False(Model.TaskStateRules.IsEnded(slow.Status));
+        await client.CancelTaskAsync(slow.Id, Token);
+        // Sent again with its id, an ended task comes back at once, as it is.
+        var again = Assert.Single(await client.CreateTasksAsync([Specs.Command("echo", "hi") with { Id = quick.Id.ToString() }], Token, wait: TimeSpan.FromSeconds(30)));
+        Assert.Equal((quick.Id, Model.TaskState.Succeeded), (again.Id, again.Status));
+    }
+
     [Fact]
     public async Task A_body_over_the_size_limit_is_refused()
     {
@@ -192,8 +217,18 @@ public sealed class BadInputTests(SharedCluster shared)
         Assert.Equal(HttpStatusCode.Unauthorized, await GetWithAsync(session, "http://evil.example"));
         var forged = session[..session.LastIndexOf('.')] + ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
         Assert.Equal(HttpStatusCode.Unauthorized, await GetWithAsync(forged));
-        var later = "drover_session=s1.99999999999." + session[(session.LastIndexOf('.') + 1)..];
+        var parts = session.Split('.');
+        var later = $"drover_session=s2.99999999999.{parts[2]}.{parts[3]}";
         Assert.Equal(HttpStatusCode.Unauthorized, await GetWithAsync(later)); // its expiry is signed
+
+        // Logging out ends the session on the server: the same cookie, sent again, is refused.
+        var other = (await http.PostAsync("api/session", new StringContent(JsonSerializer.Serialize(new { token = _cluster.AdminToken }), Encoding.UTF8, "application/json"), Token))
+            .Headers.GetValues("Set-Cookie").Single().Split(';')[0];
+        using var logout = new HttpRequestMessage(HttpMethod.Delete, "api/session");
+        logout.Headers.Add("Cookie", session);
+        Assert.Equal(HttpStatusCode.NoContent, (await http.SendAsync(logout, Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, await GetWithAsync(session));
+        Assert.Equal(HttpStatusCode.OK, await GetWithAsync(other)); // another session goes on
     }
 
     [Theory]

@@ -35,4 +35,23 @@ public sealed class StoreNoneTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
         Assert.Contains("keeps no history", await get.Content.ReadAsStringAsync(Token));
     }
+
+    [Fact]
+    public async Task Submit_and_wait_in_one_request_gets_the_end_of_a_task_that_is_forgotten_at_once()
+    {
+        using var client = _cluster.Client();
+        for (var i = 0; i < 20; i++)
+        {
+            var ended = await client.CreateTasksAsync([Specs.Command("sh", "-c", $"exit {i % 3}")], Token, wait: TimeSpan.FromSeconds(30));
+            var task = Assert.Single(ended);
+            Assert.Equal(i % 3 == 0 ? TaskState.Succeeded : TaskState.Failed, task.Status);
+            Assert.Equal(i % 3, task.ExitCode);
+        }
+        foreach (var (command, expected) in new[] { ("true", 0), ("exit 3", 3) })
+        {
+            var (exitCode, output) = await _cluster.CliAsync("submit", "--wait", "--shell", "--", command);
+            Assert.True(expected == exitCode, output);
+            Assert.DoesNotContain("keeps no history", output);
+        }
+    }
 }

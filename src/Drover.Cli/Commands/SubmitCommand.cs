@@ -25,6 +25,9 @@ internal static class SubmitCommand
     private static readonly Option<FileInfo?> File = new("--file", "-f") { Description = "Create one task per JSON line of this file, in one request" };
     private static readonly Argument<string[]> Command = new("command") { Description = "The command and its arguments (after --)", Arity = ArgumentArity.ZeroOrMore };
 
+    /// <summary>How long <c>--wait</c>'s create waits before it prints the ids and waits on.</summary>
+    private static readonly TimeSpan FirstWait = TimeSpan.FromSeconds(2);
+
     public static Command Create()
     {
         var command = new Command("submit", "Submit a task: drover submit [options] -- CMD ARGS...")
@@ -35,11 +38,17 @@ internal static class SubmitCommand
         {
             IReadOnlyList<TaskSpec> specs = parse.GetValue(File) is { } file ? ReadFile(file) : [FromOptions(parse)];
             using var client = CommonOptions.Client(parse);
-            var created = await client.CreateTasksAsync(specs, cancellationToken);
+            var wait = parse.GetValue(Wait);
+            // With --wait, the create itself waits a moment: a short task's end comes back with the
+            // create (one exchange, and nothing to miss on a server that keeps no history); longer
+            // ones are then waited for as usual.
+            var created = await client.CreateTasksAsync(specs, cancellationToken, wait: wait ? FirstWait : null);
             foreach (var task in created) Console.WriteLine(task.Id);
-            if (!parse.GetValue(Wait)) return 0;
+            if (!wait) return 0;
 
-            var ended = await client.WaitAllAsync(created.Select(t => t.Id).ToList(), cancellationToken);
+            var running = created.Where(t => !TaskStateRules.IsEnded(t.Status)).Select(t => t.Id).ToList();
+            var ended = created.Where(t => TaskStateRules.IsEnded(t.Status)).ToList();
+            if (running.Count > 0) ended.AddRange(await client.WaitAllAsync(running, cancellationToken));
             return ended.Select(ExitCodeOf).FirstOrDefault(code => code != 0);
         });
         return command;

@@ -12,7 +12,7 @@ public sealed class TaskWaiter(ITaskStore store, StoreSignals signals, TimeProvi
         IReadOnlyList<Guid> ids, TimeSpan timeout, CancellationToken cancellationToken)
     {
         // Register before reading, so that an end committed in between still completes a registration.
-        var ends = ids.Distinct().ToDictionary(id => id, signals.WhenEnded);
+        var ends = Register(ids);
         // One read of the states: what is unknown, what has already ended. From then on the
         // signals alone tell what ends, and they carry the records, so a wait on thousands of
         // tasks reads the store twice at most.
@@ -26,7 +26,26 @@ public sealed class TaskWaiter(ITaskStore store, StoreSignals signals, TimeProvi
             return (null, unknown);
         }
         signals.Ended(ends.Keys.Where(id => TaskStateRules.IsEnded(states[id])));
+        return (await CollectAsync(ends, timeout, cancellationToken), []);
+    }
 
+    /// <summary>
+    /// Registers for the ends of tasks about to be created, before they can end (a task of a
+    /// <c>--store none</c> server is forgotten the moment it ends, so a wait that starts after the
+    /// create may find nothing): <c>POST /api/tasks?wait=</c>.
+    /// </summary>
+    public Dictionary<Guid, Task<TaskRecord?>> Register(IEnumerable<Guid> ids) => ids.Distinct().ToDictionary(id => id, signals.WhenEnded);
+
+    /// <summary>After the create: waits for the registered tasks that the create did not already find ended.</summary>
+    public Task<WaitResponse> CollectAsync(Dictionary<Guid, Task<TaskRecord?>> ends, IReadOnlyList<TaskRecord> created, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        // A task that existed already (an id sent again) may have ended long ago: no end will come for it.
+        signals.Ended(created.Where(t => TaskStateRules.IsEnded(t.Status)).Select(t => t.Id));
+        return CollectAsync(ends, timeout, cancellationToken);
+    }
+
+    private async Task<WaitResponse> CollectAsync(Dictionary<Guid, Task<TaskRecord?>> ends, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         var pending = ends.Values.Where(t => !t.IsCompleted).ToList();
         if (pending.Count > 0)
         {
@@ -59,6 +78,6 @@ public sealed class TaskWaiter(ITaskStore store, StoreSignals signals, TimeProvi
             stillPending.AddRange(toRead.Where(id => !carried.ContainsKey(id)));
         }
         var done = ends.Keys.Where(carried.ContainsKey).Select(id => carried[id]).ToList();
-        return (new WaitResponse(done, stillPending), []);
+        return new WaitResponse(done, stillPending);
     }
 }

@@ -29,7 +29,7 @@ public static class TaskEndpoints
             .Produces<TaskRecord>(StatusCodes.Status201Created)
             .Produces<TaskRecord[]>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
-            .WithSummary("Create one task (an object) or many (an array) in one transaction");
+            .WithSummary("Create one task (an object) or many (an array) in one transaction; ?wait=30s answers when they have ended (or at the timeout, as they are then)");
         tasks.MapGet("/", ListAsync)
             .Produces<TaskRecord[]>()
             .WithSummary("List tasks in submission order; page with after=<last id seen>");
@@ -62,8 +62,15 @@ public static class TaskEndpoints
             .WithTags("executions").Produces<ExecutionRecord>().WithSummary("One attempt of a task");
     }
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, ITaskStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(HttpRequest request, ITaskStore store, TaskWaiter waiter, Hosting.DroverServerOptions options, CancellationToken cancellationToken)
     {
+        TimeSpan? wait = null;
+        if (request.Query["wait"].ToString() is { Length: > 0 } waitText)
+        {
+            if (!Durations.TryParse(waitText, out var parsed) || parsed < TimeSpan.Zero)
+                return Problems.Invalid("wait", $"'{waitText}' is not a duration such as 30s");
+            wait = parsed > options.MaxLongPoll ? options.MaxLongPoll : parsed;
+        }
         var (root, problem) = await JsonBody.ReadAsync(request, cancellationToken);
         if (problem is not null) return problem;
 
@@ -95,12 +102,20 @@ public static class TaskEndpoints
         }
         if (!errors.IsEmpty) return Problems.Invalid(errors);
 
+        // Submit and wait in one request: registered before the tasks exist, so no end can be missed.
+        var ends = wait is null ? null : waiter.Register(definitions.Select(d => d.Id));
         var outcomes = await store.CreateAsync(definitions, cancellationToken);
-        if (isArray) return Results.Json(outcomes.Select(o => o.Task), DroverJson.Options, statusCode: StatusCodes.Status201Created);
-        var outcome = outcomes[0];
-        return outcome.Created
-            ? Results.Created($"/api/tasks/{outcome.Task.Id}", outcome.Task)
-            : Results.Ok(outcome.Task);
+        var records = outcomes.Select(o => o.Task).ToList();
+        if (ends is not null)
+        {
+            var answer = await waiter.CollectAsync(ends, records, wait!.Value, cancellationToken);
+            var ended = answer.Done.ToDictionary(t => t.Id);
+            records = [.. records.Select(t => ended.GetValueOrDefault(t.Id, t))];
+        }
+        if (isArray) return Results.Json(records, DroverJson.Options, statusCode: StatusCodes.Status201Created);
+        return outcomes[0].Created
+            ? Results.Created($"/api/tasks/{records[0].Id}", records[0])
+            : Results.Ok(records[0]);
 
         void Add(JsonElement element, string prefix)
         {
