@@ -22,6 +22,18 @@ internal sealed class Shutdown : IDisposable
     /// <summary>The signal that asked us to stop, if one did.</summary>
     public PosixSignal? Signal { get; private set; }
 
+    /// <summary>Stops as SIGTERM would (standard input closed under a worker of <c>drover up</c>).</summary>
+    public void Request()
+    {
+        try
+        {
+            _stopping.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
     private void OnSignal(PosixSignalContext context)
     {
         context.Cancel = true;

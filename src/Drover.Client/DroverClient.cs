@@ -198,6 +198,22 @@ public sealed class DroverClient : IDisposable, IAsyncDisposable
     public Task<ExecutionRecord?> GetExecutionAsync(Guid id, CancellationToken cancellationToken) =>
         GetOrNullAsync<ExecutionRecord>($"api/executions/{id}", cancellationToken);
 
+    /// <summary>Whether the server answers <c>GET /health</c> within <paramref name="within"/> (no retries).</summary>
+    public async Task<bool> IsReachableAsync(TimeSpan within, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(within);
+        try
+        {
+            using var response = await _http.GetAsync("health", deadline.Token);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     public async Task<IReadOnlyList<WorkerRecord>> ListWorkersAsync(CancellationToken cancellationToken) =>
         (await _sender.SendAsync<List<WorkerRecord>>(HttpMethod.Get, "api/workers", null, CallKind.Read, cancellationToken))!;
 

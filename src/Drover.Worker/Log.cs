@@ -33,4 +33,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "New settings: concurrency {Concurrency}, prefetch {Prefetch}, batch {Batch}, paused {Paused}, drain {Drain}")]
     public static partial void Control(ILogger logger, int concurrency, int prefetch, string batch, bool paused, bool drain);
+
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "Stopping with the server out of reach: {Count} event(s) not delivered; the leases expire on the server and their tasks run again")]
+    public static partial void GaveUpReporting(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 2104, Level = LogLevel.Warning, Message = "Stopping with the server out of reach: interrupting {Count} running task(s) now, not after the grace period")]
+    public static partial void NoGraceWithoutServer(ILogger logger, int count);
 }

@@ -52,6 +52,16 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
     /// <summary>Asked for a new worker id when the server has forgotten this one.</summary>
     public Func<CancellationToken, Task<Guid>>? Reregister { get; set; }
 
+    private readonly CancellationTokenSource _giveUp = new();
+
+    /// <summary>
+    /// Called as the worker exits: from now on a report the server does not take (it is gone) is
+    /// tried once more at once and then given up, since nothing is lost by giving up (the leases
+    /// expire and the tasks run again elsewhere) and an exiting worker must not hang on a server
+    /// that will not come back.
+    /// </summary>
+    public void GiveUpWhenUnreachable() => _giveUp.Cancel();
+
     public void Enqueue(ReportEvent e) => _events.Writer.TryWrite(e);
 
     /// <summary>No more events: send what is queued, then a last report with <see cref="State"/>.</summary>
@@ -85,12 +95,12 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
                 chars += (e.Stdout?.Length ?? 0) + (e.Stderr?.Length ?? 0);
             }
             DropStartsOfFinished(batch);
-            if (completed && batch.Count == 0)
+            if (!await SendAsync(batch, abort))
             {
-                await SendAsync(batch, abort);
+                Log.GaveUpReporting(logger, batch.Count + _events.Reader.Count);
                 return;
             }
-            await SendAsync(batch, abort);
+            if (completed && batch.Count == 0) return;
             batch.Clear();
         }
     }
@@ -106,7 +116,8 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
         if (finished is not null) batch.RemoveAll(e => e.Type == ReportEventType.Started && finished.Contains(e.ExecutionId));
     }
 
-    private async Task SendAsync(List<ReportEvent> events, CancellationToken abort)
+    /// <returns>False when the server could not be reached while stopping (<see cref="GiveUpWhenUnreachable"/>).</returns>
+    private async Task<bool> SendAsync(List<ReportEvent> events, CancellationToken abort)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -123,7 +134,7 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
                 if (result.Stale.Count > 0) OnStale?.Invoke(result.Stale);
                 if (result.Signals.Count > 0) OnSignals?.Invoke(result.Signals);
                 if (result.Control is not null) OnControl?.Invoke(result.Control);
-                return;
+                return true;
             }
             catch (DroverApiException ex) when (ex.Status == HttpStatusCode.NotFound && Reregister is not null)
             {
@@ -131,18 +142,27 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
                 Log.Reregistering(logger);
                 WorkerId = await Reregister(abort);
                 OnStale?.Invoke(events.Select(e => e.ExecutionId).Distinct().ToList());
-                return;
+                return true;
             }
             catch (DroverApiException ex) when ((int)ex.Status is >= 400 and < 500)
             {
                 Log.ReportRefused(logger, events.Count, ex.Message);
-                return;
+                return true;
             }
             catch (Exception ex) when (ex is HttpRequestException or DroverApiException or IOException && !abort.IsCancellationRequested)
             {
+                if (_giveUp.IsCancellationRequested) return false;
                 var delay = backoff.Delay(attempt);
                 Log.ServerUnreachable(logger, ex.Message, delay);
-                await Task.Delay(delay, abort);
+                using var either = CancellationTokenSource.CreateLinkedTokenSource(abort, _giveUp.Token);
+                try
+                {
+                    await Task.Delay(delay, either.Token);
+                }
+                catch (OperationCanceledException) when (!abort.IsCancellationRequested)
+                {
+                    // Exiting: one more try at once, then give up.
+                }
             }
         }
     }

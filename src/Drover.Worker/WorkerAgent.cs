@@ -77,6 +77,12 @@ public sealed class WorkerAgent
         foreach (var lease in unstarted) _reporter.Enqueue(new ReportEvent { Type = ReportEventType.Released, ExecutionId = lease.ExecutionId });
         // Told to drain: what runs finishes, however long it takes (a SIGTERM still cuts it short).
         var grace = _drain.IsCancellationRequested ? Timeout.InfiniteTimeSpan : _options.Grace;
+        if (grace != TimeSpan.Zero && !slotsDone.IsCompleted && !await _client.IsReachableAsync(TimeSpan.FromSeconds(2), CancellationToken.None))
+        {
+            // What finished could not be reported, and the server gives the leases out again anyway.
+            Log.NoGraceWithoutServer(_logger, _hand.Running().Count);
+            grace = TimeSpan.Zero;
+        }
         if (grace != TimeSpan.Zero && !slotsDone.IsCompleted)
         {
             // Running tasks may finish within the grace period; whatever still runs then goes back.
@@ -91,6 +97,8 @@ public sealed class WorkerAgent
 
         _reporter.State = WorkerState.Stopped;
         _reporter.Complete();
+        // Nothing runs any more: a server out of reach now is not waited for.
+        _reporter.GiveUpWhenUnreachable();
         // Hand-backs matter (they let the tasks run again at once), but not forever if the server is gone.
         abortReports.CancelAfter(TimeSpan.FromSeconds(10));
         try

@@ -61,8 +61,11 @@ internal static class UpCommand
             "worker", "--server", server.ToString(), "--name", $"{Environment.MachineName}-up-{index}",
             "--concurrency", parse.GetValue(WorkerCommand.Concurrency).ToString(CultureInfo.InvariantCulture),
             "--prefetch", parse.GetValue(WorkerCommand.Prefetch).ToString(CultureInfo.InvariantCulture),
-            "--grace", parse.GetValue(Grace)!,
+            "--grace", parse.GetValue(Grace)!, "--stop-with-stdin",
         ]);
+        // This process holds the other end of the worker's stdin: when it exits, however it exits,
+        // the pipe closes and the worker stops (and with it its tasks), so no worker outlives up.
+        start.RedirectStandardInput = true;
         // The token travels in the environment, not on the command line where ps shows it.
         start.Environment["DROVER_TOKEN"] = token;
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };

@@ -20,12 +20,23 @@ internal static class WorkerCommand
     public static readonly Option<string?> Name = new("--name") { Description = "The worker's name" };
     public static readonly Option<int> OutputLimit = new("--output-limit") { Description = "Bytes of stdout and of stderr kept per task", DefaultValueFactory = _ => 1024 * 1024 };
 
+    /// <summary>
+    /// How <c>drover up</c> ties its workers to itself: it holds the other end of their stdin, which
+    /// closes when it exits in any way (kill -9 too), and a worker stops then.
+    /// </summary>
+    public static readonly Option<bool> StopWithStdin = new("--stop-with-stdin")
+    {
+        Description = "Stop when standard input closes (as the workers of drover up do when it exits)",
+        Hidden = true,
+    };
+
     public static Command Create()
     {
-        var command = new Command("worker", "Run tasks from a Drover server") { Concurrency, Prefetch, Batch, Name, OutputLimit, Grace };
+        var command = new Command("worker", "Run tasks from a Drover server") { Concurrency, Prefetch, Batch, Name, OutputLimit, Grace, StopWithStdin };
         command.SetAction(async (parse, _) =>
         {
             using var shutdown = new Shutdown();
+            if (parse.GetValue(StopWithStdin)) StopAtEndOfInput(shutdown);
             var options = new WorkerOptions
             {
                 Server = CommonOptions.ServerUrl(parse),
@@ -60,6 +71,17 @@ internal static class WorkerCommand
         });
         return command;
     }
+
+    /// <summary>Reads standard input to its end in the background (nothing is ever written to it), then stops the worker.</summary>
+    private static void StopAtEndOfInput(Shutdown shutdown) => _ = Task.Run(async () =>
+    {
+        await using var input = Console.OpenStandardInput();
+        var buffer = new byte[256];
+        while (await input.ReadAsync(buffer) > 0)
+        {
+        }
+        shutdown.Request();
+    });
 
     /// <summary>The worker token, else the admin token (either may run the worker protocol).</summary>
     private static string WorkerToken(ParseResult parse)

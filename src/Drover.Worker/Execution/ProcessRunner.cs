@@ -7,11 +7,20 @@ namespace Drover.Worker.Execution;
 /// <summary>
 /// Runs a command as its own process group (through <c>setsid</c>), in a working directory of its
 /// own, capturing stdout and stderr. A timeout or a stop signals the whole group, so nothing the
-/// task started outlives it.
+/// task started outlives it. Nor does it outlive the worker: see <see cref="Guard"/>.
 /// </summary>
 public sealed class ProcessRunner(WorkerOptions options, Uri server) : ITaskRunner
 {
     private static readonly string? Setsid = PosixProcess.Resolve("setsid", Environment.GetEnvironmentVariable("PATH"));
+    private static readonly string? Sh = PosixProcess.Resolve("sh", "/bin:/usr/bin");
+
+    /// <summary>
+    /// Runs first in the task's new process group, then becomes the task (exec, same pid): a watcher
+    /// in the group blocks reading the pipe the worker holds on stdin, and kills the whole group when
+    /// the pipe closes, which happens only when the worker dies (even by kill -9). The task itself
+    /// gets /dev/null on stdin, as before. No polling: the kernel wakes the watcher.
+    /// </summary>
+    internal const string Guard = "exec 3<&0 </dev/null\n{ read -r _ <&3; kill -KILL 0; } &\nexec 3<&- \"$@\"";
 
     public bool CanRun(LeasedTask lease) => lease.Command is { Count: > 0 };
 
@@ -38,7 +47,7 @@ public sealed class ProcessRunner(WorkerOptions options, Uri server) : ITaskRunn
             }
             task.ProcessGroup = process.Id;
             task.MarkStarted();
-            process.StandardInput.Close();
+            // stdin stays open, unwritten, for the guard; it closes when the process is disposed or the worker dies.
             var pumps = Task.WhenAll(
                 PumpAsync(process.StandardOutput.BaseStream, task.Stdout),
                 PumpAsync(process.StandardError.BaseStream, task.Stderr));
@@ -75,7 +84,17 @@ public sealed class ProcessRunner(WorkerOptions options, Uri server) : ITaskRunn
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        if (Setsid is not null) start.ArgumentList.Add(program);
+        if (Setsid is not null)
+        {
+            if (Sh is not null)
+            {
+                start.ArgumentList.Add(Sh);
+                start.ArgumentList.Add("-c");
+                start.ArgumentList.Add(Guard);
+                start.ArgumentList.Add("drover-task");
+            }
+            start.ArgumentList.Add(program);
+        }
         foreach (var arg in argv.Skip(1)) start.ArgumentList.Add(arg);
         // The worker's own token stays with the worker: a task gets only its task token (or what its env says).
         start.Environment.Remove("DROVER_TOKEN");
