@@ -346,6 +346,19 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
     /// </summary>
     private async Task<T> WriteAsync<T>(Func<Transaction, Changes, Task<T>> write, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await WriteOnceAsync(write, cancellationToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DiskFull)
+        {
+            // 53100 disk_full: the transaction was rolled back, nothing of it is written.
+            throw new StorageFullException(ex);
+        }
+    }
+
+    private async Task<T> WriteOnceAsync<T>(Func<Transaction, Changes, Task<T>> write, CancellationToken cancellationToken)
+    {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var changes = new Changes();

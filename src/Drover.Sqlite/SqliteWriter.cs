@@ -86,7 +86,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
                         _context.Execute("ROLLBACK TO op");
                         _context.Execute("RELEASE op");
                         _context.DiscardAfterCommit(actionsBefore);
-                        operation.Fail(ex);
+                        operation.Fail(Translate(ex));
                         anyFailed = true;
                     }
                 }
@@ -96,7 +96,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
         catch (Exception ex)
         {
             _context.DiscardAfterCommit(0);
-            foreach (var operation in succeeded) operation.Fail(ex);
+            var failure = Translate(ex);
+            foreach (var operation in succeeded) operation.Fail(failure);
             _context.Transaction = null;
             _afterFailure(_context);
             return;
@@ -106,10 +107,39 @@ internal sealed class SqliteWriter : IAsyncDisposable
             _context.Transaction = null;
         }
         if (anyFailed) _afterFailure(_context);
+        if (_diskWasFull) ShrinkLog();
         // Checkpoint: callers learn of their write only after it is committed. Their answers go first,
         // then the signals (waking long-polls first measurably delayed the answers: p90 3.5 → 7 ms).
         foreach (var operation in succeeded) operation.Complete();
         _context.RunAfterCommit();
+    }
+
+    // Set when a commit failed for want of space; the next commit that succeeds empties the log.
+    private bool _diskWasFull;
+
+    /// <summary>SQLITE_FULL (13): the disk is full; the transaction (or savepoint) was rolled back.</summary>
+    private Exception Translate(Exception ex)
+    {
+        if (ex is not SqliteException { SqliteErrorCode: 13 }) return ex;
+        _diskWasFull = true;
+        return new StorageFullException(ex);
+    }
+
+    /// <summary>
+    /// Space is back: write the log's pages into the database and truncate the log, so that the
+    /// space freed is not taken by a log that grew while nothing could be checkpointed.
+    /// </summary>
+    private void ShrinkLog()
+    {
+        try
+        {
+            _context.Execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            _diskWasFull = false;
+        }
+        catch (SqliteException)
+        {
+            // Still short of space, or readers in the way: tried again after the next commit.
+        }
     }
 
     private interface IWriteOperation

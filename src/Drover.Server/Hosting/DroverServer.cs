@@ -54,6 +54,7 @@ public sealed class DroverServer : IAsyncDisposable
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
         builder.Services.ConfigureHttpJsonOptions(o => DroverJson.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<Http.StorageFullHandler>();
         builder.Services.AddOpenApi();
         builder.Services.AddDroverServer(options);
 
