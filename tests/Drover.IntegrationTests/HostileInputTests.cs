@@ -183,6 +183,20 @@ public abstract class HostileInputTests(HostileServer server)
     }
 
     [Fact]
+    public async Task Small_endpoints_refuse_large_bodies_and_a_huge_bad_array_gets_a_short_answer()
+    {
+        var padded = Encoding.UTF8.GetBytes($$"""{"signal": "kill", "pad": "{{new string('x', 2 * 1024 * 1024)}}"}""");
+        var problem = await RefusedAsync(HttpMethod.Post, $"api/tasks/{Guid.CreateVersion7()}/signal", padded, "body");
+        Assert.Contains("1 MiB", problem.ToString());
+
+        var bad = Encoding.UTF8.GetBytes("[" + string.Join(",", Enumerable.Repeat("""{"command": []}""", 90_000)) + "]");
+        var answer = await RefusedAsync(HttpMethod.Post, "api/tasks", bad, "[0].command");
+        var errors = answer.GetProperty("errors");
+        Assert.True(errors.EnumerateObject().Count() <= 101, $"{errors.EnumerateObject().Count()} errors listed");
+        Assert.False(errors.TryGetProperty("[100].command", out _));
+    }
+
+    [Fact]
     public async Task A_malformed_chunked_body_is_a_400()
     {
         using var socket = new TcpClient();

@@ -35,7 +35,7 @@ public static class QueryEndpoints
 
     private static async Task<IResult> QueryAsync(HttpRequest request, ITaskStore store, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync(request, cancellationToken, bulk: true);
         if (problem is not null) return problem;
         var errors = new FieldErrors();
         var parsed = QueryRequest.Parse(body, errors);
@@ -48,7 +48,7 @@ public static class QueryEndpoints
 
     private static async Task<IResult> ResubmitAsync(HttpRequest request, ITaskStore store, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync(request, cancellationToken, bulk: true);
         if (problem is not null) return problem;
         var errors = new FieldErrors();
         var ids = new List<Guid>();
@@ -85,7 +85,7 @@ public static class QueryEndpoints
 
     private static async Task<IResult> PurgeAsync(HttpRequest request, ITaskStore store, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync(request, cancellationToken, bulk: true);
         if (problem is not null) return problem;
         var errors = new FieldErrors();
         Filter? filter = null;

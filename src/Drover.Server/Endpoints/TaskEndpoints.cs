@@ -71,7 +71,7 @@ public static class TaskEndpoints
                 return Problems.Invalid("wait", $"'{waitText}' is not a duration such as 30s");
             wait = parsed > options.MaxLongPoll ? options.MaxLongPoll : parsed;
         }
-        var (root, problem) = await JsonBody.ReadAsync(request, cancellationToken);
+        var (root, problem) = await JsonBody.ReadAsync(request, cancellationToken, bulk: true);
         if (problem is not null) return problem;
 
         var errors = new FieldErrors();
@@ -82,7 +82,13 @@ public static class TaskEndpoints
             if (root.GetArrayLength() == 0) return Problems.Invalid("body", "must hold at least one task");
             if (root.GetArrayLength() > MaxTasksPerRequest) return Problems.Invalid("body", $"must hold at most {MaxTasksPerRequest} tasks");
             var index = 0;
-            foreach (var element in root.EnumerateArray()) Add(element, $"[{index++}].");
+            foreach (var element in root.EnumerateArray())
+            {
+                // The answer names the first errors only: checking (and building) 300,000 bad tasks to
+                // list 100 of them would cost the memory of them all.
+                if (errors.Count >= FieldErrors.MaxKept) break;
+                Add(element, $"[{index++}].");
+            }
         }
         else
         {
@@ -224,7 +230,8 @@ public static class TaskEndpoints
     private static async Task<IResult> UpdateAsync(string id, HttpRequest request, ITaskStore store, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var taskId, out var problem)) return problem!;
-        var (body, bodyProblem) = await JsonBody.ReadAsync(request, cancellationToken);
+        // A new definition may carry large args, as a new task may.
+        var (body, bodyProblem) = await JsonBody.ReadAsync(request, cancellationToken, bulk: true);
         if (bodyProblem is not null) return bodyProblem;
         // Read first: a new definition is checked whole, and keeps the env it does not replace.
         if (await store.GetTaskAsync(taskId, cancellationToken) is not { } current) return Problems.NotFound("task", [taskId], store);
@@ -265,7 +272,7 @@ public static class TaskEndpoints
 
     private static async Task<IResult> WaitAsync(HttpRequest request, Join join, ITaskStore store, Hosting.DroverServerOptions options, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync<WaitRequest>(request, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync<WaitRequest>(request, cancellationToken, bulk: true);
         if (problem is not null) return problem;
         var errors = new FieldErrors();
         var ids = new List<Guid>();

@@ -128,7 +128,7 @@ public static class WorkerEndpoints
     private static async Task<IResult> ReportAsync(string id, HttpRequest request, ITaskStore store, StoreSignals signals, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var workerId, out var problem)) return problem!;
-        var (report, bodyProblem) = await JsonBody.ReadAsync<WorkerReport>(request, cancellationToken);
+        var (report, bodyProblem) = await JsonBody.ReadAsync<WorkerReport>(request, cancellationToken, bulk: true);
         if (bodyProblem is not null) return bodyProblem;
         if (Check(report!) is { } reportProblem) return reportProblem;
         try

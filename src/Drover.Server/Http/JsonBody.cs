@@ -12,19 +12,31 @@ namespace Drover.Server.Http;
 /// </summary>
 public static class JsonBody
 {
-    public static async Task<(JsonElement Root, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>The most a body may hold on an endpoint that takes one small object (a signal, a lease, a login).</summary>
+    public const long SmallBodyBytes = 1024 * 1024;
+
+    /// <param name="bulk">
+    /// The endpoint takes many items at once (tasks, events, ids, filters): the server's whole limit
+    /// (16 MiB). Otherwise <see cref="SmallBodyBytes"/>, so that no endpoint buffers more than it
+    /// could ever need.
+    /// </param>
+    public static async Task<(JsonElement Root, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken, bool bulk = false)
     {
+        var size = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (!bulk && size is { IsReadOnly: false } && (size.MaxRequestBodySize ?? long.MaxValue) > SmallBodyBytes) size.MaxRequestBodySize = SmallBodyBytes;
         // Refuse a body declared too large before reading it: a client that sent "Expect: 100-continue"
         // then never sends it, and reads this answer instead of having its connection cut.
-        var limit = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+        var limit = size?.MaxRequestBodySize;
         if (request.ContentLength > limit) return (default, TooLarge(limit));
         try
         {
-            using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
+            var utf8 = await ReadWholeAsync(request.Body, request.ContentLength, cancellationToken);
+            LargeBodies.Received(utf8.Length);
+            var document = Parse(utf8);
             var errors = new FieldErrors();
             JsonText.Check(document.RootElement, errors);
             if (!errors.IsEmpty) return (default, Problems.Invalid(errors));
-            return (document.RootElement.Clone(), null);
+            return (document.RootElement, null);
         }
         catch (JsonException ex)
         {
@@ -41,13 +53,50 @@ public static class JsonBody
         }
     }
 
-    private static IResult TooLarge(long? limit) =>
-        Problems.Invalid("body", $"is larger than the {limit / (1024 * 1024)} MiB the server accepts");
+    /// <summary>
+    /// The body in one array the GC takes back after the request (of the declared length, else grown
+    /// as it arrives; Kestrel stops it at the limit), instead of pooled buffers that double as they
+    /// fill and that the shared pool then keeps: hundreds of MiB after a few large bad bodies.
+    /// </summary>
+    private static async Task<ReadOnlyMemory<byte>> ReadWholeAsync(Stream body, long? length, CancellationToken cancellationToken)
+    {
+        if (length is not { } known)
+        {
+            using var grown = new MemoryStream();
+            await body.CopyToAsync(grown, cancellationToken);
+            return grown.GetBuffer().AsMemory(0, (int)grown.Length);
+        }
+        var buffer = new byte[known];
+        var read = 0;
+        while (read < buffer.Length)
+        {
+            var n = await body.ReadAsync(buffer.AsMemory(read), cancellationToken);
+            if (n == 0) break;
+            read += n;
+        }
+        return buffer.AsMemory(0, read);
+    }
 
-    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Parses one JSON value and nothing after it. <see cref="JsonDocument.ParseValue"/> builds its
+    /// document in plain arrays (nothing rented from the shared pool, nothing to dispose), so the
+    /// memory of a large body goes back to the GC with the request.
+    /// </summary>
+    private static JsonDocument Parse(ReadOnlyMemory<byte> utf8)
+    {
+        var reader = new Utf8JsonReader(utf8.Span);
+        var document = JsonDocument.ParseValue(ref reader);
+        if (reader.Read()) throw new JsonException("'" + (char)utf8.Span[(int)reader.TokenStartIndex] + "' is after the end of the JSON value", null, 0, reader.TokenStartIndex);
+        return document;
+    }
+
+    private static IResult TooLarge(long? limit) =>
+        Problems.Invalid("body", $"is larger than the {limit / (1024 * 1024)} MiB the server accepts here");
+
+    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken, bool bulk = false)
         where T : class
     {
-        var (root, problem) = await ReadAsync(request, cancellationToken);
+        var (root, problem) = await ReadAsync(request, cancellationToken, bulk);
         if (problem is not null) return (null, problem);
         var errors = new FieldErrors();
         var value = Deserialize<T>(root, errors, prefix: "");
