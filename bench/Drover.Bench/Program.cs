@@ -66,8 +66,9 @@ var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 8, Descr
 var tracker = new Command("tracker", "Drover.Tracker: durable updates per second from one and several processes, TryKeys claims per second") { updates, processes, threads };
 tracker.SetAction(async parse => (await TrackerScenario.RunAsync(parse.GetValue(updates), parse.GetValue(processes), parse.GetValue(threads))).Print(parse.GetValue(json)));
 
-var badBodies = new Command("bad-bodies", "Server memory under 15 MB bad request bodies, one after another and eight at once") { count };
-badBodies.SetAction(async parse => (await BadBodiesScenario.RunAsync(parse.GetValue(count))).Print(parse.GetValue(json)));
+var settle = new Option<double>("--settle") { DefaultValueFactory = _ => 10, Description = "Seconds to wait before the last reading" };
+var badBodies = new Command("bad-bodies", "Server memory under 15 MB bad request bodies, one after another and eight at once") { count, settle };
+badBodies.SetAction(async parse => (await BadBodiesScenario.RunAsync(parse.GetValue(count), TimeSpan.FromSeconds(parse.GetValue(settle)))).Print(parse.GetValue(json)));
 
 // The tracker scenario runs this program again as its other processes.
 if (args is ["tracker-child", .. var childArgs]) return TrackerScenario.Child(childArgs);

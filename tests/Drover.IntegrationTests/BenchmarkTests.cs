@@ -69,4 +69,12 @@ public sealed class BenchmarkTests
         Assert.Equal(20, result.GetProperty("subscribers").GetInt32());
         Assert.True(result.GetProperty("event_messages").GetInt64() > 0);
     }
+
+    [Fact]
+    public async Task Bad_bodies_benchmark_runs_to_completion()
+    {
+        var result = await RunAsync("bad-bodies", "--count", "3", "--settle", "0.5");
+        Assert.Equal(3, result.GetProperty("bodies_each_way").GetInt32());
+        Assert.True(result.GetProperty("rss_peak_mib").GetInt64() >= result.GetProperty("rss_start_mib").GetInt64());
+    }
 }
