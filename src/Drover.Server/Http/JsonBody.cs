@@ -54,27 +54,16 @@ public static class JsonBody
     }
 
     /// <summary>
-    /// The body in one array the GC takes back after the request (of the declared length, else grown
-    /// as it arrives; Kestrel stops it at the limit), instead of pooled buffers that double as they
-    /// fill and that the shared pool then keeps: hundreds of MiB after a few large bad bodies.
+    /// The body in one array the GC takes back after the request, instead of pooled buffers that
+    /// double as they fill and that the shared pool then keeps (hundreds of MiB after a few large bad
+    /// bodies). It grows as the body arrives, whatever length was declared, so a client that declares
+    /// 16 MiB and sends nothing costs nothing; Kestrel stops it at the limit.
     /// </summary>
     private static async Task<ReadOnlyMemory<byte>> ReadWholeAsync(Stream body, long? length, CancellationToken cancellationToken)
     {
-        if (length is not { } known)
-        {
-            using var grown = new MemoryStream();
-            await body.CopyToAsync(grown, cancellationToken);
-            return grown.GetBuffer().AsMemory(0, (int)grown.Length);
-        }
-        var buffer = new byte[known];
-        var read = 0;
-        while (read < buffer.Length)
-        {
-            var n = await body.ReadAsync(buffer.AsMemory(read), cancellationToken);
-            if (n == 0) break;
-            read += n;
-        }
-        return buffer.AsMemory(0, read);
+        using var whole = new MemoryStream((int)Math.Min(length ?? 0, 64 * 1024));
+        await body.CopyToAsync(whole, cancellationToken);
+        return whole.GetBuffer().AsMemory(0, (int)whole.Length);
     }
 
     /// <summary>
