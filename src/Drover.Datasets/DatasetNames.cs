@@ -1,0 +1,17 @@
+using System.Text.RegularExpressions;
+
+namespace Drover.Datasets;
+
+/// <summary>
+/// Dataset and shard names become directory and file names on workers: letters, digits, <c>._-</c>,
+/// not starting with a dot, at most 128 characters. Nothing else can reach a path.
+/// </summary>
+public static partial class DatasetNames
+{
+    [GeneratedRegex("^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$")]
+    private static partial Regex Valid();
+
+    public static bool IsValid(string? name) => name is not null && Valid().IsMatch(name);
+
+    public const string Rule = "must be 1 to 128 letters, digits, '.', '_' or '-', not starting with '.'";
+}
