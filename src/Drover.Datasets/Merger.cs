@@ -44,13 +44,15 @@ public static class Merger
     private static List<Group> Groups(GroupByPlan plan, IReadOnlyList<ShardAnswer> answers)
     {
         var groups = new Dictionary<string, Group>(StringComparer.Ordinal);
+        // The column kind behind each state, looked up once, not once per group.
+        var kinds = plan.Aggregates.Select((_, i) => plan.Outputs.First(o => o.State == i).Kind).ToArray();
         foreach (var answer in answers)
         {
             foreach (var shardGroup in answer.Groups)
             {
                 var key = string.Join('\u0001', shardGroup.Key.Select(JsonValues.Key));
                 if (!groups.TryGetValue(key, out var group))
-                    groups[key] = group = new Group(shardGroup.Key, [.. plan.Aggregates.Select((_, i) => new Accumulator(plan.Outputs.First(o => o.State == i).Kind))]);
+                    groups[key] = group = new Group(shardGroup.Key, [.. kinds.Select(kind => new Accumulator(kind))]);
                 for (var i = 0; i < plan.Aggregates.Count; i++)
                     group.States[i].Add(Aggregations.ByName[plan.Aggregates[i].Op], shardGroup.States[i], plan.Aggregates[i].Column);
             }
