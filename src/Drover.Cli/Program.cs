@@ -26,6 +26,8 @@ var root = new RootCommand("Drover: a distributed task dispatcher with a queryab
     WatchCommand.Create(),
     TrackerCommands.Create(),
     WorkersCommand.Create(),
+    DatasetCommands.Dataset(),
+    DatasetCommands.GroupBy(),
 };
 
 try

@@ -308,10 +308,30 @@ public sealed class DroverClient : IDisposable, IAsyncDisposable
         }
     }
 
+    // Datasets.
+
+    /// <summary>Every dataset that connected workers hold (<c>GET /api/datasets</c>).</summary>
+    public async Task<IReadOnlyList<DatasetRecord>> ListDatasetsAsync(CancellationToken cancellationToken = default) =>
+        (await _sender.SendAsync<List<DatasetRecord>>(HttpMethod.Get, "api/datasets", null, CallKind.Read, cancellationToken))!;
+
+    public async Task<DatasetRecord> GetDatasetAsync(string name, CancellationToken cancellationToken = default) =>
+        (await _sender.SendAsync<DatasetRecord>(HttpMethod.Get, $"api/datasets/{Uri.EscapeDataString(name)}", null, CallKind.Read, cancellationToken))!;
+
+    /// <summary>
+    /// A distributed group-by over a dataset's shards, merged exactly by the server:
+    /// <c>GroupByAsync("trips", new GroupBy { By = ["payment_type"], Aggregate = [new("fare_amount", "mean", "avg")], Where = [new("passenger_count", ">", 1)] })</c>.
+    /// </summary>
+    public async Task<GroupByResult> GroupByAsync(string dataset, GroupBy query, CancellationToken cancellationToken = default) =>
+        (await _sender.SendAsync<GroupByResult>(HttpMethod.Post, $"api/datasets/{Uri.EscapeDataString(dataset)}/groupby", query.ToRequest(), CallKind.Read, cancellationToken))!;
+
     // The worker protocol.
 
     public async Task<WorkerRegistered> RegisterWorkerAsync(WorkerRegistration registration, CancellationToken cancellationToken) =>
         (await _sender.SendAsync<WorkerRegistered>(HttpMethod.Post, "api/workers", registration, CallKind.Once, cancellationToken))!;
+
+    /// <summary>Tells the server which dataset shards this worker serves now (they changed, or the server asked).</summary>
+    public async Task AnnounceShardsAsync(Guid workerId, ShardAnnouncement announcement, CancellationToken cancellationToken) =>
+        await _sender.SendAsync<JsonElement>(HttpMethod.Put, $"api/workers/{workerId}/shards", announcement, CallKind.Write, cancellationToken);
 
     public async Task<IReadOnlyList<LeasedTask>> LeaseAsync(Guid workerId, LeaseRequest lease, CancellationToken cancellationToken) =>
         (await LeaseWithSignalsAsync(workerId, lease, cancellationToken)).Tasks;

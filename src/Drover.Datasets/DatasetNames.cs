@@ -15,3 +15,11 @@ public static partial class DatasetNames
 
     public const string Rule = "must be 1 to 128 letters, digits, '.', '_' or '-', not starting with '.'";
 }
+
+/// <summary>Shard queries are tasks for a handler that only the worker holding the shard offers.</summary>
+public static class ShardHandlers
+{
+    public const string Prefix = "drover.shard:";
+
+    public static bool IsShardHandler(string? handler) => handler is not null && handler.StartsWith(Prefix, StringComparison.Ordinal);
+}

@@ -14,11 +14,14 @@ public static class ShardScanner
 {
     public const string CurrentLink = "current";
 
-    public static IReadOnlyList<ShardInfo> Scan(string dataDirectory)
+    /// <param name="cache">What an earlier scan read, by path: a file of the same length and modification time is not read or hashed again.</param>
+    /// <param name="unreadable">Told of a file that is not (yet) a readable Parquet file, which is left out.</param>
+    public static IReadOnlyList<ShardInfo> Scan(string dataDirectory, ScanCache? cache = null, Action<string, Exception>? unreadable = null)
     {
         var shards = new List<ShardInfo>();
         if (!Directory.Exists(dataDirectory)) throw new DirectoryNotFoundException($"The data directory {dataDirectory} does not exist.");
         using var connection = ShardEngine.Open();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var datasetDirectory in Directory.EnumerateDirectories(dataDirectory).Order(StringComparer.Ordinal))
         {
             var dataset = Path.GetFileName(datasetDirectory);
@@ -28,19 +31,46 @@ public static class ShardScanner
             {
                 var shard = Path.GetFileNameWithoutExtension(file);
                 if (!DatasetNames.IsValid(shard)) continue;
-                shards.Add(new ShardInfo
+                var info = new FileInfo(file);
+                if (cache?.Find(file, info) is { } known && known.Generation == generation)
                 {
-                    Dataset = dataset,
-                    Shard = shard,
-                    Generation = generation,
-                    Rows = Rows(connection, file),
-                    Bytes = new FileInfo(file).Length,
-                    Checksum = Checksum(file),
-                    Schema = ShardEngine.Schema(connection, file),
-                });
+                    seen.Add(file);
+                    shards.Add(known);
+                    continue;
+                }
+                try
+                {
+                    var read = new ShardInfo
+                    {
+                        Dataset = dataset,
+                        Shard = shard,
+                        Generation = generation,
+                        Rows = Rows(connection, file),
+                        Bytes = info.Length,
+                        Checksum = Checksum(file),
+                        Schema = ShardEngine.Schema(connection, file),
+                    };
+                    cache?.Keep(file, info, read);
+                    seen.Add(file);
+                    shards.Add(read);
+                }
+                catch (Exception ex) when (ex is DuckDB.NET.Data.DuckDBException or IOException)
+                {
+                    // A file still being copied in is announced once it is whole (its change is seen again).
+                    unreadable?.Invoke(file, ex);
+                }
             }
         }
+        cache?.KeepOnly(seen);
         return shards;
+    }
+
+    /// <summary>The generation a dataset's files are of on this worker (1 for plain files, N for <c>current → gen-N</c>); null when it has none.</summary>
+    public static long? GenerationOf(string dataDirectory, string dataset)
+    {
+        if (!DatasetNames.IsValid(dataset)) return null;
+        var datasetDirectory = Path.Combine(dataDirectory, dataset);
+        return Directory.Exists(datasetDirectory) ? Generation(datasetDirectory).Generation : null;
     }
 
     /// <summary>The path of a shard's file as a worker serves it; null when it has no such shard.</summary>
@@ -79,5 +109,21 @@ public static class ShardScanner
     {
         using var stream = File.OpenRead(file);
         return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+}
+
+/// <summary>What a scan read of each file, so that the next scan reads only files that changed.</summary>
+public sealed class ScanCache
+{
+    private readonly Dictionary<string, (long Length, DateTime Modified, ShardInfo Shard)> _files = new(StringComparer.Ordinal);
+
+    internal ShardInfo? Find(string path, FileInfo file) =>
+        _files.TryGetValue(path, out var known) && known.Length == file.Length && known.Modified == file.LastWriteTimeUtc ? known.Shard : null;
+
+    internal void Keep(string path, FileInfo file, ShardInfo shard) => _files[path] = (file.Length, file.LastWriteTimeUtc, shard);
+
+    internal void KeepOnly(HashSet<string> paths)
+    {
+        foreach (var path in _files.Keys.Where(p => !paths.Contains(p)).ToList()) _files.Remove(path);
     }
 }

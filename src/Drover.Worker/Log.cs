@@ -39,4 +39,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2104, Level = LogLevel.Warning, Message = "Stopping with the server out of reach: interrupting {Count} running task(s) now, not after the grace period")]
     public static partial void NoGraceWithoutServer(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 2200, Level = LogLevel.Information, Message = "Serving {Count} shard(s) of {Datasets} dataset(s) from {Directory}")]
+    public static partial void ServingShards(ILogger logger, int count, int datasets, string directory);
+
+    [LoggerMessage(EventId = 2201, Level = LogLevel.Information, Message = "Announced {Count} shard(s) to the server")]
+    public static partial void ShardsAnnounced(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 2202, Level = LogLevel.Warning, Message = "Could not announce the shards ({Reason}); trying again at the next change or heartbeat")]
+    public static partial void ShardsNotAnnounced(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 2203, Level = LogLevel.Warning, Message = "Not serving {File}: not a readable Parquet file ({Reason})")]
+    public static partial void ShardUnreadable(ILogger logger, string file, string reason);
 }

@@ -46,6 +46,9 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
     /// <summary>Told new settings from the server.</summary>
     public Action<WorkerControl?>? OnControl { get; set; }
 
+    /// <summary>Called when the server asks for the worker's shards again (it restarted and lost its catalogue).</summary>
+    public Action? OnAnnounceShards { get; set; }
+
     /// <summary>The machine's state, sent along with the held list every half heartbeat.</summary>
     public Func<MachineStats>? Stats { get; set; }
 
@@ -134,6 +137,7 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
                 if (result.Stale.Count > 0) OnStale?.Invoke(result.Stale);
                 if (result.Signals.Count > 0) OnSignals?.Invoke(result.Signals);
                 if (result.Control is not null) OnControl?.Invoke(result.Control);
+                if (result.AnnounceShards) OnAnnounceShards?.Invoke();
                 return true;
             }
             catch (DroverApiException ex) when (ex.Status == HttpStatusCode.NotFound && Reregister is not null)

@@ -28,6 +28,8 @@ public sealed class WorkerAgent
     private readonly IReadOnlyList<ITaskRunner> _runners;
     private readonly Hand _hand;
     private readonly CancellationTokenSource _drain = new();
+    private readonly Datasets.ShardService? _shards;
+    private readonly Handlers.TaskHandlers _handlers;
 
     public WorkerAgent(WorkerOptions options, ILogger logger, BackoffPolicy? backoff = null)
     {
@@ -40,8 +42,18 @@ public sealed class WorkerAgent
         _hand = new Hand(options.Concurrency, options.Prefetch, RunAsync, lease => new RunningTask(lease, options.OutputLimitBytes, _reporter.Enqueue));
         _reporter.Held = _hand.HeldIds;
         _reporter.Stats = () => MachineStatsReader.Read(options.WorkDirectory);
+        var handlers = options.Handlers;
+        if (options.DataDirectory is { } data)
+        {
+            _shards = new Datasets.ShardService(data, logger);
+            handlers = _shards.AddTo(handlers);
+            _reporter.OnAnnounceShards = _shards.AnnounceAgain;
+            var shards = _shards.Current.Shards;
+            Log.ServingShards(logger, shards.Count, shards.Select(s => s.Dataset).Distinct().Count(), data);
+        }
+        _handlers = handlers;
         _runners = [new ProcessRunner(options, options.Server!),
-            new HandlerRunner(options.Handlers,
+            new HandlerRunner(handlers,
                 (lease, update, ct) => _client.SetStatusAsync(lease.TaskId, update, lease.TaskToken!, ct),
                 (lease, ct) => _client.GetTaskAsync(lease.TaskId, lease.TaskToken!, ct),
                 logger, options.Services)];
@@ -67,6 +79,7 @@ public sealed class WorkerAgent
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping, reporterFailed.Token, _drain.Token);
         stopping = stop.Token;
         var flushing = FlushOutputAsync(stopping);
+        var announcing = _shards?.AnnounceChangesAsync((shards, ct) => _client.AnnounceShardsAsync(_reporter.WorkerId, shards, ct), stopping) ?? Task.CompletedTask;
 
         await LeaseLoopAsync(stopping);
 
@@ -94,6 +107,8 @@ public sealed class WorkerAgent
         foreach (var task in _hand.Running()) task.Stop(StopReason.Interrupted);
         await slotsDone;
         await flushing;
+        await announcing;
+        _shards?.Dispose();
 
         _reporter.State = WorkerState.Stopped;
         _reporter.Complete();
@@ -121,7 +136,8 @@ public sealed class WorkerAgent
             Concurrency = _options.Concurrency,
             Prefetch = _options.Prefetch,
             Batch = _options.Batch,
-            Handlers = [.. _options.Handlers.Names],
+            Handlers = [.. _handlers.Names],
+            Data = _shards?.Current,
         };
         for (var attempt = 0; ; attempt++)
         {

@@ -44,6 +44,12 @@ public sealed class WorkerOptions
     /// <summary>How long a stopping worker lets interrupted tasks end after SIGTERM before SIGKILL. Default 2 s.</summary>
     public TimeSpan StopGrace { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// A directory of dataset shards to serve (<c>DIR/&lt;dataset&gt;/&lt;shard&gt;.parquet</c>): the worker
+    /// answers group-by queries over them and announces them to the server. Null: none.
+    /// </summary>
+    public string? DataDirectory { get; set; }
+
     /// <summary>The .NET handlers this worker runs (besides commands); <c>echo</c> is built in.</summary>
     public TaskHandlers Handlers { get; } = new();
 
@@ -71,6 +77,7 @@ public sealed class WorkerOptions
         if (Concurrency < 1) throw new ArgumentException($"--concurrency must be at least 1, not {Concurrency}.");
         if (Prefetch < 0) throw new ArgumentException($"--prefetch must not be negative, not {Prefetch}.");
         if (OutputLimitBytes < 0) throw new ArgumentException("--output-limit must not be negative.");
+        if (DataDirectory is not null && !Directory.Exists(DataDirectory)) throw new ArgumentException($"--data-dir: the directory {DataDirectory} does not exist.");
         if (Grace < TimeSpan.Zero) throw new ArgumentException("--grace must not be negative.");
     }
 }

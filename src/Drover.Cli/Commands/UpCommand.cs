@@ -24,7 +24,7 @@ internal static class UpCommand
         var command = new Command("up", "Start a server and local workers on this machine")
         {
             ServerCommand.Port, ServerCommand.Host, ServerCommand.Store, ServerCommand.Postgres, ServerCommand.LeaseTimeout, ServerCommand.OutputLimit,
-            ServerCommand.KeepFinished, ServerCommand.NoSync, Workers, Grace, WorkerCommand.Concurrency, WorkerCommand.Prefetch,
+            ServerCommand.KeepFinished, ServerCommand.NoSync, Workers, Grace, WorkerCommand.Concurrency, WorkerCommand.Prefetch, WorkerCommand.DataDir,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -62,6 +62,7 @@ internal static class UpCommand
             "--concurrency", parse.GetValue(WorkerCommand.Concurrency).ToString(CultureInfo.InvariantCulture),
             "--prefetch", parse.GetValue(WorkerCommand.Prefetch).ToString(CultureInfo.InvariantCulture),
             "--grace", parse.GetValue(Grace)!, "--stop-with-stdin",
+            .. parse.GetValue(WorkerCommand.DataDir) is { } data ? new[] { "--data-dir", Path.GetFullPath(data) } : [],
         ]);
         // This process holds the other end of the worker's stdin: when it exits, however it exits,
         // the pipe closes and the worker stops (and with it its tasks), so no worker outlives up.

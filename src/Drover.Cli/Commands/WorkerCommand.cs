@@ -18,6 +18,10 @@ internal static class WorkerCommand
     public static readonly Option<int> Prefetch = new("--prefetch") { Description = "Tasks leased beyond those running (0: none)", DefaultValueFactory = _ => 0 };
     public static readonly Option<string?> Batch = new("--batch") { Description = "Serve only this batch" };
     public static readonly Option<string?> Name = new("--name") { Description = "The worker's name" };
+    public static readonly Option<string?> DataDir = new("--data-dir")
+    {
+        Description = "Serve the dataset shards under this directory (DIR/<dataset>/<shard>.parquet) to group-by queries",
+    };
     public static readonly Option<int> OutputLimit = new("--output-limit") { Description = "Bytes of stdout and of stderr kept per task", DefaultValueFactory = _ => 1024 * 1024 };
 
     /// <summary>
@@ -32,7 +36,7 @@ internal static class WorkerCommand
 
     public static Command Create()
     {
-        var command = new Command("worker", "Run tasks from a Drover server") { Concurrency, Prefetch, Batch, Name, OutputLimit, Grace, StopWithStdin };
+        var command = new Command("worker", "Run tasks from a Drover server") { Concurrency, Prefetch, Batch, Name, OutputLimit, Grace, DataDir, StopWithStdin };
         command.SetAction(async (parse, _) =>
         {
             using var shutdown = new Shutdown();
@@ -46,6 +50,7 @@ internal static class WorkerCommand
                 Prefetch = parse.GetValue(Prefetch),
                 Batch = parse.GetValue(Batch),
                 OutputLimitBytes = parse.GetValue(OutputLimit),
+                DataDirectory = parse.GetValue(DataDir),
                 Grace = Durations.TryParse(parse.GetValue(Grace), out var grace) ? grace
                     : throw new CliException($"--grace: '{parse.GetValue(Grace)}' is not a duration such as 30s"),
             };

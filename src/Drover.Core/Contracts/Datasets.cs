@@ -61,6 +61,8 @@ public sealed record GroupByRequest
     public List<JsonElement>? Where { get; init; }
     public List<string>? Shards { get; init; }
     public bool Merge { get; init; } = true;
+    /// <summary>How long the query may take (<c>"30s"</c> or seconds); default 5 minutes, at most an hour.</summary>
+    public JsonElement? Timeout { get; init; }
 }
 
 /// <summary>The answer: column names and types, then rows of values in that order.</summary>

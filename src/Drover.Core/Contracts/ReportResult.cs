@@ -10,4 +10,6 @@ public sealed record ReportResult(IReadOnlyList<Guid> Stale)
     public IReadOnlyList<SignalCommand> Signals { get; init; } = [];
     /// <summary>New settings for the worker, when they changed.</summary>
     public WorkerControl? Control { get; init; }
+    /// <summary>The server does not know the worker's shards (it restarted): a worker with a data directory announces them again.</summary>
+    public bool AnnounceShards { get; init; }
 }

@@ -10,4 +10,6 @@ public sealed record WorkerRegistration
     public int Prefetch { get; init; }
     public string? Batch { get; init; }
     public List<string>? Handlers { get; init; }
+    /// <summary>The dataset shards the worker serves (<c>drover worker --data-dir</c>), and the handler their queries go to.</summary>
+    public ShardAnnouncement? Data { get; init; }
 }

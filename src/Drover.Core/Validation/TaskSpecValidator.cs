@@ -170,7 +170,7 @@ public static class TaskSpecValidator
         return words;
     }
 
-    internal static bool TryReadDuration(JsonElement element, out TimeSpan value)
+    public static bool TryReadDuration(JsonElement element, out TimeSpan value)
     {
         value = default;
         return element.ValueKind switch

@@ -36,11 +36,13 @@ public sealed class TaskWaiter(ITaskStore store, StoreSignals signals, TimeProvi
     /// </summary>
     public Dictionary<Guid, Task<TaskRecord?>> Register(IEnumerable<Guid> ids) => ids.Distinct().ToDictionary(id => id, signals.WhenEnded);
 
+    /// <summary>After a create of registered tasks: a task that existed already (an id sent again) may have ended long ago, and no end will come for it.</summary>
+    public void Created(IEnumerable<TaskRecord> created) => signals.Ended(created.Where(t => TaskStateRules.IsEnded(t.Status)).Select(t => t.Id));
+
     /// <summary>After the create: waits for the registered tasks that the create did not already find ended.</summary>
     public Task<WaitResponse> CollectAsync(Dictionary<Guid, Task<TaskRecord?>> ends, IReadOnlyList<TaskRecord> created, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        // A task that existed already (an id sent again) may have ended long ago: no end will come for it.
-        signals.Ended(created.Where(t => TaskStateRules.IsEnded(t.Status)).Select(t => t.Id));
+        Created(created);
         return CollectAsync(ends, timeout, cancellationToken);
     }
 

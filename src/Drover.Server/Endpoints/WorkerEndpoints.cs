@@ -79,7 +79,7 @@ public static class WorkerEndpoints
     }
 
     private static async Task<IResult> RegisterAsync(HttpRequest request, ITaskStore store, StoreOptions options,
-        ILoggerFactory logging, CancellationToken cancellationToken)
+        Datasets.DatasetCatalogue catalogue, ILoggerFactory logging, CancellationToken cancellationToken)
     {
         var (registration, problem) = await JsonBody.ReadAsync<WorkerRegistration>(request, cancellationToken);
         if (problem is not null) return problem;
@@ -87,9 +87,12 @@ public static class WorkerEndpoints
         if (registration!.Concurrency < 1) errors.Add("concurrency", "must be at least 1");
         if (registration.Prefetch < 0) errors.Add("prefetch", "must not be negative");
         if (registration.Batch is { } batch && string.IsNullOrWhiteSpace(batch)) errors.Add("batch", "must not be empty");
+        if (registration.Data is { } data) Datasets.DatasetCatalogue.Check(data, errors, "data.");
         if (!errors.IsEmpty) return Problems.Invalid(errors);
 
         var worker = await store.RegisterWorkerAsync(registration, cancellationToken);
+        // A worker with no data is known too, so that its reports are not asked for shards.
+        catalogue.Announce(worker.Id, registration.Data ?? new ShardAnnouncement { Handler = "", Shards = [] });
         Log.WorkerRegistered(logging.CreateLogger("Drover.Server"), worker.Name, worker.Id);
         var registered = new WorkerRegistered(worker, options.LeaseTimeout.TotalSeconds / 3, options.LeaseTimeout.TotalSeconds);
         return Results.Created($"/api/workers/{worker.Id}", registered);
@@ -125,7 +128,8 @@ public static class WorkerEndpoints
         }
     }
 
-    private static async Task<IResult> ReportAsync(string id, HttpRequest request, ITaskStore store, StoreSignals signals, CancellationToken cancellationToken)
+    private static async Task<IResult> ReportAsync(string id, HttpRequest request, ITaskStore store, StoreSignals signals,
+        Datasets.DatasetCatalogue catalogue, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var workerId, out var problem)) return problem!;
         var (report, bodyProblem) = await JsonBody.ReadAsync<WorkerReport>(request, cancellationToken, bulk: true);
@@ -136,7 +140,10 @@ public static class WorkerEndpoints
             // Not cancelled by a hang-up: a report that reached us is applied, so a retry is harmless.
             var result = await store.ReportAsync(workerId, report!, CancellationToken.None);
             var (commands, control) = await Instructions.TakeAsync(store, signals, workerId);
-            return Results.Ok(result with { Signals = commands, Control = control });
+            if (report!.State == WorkerState.Stopped) catalogue.Forget(workerId);
+            // A server that restarted knows the workers (their records) but not their shards yet.
+            var announce = report.State != WorkerState.Stopped && !catalogue.Knows(workerId);
+            return Results.Ok(result with { Signals = commands, Control = control, AnnounceShards = announce });
         }
         catch (UnknownWorkerException ex)
         {

@@ -79,6 +79,7 @@ public sealed class DroverServer : IAsyncDisposable
         app.MapBatchEndpoints();
         app.MapEventEndpoints();
         app.MapWorkerEndpoints();
+        app.MapDatasetEndpoints();
         app.MapDashboardEndpoints();
         return new DroverServer(app, options);
     }

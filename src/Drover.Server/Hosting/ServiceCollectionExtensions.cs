@@ -45,6 +45,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<DashboardSessions>();
 
         services.AddSingleton<LeaseLongPoll>();
+        services.AddSingleton<Datasets.DatasetCatalogue>();
+        services.AddSingleton<Datasets.GroupByRunner>();
         services.AddSingleton<TaskWaiter>();
         services.AddSingleton<Join>();
         services.AddHostedService<LeaseReaper>();

@@ -35,6 +35,15 @@ public sealed class TaskHandlers
         });
     }
 
+    /// <summary>These handlers and one more, for one worker (its shard handler), leaving these as they are.</summary>
+    internal TaskHandlers With<TArgs, TResult>(string name, Func<TArgs, HandlerContext, Task<TResult>> handler)
+    {
+        var copy = new TaskHandlers();
+        foreach (var (key, value) in _handlers) copy._handlers[key] = value;
+        copy.Handle(name, handler);
+        return copy;
+    }
+
     internal bool TryGet(string name, out Func<JsonElement?, HandlerContext, Task<JsonElement?>> handler) => _handlers.TryGetValue(name, out handler!);
 
     private void Add(string name, Func<JsonElement?, HandlerContext, Task<JsonElement?>> handler)

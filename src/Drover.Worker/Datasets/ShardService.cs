@@ -1,0 +1,119 @@
+using Drover.Contracts;
+using Drover.Datasets;
+using Drover.Storage;
+using Drover.Worker.Handlers;
+using Microsoft.Extensions.Logging;
+
+namespace Drover.Worker.Datasets;
+
+/// <summary>
+/// Serves the dataset shards under a worker's data directory (<c>drover worker --data-dir</c>): answers
+/// shard queries with DuckDB under a handler name that only this worker offers (so the server can
+/// send a shard's query to a worker that holds it), and tells the server what it holds when that
+/// changes, woken by the file system (inotify), not by a timer.
+/// </summary>
+internal sealed class ShardService : IDisposable
+{
+    /// <summary>A copy or a rename fires several events: they are let settle before the directory is scanned again.</summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(300);
+
+    private readonly string _directory;
+    private readonly ILogger _logger;
+    private readonly ScanCache _cache = new();
+    private readonly FileSystemWatcher _watcher;
+    private readonly AsyncSignal _changed = new();
+    private volatile bool _announceAgain;
+    private Task _next;
+
+    public ShardService(string directory, ILogger logger)
+    {
+        _directory = Path.GetFullPath(directory);
+        _logger = logger;
+        Handler = ShardHandlers.Prefix + Guid.NewGuid().ToString("N")[..16];
+        _watcher = new FileSystemWatcher(_directory)
+        {
+            IncludeSubdirectories = true,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
+        };
+        _watcher.Created += (_, _) => _changed.Pulse();
+        _watcher.Changed += (_, _) => _changed.Pulse();
+        _watcher.Deleted += (_, _) => _changed.Pulse();
+        _watcher.Renamed += (_, _) => _changed.Pulse();
+        // Changes from now on wake the first round, so none between this scan and the loop is missed.
+        _next = _changed.WaitHandle;
+        _watcher.EnableRaisingEvents = true;
+        Current = Announce();
+    }
+
+    /// <summary>The handler this worker's shard queries go to: <c>drover.shard:</c> and a random node id.</summary>
+    public string Handler { get; }
+
+    /// <summary>What the worker holds as of the last scan.</summary>
+    public ShardAnnouncement Current { get; private set; }
+
+    /// <summary>Adds the shard handler to the worker's handlers.</summary>
+    public TaskHandlers AddTo(TaskHandlers handlers) =>
+        handlers.With<ShardQuery, ShardAnswer>(Handler, (query, context) => Task.Run(() => Run(query, context), context.CancellationToken));
+
+    /// <summary>The server lost its catalogue (it restarted): announce again, changed or not.</summary>
+    public void AnnounceAgain()
+    {
+        _announceAgain = true;
+        _changed.Pulse();
+    }
+
+    /// <summary>Until stopped: after each change under the directory, scans it and announces what changed.</summary>
+    public async Task AnnounceChangesAsync(Func<ShardAnnouncement, CancellationToken, Task> announce, CancellationToken stopping)
+    {
+        try
+        {
+            while (true)
+            {
+                await _next.WaitAsync(stopping);
+                await Task.Delay(Settle, stopping);
+                _next = _changed.WaitHandle;
+                var scanned = Announce();
+                if (!_announceAgain && SameShards(scanned, Current)) continue;
+                _announceAgain = false;
+                try
+                {
+                    await announce(scanned, stopping);
+                    Current = scanned;
+                    Log.ShardsAnnounced(_logger, scanned.Shards.Count);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The next heartbeat's answer asks again if the server missed it; a change also retries.
+                    Log.ShardsNotAnnounced(_logger, ex.Message);
+                    _announceAgain = true;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    public void Dispose() => _watcher.Dispose();
+
+    private ShardAnnouncement Announce() => new()
+    {
+        Handler = Handler,
+        Shards = ShardScanner.Scan(_directory, _cache, (file, ex) => Log.ShardUnreadable(_logger, file, ex.Message)),
+    };
+
+    private ShardAnswer Run(ShardQuery query, HandlerContext context)
+    {
+        // The server plans for one generation; a worker that switched since must not answer with another.
+        var generation = ShardScanner.GenerationOf(_directory, query.Dataset);
+        if (generation != query.Generation)
+            throw new InvalidOperationException($"this worker holds generation {generation?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} of dataset '{query.Dataset}', not {query.Generation}");
+        var path = ShardScanner.PathOf(_directory, query.Dataset, query.Shard)
+            ?? throw new InvalidOperationException($"this worker holds no shard '{query.Shard}' of dataset '{query.Dataset}'");
+        return ShardEngine.Run(path, query, context.CancellationToken);
+    }
+
+    private static bool SameShards(ShardAnnouncement a, ShardAnnouncement b) =>
+        a.Shards.Count == b.Shards.Count && a.Shards.Zip(b.Shards).All(p =>
+            p.First.Dataset == p.Second.Dataset && p.First.Shard == p.Second.Shard && p.First.Generation == p.Second.Generation && p.First.Checksum == p.Second.Checksum);
+}
