@@ -21,5 +21,11 @@ public static class ShardHandlers
 {
     public const string Prefix = "drover.shard:";
 
+    /// <summary>Distribution steps (<see cref="Contracts.StageOrder"/>) go to the same worker under this prefix.</summary>
+    public const string StagePrefix = "drover.stage:";
+
+    /// <summary>The stage handler of the worker whose shard handler this is.</summary>
+    public static string StageHandlerOf(string shardHandler) => StagePrefix + shardHandler[Prefix.Length..];
+
     public static bool IsShardHandler(string? handler) => handler is not null && handler.StartsWith(Prefix, StringComparison.Ordinal);
 }

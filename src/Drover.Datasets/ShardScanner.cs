@@ -5,14 +5,17 @@ using Drover.Contracts;
 namespace Drover.Datasets;
 
 /// <summary>
-/// The shards under a worker's data directory: <c>DIR/&lt;dataset&gt;/&lt;shard&gt;.parquet</c>, or, once
-/// generations are distributed, the files of the generation that <c>DIR/&lt;dataset&gt;/current</c>
-/// points to (a symlink to <c>gen-N</c>, switched by one atomic rename). Each shard is read for its
-/// rows and schema (Parquet metadata, not the data) and hashed for its checksum.
+/// The shards under a worker's data directory: <c>DIR/&lt;dataset&gt;/&lt;shard&gt;.parquet</c> (generation 1),
+/// and each generation a distribution brought, <c>DIR/&lt;dataset&gt;/gen-N/&lt;shard&gt;.parquet</c>. A
+/// worker announces every generation it holds and answers a query for the one the query names, so
+/// while a distribution switches the workers one by one, each still serves the generation the
+/// server routes to. Each shard is read for its rows and schema (Parquet metadata, not the data) and
+/// hashed for its checksum. A <c>gen-N.staging</c> directory (a download in progress) is not a generation.
 /// </summary>
 public static class ShardScanner
 {
-    public const string CurrentLink = "current";
+    public const string GenerationPrefix = "gen-";
+    public const string StagingSuffix = ".staging";
 
     /// <param name="cache">What an earlier scan read, by path: a file of the same length and modification time is not read or hashed again.</param>
     /// <param name="unreadable">Told of a file that is not (yet) a readable Parquet file, which is left out.</param>
@@ -26,38 +29,40 @@ public static class ShardScanner
         {
             var dataset = Path.GetFileName(datasetDirectory);
             if (!DatasetNames.IsValid(dataset)) continue;
-            var (files, generation) = Generation(datasetDirectory);
-            foreach (var file in Directory.EnumerateFiles(files, "*.parquet").Order(StringComparer.Ordinal))
+            foreach (var (files, generation) in Generations(datasetDirectory))
             {
-                var shard = Path.GetFileNameWithoutExtension(file);
-                if (!DatasetNames.IsValid(shard)) continue;
-                var info = new FileInfo(file);
-                if (cache?.Find(file, info) is { } known && known.Generation == generation)
+                foreach (var file in Directory.EnumerateFiles(files, "*.parquet").Order(StringComparer.Ordinal))
                 {
-                    seen.Add(file);
-                    shards.Add(known);
-                    continue;
-                }
-                try
-                {
-                    var read = new ShardInfo
+                    var shard = Path.GetFileNameWithoutExtension(file);
+                    if (!DatasetNames.IsValid(shard)) continue;
+                    var info = new FileInfo(file);
+                    if (cache?.Find(file, info) is { } known && known.Generation == generation)
                     {
-                        Dataset = dataset,
-                        Shard = shard,
-                        Generation = generation,
-                        Rows = Rows(connection, file),
-                        Bytes = info.Length,
-                        Checksum = Checksum(file),
-                        Schema = ShardEngine.Schema(connection, file),
-                    };
-                    cache?.Keep(file, info, read);
-                    seen.Add(file);
-                    shards.Add(read);
-                }
-                catch (Exception ex) when (ex is DuckDB.NET.Data.DuckDBException or IOException)
-                {
-                    // A file still being copied in is announced once it is whole (its change is seen again).
-                    unreadable?.Invoke(file, ex);
+                        seen.Add(file);
+                        shards.Add(known);
+                        continue;
+                    }
+                    try
+                    {
+                        var read = new ShardInfo
+                        {
+                            Dataset = dataset,
+                            Shard = shard,
+                            Generation = generation,
+                            Rows = Rows(connection, file),
+                            Bytes = info.Length,
+                            Checksum = Checksum(file),
+                            Schema = ShardEngine.Schema(connection, file),
+                        };
+                        cache?.Keep(file, info, read);
+                        seen.Add(file);
+                        shards.Add(read);
+                    }
+                    catch (Exception ex) when (ex is DuckDB.NET.Data.DuckDBException or IOException)
+                    {
+                        // A file still being copied in is announced once it is whole (its change is seen again).
+                        unreadable?.Invoke(file, ex);
+                    }
                 }
             }
         }
@@ -65,35 +70,35 @@ public static class ShardScanner
         return shards;
     }
 
-    /// <summary>The generation a dataset's files are of on this worker (1 for plain files, N for <c>current → gen-N</c>); null when it has none.</summary>
-    public static long? GenerationOf(string dataDirectory, string dataset)
-    {
-        if (!DatasetNames.IsValid(dataset)) return null;
-        var datasetDirectory = Path.Combine(dataDirectory, dataset);
-        return Directory.Exists(datasetDirectory) ? Generation(datasetDirectory).Generation : null;
-    }
-
-    /// <summary>The path of a shard's file as a worker serves it; null when it has no such shard.</summary>
-    public static string? PathOf(string dataDirectory, string dataset, string shard)
+    /// <summary>The path of a shard's file of a generation as a worker serves it; null when it has no such shard.</summary>
+    public static string? PathOf(string dataDirectory, string dataset, string shard, long generation)
     {
         if (!DatasetNames.IsValid(dataset) || !DatasetNames.IsValid(shard)) return null;
         var datasetDirectory = Path.Combine(dataDirectory, dataset);
-        if (!Directory.Exists(datasetDirectory)) return null;
-        var path = Path.Combine(Generation(datasetDirectory).Files, shard + ".parquet");
-        return File.Exists(path) ? path : null;
+        var path = Generations(datasetDirectory).Where(g => g.Generation == generation)
+            .Select(g => Path.Combine(g.Files, shard + ".parquet")).FirstOrDefault(File.Exists);
+        return path;
     }
 
-    /// <summary>Where a dataset's current files are, and their generation (1 for plain files).</summary>
-    private static (string Files, long Generation) Generation(string datasetDirectory)
+    /// <summary>The directory of a generation a distribution brings (<c>gen-N</c>), and where it is downloaded first.</summary>
+    public static string GenerationDirectory(string dataDirectory, string dataset, long generation) =>
+        Path.Combine(dataDirectory, dataset, GenerationPrefix + generation.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>The generations of a dataset on this worker and where their files are: <c>gen-N</c> directories, and plain files as generation 1 (unless a <c>gen-1</c> exists).</summary>
+    public static List<(string Files, long Generation)> Generations(string datasetDirectory)
     {
-        var current = new DirectoryInfo(Path.Combine(datasetDirectory, CurrentLink));
-        if (current.LinkTarget is { } target)
+        var generations = new List<(string Files, long Generation)>();
+        if (!Directory.Exists(datasetDirectory)) return generations;
+        foreach (var directory in Directory.EnumerateDirectories(datasetDirectory, GenerationPrefix + "*"))
         {
-            var name = Path.GetFileName(target.TrimEnd('/'));
-            if (name.StartsWith("gen-", StringComparison.Ordinal) && long.TryParse(name[4..], NumberStyles.None, CultureInfo.InvariantCulture, out var generation))
-                return (Path.Combine(datasetDirectory, name), generation);
+            var name = Path.GetFileName(directory);
+            if (long.TryParse(name.AsSpan(GenerationPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var generation) && generation >= 1)
+                generations.Add((directory, generation));
         }
-        return (datasetDirectory, 1);
+        if (generations.All(g => g.Generation != 1) && Directory.EnumerateFiles(datasetDirectory, "*.parquet").Any())
+            generations.Add((datasetDirectory, 1));
+        generations.Sort((a, b) => a.Generation.CompareTo(b.Generation));
+        return generations;
     }
 
     private static long Rows(DuckDB.NET.Data.DuckDBConnection connection, string file)

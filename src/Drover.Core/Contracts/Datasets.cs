@@ -75,3 +75,58 @@ public sealed record GroupByResult
     /// <summary>The shard tasks, in the task database (batch <c>dataset:&lt;name&gt;</c>).</summary>
     public required IReadOnlyList<Guid> Tasks { get; init; }
 }
+
+/// <summary>
+/// <c>POST /api/datasets/{name}/distribute</c>: where the new generation's files are (<c>file:///dir/</c>,
+/// <c>s3://bucket/prefix/</c>, or <c>https://host/dir/</c> with <c>files</c>), which workers get them
+/// (<c>"all"</c>, an array of worker ids, or <c>{"replicas": 2}</c>), and how long it may take.
+/// </summary>
+public sealed record DistributeRequest
+{
+    public string? Source { get; init; }
+    /// <summary>File names under an http(s) source, which cannot be listed.</summary>
+    public List<string>? Files { get; init; }
+    public JsonElement? Workers { get; init; }
+    public JsonElement? Deadline { get; init; }
+}
+
+/// <summary>A download ticket: a new generation of a dataset brought to its workers, switched on all or none.</summary>
+public sealed record DatasetTicket
+{
+    public required Guid Id { get; init; }
+    public required string Dataset { get; init; }
+    public required string Source { get; init; }
+    public required long Generation { get; init; }
+    /// <summary><c>downloading</c>, <c>switching</c>, <c>done</c>, <c>failed</c> or <c>canceled</c>.</summary>
+    public required string State { get; init; }
+    public string? Reason { get; init; }
+    public required DateTimeOffset Created { get; init; }
+    public required DateTimeOffset Deadline { get; init; }
+    public DateTimeOffset? Ended { get; init; }
+    public required IReadOnlyList<TicketNode> Nodes { get; init; }
+}
+
+/// <summary>One worker's part of a ticket: its files, how far its download is, its state.</summary>
+public sealed record TicketNode
+{
+    public required Guid Worker { get; init; }
+    public required IReadOnlyList<string> Shards { get; init; }
+    public long? Bytes { get; init; }
+    public long BytesDone { get; init; }
+    /// <summary><c>downloading</c>, <c>staged</c>, <c>switched</c>, <c>failed</c>, <c>canceled</c>.</summary>
+    public required string State { get; init; }
+    public string? Error { get; init; }
+    /// <summary>The task doing this node's current step, in the task database.</summary>
+    public Guid? Task { get; init; }
+}
+
+/// <summary>The args of a worker's stage task: <c>fetch</c> files into <c>gen-N.staging</c>, <c>switch</c> it into <c>gen-N</c>, or <c>drop</c> it.</summary>
+public sealed record StageOrder
+{
+    public required string Action { get; init; }
+    public required string Dataset { get; init; }
+    public required long Generation { get; init; }
+    public IReadOnlyList<StageFile>? Files { get; init; }
+}
+
+public sealed record StageFile(string Shard, string Url, long? Bytes);

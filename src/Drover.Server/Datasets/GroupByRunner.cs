@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using Drover.Contracts;
 using Drover.Datasets;
 using Drover.Json;
@@ -32,7 +31,7 @@ public sealed partial class GroupByRunner(ITaskStore store, TaskWaiter waiter, S
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         var query = new Query(plan, catalogue, await store.ListWorkersAsync(cancellationToken));
-        var ends = Channel.CreateUnbounded<(Attempt Attempt, TaskRecord? Task)>();
+        var round = new TaskRound(store, waiter);
         try
         {
             var first = new List<Attempt>();
@@ -41,99 +40,63 @@ public sealed partial class GroupByRunner(ITaskStore store, TaskWaiter waiter, S
                 if (query.Assign(shard) is not { } attempt) return query.NoHolder(shard.Shard);
                 first.Add(attempt);
             }
-            await StartAsync(first, ends.Writer);
-            // A holder's loss shows in the store only when its lease expires: look that often, not more.
-            var look = TimeSpan.FromTicks(Math.Max(storeOptions.LeaseTimeout.Ticks / 2, TimeSpan.FromMilliseconds(100).Ticks));
-            while (query.Pending.Count > 0)
+            await round.StartAsync([.. first.Select(a => (a.Definition, a.Worker))]);
+            var look = TaskRound.LookInterval(storeOptions);
+            while (round.Pending.Count > 0)
             {
-                if (!ends.Reader.TryRead(out var end))
+                if (await round.NextAsync(look, time, deadline.Token) is not { } end)
                 {
-                    try
+                    var retries = new List<Attempt>();
+                    foreach (var (taskId, _) in await round.GiveUpLostAsync(w => Query.Serves(w, plan.Dataset), "its worker was lost; the shard is asked of another holder"))
                     {
-                        await ends.Reader.WaitToReadAsync(deadline.Token).AsTask().WaitAsync(look, time, deadline.Token);
+                        var lost = query.Attempts[taskId];
+                        if (query.Retry(lost, "its worker was lost", workerLost: true) is not { } retry) return query.Failed(lost.Shard.Shard, "its worker was lost");
+                        retries.Add(retry);
                     }
-                    catch (TimeoutException)
-                    {
-                        var retries = await query.RetriesForLostHoldersAsync(store);
-                        foreach (var lost in retries.Lost) await CancelAsync(lost, "its worker was lost; the shard is asked of another holder");
-                        if (retries.Failed is { } failed) return failed;
-                        await StartAsync(retries.Next, ends.Writer);
-                    }
+                    await round.StartAsync([.. retries.Select(a => (a.Definition, a.Worker))]);
                     continue;
                 }
-                if (!query.Pending.Remove(end.Attempt)) continue;
-                // The end carries the record without its large fields (or, from another server, none): the answer is read back.
-                var ended = end.Task is null or { Status: TaskState.Succeeded } ? await store.GetTaskAsync(end.Attempt.Definition.Id, CancellationToken.None) : end.Task;
-                if (ended is { Status: TaskState.Succeeded, Result: { } result } && Answer(result, plan) is { } answer)
+                var attempt = query.Attempts[end.TaskId];
+                if (end.Task is { Status: TaskState.Succeeded, Result: { } result } && Answer(result, plan) is { } answer)
                 {
                     query.Answers.Add(answer);
                     continue;
                 }
-                var why = Why(ended);
-                LogShardFailed(logger, plan.Dataset, end.Attempt.Shard.Shard, end.Attempt.Worker, why);
-                if (query.Retry(end.Attempt, why) is not { } next) return query.Failed(end.Attempt.Shard.Shard, why);
-                await StartAsync([next], ends.Writer);
+                var why = end.Task is { Status: TaskState.Succeeded } ? "the worker's answer was not a shard answer of this generation" : TaskRound.Why(end.Task);
+                LogShardFailed(logger, plan.Dataset, attempt.Shard.Shard, attempt.Worker, why);
+                if (query.Retry(attempt, why, workerLost: false) is not { } next) return query.Failed(attempt.Shard.Shard, why);
+                await round.StartAsync([(next.Definition, next.Worker)]);
             }
             return new GroupByOutcome(Merger.Answer(plan, query.Answers, query.Tasks), null, null);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            var late = query.Pending.Select(p => p.Shard.Shard).Order(StringComparer.Ordinal).ToList();
+            var late = round.Pending.Keys.Select(id => query.Attempts[id].Shard.Shard).Order(StringComparer.Ordinal).ToList();
             return new GroupByOutcome(null, late.FirstOrDefault(), $"no answer within {Durations.Format(timeout)} from shard(s) {string.Join(", ", late.Take(10))}", TimedOut: true);
         }
         finally
         {
             // A query given up (an error, a timeout, a client gone) leaves no shard task behind.
-            foreach (var attempt in query.Pending.ToList()) await CancelAsync(attempt, "the group-by it served ended");
-        }
-    }
-
-    private async Task StartAsync(IReadOnlyList<Attempt> attempts, ChannelWriter<(Attempt, TaskRecord?)> ends)
-    {
-        if (attempts.Count == 0) return;
-        // Registered before the tasks exist, so no end is missed (with --store none a task is gone once it ends).
-        var registrations = waiter.Register(attempts.Select(a => a.Definition.Id));
-        var created = await store.CreateAsync([.. attempts.Select(a => a.Definition)], CancellationToken.None);
-        waiter.Created(created.Select(c => c.Task));
-        foreach (var attempt in attempts)
-            _ = registrations[attempt.Definition.Id].ContinueWith(t => ends.TryWrite((attempt, t.Result)), CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-    }
-
-    private async Task CancelAsync(Attempt attempt, string reason)
-    {
-        try
-        {
-            await store.CancelAsync(attempt.Definition.Id, reason, CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogCancelFailed(logger, attempt.Definition.Id, ex.Message);
+            await round.CancelPendingAsync("the group-by it served ended");
         }
     }
 
     private static ShardAnswer? Answer(JsonElement result, GroupByPlan plan)
     {
-        var answer = result.Deserialize<ShardAnswer>(DroverJson.Options);
+        ShardAnswer? answer;
+        try
+        {
+            answer = result.Deserialize<ShardAnswer>(DroverJson.Options);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
         return answer is not null && answer.Generation == plan.Shards[0].Generation ? answer : null;
     }
 
-    private static string Why(TaskRecord? task) => task switch
-    {
-        null => "the task vanished",
-        { Status: TaskState.Succeeded } => "the worker answered for another generation or not as a shard answer",
-        { Error: { Length: > 0 } error } => FirstLine(error),
-        { Reason: { Length: > 0 } reason } => reason,
-        _ => $"the task ended {Enums.Name(task.Status)}",
-    };
-
-    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
-
     [LoggerMessage(EventId = 3100, Level = LogLevel.Warning, Message = "Dataset {Dataset}: shard {Shard} failed on worker {Worker} ({Reason}); asking another holder")]
     private static partial void LogShardFailed(ILogger logger, string dataset, string shard, Guid worker, string reason);
-
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Could not cancel shard task {TaskId}: {Reason}")]
-    private static partial void LogCancelFailed(ILogger logger, Guid taskId, string reason);
 
     /// <summary>One shard asked of one worker, as one task.</summary>
     private sealed record Attempt(DatasetShard Shard, Guid Worker, TaskDefinition Definition);
@@ -143,9 +106,8 @@ public sealed partial class GroupByRunner(ITaskStore store, TaskWaiter waiter, S
     {
         private readonly Dictionary<Guid, int> _load = workers.Where(w => Serves(w, plan.Dataset)).ToDictionary(w => w.Id, w => w.Running);
         private readonly Dictionary<string, HashSet<Guid>> _tried = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, string> _failures = new(StringComparer.Ordinal);
 
-        public HashSet<Attempt> Pending { get; } = [];
+        public Dictionary<Guid, Attempt> Attempts { get; } = [];
         public List<ShardAnswer> Answers { get; } = [];
         public List<Guid> Tasks { get; } = [];
 
@@ -168,38 +130,17 @@ public sealed partial class GroupByRunner(ITaskStore store, TaskWaiter waiter, S
                 Priority = ShardPriority,
             };
             var attempt = new Attempt(shard, worker, definition);
-            Pending.Add(attempt);
+            Attempts[definition.Id] = attempt;
             Tasks.Add(definition.Id);
             return attempt;
         }
 
-        public Attempt? Retry(Attempt failed, string why)
+        /// <summary>The shard asked of its next holder; a lost worker is given nothing more in this query.</summary>
+        public Attempt? Retry(Attempt failed, string why, bool workerLost)
         {
-            _failures[failed.Shard.Shard] = why;
-            if (_load.ContainsKey(failed.Worker)) _load[failed.Worker]--;
+            if (workerLost) _load.Remove(failed.Worker);
+            else if (_load.ContainsKey(failed.Worker)) _load[failed.Worker]--;
             return Assign(failed.Shard);
-        }
-
-        /// <summary>The pending attempts whose worker the store no longer counts as connected, and their next attempts.</summary>
-        public async Task<(List<Attempt> Lost, List<Attempt> Next, GroupByOutcome? Failed)> RetriesForLostHoldersAsync(ITaskStore store)
-        {
-            var lost = new List<Attempt>();
-            var next = new List<Attempt>();
-            foreach (var worker in Pending.Select(p => p.Worker).Distinct().ToList())
-            {
-                var record = await store.GetWorkerAsync(worker, CancellationToken.None);
-                if (record is not null && Serves(record, plan.Dataset)) continue;
-                _load.Remove(worker);
-                foreach (var attempt in Pending.Where(p => p.Worker == worker).ToList())
-                {
-                    Pending.Remove(attempt);
-                    lost.Add(attempt);
-                    _failures[attempt.Shard.Shard] = "its worker was lost";
-                    if (Assign(attempt.Shard) is { } retry) next.Add(retry);
-                    else return (lost, next, Failed(attempt.Shard.Shard, "its worker was lost"));
-                }
-            }
-            return (lost, next, null);
         }
 
         public GroupByOutcome NoHolder(string shard) =>
@@ -212,7 +153,7 @@ public sealed partial class GroupByRunner(ITaskStore store, TaskWaiter waiter, S
         }
 
         /// <summary>A worker that takes new work now (paused and draining ones do not) from any batch or the dataset's.</summary>
-        private static bool Serves(WorkerRecord worker, string dataset) =>
+        public static bool Serves(WorkerRecord worker, string dataset) =>
             worker.Status == WorkerState.Running && (worker.Batch is null || worker.Batch == BatchOf(dataset));
     }
 }

@@ -52,8 +52,13 @@ internal sealed class ShardService : IDisposable
     public ShardAnnouncement Current { get; private set; }
 
     /// <summary>Adds the shard handler to the worker's handlers.</summary>
-    public TaskHandlers AddTo(TaskHandlers handlers) =>
-        handlers.With<ShardQuery, ShardAnswer>(Handler, (query, context) => Task.Run(() => Run(query, context), context.CancellationToken));
+    public TaskHandlers AddTo(TaskHandlers handlers)
+    {
+        var stager = new ShardStager(_directory);
+        return handlers
+            .With<ShardQuery, ShardAnswer>(Handler, (query, context) => Task.Run(() => Run(query, context), context.CancellationToken))
+            .With<StageOrder, object>(ShardHandlers.StageHandlerOf(Handler), stager.RunAsync);
+    }
 
     /// <summary>The server lost its catalogue (it restarted): announce again, changed or not.</summary>
     public void AnnounceAgain()
@@ -104,12 +109,9 @@ internal sealed class ShardService : IDisposable
 
     private ShardAnswer Run(ShardQuery query, HandlerContext context)
     {
-        // The server plans for one generation; a worker that switched since must not answer with another.
-        var generation = ShardScanner.GenerationOf(_directory, query.Dataset);
-        if (generation != query.Generation)
-            throw new InvalidOperationException($"this worker holds generation {generation?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} of dataset '{query.Dataset}', not {query.Generation}");
-        var path = ShardScanner.PathOf(_directory, query.Dataset, query.Shard)
-            ?? throw new InvalidOperationException($"this worker holds no shard '{query.Shard}' of dataset '{query.Dataset}'");
+        // The server plans for one generation: a worker answers for that one or not at all, never another.
+        var path = ShardScanner.PathOf(_directory, query.Dataset, query.Shard, query.Generation)
+            ?? throw new InvalidOperationException($"this worker holds no shard '{query.Shard}' of generation {query.Generation} of dataset '{query.Dataset}'");
         return ShardEngine.Run(path, query, context.CancellationToken);
     }
 

@@ -1,0 +1,154 @@
+using System.Net;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Drover.Contracts;
+
+namespace Drover.Datasets;
+
+/// <summary>
+/// Where a distribution's files come from: a local (or shared) directory (<c>file:///dir/</c>), an
+/// S3-compatible store (<c>s3://bucket/prefix/</c>), or a web server (<c>https://host/dir/</c>, whose
+/// file names are given since a web server cannot be listed). The server lists; each worker fetches.
+/// </summary>
+public static class ObjectSources
+{
+    private static readonly HttpClient Http = new() { Timeout = Timeout.InfiniteTimeSpan };
+
+    /// <summary>The Parquet files of a source, as shards (file name without <c>.parquet</c>) with their URLs and sizes where known.</summary>
+    /// <exception cref="ArgumentException">The source or a file name is not usable (the message says why).</exception>
+    public static async Task<IReadOnlyList<StageFile>> ListAsync(string source, IReadOnlyList<string>? files, CancellationToken cancellationToken)
+    {
+        if (!Uri.TryCreate(source, UriKind.Absolute, out var uri)) throw new ArgumentException("must be an absolute URI such as file:///srv/trips/ or s3://bucket/trips/");
+        var listed = uri.Scheme switch
+        {
+            "file" => ListDirectory(uri),
+            "s3" => await ListBucketAsync(uri, cancellationToken),
+            "http" or "https" => files is { Count: > 0 }
+                ? [.. files.Select(f => new StageFile(ShardOf(f), new Uri(uri, Uri.EscapeDataString(f)).ToString(), null))]
+                : throw new ArgumentException("an http(s) source cannot be listed: name its files in 'files'"),
+            _ => throw new ArgumentException($"the scheme '{uri.Scheme}' is not one of file, s3, http, https"),
+        };
+        if (listed.Count == 0) throw new ArgumentException($"{source} holds no .parquet file");
+        var duplicate = listed.GroupBy(f => f.Shard, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new ArgumentException($"the shard '{duplicate.Key}' appears twice");
+        return listed;
+    }
+
+    /// <summary>Downloads one file to <paramref name="destination"/>, telling how many bytes have arrived so far.</summary>
+    public static async Task FetchAsync(string url, string destination, Action<long> progress, CancellationToken cancellationToken)
+    {
+        var uri = new Uri(url);
+        await using var output = new FileStream(destination, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+        switch (uri.Scheme)
+        {
+            case "file":
+                await using (var input = File.OpenRead(uri.LocalPath)) await CopyAsync(input, output, progress, cancellationToken);
+                break;
+            case "s3":
+                using (var s3 = S3Client())
+                using (var response = await s3.GetObjectAsync(uri.Host, Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')), cancellationToken))
+                {
+                    await CopyAsync(response.ResponseStream, output, progress, cancellationToken);
+                }
+                break;
+            case "http" or "https":
+                using (var response = await Http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken))
+                {
+                    if (response.StatusCode != HttpStatusCode.OK) throw new IOException($"GET {uri} answered {(int)response.StatusCode} {response.ReasonPhrase}");
+                    await using var input = await response.Content.ReadAsStreamAsync(cancellationToken);
+                    await CopyAsync(input, output, progress, cancellationToken);
+                }
+                break;
+            default:
+                throw new ArgumentException($"cannot fetch {url}: the scheme is not file, s3, http or https");
+        }
+        await output.FlushAsync(cancellationToken);
+        output.Flush(flushToDisk: true);
+    }
+
+    /// <summary>
+    /// An S3 client from the standard variables: <c>AWS_ENDPOINT_URL</c> (any S3-compatible store; path-style
+    /// addressing when it is an IP address or localhost), <c>AWS_REGION</c>, <c>AWS_ACCESS_KEY_ID</c> and
+    /// <c>AWS_SECRET_ACCESS_KEY</c> (else the SDK's own chain: profiles, instance roles).
+    /// </summary>
+    public static AmazonS3Client S3Client()
+    {
+        var config = new AmazonS3Config();
+        var region = Environment.GetEnvironmentVariable("AWS_REGION") ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION") ?? "us-east-1";
+        if (Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL") is { Length: > 0 } endpoint)
+        {
+            config.ServiceURL = endpoint;
+            config.AuthenticationRegion = region;
+            var host = new Uri(endpoint).Host;
+            config.ForcePathStyle = host == "localhost" || IPAddress.TryParse(host, out _);
+        }
+        else
+        {
+            config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(region);
+        }
+        var key = Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID");
+        var secret = Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY");
+        return key is { Length: > 0 } && secret is { Length: > 0 }
+            ? new AmazonS3Client(new BasicAWSCredentials(key, secret), config)
+            : new AmazonS3Client(config);
+    }
+
+    private static List<StageFile> ListDirectory(Uri uri)
+    {
+        var directory = uri.LocalPath;
+        if (File.Exists(directory)) return [new StageFile(ShardOf(Path.GetFileName(directory)), uri.ToString(), new FileInfo(directory).Length)];
+        if (!Directory.Exists(directory)) throw new ArgumentException($"there is no directory {directory} on the server's machine");
+        return [.. Directory.EnumerateFiles(directory, "*.parquet").Order(StringComparer.Ordinal)
+            .Select(f => new StageFile(ShardOf(Path.GetFileName(f)), new Uri(f).ToString(), new FileInfo(f).Length))];
+    }
+
+    private static async Task<List<StageFile>> ListBucketAsync(Uri uri, CancellationToken cancellationToken)
+    {
+        var prefix = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+        using var s3 = S3Client();
+        var files = new List<StageFile>();
+        var request = new ListObjectsV2Request { BucketName = uri.Host, Prefix = prefix };
+        try
+        {
+            while (true)
+            {
+                var page = await s3.ListObjectsV2Async(request, cancellationToken);
+                foreach (var item in page.S3Objects ?? [])
+                {
+                    var name = item.Key[prefix.Length..];
+                    // Directly under the prefix only: a deeper key is another dataset's business.
+                    if (name.Contains('/', StringComparison.Ordinal) || !name.EndsWith(".parquet", StringComparison.Ordinal)) continue;
+                    files.Add(new StageFile(ShardOf(name), $"s3://{uri.Host}/{item.Key}", item.Size));
+                }
+                if (page.IsTruncated != true) break;
+                request.ContinuationToken = page.NextContinuationToken;
+            }
+        }
+        catch (AmazonS3Exception ex)
+        {
+            throw new ArgumentException($"cannot list {uri}: {ex.Message}", ex);
+        }
+        return [.. files.OrderBy(f => f.Shard, StringComparer.Ordinal)];
+    }
+
+    private static string ShardOf(string fileName)
+    {
+        if (!fileName.EndsWith(".parquet", StringComparison.Ordinal)) throw new ArgumentException($"'{fileName}' is not a .parquet file");
+        var shard = fileName[..^".parquet".Length];
+        return DatasetNames.IsValid(shard) ? shard : throw new ArgumentException($"'{fileName}': a shard's name {DatasetNames.Rule}");
+    }
+
+    private static async Task CopyAsync(Stream input, Stream output, Action<long> progress, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[1 << 16];
+        long done = 0;
+        int read;
+        while ((read = await input.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            done += read;
+            progress(done);
+        }
+    }
+}
