@@ -333,4 +333,64 @@ public sealed class DatasetTests : IAsyncLifetime
         using var response = await _cluster.Http(_cluster.AdminToken).GetAsync("api/datasets/trips", Token);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
+
+    /// <summary>Runs one step of a distribution on a worker, as the server's tickets will: a task for its stage handler.</summary>
+    private static async Task<Model.TaskRecord> StageAsync(DroverClient client, string handler, StageOrder order)
+    {
+        var task = await client.CreateTaskAsync(new TaskSpec
+        {
+            Handler = ShardHandlers.StageHandlerOf(handler),
+            Args = JsonSerializer.SerializeToElement(order, Json.DroverJson.Options),
+        }, Token);
+        var answer = await client.WaitAsync([task.Id], TimeSpan.FromSeconds(60), Token);
+        return Assert.Single(answer.Done);
+    }
+
+    [Fact]
+    public async Task A_worker_stages_a_new_generation_aside_switches_it_with_one_rename_and_drops_a_failed_one()
+    {
+        var data = Path.Combine(_root, "node");
+        WriteShard(data, "trips", "s0", 100, 1);
+        var source = Path.Combine(_root, "source");
+        WriteShard(source, "trips", "s0", 300, 2);
+        WriteShard(source, "trips", "s1", 200, 3);
+        await _cluster.StartWorkerAsync(1, "--data-dir", data);
+        using var client = _cluster.Client();
+        await WaitForDatasetAsync(client, "trips", 1, holdings: 1);
+        var worker = (await client.ListWorkersAsync(Token)).Single();
+        var handler = worker.Handlers!.Single(ShardHandlers.IsShardHandler);
+
+        var files = await ObjectSources.ListAsync(new Uri(Path.Combine(source, "trips") + "/").ToString(), null, Token);
+        Assert.Equal(["s0", "s1"], files.Select(f => f.Shard));
+        var fetched = await StageAsync(client, handler, new StageOrder { Action = "fetch", Dataset = "trips", Generation = 2, Files = files });
+        Assert.True(fetched.Status == Model.TaskState.Succeeded, fetched.Error);
+        Assert.Equal(1.0, fetched.Progress);
+        Assert.True(Directory.Exists(Path.Combine(data, "trips", "gen-2.staging")));
+        // Staged is not served: the catalogue still shows generation 1 only.
+        Assert.Equal(1, (await client.GetDatasetAsync("trips", Token)).Generation);
+
+        var switched = await StageAsync(client, handler, new StageOrder { Action = "switch", Dataset = "trips", Generation = 2 });
+        Assert.True(switched.Status == Model.TaskState.Succeeded, switched.Error);
+        var dataset = await WaitForDatasetAsync(client, "trips", 2, holdings: 2);
+        Assert.Equal(2, dataset.Generation);
+        Assert.Equal(500, dataset.Rows);
+        // Generation 1 stays (it may serve queries planned before the switch), and answers when named.
+        Assert.True(File.Exists(Path.Combine(data, "trips", "s0.parquet")));
+        using var http = _cluster.Http(_cluster.AdminToken);
+        var counts = RowsOf(await GroupByAsync(http, "trips", new { aggregate = new[] { new[] { "fare_amount", "count", "n" } } }));
+        Assert.Equal(500, Assert.Single(counts)["n"].GetInt64());
+
+        // A download that fails (a size that does not match) leaves no staging behind; drop is harmless.
+        var bad = await StageAsync(client, handler, new StageOrder
+        {
+            Action = "fetch", Dataset = "trips", Generation = 3, Files = [files[0] with { Bytes = files[0].Bytes + 1 }],
+        });
+        Assert.Equal(Model.TaskState.Failed, bad.Status);
+        Assert.Contains("were listed", bad.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(data, "trips", "gen-3.staging")));
+        var dropped = await StageAsync(client, handler, new StageOrder { Action = "drop", Dataset = "trips", Generation = 3 });
+        Assert.Equal(Model.TaskState.Succeeded, dropped.Status);
+        var escape = await StageAsync(client, handler, new StageOrder { Action = "drop", Dataset = "..", Generation = 3 });
+        Assert.Equal(Model.TaskState.Failed, escape.Status);
+    }
 }
