@@ -37,8 +37,6 @@ public static class ShardImporter
             {
                 Execute(connection, $"SET memory_limit = '{memoryLimit.Replace("'", "", StringComparison.Ordinal)}'");
                 Execute(connection, $"SET temp_directory = {Literal(Path.Combine(staging, "spill"))}");
-                // Rows keep their order within a shard; the split itself needs no ordering across threads.
-                Execute(connection, "SET preserve_insertion_order = true");
                 var shardOf = shards == 1 ? "0" : $"(row_number() OVER () - 1) % {shards.ToString(CultureInfo.InvariantCulture)}";
                 Execute(connection,
                     $"COPY (SELECT *, {shardOf} AS __drover_shard FROM {reader}({Literal(Path.GetFullPath(source))})) " +

@@ -203,6 +203,13 @@ public sealed class DatasetTests : IAsyncLifetime
             Assert.Equal(group.Count(), int.Parse(row[2], CultureInfo.InvariantCulture));
         }
 
+        var badWhere = await _cluster.CliAsync("groupby", "trips", "--agg", "fare_amount:count", "--where", "passenger_count");
+        Assert.Equal(2, badWhere.ExitCode);
+        Assert.Contains("--where: 'passenger_count' is not a where term", badWhere.Output, StringComparison.Ordinal);
+        var badAgg = await _cluster.CliAsync("groupby", "trips", "--agg", "fare_amount");
+        Assert.Equal(2, badAgg.ExitCode);
+        Assert.Contains("--agg: 'fare_amount' is not COLUMN:OP", badAgg.Output, StringComparison.Ordinal);
+
         var csvAnswer = await _cluster.CliAsync("groupby", "trips", "--by", "payment_type", "--agg", "fare_amount:count:n", "--csv");
         Assert.Equal($"payment_type,n\r\ncard,{1_000 - 334}\r\ncash,334\r\n", csvAnswer.Output.Replace("\r\n", "\n").Replace("\n", "\r\n"));
 

@@ -66,13 +66,6 @@ public sealed class DatasetCatalogue
         lock (_lock) return Record(name, [.. Holdings(connected).Where(h => h.Shard.Dataset == name)]);
     }
 
-    /// <summary>The generations of a dataset that connected workers hold, and the shards of each (for distribution).</summary>
-    public IReadOnlyList<(Guid Worker, ShardInfo Shard)> Holdings(string name, IEnumerable<WorkerRecord> workers)
-    {
-        var connected = Connected(workers);
-        lock (_lock) return [.. Holdings(connected).Where(h => h.Shard.Dataset == name)];
-    }
-
     private static HashSet<Guid> Connected(IEnumerable<WorkerRecord> workers) =>
         [.. workers.Where(w => w.Status is WorkerState.Running or WorkerState.Paused or WorkerState.Draining).Select(w => w.Id)];
 

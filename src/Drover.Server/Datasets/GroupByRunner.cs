@@ -26,11 +26,12 @@ public sealed partial class GroupByRunner(ITaskStore store, TaskWaiter waiter, S
 
     public static string BatchOf(string dataset) => "dataset:" + dataset;
 
-    public async Task<GroupByOutcome> RunAsync(GroupByPlan plan, DatasetCatalogue catalogue, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="workers">The workers as the plan was made against them (one read of the store per query).</param>
+    public async Task<GroupByOutcome> RunAsync(GroupByPlan plan, DatasetCatalogue catalogue, IReadOnlyList<WorkerRecord> workers, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
-        var query = new Query(plan, catalogue, await store.ListWorkersAsync(cancellationToken));
+        var query = new Query(plan, catalogue, workers);
         var round = new TaskRound(store, waiter);
         try
         {
@@ -50,7 +51,7 @@ public sealed partial class GroupByRunner(ITaskStore store, TaskWaiter waiter, S
                     foreach (var (taskId, _) in await round.GiveUpLostAsync(w => Query.Serves(w, plan.Dataset), "its worker was lost; the shard is asked of another holder"))
                     {
                         var lost = query.Attempts[taskId];
-                        if (query.Retry(lost, "its worker was lost", workerLost: true) is not { } retry) return query.Failed(lost.Shard.Shard, "its worker was lost");
+                        if (query.Retry(lost, workerLost: true) is not { } retry) return query.Failed(lost.Shard.Shard, "its worker was lost");
                         retries.Add(retry);
                     }
                     await round.StartAsync([.. retries.Select(a => (a.Definition, a.Worker))]);
@@ -64,7 +65,7 @@ public sealed partial class GroupByRunner(ITaskStore store, TaskWaiter waiter, S
                 }
                 var why = end.Task is { Status: TaskState.Succeeded } ? "the worker's answer was not a shard answer of this generation" : TaskRound.Why(end.Task);
                 LogShardFailed(logger, plan.Dataset, attempt.Shard.Shard, attempt.Worker, why);
-                if (query.Retry(attempt, why, workerLost: false) is not { } next) return query.Failed(attempt.Shard.Shard, why);
+                if (query.Retry(attempt, workerLost: false) is not { } next) return query.Failed(attempt.Shard.Shard, why);
                 await round.StartAsync([(next.Definition, next.Worker)]);
             }
             return new GroupByOutcome(Merger.Answer(plan, query.Answers, query.Tasks), null, null);
@@ -136,7 +137,7 @@ public sealed partial class GroupByRunner(ITaskStore store, TaskWaiter waiter, S
         }
 
         /// <summary>The shard asked of its next holder; a lost worker is given nothing more in this query.</summary>
-        public Attempt? Retry(Attempt failed, string why, bool workerLost)
+        public Attempt? Retry(Attempt failed, bool workerLost)
         {
             if (workerLost) _load.Remove(failed.Worker);
             else if (_load.ContainsKey(failed.Worker)) _load[failed.Worker]--;

@@ -46,7 +46,8 @@ public static class DatasetEndpoints
         if (problem is not null) return problem;
         if (!store.KeepsHistory)
             return Problems.Conflict("This server keeps no task history.", "A group-by reads each shard's answer from its task, which --store none forgets as it ends; use the sqlite, postgres or memory store.");
-        var dataset = catalogue.Dataset(name, await store.ListWorkersAsync(cancellationToken));
+        var workers = await store.ListWorkersAsync(cancellationToken);
+        var dataset = catalogue.Dataset(name, workers);
         if (dataset is null) return NoDataset(name);
         var errors = new FieldErrors();
         var timeout = DefaultQueryTimeout;
@@ -58,7 +59,7 @@ public static class DatasetEndpoints
         var plan = GroupByPlanner.Plan(body, dataset, errors);
         if (!errors.IsEmpty) return Problems.Invalid(errors);
 
-        var outcome = await runner.RunAsync(plan!, catalogue, timeout, cancellationToken);
+        var outcome = await runner.RunAsync(plan!, catalogue, workers, timeout, cancellationToken);
         if (outcome.Result is not { } result)
         {
             return Results.Problem(statusCode: outcome.TimedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status503ServiceUnavailable,
