@@ -14,6 +14,8 @@ public sealed class Deadline : IDisposable
     private readonly DateTimeOffset _end;
     private readonly TimeProvider _time;
     private readonly TimeSpan _step;
+    private readonly Lock _gate = new();
+    private bool _disposed;
 
     /// <param name="step">The longest single timer wait (tests make it short).</param>
     public Deadline(TimeSpan? timeout, TimeProvider? time = null, TimeSpan? step = null)
@@ -31,15 +33,25 @@ public sealed class Deadline : IDisposable
 
     private void Step()
     {
-        var left = _end - _time.GetUtcNow();
-        if (left <= TimeSpan.Zero) _source.Cancel();
-        else _timer?.Change(Clamp(left), Timeout.InfiniteTimeSpan);
+        // The timer may fire while the task ends and disposes this deadline: then there is nothing to cancel.
+        lock (_gate)
+        {
+            if (_disposed) return;
+            var left = _end - _time.GetUtcNow();
+            if (left <= TimeSpan.Zero) _source.Cancel();
+            else _timer?.Change(Clamp(left), Timeout.InfiniteTimeSpan);
+        }
     }
 
     private TimeSpan Clamp(TimeSpan wait) => wait < _step ? wait : _step;
 
     public void Dispose()
     {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+        }
         _timer?.Dispose();
         _source.Dispose();
     }
