@@ -74,7 +74,13 @@ public static class ObjectSources
     /// </summary>
     public static AmazonS3Client S3Client()
     {
-        var config = new AmazonS3Config();
+        // Checksums only where S3 requires them: many S3-compatible stores do not speak the SDK's
+        // default aws-chunked trailing checksums.
+        var config = new AmazonS3Config
+        {
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+        };
         var region = Environment.GetEnvironmentVariable("AWS_REGION") ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION") ?? "us-east-1";
         if (Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL") is { Length: > 0 } endpoint)
         {

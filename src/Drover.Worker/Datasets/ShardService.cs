@@ -22,8 +22,11 @@ internal sealed class ShardService : IDisposable
     private readonly ScanCache _cache = new();
     private readonly FileSystemWatcher _watcher;
     private readonly AsyncSignal _changed = new();
+    /// <summary>One scan and announcement at a time: the watcher's and a switch's.</summary>
+    private readonly SemaphoreSlim _announcing = new(1, 1);
     private volatile bool _announceAgain;
     private Task _next;
+    private Func<ShardAnnouncement, CancellationToken, Task>? _announce;
 
     public ShardService(string directory, ILogger logger)
     {
@@ -54,7 +57,7 @@ internal sealed class ShardService : IDisposable
     /// <summary>Adds the shard handler to the worker's handlers.</summary>
     public TaskHandlers AddTo(TaskHandlers handlers)
     {
-        var stager = new ShardStager(_directory);
+        var stager = new ShardStager(_directory, AnnounceNowAsync);
         return handlers
             .With<ShardQuery, ShardAnswer>(Handler, (query, context) => Task.Run(() => Run(query, context), context.CancellationToken))
             .With<StageOrder, object>(ShardHandlers.StageHandlerOf(Handler), stager.RunAsync);
@@ -70,6 +73,7 @@ internal sealed class ShardService : IDisposable
     /// <summary>Until stopped: after each change under the directory, scans it and announces what changed.</summary>
     public async Task AnnounceChangesAsync(Func<ShardAnnouncement, CancellationToken, Task> announce, CancellationToken stopping)
     {
+        _announce = announce;
         try
         {
             while (true)
@@ -77,14 +81,9 @@ internal sealed class ShardService : IDisposable
                 await _next.WaitAsync(stopping);
                 await Task.Delay(Settle, stopping);
                 _next = _changed.WaitHandle;
-                var scanned = Announce();
-                if (!_announceAgain && SameShards(scanned, Current)) continue;
-                _announceAgain = false;
                 try
                 {
-                    await announce(scanned, stopping);
-                    Current = scanned;
-                    Log.ShardsAnnounced(_logger, scanned.Shards.Count);
+                    await ScanAndAnnounceAsync(stopping);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -99,7 +98,48 @@ internal sealed class ShardService : IDisposable
         }
     }
 
-    public void Dispose() => _watcher.Dispose();
+    /// <summary>
+    /// Scans and announces now, before a switch reports that it is done: the server routes queries to a
+    /// new generation only after every holder's switch ended, and by then its catalogue must know the files.
+    /// </summary>
+    private Task AnnounceNowAsync(CancellationToken cancellationToken)
+    {
+        _announceAgain = true;
+        return ScanAndAnnounceAsync(cancellationToken);
+    }
+
+    private async Task ScanAndAnnounceAsync(CancellationToken cancellationToken)
+    {
+        await _announcing.WaitAsync(cancellationToken);
+        try
+        {
+            var scanned = Announce();
+            if (!_announceAgain && SameShards(scanned, Current)) return;
+            _announceAgain = false;
+            if (_announce is not { } announce) throw new InvalidOperationException("the worker has not registered yet");
+            try
+            {
+                await announce(scanned, cancellationToken);
+            }
+            catch
+            {
+                _announceAgain = true;
+                throw;
+            }
+            Current = scanned;
+            Log.ShardsAnnounced(_logger, scanned.Shards.Count);
+        }
+        finally
+        {
+            _announcing.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        _watcher.Dispose();
+        _announcing.Dispose();
+    }
 
     private ShardAnnouncement Announce() => new()
     {

@@ -9,11 +9,13 @@ namespace Drover.Worker.Datasets;
 /// A worker's part of a distribution, step by step as the server orders them: <c>fetch</c> downloads
 /// the new generation's files into <c>gen-N.staging</c> (never seen by queries or the scanner) and
 /// checks each is whole Parquet of the announced size; <c>switch</c> makes it <c>gen-N</c> by one
-/// atomic rename, and only then removes generations older than the one before (which still serves
-/// queries planned before the server moved on); <c>drop</c> removes a staging left by a failed or
-/// canceled ticket. Nothing old is deleted before the new is in place.
+/// atomic rename, announces the files, and only then removes generations older than the one before
+/// (which still serves queries planned before the server moved on); <c>drop</c> undoes a failed or
+/// canceled ticket on this worker: its staging, and its generation if this worker had switched already
+/// (the server still routes queries to the one before, which is kept). Nothing old is deleted before
+/// the new is in place.
 /// </summary>
-internal sealed class ShardStager(string dataDirectory)
+internal sealed class ShardStager(string dataDirectory, Func<CancellationToken, Task> announce)
 {
     public async Task<object> RunAsync(StageOrder order, HandlerContext context)
     {
@@ -29,10 +31,13 @@ internal sealed class ShardStager(string dataDirectory)
                 if (!Directory.Exists(staging)) throw new InvalidOperationException($"nothing staged for generation {order.Generation} of {order.Dataset}");
                 if (Directory.Exists(target)) throw new InvalidOperationException($"generation {order.Generation} of {order.Dataset} is here already");
                 Directory.Move(staging, target);
+                await announce(context.CancellationToken);
                 Prune(order.Dataset, order.Generation);
                 return new { switched = order.Generation };
             case "drop":
-                if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+                DeleteIfThere(staging);
+                DeleteIfThere(target);
+                await announce(context.CancellationToken);
                 return new { dropped = order.Generation };
             default:
                 throw new ArgumentException($"action: '{order.Action}' is not fetch, switch or drop");
@@ -46,40 +51,54 @@ internal sealed class ShardStager(string dataDirectory)
         {
             if (!DatasetNames.IsValid(file.Shard)) throw new ArgumentException($"shard: '{file.Shard}' {DatasetNames.Rule}");
         }
-        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        DeleteIfThere(staging);
         Directory.CreateDirectory(staging);
         var total = files.Sum(f => f.Bytes ?? 0);
         long before = 0;
-        var lastReport = DateTime.MinValue;
-        var reporting = Task.CompletedTask;
+        var progress = new ProgressThrottle(done => Report(context, done, total), TimeSpan.FromMilliseconds(250));
         try
         {
             foreach (var file in files)
             {
                 var part = Path.Combine(staging, file.Shard + ".parquet.part");
-                await ObjectSources.FetchAsync(file.Url, part, done =>
-                {
-                    // Progress a few times a second, not per buffer, one update at a time (so they arrive in order).
-                    if (DateTime.UtcNow - lastReport < TimeSpan.FromMilliseconds(250) || !reporting.IsCompleted) return;
-                    lastReport = DateTime.UtcNow;
-                    reporting = Report(context, before + done, total);
-                }, context.CancellationToken);
+                var start = before;
+                await ObjectSources.FetchAsync(file.Url, part, done => progress.Report(start + done), context.CancellationToken);
                 var length = new FileInfo(part).Length;
                 if (file.Bytes is { } expected && expected != length)
                     throw new IOException($"{file.Url}: {length.ToString(CultureInfo.InvariantCulture)} bytes arrived, {expected.ToString(CultureInfo.InvariantCulture)} were listed");
                 using (var connection = ShardEngine.Open()) ShardEngine.Schema(connection, part);
                 File.Move(part, Path.Combine(staging, file.Shard + ".parquet"));
                 before += length;
+                progress.Report(before);
             }
-            await reporting.ContinueWith(_ => { }, TaskScheduler.Default);
-            await Report(context, before, total);
+            await progress.FlushAsync();
             return new { files = files.Count, bytes = before };
         }
         catch
         {
             // A failed or canceled download leaves nothing behind.
-            Directory.Delete(staging, recursive: true);
+            DeleteIfThere(staging);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Removes a directory if it is there. A canceled fetch cleans up while the drop that follows
+    /// the cancel may already be removing the same files: whichever comes second finds less, not an error.
+    /// </summary>
+    private static void DeleteIfThere(string directory)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+                return;
+            }
+            catch (IOException) when (attempt < 3)
+            {
+                // The other deleter removed something from under this one: look again.
+            }
         }
     }
 
