@@ -66,6 +66,24 @@ public sealed class DatasetCatalogue
         lock (_lock) return Record(name, [.. Holdings(connected).Where(h => h.Shard.Dataset == name)]);
     }
 
+    /// <summary>The newest generation of the dataset that any connected worker holds, served or not; null when none holds it.</summary>
+    public long? NewestGeneration(string name, IEnumerable<WorkerRecord> workers)
+    {
+        var connected = Connected(workers);
+        lock (_lock) return Holdings(connected).Where(h => h.Shard.Dataset == name).Select(h => (long?)h.Shard.Generation).Max();
+    }
+
+    /// <summary>The workers that serve data (have a data directory) and take work now, with their shard handlers, in id order.</summary>
+    public IReadOnlyList<(Guid Worker, string Handler)> DataWorkers(IEnumerable<WorkerRecord> workers)
+    {
+        var running = workers.Where(w => w.Status == WorkerState.Running).Select(w => w.Id).ToHashSet();
+        lock (_lock)
+        {
+            return [.. _byWorker.Where(p => running.Contains(p.Key) && p.Value.Handler.Length > 0)
+                .OrderBy(p => p.Key).Select(p => (p.Key, p.Value.Handler))];
+        }
+    }
+
     private static HashSet<Guid> Connected(IEnumerable<WorkerRecord> workers) =>
         [.. workers.Where(w => w.Status is WorkerState.Running or WorkerState.Paused or WorkerState.Draining).Select(w => w.Id)];
 

@@ -31,6 +31,17 @@ public static class DatasetEndpoints
             .Produces<GroupByResult>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Group by columns and aggregate over every shard (one task per shard on a worker holding it), merged exactly; JSON, CSV or Arrow IPC");
 
+        datasets.MapPost("/{name}/distribute", DistributeAsync).Accepts<DistributeRequest>("application/json")
+            .Produces<DatasetTicket>(StatusCodes.Status202Accepted).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Bring a new generation of the dataset to its workers from file://, s3:// or http(s)://: a download ticket that switches every worker or none");
+        datasets.MapGet("/tickets", async (DistributionTickets tickets, CancellationToken ct) => Results.Ok(await tickets.ListAsync(ct)))
+            .Produces<DatasetTicket[]>().WithSummary("Distribution tickets, newest first, with each worker's progress");
+        datasets.MapGet("/tickets/{id}", GetTicketAsync).Produces<DatasetTicket>().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("One distribution ticket");
+        datasets.MapDelete("/tickets/{id}", CancelTicketAsync).Produces<DatasetTicket>().ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Cancel a running ticket: its workers drop what they staged, and the old generation keeps serving");
+
         app.MapPut("/api/workers/{id}/shards", AnnounceAsync).RequireAuthorization(Roles.WorkerPolicy).WithTags("workers")
             .Accepts<ShardAnnouncement>("application/json").ProducesValidationProblem()
             .WithSummary("Worker protocol: the dataset shards this worker serves now, and its shard handler");
@@ -72,6 +83,73 @@ public static class DatasetEndpoints
         if (accept.Contains(GroupByFormats.Csv, StringComparison.OrdinalIgnoreCase))
             return Results.Text(GroupByFormats.ToCsv(result), GroupByFormats.Csv + "; charset=utf-8");
         return Results.Json(result, DroverJson.Options);
+    }
+
+    private static async Task<IResult> DistributeAsync(string name, HttpRequest request, ITaskStore store, DatasetCatalogue catalogue,
+        DistributionTickets tickets, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<DistributeRequest>(request, cancellationToken);
+        if (problem is not null) return problem;
+        var errors = new FieldErrors();
+        if (!DatasetNames.IsValid(name)) errors.Add("name", DatasetNames.Rule);
+        Uri? source = null;
+        if (string.IsNullOrWhiteSpace(body!.Source)) errors.Add("source", "is required: file:///dir/, s3://bucket/prefix/ or https://host/dir/");
+        else if (!Uri.TryCreate(body.Source, UriKind.Absolute, out source) || source.Scheme is not ("file" or "s3" or "http" or "https"))
+            errors.Add("source", "must be an absolute file://, s3://, http:// or https:// URI");
+        else if (source.Scheme is "http" or "https" && body.Files is not { Count: > 0 })
+            errors.Add("files", "must name the .parquet files under an http(s) source, which cannot be listed");
+        var deadline = DistributionTickets.DefaultDeadline;
+        if (body.Deadline is { ValueKind: not JsonValueKind.Null } d)
+        {
+            if (!TaskSpecValidator.TryReadDuration(d, out deadline) || deadline <= TimeSpan.Zero) errors.Add("deadline", "must be a positive duration such as \"30m\" or a number of seconds");
+            else if (deadline > DistributionTickets.MaxDeadline) errors.Add("deadline", "must be at most 7d");
+        }
+        var workers = await store.ListWorkersAsync(cancellationToken);
+        var dataWorkers = catalogue.DataWorkers(workers);
+        var targets = TicketTargets.Read(body.Workers, dataWorkers, errors);
+        if (!errors.IsEmpty) return Problems.Invalid(errors);
+        if (!store.KeepsHistory)
+            return Problems.Conflict("This server keeps no task history.", "A distribution reads each step's outcome from its task, which --store none forgets as it ends; use the sqlite, postgres or memory store.");
+        if (tickets.Active(name) is { } running)
+            return Problems.Conflict("A distribution of this dataset is running.", $"Ticket {running.Id} brings generation {running.Generation}; wait for it or cancel it (DELETE /api/datasets/tickets/{running.Id}).");
+
+        IReadOnlyList<StageFile> files;
+        try
+        {
+            files = await ObjectSources.ListAsync(body.Source!, body.Files, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            errors.Add("source", ex.Message);
+            return Problems.Invalid(errors);
+        }
+        var current = catalogue.NewestGeneration(name, workers);
+        var served = catalogue.Dataset(name, workers)?.Generation;
+        var ticket = tickets.Start(name, body.Source!, (current ?? 0) + 1, served, deadline, targets!.Assign(dataWorkers, files));
+        return Results.Accepted($"/api/datasets/tickets/{ticket.Id}", ticket);
+    }
+
+    /// <summary>One ticket; <c>?wait=30s</c> answers when it has ended, or at the timeout as it is then.</summary>
+    private static async Task<IResult> GetTicketAsync(string id, HttpRequest request, DistributionTickets tickets, Hosting.DroverServerOptions options,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (!RouteIds.TryParse(id, out var ticketId, out var problem)) return problem!;
+        var wait = TimeSpan.Zero;
+        if (request.Query["wait"].ToString() is { Length: > 0 } waitText)
+        {
+            if (!Durations.TryParse(waitText, out wait) || wait < TimeSpan.Zero) return Problems.Invalid("wait", $"'{waitText}' is not a duration such as 30s");
+            if (wait > options.MaxLongPoll) wait = options.MaxLongPoll;
+        }
+        if (wait > TimeSpan.Zero) await tickets.WaitAsync(ticketId, wait, time, cancellationToken);
+        return await tickets.GetAsync(ticketId, cancellationToken) is { } ticket ? Results.Ok(ticket) : Problems.NotFound("ticket", ticketId);
+    }
+
+    private static async Task<IResult> CancelTicketAsync(string id, DistributionTickets tickets, CancellationToken cancellationToken)
+    {
+        if (!RouteIds.TryParse(id, out var ticketId, out var problem)) return problem!;
+        if (await tickets.GetAsync(ticketId, cancellationToken) is not { } ticket) return Problems.NotFound("ticket", ticketId);
+        if (ticket.Ended is not null) return Problems.Conflict("The ticket has ended.", $"Ticket {ticketId} ended {ticket.State}; there is nothing to cancel.");
+        return Results.Ok(await tickets.CancelAsync(ticketId));
     }
 
     private static async Task<IResult> AnnounceAsync(string id, HttpRequest request, ITaskStore store, DatasetCatalogue catalogue, CancellationToken cancellationToken)

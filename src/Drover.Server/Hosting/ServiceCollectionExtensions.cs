@@ -47,6 +47,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<LeaseLongPoll>();
         services.AddSingleton<Datasets.DatasetCatalogue>();
         services.AddSingleton<Datasets.GroupByRunner>();
+        services.AddSingleton<Datasets.DistributionTickets>();
         services.AddSingleton<TaskWaiter>();
         services.AddSingleton<Join>();
         services.AddHostedService<LeaseReaper>();
