@@ -324,6 +324,26 @@ public sealed class DroverClient : IDisposable, IAsyncDisposable
     public async Task<GroupByResult> GroupByAsync(string dataset, GroupBy query, CancellationToken cancellationToken = default) =>
         (await _sender.SendAsync<GroupByResult>(HttpMethod.Post, $"api/datasets/{Uri.EscapeDataString(dataset)}/groupby", query.ToRequest(), CallKind.Read, cancellationToken))!;
 
+    /// <summary>
+    /// Brings a new generation of a dataset to its workers (<c>POST /api/datasets/{name}/distribute</c>): a
+    /// download ticket that switches every target worker or none. Follow it with <see cref="GetTicketAsync"/>.
+    /// </summary>
+    public async Task<DatasetTicket> DistributeAsync(string dataset, Distribution distribution, CancellationToken cancellationToken = default) =>
+        (await _sender.SendAsync<DatasetTicket>(HttpMethod.Post, $"api/datasets/{Uri.EscapeDataString(dataset)}/distribute", distribution.ToRequest(), CallKind.Once, cancellationToken))!;
+
+    /// <summary>Distribution tickets, newest first, with each worker's progress.</summary>
+    public async Task<IReadOnlyList<DatasetTicket>> ListTicketsAsync(CancellationToken cancellationToken = default) =>
+        (await _sender.SendAsync<List<DatasetTicket>>(HttpMethod.Get, "api/datasets/tickets", null, CallKind.Read, cancellationToken))!;
+
+    /// <summary>One ticket; with <paramref name="wait"/>, answered when it has ended or when the wait is over.</summary>
+    public async Task<DatasetTicket> GetTicketAsync(Guid id, TimeSpan? wait = null, CancellationToken cancellationToken = default) =>
+        (await _sender.SendAsync<DatasetTicket>(HttpMethod.Get, wait is { } w ? $"api/datasets/tickets/{id}?wait={Durations.Format(w)}" : $"api/datasets/tickets/{id}",
+            null, CallKind.Read, cancellationToken, attemptTimeout: wait is { } t ? t + Options.AttemptTimeout : null))!;
+
+    /// <summary>Cancels a running ticket: its workers drop what they staged; the old generation keeps serving.</summary>
+    public async Task<DatasetTicket> CancelTicketAsync(Guid id, CancellationToken cancellationToken = default) =>
+        (await _sender.SendAsync<DatasetTicket>(HttpMethod.Delete, $"api/datasets/tickets/{id}", null, CallKind.Write, cancellationToken))!;
+
     // The worker protocol.
 
     public async Task<WorkerRegistered> RegisterWorkerAsync(WorkerRegistration registration, CancellationToken cancellationToken) =>

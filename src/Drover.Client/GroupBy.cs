@@ -74,3 +74,27 @@ public static class WhereText
         return text;
     }
 }
+
+/// <summary>
+/// A distribution: where the files are (<c>file:///dir/</c>, <c>s3://bucket/prefix/</c>, or <c>https://host/dir/</c>
+/// with <see cref="Files"/>), which workers get them (every data worker unless <see cref="Workers"/> or
+/// <see cref="Replicas"/> says otherwise), and its deadline.
+/// </summary>
+public sealed record Distribution(string Source)
+{
+    public IReadOnlyList<string>? Files { get; init; }
+    public IReadOnlyList<Guid>? Workers { get; init; }
+    /// <summary>Each file on this many workers rather than on all of them.</summary>
+    public int? Replicas { get; init; }
+    public TimeSpan? Deadline { get; init; }
+
+    internal DistributeRequest ToRequest() => new()
+    {
+        Source = Source,
+        Files = Files is null ? null : [.. Files],
+        Workers = Replicas is { } k ? JsonSerializer.SerializeToElement(new { replicas = k })
+            : Workers is { } ids ? JsonSerializer.SerializeToElement(ids)
+            : null,
+        Deadline = Deadline is { } d ? JsonSerializer.SerializeToElement(d.TotalSeconds) : null,
+    };
+}

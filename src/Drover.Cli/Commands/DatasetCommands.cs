@@ -8,12 +8,12 @@ using Drover.Json;
 
 namespace Drover.Cli.Commands;
 
-/// <summary><c>drover dataset import|list|show</c> and <c>drover groupby</c>.</summary>
+/// <summary><c>drover dataset import|list|show|distribute|tickets|cancel</c> and <c>drover groupby</c>.</summary>
 internal static class DatasetCommands
 {
     public static Command Dataset()
     {
-        var command = new Command("dataset", "Datasets: Parquet shards that workers serve (--data-dir) to group-by queries") { Import(), List(), Show() };
+        var command = new Command("dataset", "Datasets: Parquet shards that workers serve (--data-dir) to group-by queries") { Import(), List(), Show(), Distribute(), Tickets(), CancelTicket() };
         return command;
     }
 
@@ -82,6 +82,91 @@ internal static class DatasetCommands
             return 0;
         });
         return command;
+    }
+
+    private static Command Distribute()
+    {
+        var name = new Argument<string>("name") { Description = "The dataset" };
+        var source = new Argument<string>("source") { Description = "Where the new generation's .parquet files are: file:///dir/, s3://bucket/prefix/ or https://host/dir/ (with --files)" };
+        var files = new Option<string?>("--files") { Description = "The file names under an http(s) source (comma-separated)" };
+        var workers = new Option<string?>("--workers") { Description = "Only these workers (comma-separated ids); default: every worker with a data directory" };
+        var replicas = new Option<int?>("--replicas") { Description = "Each file on this many workers rather than on all" };
+        var deadline = new Option<string?>("--deadline") { Description = "Fail the ticket if it has not switched by then (default 1h)" };
+        var wait = new Option<bool>("--wait") { Description = "Wait until the ticket ends, printing progress; exit 1 if it fails" };
+        var command = new Command("distribute", "Bring a new generation of a dataset to its workers: all switch to it, or none does")
+        {
+            name, source, files, workers, replicas, deadline, wait,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            TimeSpan? until = null;
+            if (parse.GetValue(deadline) is { } text)
+                until = Durations.TryParse(text, out var d) ? d : throw new CliException($"--deadline: '{text}' is not a duration such as 30m");
+            var distribution = new Client.Distribution(parse.GetValue(source)!)
+            {
+                Files = parse.GetValue(files)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+                Workers = parse.GetValue(workers)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                    .Select(w => Guid.TryParse(w, out var id) ? id : throw new CliException($"--workers: '{w}' is not a worker id")).ToList(),
+                Replicas = parse.GetValue(replicas),
+                Deadline = until,
+            };
+            using var client = CommonOptions.Client(parse);
+            var ticket = await client.DistributeAsync(parse.GetValue(name)!, distribution, cancellationToken);
+            Console.WriteLine($"ticket {ticket.Id}: generation {ticket.Generation} of {ticket.Dataset} to {ticket.Nodes.Count} worker(s)");
+            if (!parse.GetValue(wait)) return 0;
+            while (ticket.Ended is null)
+            {
+                ticket = await client.GetTicketAsync(ticket.Id, TimeSpan.FromSeconds(2), cancellationToken);
+                if (ticket.Ended is null) Console.WriteLine($"{ticket.State}: {Progress(ticket)}");
+            }
+            WriteNodes(ticket);
+            Console.WriteLine(ticket.State == "done" ? $"generation {ticket.Generation} serves" : $"{ticket.State}: {ticket.Reason}");
+            return ticket.State == "done" ? 0 : 1;
+        });
+        return command;
+    }
+
+    private static Command Tickets()
+    {
+        var command = new Command("tickets", "Distribution tickets, newest first, with each worker's progress");
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var client = CommonOptions.Client(parse);
+            var table = new TextTable("TICKET", "DATASET", "GENERATION", "STATE", "WORKERS", "PROGRESS", "REASON");
+            foreach (var t in await client.ListTicketsAsync(cancellationToken))
+                table.Add(t.Id.ToString(), t.Dataset, Count(t.Generation), t.State, Count(t.Nodes.Count), Progress(t), t.Reason ?? "");
+            table.Write(Console.Out);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command CancelTicket()
+    {
+        var id = new Argument<Guid>("ticket") { Description = "The ticket's id" };
+        var command = new Command("cancel", "Cancel a running distribution ticket: its workers drop what they staged, the old generation keeps serving") { id };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var client = CommonOptions.Client(parse);
+            var ticket = await client.CancelTicketAsync(parse.GetValue(id), cancellationToken);
+            WriteNodes(ticket);
+            Console.WriteLine($"{ticket.State}: {ticket.Reason}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static string Progress(DatasetTicket ticket)
+    {
+        var done = ticket.Nodes.Sum(n => n.BytesDone);
+        return ticket.Nodes.All(n => n.Bytes is not null) ? $"{Count(done)}/{Count(ticket.Nodes.Sum(n => n.Bytes!.Value))} bytes" : $"{Count(done)} bytes";
+    }
+
+    private static void WriteNodes(DatasetTicket ticket)
+    {
+        var table = new TextTable("WORKER", "SHARDS", "BYTES", "STATE", "ERROR");
+        foreach (var n in ticket.Nodes) table.Add(n.Worker.ToString(), Count(n.Shards.Count), Count(n.BytesDone), n.State, n.Error ?? "");
+        table.Write(Console.Out);
     }
 
     public static Command GroupBy()
