@@ -32,7 +32,7 @@ public sealed class DatasetTests : IAsyncLifetime
     }
 
     /// <summary>A shard of <paramref name="rows"/> rows; <paramref name="seed"/> shifts its values so that shards differ.</summary>
-    private static string WriteShard(string dataDirectory, string dataset, string shard, int rows, int seed)
+    internal static string WriteShard(string dataDirectory, string dataset, string shard, int rows, int seed)
     {
         var directory = Directory.CreateDirectory(Path.Combine(dataDirectory, dataset)).FullName;
         var path = Path.Combine(directory, shard + ".parquet");
@@ -53,7 +53,7 @@ public sealed class DatasetTests : IAsyncLifetime
     }
 
     /// <summary>Waits (bounded) until the catalogue shows the dataset with this many shards, held this many times in all: the workers announce on their own time.</summary>
-    private static async Task<DatasetRecord> WaitForDatasetAsync(DroverClient client, string name, int shards, int holdings)
+    internal static async Task<DatasetRecord> WaitForDatasetAsync(DroverClient client, string name, int shards, int holdings)
     {
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
@@ -65,13 +65,13 @@ public sealed class DatasetTests : IAsyncLifetime
         }
     }
 
-    private static List<Dictionary<string, JsonElement>> RowsOf(JsonElement answer)
+    internal static List<Dictionary<string, JsonElement>> RowsOf(JsonElement answer)
     {
         var names = answer.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToList();
         return [.. answer.GetProperty("rows").EnumerateArray().Select(r => names.Zip(r.EnumerateArray()).ToDictionary(p => p.First, p => p.Second))];
     }
 
-    private async Task<JsonElement> GroupByAsync(HttpClient http, string dataset, object body)
+    internal static async Task<JsonElement> GroupByAsync(HttpClient http, string dataset, object body)
     {
         using var response = await http.PostAsJsonAsync($"api/datasets/{dataset}/groupby", body, Token);
         var text = await response.Content.ReadAsStringAsync(Token);

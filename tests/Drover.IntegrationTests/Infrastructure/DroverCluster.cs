@@ -38,9 +38,12 @@ public sealed class DroverCluster : IAsyncDisposable
 
     public IReadOnlyList<DroverProcess> Workers => _workers;
 
+    /// <summary>Variables the server and every worker started from now on get (an S3 endpoint and its keys).</summary>
+    public Dictionary<string, string> Environment { get; } = [];
+
     public async Task StartServerAsync()
     {
-        Server = DroverProcess.Start(_serverArgs);
+        Server = DroverProcess.Start(_serverArgs, Environment);
         await Server.WaitForLineAsync("server listening on", TimeSpan.FromSeconds(30));
     }
 
@@ -56,7 +59,7 @@ public sealed class DroverCluster : IAsyncDisposable
     {
         var worker = DroverProcess.Start(
             ["worker", "--server", Url.ToString(), "--concurrency", concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture), .. extraArgs],
-            new Dictionary<string, string> { ["DROVER_TOKEN"] = WorkerToken });
+            new Dictionary<string, string>(Environment) { ["DROVER_TOKEN"] = WorkerToken });
         _workers.Add(worker);
         await worker.WaitForLineAsync("registered as", TimeSpan.FromSeconds(30));
         return worker;

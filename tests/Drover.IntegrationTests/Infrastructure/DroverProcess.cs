@@ -28,9 +28,13 @@ public sealed class DroverProcess : IAsyncDisposable
     }
 
     /// <param name="dll">Another .NET program to run instead of drover (the samples).</param>
-    public static DroverProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? workingDirectory = null, string? dll = null)
+    public static DroverProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? workingDirectory = null, string? dll = null) =>
+        StartProgram("dotnet", [dll ?? DroverDll, .. args], environment, workingDirectory);
+
+    /// <summary>Any program (a test's helper server), its output kept and waited for as drover's is.</summary>
+    public static DroverProcess StartProgram(string program, IEnumerable<string> args, IDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
@@ -38,7 +42,6 @@ public sealed class DroverProcess : IAsyncDisposable
             RedirectStandardInput = true,
             WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
         };
-        start.ArgumentList.Add(dll ?? DroverDll);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         start.Environment.Remove("DROVER_URL");
         start.Environment.Remove("DROVER_TOKEN");
