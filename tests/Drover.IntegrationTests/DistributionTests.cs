@@ -146,6 +146,32 @@ public sealed class DistributionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Workers_that_share_a_data_directory_are_one_node_and_stage_into_it_once()
+    {
+        var shared = Path.Combine(_root, "shared");
+        WriteShard(shared, "trips", "s0", 100, 1);
+        await _cluster.StartServerAsync();
+        await _cluster.StartWorkerAsync(2, "--data-dir", shared);
+        await _cluster.StartWorkerAsync(2, "--data-dir", shared);
+        using var client = _cluster.Client();
+        await WaitForDatasetAsync(client, "trips", 1, holdings: 2);
+        using var http = _cluster.Http(_cluster.AdminToken);
+        var source = Path.Combine(_root, "source");
+        WriteShard(source, "trips", "s0", 1_000, 3);
+        WriteShard(source, "trips", "s1", 2_000, 4);
+
+        var ticket = await PostAsync(http, new { source = new Uri(Path.Combine(source, "trips") + "/").ToString() });
+        Assert.Single(ticket.Nodes);
+        var done = await EndOfAsync(client, ticket.Id);
+        Assert.True(done.State == "done", JsonSerializer.Serialize(done));
+        Assert.Equal(3_000, await CountAsync(http));
+        // Both workers serve the new files, from the one directory.
+        await WaitForDatasetAsync(client, "trips", 2, holdings: 4);
+        Assert.Equal(["gen-2"], Directory.EnumerateDirectories(Path.Combine(shared, "trips"), "gen-2*").Select(Path.GetFileName));
+        await AssertInvalidAsync(http, "trips", new { source = ticket.Source, workers = new { replicas = 2 } }, "workers.replicas");
+    }
+
+    [Fact]
     public async Task A_node_that_fails_fails_the_ticket_on_every_node_and_the_old_generation_keeps_serving()
     {
         var (client, a, b) = await TwoHoldersAsync();

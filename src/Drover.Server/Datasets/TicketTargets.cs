@@ -8,6 +8,7 @@ namespace Drover.Server.Datasets;
 /// Which workers a distribution goes to, as <c>workers</c> says: <c>"all"</c> (the default: every
 /// worker with a data directory that takes work now, each getting every file), an array of worker ids
 /// (each getting every file), or <c>{"replicas": k}</c> (each file on k of them, spread by bytes).
+/// Workers that serve the same data directory count as one target.
 /// </summary>
 internal sealed record TicketTargets(IReadOnlyList<Guid>? Ids, int? Replicas)
 {
@@ -45,9 +46,10 @@ internal sealed record TicketTargets(IReadOnlyList<Guid>? Ids, int? Replicas)
                     errors.Add("workers.replicas", "must be a whole number of at least 1");
                     return null;
                 }
-                if (k > dataWorkers.Count)
+                var nodes = dataWorkers.DistinctBy(w => w.Handler).Count();
+                if (k > nodes)
                 {
-                    errors.Add("workers.replicas", $"asks for {k} copies of each file, but {dataWorkers.Count} worker(s) serve data now");
+                    errors.Add("workers.replicas", $"asks for {k} copies of each file, but the workers serve {nodes} distinct data directories now");
                     return null;
                 }
                 return new TicketTargets(null, k);
@@ -60,7 +62,8 @@ internal sealed record TicketTargets(IReadOnlyList<Guid>? Ids, int? Replicas)
     /// <summary>Each target with its files. With replicas, each file goes to the k workers with the fewest bytes so far.</summary>
     public List<Ticket.Node> Assign(IReadOnlyList<(Guid Worker, string Handler)> dataWorkers, IReadOnlyList<StageFile> files)
     {
-        var targets = Ids is { } ids ? [.. dataWorkers.Where(w => ids.Contains(w.Worker))] : dataWorkers;
+        // Workers that serve one data directory (one handler) share its files: it is staged into once.
+        var targets = (Ids is { } ids ? dataWorkers.Where(w => ids.Contains(w.Worker)) : dataWorkers).DistinctBy(w => w.Handler).ToList();
         if (Replicas is not { } k) return [.. targets.Select(w => new Ticket.Node(w.Worker, w.Handler, files))];
         var given = targets.ToDictionary(w => w.Worker, _ => new List<StageFile>());
         var bytes = targets.ToDictionary(w => w.Worker, _ => 0L);

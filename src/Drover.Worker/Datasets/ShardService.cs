@@ -32,7 +32,7 @@ internal sealed class ShardService : IDisposable
     {
         _directory = Path.GetFullPath(directory);
         _logger = logger;
-        Handler = ShardHandlers.Prefix + Guid.NewGuid().ToString("N")[..16];
+        Handler = ShardHandlers.Prefix + NodeOf(_directory);
         _watcher = new FileSystemWatcher(_directory)
         {
             IncludeSubdirectories = true,
@@ -48,8 +48,19 @@ internal sealed class ShardService : IDisposable
         Current = Announce();
     }
 
-    /// <summary>The handler this worker's shard queries go to: <c>drover.shard:</c> and a random node id.</summary>
+    /// <summary>The handler this worker's shard queries go to: <c>drover.shard:</c> and the data directory's node id.</summary>
     public string Handler { get; }
+
+    /// <summary>
+    /// The node id of a data directory: the same for every worker of this machine that serves this
+    /// directory (they share its files, so a query may go to any of them and a distribution stages
+    /// into it once), different for another directory or machine.
+    /// </summary>
+    internal static string NodeOf(string directory)
+    {
+        var identity = System.Text.Encoding.UTF8.GetBytes(Environment.MachineName + "\n" + Path.GetFullPath(directory).TrimEnd('/'));
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(identity))[..16];
+    }
 
     /// <summary>What the worker holds as of the last scan.</summary>
     public ShardAnnouncement Current { get; private set; }
