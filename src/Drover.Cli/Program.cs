@@ -28,6 +28,7 @@ var root = new RootCommand("Drover: a distributed task dispatcher with a queryab
     WorkersCommand.Create(),
     DatasetCommands.Dataset(),
     DatasetCommands.GroupBy(),
+    AdminCommands.Admin(),
 };
 
 try

@@ -18,7 +18,7 @@ namespace Drover.Client;
 /// <see cref="SignalAsync"/>, <see cref="CancelAsync"/>) go to an outbox when the server stays
 /// unreachable, and return at once.
 /// </summary>
-public sealed class DroverClient : IDisposable, IAsyncDisposable
+public sealed partial class DroverClient : IDisposable, IAsyncDisposable
 {
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;

@@ -16,6 +16,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "The server refused a report of {Count} event(s); dropping it: {Reason}")]
     public static partial void ReportRefused(ILogger logger, int count, string reason);
 
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Debug, Message = "Leased {Count} task(s): {Tasks}")]
+    public static partial void Leased(ILogger logger, int count, string tasks);
+
     [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Stopping: handing back {Count} task(s)")]
     public static partial void Stopping(ILogger logger, int count);
 

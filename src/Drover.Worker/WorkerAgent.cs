@@ -42,7 +42,7 @@ public sealed class WorkerAgent
         _hand = new Hand(options.Concurrency, options.Prefetch, RunAsync, lease => new RunningTask(lease, options.OutputLimitBytes, _reporter.Enqueue));
         _reporter.Held = _hand.HeldIds;
         _reporter.Stats = () => MachineStatsReader.Read(options.WorkDirectory);
-        var handlers = options.Handlers;
+        var handlers = new Handlers.AdminHandler(options.LogLevels).AddTo(options.Handlers);
         if (options.DataDirectory is { } data)
         {
             _shards = new Datasets.ShardService(data, logger);
@@ -172,6 +172,8 @@ public sealed class WorkerAgent
                 var lease = new LeaseRequest { Max = room, Wait = _options.LeaseWait.TotalSeconds };
                 var answer = await _client.LeaseWithSignalsAsync(_reporter.WorkerId, lease, stopping);
                 failures = 0;
+                if (answer.Tasks.Count > 0 && _logger.IsEnabled(LogLevel.Debug))
+                    Log.Leased(_logger, answer.Tasks.Count, string.Join(", ", answer.Tasks.Select(t => t.TaskId)));
                 // Held leases are renewed by the reports; a worker that dies stops renewing them.
                 _hand.Add(answer.Tasks);
                 ApplySignals(answer.Signals);

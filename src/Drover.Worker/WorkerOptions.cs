@@ -50,6 +50,12 @@ public sealed class WorkerOptions
     /// </summary>
     public string? DataDirectory { get; set; }
 
+    /// <summary>
+    /// The log level that <c>drover admin loglevel</c> turns on this worker (the worker's logger must filter
+    /// with it); null: the host's logging is its own, and the order is refused.
+    /// </summary>
+    public Logging.LogLevelSwitch? LogLevels { get; set; }
+
     /// <summary>The .NET handlers this worker runs (besides commands); <c>echo</c> is built in.</summary>
     public TaskHandlers Handlers { get; } = new();
 

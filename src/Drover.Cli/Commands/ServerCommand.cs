@@ -29,7 +29,7 @@ internal static class ServerCommand
             await using var server = await StartAsync(parse, shutdown.Token);
             if (server is null) return 0;
             PrintStarted(server);
-            await WaitAsync(shutdown.Token);
+            await WaitAsync(server, shutdown.Token);
             await server.StopAsync(CancellationToken.None);
             return 0;
         });
@@ -116,11 +116,13 @@ internal static class ServerCommand
         return string.Join(';', parts);
     }
 
-    public static async Task WaitAsync(CancellationToken stopping)
+    /// <summary>Until a signal stops the process or the server stops itself (<c>drover admin stop-all</c>).</summary>
+    public static async Task WaitAsync(DroverServer server, CancellationToken stopping)
     {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(stopping, server.Stopping);
         try
         {
-            await Task.Delay(Timeout.Infinite, stopping);
+            await Task.Delay(Timeout.Infinite, either.Token);
         }
         catch (OperationCanceledException)
         {

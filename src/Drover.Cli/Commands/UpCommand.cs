@@ -39,8 +39,10 @@ internal static class UpCommand
             Console.WriteLine($"  workers:      {workerCount} x concurrency {parse.GetValue(WorkerCommand.Concurrency)}");
             Console.WriteLine("Press Ctrl-C to stop.");
 
-            foreach (var worker in workers) worker.Exited += (_, _) => ReportExit(worker, shutdown.Token);
-            await ServerCommand.WaitAsync(shutdown.Token);
+            // A worker that exits while the server goes on is news; one that exits as all stops is not.
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(shutdown.Token, server.Stopping);
+            foreach (var worker in workers) worker.Exited += (_, _) => ReportExit(worker, stopping.Token);
+            await ServerCommand.WaitAsync(server, shutdown.Token);
             await StopWorkersAsync(workers);
             await server.StopAsync(CancellationToken.None);
             return 0;

@@ -54,7 +54,8 @@ internal static class WorkerCommand
                 Grace = Durations.TryParse(parse.GetValue(Grace), out var grace) ? grace
                     : throw new CliException($"--grace: '{parse.GetValue(Grace)}' is not a duration such as 30s"),
             };
-            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+            options.LogLevels = new Logging.LogLevelSwitch(LogLevel.Information);
+            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Trace).AddFilter(options.LogLevels.Allows));
             WorkerAgent agent;
             try
             {

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Drover.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace Drover.Server.Hosting;
@@ -38,8 +39,12 @@ public sealed class DroverServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Logging.AddFilter("Drover", LogLevel.Information);
+        // One switch decides (drover admin loglevel turns it while the server runs): Drover's own logs
+        // at Information, the libraries' at Warning.
+        var logLevels = new LogLevelSwitch(LogLevel.Information);
+        builder.Services.AddSingleton(logLevels);
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        builder.Logging.AddFilter(logLevels.Allows);
         // Data protection comes with authentication; Drover keeps no protected data, so its key warning is noise.
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         // A failure to start (port in use) is reported by the caller in one line, not as a stack trace.
@@ -81,6 +86,7 @@ public sealed class DroverServer : IAsyncDisposable
         app.MapWorkerEndpoints();
         app.MapDatasetEndpoints();
         app.MapDashboardEndpoints();
+        app.MapAdminEndpoints();
         return new DroverServer(app, options);
     }
 
@@ -94,6 +100,9 @@ public sealed class DroverServer : IAsyncDisposable
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => _app.StopAsync(cancellationToken);
+
+    /// <summary>Fires when the server begins to stop, whether asked from outside or by <c>POST /api/admin/stop-all</c>.</summary>
+    public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
 

@@ -48,6 +48,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Datasets.DatasetCatalogue>();
         services.AddSingleton<Datasets.GroupByRunner>();
         services.AddSingleton<Datasets.DistributionTickets>();
+        services.AddSingleton(new Admin.ServerStart(DateTimeOffset.UtcNow));
+        services.AddSingleton<Admin.WorkerOrders>();
         services.AddSingleton<TaskWaiter>();
         services.AddSingleton<Join>();
         services.AddHostedService<LeaseReaper>();
