@@ -30,7 +30,8 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     public static LocalCluster Existing(Uri url, string token) => new(url, token, null, null);
 
-    public static async Task<LocalCluster> StartAsync(string store, int workers, int concurrency, int prefetch)
+    /// <param name="workerArgs">More arguments for worker i (a data directory, say).</param>
+    public static async Task<LocalCluster> StartAsync(string store, int workers, int concurrency, int prefetch, Func<int, IEnumerable<string>>? workerArgs = null)
     {
         var cluster = await StartServerAsync(store, Directory.CreateTempSubdirectory("drover-bench-").FullName);
         var url = cluster.Url;
@@ -39,7 +40,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         for (var i = 0; i < workers; i++)
         {
             cluster._processes.Add(Start(
-                ["worker", "--server", url.ToString(), "--concurrency", Str(concurrency), "--prefetch", Str(prefetch), "--name", $"bench-{i}"],
+                ["worker", "--server", url.ToString(), "--concurrency", Str(concurrency), "--prefetch", Str(prefetch), "--name", $"bench-{i}", .. workerArgs?.Invoke(i) ?? []],
                 new Dictionary<string, string> { ["DROVER_TOKEN"] = workerToken }));
         }
         await cluster.WaitForWorkersAsync(workers);

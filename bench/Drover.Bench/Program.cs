@@ -70,8 +70,15 @@ var settle = new Option<double>("--settle") { DefaultValueFactory = _ => 10, Des
 var badBodies = new Command("bad-bodies", "Server memory under 15 MB bad request bodies, one after another and eight at once") { count, settle };
 badBodies.SetAction(async parse => (await BadBodiesScenario.RunAsync(parse.GetValue(count), TimeSpan.FromSeconds(parse.GetValue(settle)))).Print(parse.GetValue(json)));
 
+var rows = new Option<long>("--rows") { DefaultValueFactory = _ => 10_000_000, Description = "Synthetic trips in the dataset" };
+var shardCount = new Option<int>("--shards") { DefaultValueFactory = _ => 10, Description = "Shards, spread over the workers" };
+var repeat = new Option<int>("--repeat") { DefaultValueFactory = _ => 5, Description = "Timed runs of each engine (the median is given), after one warm-up" };
+var groupby = new Command("groupby", "A group-by over sharded Parquet on worker processes, against one DuckDB query and pandas on the same data") { rows, shardCount, repeat };
+groupby.SetAction(async parse => (await GroupByScenario.RunAsync(parse.GetValue(rows), parse.GetValue(shardCount), parse.GetValue(workers),
+    parse.GetValue(concurrency), parse.GetValue(repeat))).Print(parse.GetValue(json)));
+
 // The tracker scenario runs this program again as its other processes.
 if (args is ["tracker-child", .. var childArgs]) return TrackerScenario.Child(childArgs);
 
-var root = new RootCommand("Drover's load generator") { server, token, json, store, workers, concurrency, prefetch, throughput, latency, spawn, query, tracker, badBodies };
+var root = new RootCommand("Drover's load generator") { server, token, json, store, workers, concurrency, prefetch, throughput, latency, spawn, query, tracker, badBodies, groupby };
 return await root.Parse(args).InvokeAsync();

@@ -40,6 +40,21 @@ public sealed class BenchmarkTests
     }
 
     [Fact]
+    public async Task Groupby_benchmark_agrees_with_duckdb_and_pandas()
+    {
+        var result = await RunAsync("groupby", "--rows", "50000", "--shards", "4", "--workers", "2", "--concurrency", "2", "--repeat", "1");
+        Assert.Equal(4, result.GetProperty("shards").GetInt32());
+        Assert.True(result.GetProperty("drover_over_duckdb").GetDouble() > 0);
+        // pandas is Debian's python3-pandas, which .ci/run installs: the comparison is part of the test.
+        Assert.True(result.GetProperty("pandas_ms").ValueKind == JsonValueKind.Number, result.ToString());
+        foreach (var engine in new[] { "drover", "pandas" })
+        {
+            Assert.True(result.GetProperty($"{engine}_count_min_max_exact").GetBoolean(), result.ToString());
+            Assert.True(double.Parse(result.GetProperty($"{engine}_max_relative_difference").GetString()!, System.Globalization.CultureInfo.InvariantCulture) < 1e-9, result.ToString());
+        }
+    }
+
+    [Fact]
     public async Task Latency_runs_to_completion()
     {
         var result = await RunAsync("latency", "--count", "20", "--workers", "1");
