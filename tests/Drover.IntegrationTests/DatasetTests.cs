@@ -232,10 +232,17 @@ public sealed class DatasetTests : IAsyncLifetime
     [Fact]
     public async Task A_worker_lost_mid_query_has_its_shards_answered_by_another_holder()
     {
-        var data = Path.Combine(_root, "shared");
-        for (var i = 0; i < 6; i++) WriteShard(data, "trips", $"s{i}", 2_000, i + 1);
-        var doomed = await _cluster.StartWorkerAsync(1, "--data-dir", data);
-        await _cluster.StartWorkerAsync(1, "--data-dir", data);
+        // Two holders of the same shards, each in its own directory (workers sharing one directory
+        // are one node: either may answer its shard tasks).
+        var a = Path.Combine(_root, "a");
+        var b = Path.Combine(_root, "b");
+        for (var i = 0; i < 6; i++)
+        {
+            WriteShard(a, "trips", $"s{i}", 2_000, i + 1);
+            WriteShard(b, "trips", $"s{i}", 2_000, i + 1);
+        }
+        var doomed = await _cluster.StartWorkerAsync(1, "--data-dir", a);
+        await _cluster.StartWorkerAsync(1, "--data-dir", b);
         using var client = _cluster.Client();
         await WaitForDatasetAsync(client, "trips", 6, holdings: 12);
 
