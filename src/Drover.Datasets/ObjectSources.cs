@@ -1,8 +1,8 @@
 using System.Net;
-using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Drover.Contracts;
+using Drover.Staging;
 
 namespace Drover.Datasets;
 
@@ -46,7 +46,7 @@ public static class ObjectSources
                 await using (var input = File.OpenRead(uri.LocalPath)) await CopyAsync(input, output, progress, cancellationToken);
                 break;
             case "s3":
-                using (var s3 = S3Client())
+                using (var s3 = S3Clients.FromEnvironment())
                 using (var response = await s3.GetObjectAsync(uri.Host, Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')), cancellationToken))
                 {
                     await CopyAsync(response.ResponseStream, output, progress, cancellationToken);
@@ -67,39 +67,6 @@ public static class ObjectSources
         output.Flush(flushToDisk: true);
     }
 
-    /// <summary>
-    /// An S3 client from the standard variables: <c>AWS_ENDPOINT_URL</c> (any S3-compatible store; path-style
-    /// addressing when it is an IP address or localhost), <c>AWS_REGION</c>, <c>AWS_ACCESS_KEY_ID</c> and
-    /// <c>AWS_SECRET_ACCESS_KEY</c> (else the SDK's own chain: profiles, instance roles).
-    /// </summary>
-    public static AmazonS3Client S3Client()
-    {
-        // Checksums only where S3 requires them: many S3-compatible stores do not speak the SDK's
-        // default aws-chunked trailing checksums.
-        var config = new AmazonS3Config
-        {
-            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-        };
-        var region = Environment.GetEnvironmentVariable("AWS_REGION") ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION") ?? "us-east-1";
-        if (Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL") is { Length: > 0 } endpoint)
-        {
-            config.ServiceURL = endpoint;
-            config.AuthenticationRegion = region;
-            var host = new Uri(endpoint).Host;
-            config.ForcePathStyle = host == "localhost" || IPAddress.TryParse(host, out _);
-        }
-        else
-        {
-            config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(region);
-        }
-        var key = Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID");
-        var secret = Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY");
-        return key is { Length: > 0 } && secret is { Length: > 0 }
-            ? new AmazonS3Client(new BasicAWSCredentials(key, secret), config)
-            : new AmazonS3Client(config);
-    }
-
     private static List<StageFile> ListDirectory(Uri uri)
     {
         var directory = uri.LocalPath;
@@ -112,7 +79,7 @@ public static class ObjectSources
     private static async Task<List<StageFile>> ListBucketAsync(Uri uri, CancellationToken cancellationToken)
     {
         var prefix = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
-        using var s3 = S3Client();
+        using var s3 = S3Clients.FromEnvironment();
         var files = new List<StageFile>();
         var request = new ListObjectsV2Request { BucketName = uri.Host, Prefix = prefix };
         try

@@ -1,0 +1,161 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Drover.Resilience;
+
+namespace Drover.Staging;
+
+/// <summary>
+/// Fetches a staging URI into a folder and applies its actions: a file from <c>file://</c>,
+/// <c>http(s)://</c> (retried with backoff, resumed with <c>Range</c> where the server allows) or
+/// <c>s3://</c>; a folder from a local directory or an S3 prefix. It downloads into a private folder
+/// first, so what appears under the destination is complete, and unpacked.
+/// </summary>
+public sealed class Fetcher(BackoffPolicy? backoff = null, int attempts = 4)
+{
+    private static readonly HttpClient Http = new() { Timeout = Timeout.InfiniteTimeSpan };
+    private readonly BackoffPolicy _backoff = backoff ?? new BackoffPolicy(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
+
+    /// <summary>Fetches <paramref name="spec"/> into <paramref name="folder"/> (or its <c>|mv:SUB</c>); the bytes downloaded.</summary>
+    /// <param name="progress">Bytes downloaded so far, as they arrive.</param>
+    /// <exception cref="StagingException">The fetch or an action failed; the message names the URI.</exception>
+    public async Task<long> FetchAsync(StagingSpec spec, string folder, Action<long> progress, CancellationToken cancellationToken)
+    {
+        var what = spec.ToString();
+        var target = spec.Actions.LastOrDefault(a => a.Name == "mv") is { } mv ? SafePaths.Under(folder, mv.Argument!, what) : folder;
+        var work = Directory.CreateDirectory(Path.Combine(folder, $".fetch-{Guid.NewGuid():N}")).FullName;
+        try
+        {
+            var bytes = spec.Uri.Scheme switch
+            {
+                "file" => CopyLocal(spec, work, progress),
+                "s3" => await GetS3Async(spec, work, progress, cancellationToken),
+                _ when spec.IsFolder => throw new StagingException($"{what}: an http(s) folder cannot be listed; name its files"),
+                _ => await GetHttpAsync(spec.Uri, Path.Combine(work, spec.FileName), progress, cancellationToken),
+            };
+            foreach (var action in spec.Actions.Where(a => a.Name != "mv")) Unpacker.Apply(action, work, what);
+            MoveInto(work, Directory.CreateDirectory(target).FullName);
+            return bytes;
+        }
+        finally
+        {
+            if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static long CopyLocal(StagingSpec spec, string work, Action<long> progress)
+    {
+        var path = spec.Uri.LocalPath;
+        if (!spec.IsFolder)
+        {
+            if (!File.Exists(path)) throw new StagingException($"{spec}: no such file");
+            File.Copy(path, Path.Combine(work, spec.FileName));
+            var size = new FileInfo(path).Length;
+            progress(size);
+            return size;
+        }
+        if (!Directory.Exists(path)) throw new StagingException($"{spec}: no such directory");
+        long total = 0;
+        foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(work, Path.GetRelativePath(path, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+            total += new FileInfo(file).Length;
+            progress(total);
+        }
+        return total;
+    }
+
+    private async Task<long> GetS3Async(StagingSpec spec, string work, Action<long> progress, CancellationToken cancellationToken)
+    {
+        using var s3 = S3Clients.FromEnvironment();
+        var (bucket, key) = S3Clients.Split(spec.Uri);
+        try
+        {
+            if (!spec.IsFolder) return await GetObjectAsync(s3, spec.Uri, bucket, key, Path.Combine(work, spec.FileName), 0, progress, cancellationToken);
+            long total = 0;
+            var request = new ListObjectsV2Request { BucketName = bucket, Prefix = key };
+            while (true)
+            {
+                var page = await Retry.RunAsync(_ => s3.ListObjectsV2Async(request, cancellationToken), _backoff, attempts, cancellationToken);
+                foreach (var item in page.S3Objects ?? [])
+                {
+                    if (item.Key.EndsWith('/')) continue;
+                    var relative = item.Key[key.Length..];
+                    var path = SafePaths.Under(work, relative, spec.ToString());
+                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                    total += await GetObjectAsync(s3, new Uri($"s3://{bucket}/{item.Key}"), bucket, item.Key, path, total, progress, cancellationToken);
+                }
+                if (page.IsTruncated != true) return total;
+                request.ContinuationToken = page.NextContinuationToken;
+            }
+        }
+        catch (AmazonS3Exception ex)
+        {
+            throw S3Clients.Failure(spec.Uri, ex);
+        }
+    }
+
+    private Task<long> GetObjectAsync(AmazonS3Client s3, Uri uri, string bucket, string key, string path, long before, Action<long> progress, CancellationToken cancellationToken) =>
+        Retry.RunAsync(async _ =>
+        {
+            try
+            {
+                using var response = await s3.GetObjectAsync(bucket, key, cancellationToken);
+                await using var output = File.Create(path);
+                return await CopyAsync(response.ResponseStream, output, 0, n => progress(before + n), cancellationToken);
+            }
+            catch (AmazonS3Exception ex) when (!S3Clients.IsTransient(ex))
+            {
+                throw S3Clients.Failure(uri, ex);
+            }
+        }, _backoff, attempts, cancellationToken);
+
+    /// <summary>A GET that resumes from what has arrived when the server answers a <c>Range</c> with 206, and starts over when it does not.</summary>
+    private Task<long> GetHttpAsync(Uri uri, string path, Action<long> progress, CancellationToken cancellationToken) =>
+        Retry.RunAsync(async _ =>
+        {
+            var have = File.Exists(path) ? new FileInfo(path).Length : 0;
+            using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            if (have > 0) request.Headers.Range = new RangeHeaderValue(have, null);
+            using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            var status = (int)response.StatusCode;
+            if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.PartialContent))
+            {
+                var transient = status >= 500 || response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout;
+                throw new StagingException($"{uri}: {status} {response.ReasonPhrase}", transient);
+            }
+            var resumed = have > 0 && response.StatusCode == HttpStatusCode.PartialContent;
+            await using var output = new FileStream(path, resumed ? FileMode.Append : FileMode.Create, FileAccess.Write);
+            await using var input = await response.Content.ReadAsStreamAsync(cancellationToken);
+            return await CopyAsync(input, output, resumed ? have : 0, progress, cancellationToken);
+        }, _backoff, attempts, cancellationToken);
+
+    private static async Task<long> CopyAsync(Stream input, Stream output, long start, Action<long> progress, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[1 << 16];
+        var total = start;
+        int read;
+        while ((read = await input.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            total += read;
+            progress(total);
+        }
+        return total;
+    }
+
+    /// <summary>Moves what the private folder holds into the destination, merging folders, replacing files.</summary>
+    private static void MoveInto(string from, string to)
+    {
+        foreach (var file in Directory.GetFiles(from)) File.Move(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
+        foreach (var directory in Directory.GetDirectories(from))
+        {
+            var target = Path.Combine(to, Path.GetFileName(directory));
+            if (Directory.Exists(target)) MoveInto(directory, target);
+            else Directory.Move(directory, target);
+        }
+    }
+}
