@@ -167,6 +167,48 @@ public sealed class StagingTests : IAsyncDisposable
         Assert.False(missing.Transient);
     }
 
+    [Fact]
+    public async Task A_resource_is_fetched_once_for_twenty_waiting_tasks_and_again_when_the_remote_changes()
+    {
+        WriteTar("db-v1.tgz", gzip: true, ("db/version", "one"));
+        WriteTar("db-v2.tgz", gzip: true, ("db/version", "two"));
+        await using var web = new VersionedWebServer(await File.ReadAllBytesAsync(PathOf("db-v1.tgz"), Token), "\"v1\"");
+        var cache = new ResourceCache(PathOf("cache"), capBytes: 1 << 30, Fetcher);
+        var spec = StagingSpec.Parse(new Uri(web.Url, "db.tgz") + "|untar");
+
+        var leases = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => cache.AcquireAsync(spec, Token)));
+        Assert.Equal(1, web.Gets);
+        Assert.Single(leases.Select(l => l.Folder).Distinct());
+        Assert.Equal("one", await File.ReadAllTextAsync(Path.Combine(leases[0].Folder, "db/version"), Token));
+        Assert.Equal(20, Assert.Single(cache.Holdings).Holders);
+
+        // The remote changes: the next task gets the new version; the old one goes once its last holder is done.
+        web.Change(await File.ReadAllBytesAsync(PathOf("db-v2.tgz"), Token), "\"v2\"");
+        using (var fresh = await cache.AcquireAsync(spec, Token))
+        {
+            Assert.Equal(2, web.Gets);
+            Assert.Equal("two", await File.ReadAllTextAsync(Path.Combine(fresh.Folder, "db/version"), Token));
+            Assert.True(Directory.Exists(leases[0].Folder));
+            foreach (var lease in leases) lease.Dispose();
+            Assert.False(Directory.Exists(leases[0].Folder));
+        }
+        using (var again = await cache.AcquireAsync(spec, Token)) Assert.Equal(2, web.Gets);
+    }
+
+    [Fact]
+    public async Task The_least_recently_used_resource_goes_past_the_cap_but_never_one_a_task_holds()
+    {
+        foreach (var name in new[] { "a.bin", "b.bin", "c.bin" }) await File.WriteAllBytesAsync(PathOf(name), new byte[60], Token);
+        var cache = new ResourceCache(PathOf("cache"), capBytes: 130, Fetcher);
+        var held = await cache.AcquireAsync(StagingSpec.Parse(FileUri("a.bin")), Token);
+        (await cache.AcquireAsync(StagingSpec.Parse(FileUri("b.bin")), Token)).Dispose();
+        (await cache.AcquireAsync(StagingSpec.Parse(FileUri("c.bin")), Token)).Dispose();
+        // 180 bytes over a 130-byte cap: b, the least recently used that no task holds, went.
+        Assert.Equal([FileUri("c.bin"), FileUri("a.bin")], cache.Holdings.Select(h => h.Spec));
+        held.Dispose();
+        Assert.Equal(2, cache.Holdings.Count);
+    }
+
     [Theory]
     [InlineData("s3:/bucket/key", "not an absolute URI")]
     [InlineData("ftp://host/file", "the scheme 'ftp'")]
@@ -180,6 +222,63 @@ public sealed class StagingTests : IAsyncDisposable
         var refused = Assert.Throws<FormatException>(() => StagingSpec.Parse(text));
         Assert.Contains(why, refused.Message, StringComparison.Ordinal);
         Assert.Contains("takes no actions", Assert.Throws<FormatException>(() => StagingSpec.ParseOutput("s3://b/out/|gunzip")).Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Serves one body with an ETag (HEAD and GET), counting the GETs; the body and tag can change.</summary>
+    private sealed class VersionedWebServer : IAsyncDisposable
+    {
+        private readonly HttpListener _listener = new();
+        private readonly Task _serving;
+        private volatile byte[] _body;
+        private volatile string _etag;
+        private int _gets;
+
+        public VersionedWebServer(byte[] body, string etag)
+        {
+            (_body, _etag) = (body, etag);
+            Url = new Uri($"http://127.0.0.1:{FreePort.Next()}/");
+            _listener.Prefixes.Add(Url.ToString());
+            _listener.Start();
+            _serving = Task.Run(ServeAsync);
+        }
+
+        public Uri Url { get; }
+
+        public int Gets => Volatile.Read(ref _gets);
+
+        public void Change(byte[] body, string etag) => (_body, _etag) = (body, etag);
+
+        private async Task ServeAsync()
+        {
+            while (_listener.IsListening)
+            {
+                HttpListenerContext context;
+                try
+                {
+                    context = await _listener.GetContextAsync();
+                }
+                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
+                {
+                    return;
+                }
+                var (body, etag) = (_body, _etag);
+                context.Response.Headers["ETag"] = etag;
+                context.Response.ContentLength64 = body.Length;
+                if (context.Request.HttpMethod == "GET")
+                {
+                    Interlocked.Increment(ref _gets);
+                    await context.Response.OutputStream.WriteAsync(body);
+                }
+                context.Response.Close();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _listener.Stop();
+            await _serving;
+            _listener.Close();
+        }
     }
 
     /// <summary>Serves one body: the first GET gets half of it and a dropped connection, a GET with a Range the rest (206).</summary>
