@@ -52,6 +52,8 @@ public static class RemoteVersion
             default:
                 using (var response = await Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, uri), cancellationToken))
                 {
+                    // A server that does not answer HEAD gives no version: the first fetch is kept.
+                    if (response.StatusCode is System.Net.HttpStatusCode.MethodNotAllowed or System.Net.HttpStatusCode.NotImplemented) return "unversioned";
                     if (!response.IsSuccessStatusCode) throw new StagingException($"{uri}: {(int)response.StatusCode} {response.ReasonPhrase}", (int)response.StatusCode >= 500);
                     if (response.Headers.ETag is { } etag) return etag.Tag;
                     return $"{response.Content.Headers.ContentLength}:{response.Content.Headers.LastModified?.ToUnixTimeSeconds()}";
