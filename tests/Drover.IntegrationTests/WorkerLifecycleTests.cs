@@ -25,7 +25,12 @@ public sealed class WorkerLifecycleTests : IAsyncLifetime
         // Once the doomed worker runs tasks, kill it where it stands.
         var doomedId = Guid.Parse(doomed.Output.Split("registered as ")[1][..36]);
         var query = System.Text.Json.JsonDocument.Parse($$"""{"filter": {"worker_id": "{{doomedId}}", "status": "running"}, "count": true}""").RootElement;
-        while ((await client.QueryAsync(query, Token)).GetProperty("count").GetInt32() == 0) await Task.Delay(20, Token);
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while ((await client.QueryAsync(query, Token)).GetProperty("count").GetInt32() == 0)
+        {
+            Assert.True(DateTime.UtcNow < until, "the doomed worker was never seen running a task");
+            await Task.Delay(20, Token);
+        }
         doomed.Signal(PosixProcess.SigKill);
 
         var ended = await client.WaitAllAsync([.. created.Select(t => t.Id)], Token);
@@ -44,13 +49,30 @@ public sealed class WorkerLifecycleTests : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Until the task shows running, which what the test does next needs; bounded, and failing rather
+    /// than waiting forever if it ended first (on a loaded machine a start can be reported together
+    /// with the end, hence sleeps of seconds).
+    /// </summary>
+    private static async Task UntilRunningAsync(Client.DroverClient client, Guid id)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var task = (await client.GetTaskAsync(id, Token))!;
+            if (task.Status == TaskState.Running) return;
+            Assert.True(task.Status is TaskState.Queued or TaskState.Assigned && DateTime.UtcNow < until, $"the task did not show running: it is {task.Status}");
+            await Task.Delay(20, Token);
+        }
+    }
+
     [Fact]
     public async Task A_worker_stopped_with_sigterm_lets_running_tasks_finish_and_takes_no_more()
     {
         var worker = await _cluster.StartWorkerAsync(concurrency: 1, "--grace", "30s");
         using var client = _cluster.Client();
-        var running = await client.CreateTaskAsync(Specs.Command("sleep", "1"), Token);
-        while ((await client.GetTaskAsync(running.Id, Token))!.Status != TaskState.Running) await Task.Delay(20, Token);
+        var running = await client.CreateTaskAsync(Specs.Command("sleep", "3"), Token);
+        await UntilRunningAsync(client, running.Id);
         var next = await client.CreateTaskAsync(Specs.Command("true"), Token);
 
         worker.Signal(PosixProcess.SigTerm);
@@ -96,8 +118,8 @@ public sealed class WorkerLifecycleTests : IAsyncLifetime
         Assert.Contains("prefetch", problem);
 
         // Drain: the running task finishes, then the worker exits.
-        var last = await client.CreateTaskAsync(Specs.Command("sleep", "1"), Token);
-        while ((await client.GetTaskAsync(last.Id, Token))!.Status != TaskState.Running) await Task.Delay(20, Token);
+        var last = await client.CreateTaskAsync(Specs.Command("sleep", "3"), Token);
+        await UntilRunningAsync(client, last.Id);
         Assert.Equal(System.Net.HttpStatusCode.OK, (await http.DeleteAsync($"api/workers/{worker.Id}", Token)).StatusCode);
         await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(TaskState.Succeeded, (await client.GetTaskAsync(last.Id, Token))!.Status);
