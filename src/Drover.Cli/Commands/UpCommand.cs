@@ -41,7 +41,8 @@ internal static class UpCommand
 
             // A worker that exits while the server goes on is news; one that exits as all stops is not.
             using var stopping = CancellationTokenSource.CreateLinkedTokenSource(shutdown.Token, server.Stopping);
-            foreach (var worker in workers) worker.Exited += (_, _) => ReportExit(worker, stopping.Token);
+            var stoppingToken = stopping.Token;
+            foreach (var worker in workers) worker.Exited += (_, _) => ReportExit(worker, stoppingToken);
             await ServerCommand.WaitAsync(server, shutdown.Token);
             await StopWorkersAsync(workers);
             await server.StopAsync(CancellationToken.None);

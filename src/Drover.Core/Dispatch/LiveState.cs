@@ -266,7 +266,7 @@ public sealed class LiveState
     /// <summary>Workers silent since before <paramref name="cutoff"/>: marked lost, and returned.</summary>
     public List<LiveWorker> LoseSilentWorkers(DateTimeOffset cutoff)
     {
-        var lost = _workers.Values.Where(w => w.Status is WorkerState.Running or WorkerState.Paused or WorkerState.Draining && w.LastSeen < cutoff).ToList();
+        var lost = _workers.Values.Where(w => w.Status.IsConnected() && w.LastSeen < cutoff).ToList();
         lost.ForEach(w => w.Status = WorkerState.Lost);
         return lost;
     }

@@ -5,7 +5,7 @@ public sealed record HandlerOffer(string Name, IReadOnlyList<string> Workers)
 {
     /// <summary>The handlers connected workers (running, paused or draining) offer, by name; not each worker's own admin handler.</summary>
     public static List<HandlerOffer> Of(IEnumerable<WorkerRecord> workers) =>
-        [.. workers.Where(w => w.Status is WorkerState.Running or WorkerState.Paused or WorkerState.Draining)
+        [.. workers.Where(w => w.Status.IsConnected())
             .SelectMany(w => (w.Handlers ?? []).Where(h => !h.StartsWith(Contracts.AdminHandlers.Prefix, StringComparison.Ordinal)).Select(h => (Handler: h, w.Name)))
             .GroupBy(p => p.Handler, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)

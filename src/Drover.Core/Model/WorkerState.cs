@@ -11,3 +11,9 @@ public enum WorkerState
     /// <summary>Silent past the lease timeout; its tasks went back to the queue.</summary>
     Lost,
 }
+
+public static class WorkerStates
+{
+    /// <summary>Connected: running, paused or draining (not stopped or lost). Its handlers and shards count.</summary>
+    public static bool IsConnected(this WorkerState state) => state is WorkerState.Running or WorkerState.Paused or WorkerState.Draining;
+}

@@ -36,7 +36,7 @@ internal sealed class WorkerOrders(ITaskStore store, TaskWaiter waiter, TimeProv
     public async Task<List<WorkerAnswer>> GiveAllAsync(AdminOrder order, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var workers = (await store.ListWorkersAsync(cancellationToken))
-            .Where(w => w.Status is WorkerState.Running or WorkerState.Paused or WorkerState.Draining)
+            .Where(w => w.Status.IsConnected())
             .OrderBy(w => w.Name, StringComparer.Ordinal).ThenBy(w => w.Id).ToList();
         var answers = workers.ToDictionary(w => w.Id, w => Answer(w, Takes(w) ? null : $"{Enums.Name(w.Status)}: takes no new work"));
         var round = new TaskRound(store, waiter);

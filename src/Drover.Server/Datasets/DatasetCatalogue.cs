@@ -85,7 +85,7 @@ public sealed class DatasetCatalogue
     }
 
     private static HashSet<Guid> Connected(IEnumerable<WorkerRecord> workers) =>
-        [.. workers.Where(w => w.Status is WorkerState.Running or WorkerState.Paused or WorkerState.Draining).Select(w => w.Id)];
+        [.. workers.Where(w => w.Status.IsConnected()).Select(w => w.Id)];
 
     private IEnumerable<(Guid Worker, ShardInfo Shard)> Holdings(HashSet<Guid> connected) =>
         _byWorker.Where(p => connected.Contains(p.Key)).SelectMany(p => p.Value.Shards.Select(s => (p.Key, s)));

@@ -65,7 +65,7 @@ public static class AdminEndpoints
                 UptimeSeconds = Math.Round((now - start.At).TotalSeconds, 1),
             },
             Workers = workers.GroupBy(w => Enums.Name(w.Status)).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
-            Connected = [.. workers.Where(Connected).OrderBy(w => w.Name, StringComparer.Ordinal).Select(w => new AdminWorker
+            Connected = [.. workers.Where(w => w.Status.IsConnected()).OrderBy(w => w.Name, StringComparer.Ordinal).Select(w => new AdminWorker
             {
                 Id = w.Id,
                 Name = w.Name,
@@ -83,8 +83,6 @@ public static class AdminEndpoints
             Bytes = datasets.Sum(d => d.Bytes),
         });
     }
-
-    private static bool Connected(WorkerRecord worker) => worker.Status is WorkerState.Running or WorkerState.Paused or WorkerState.Draining;
 
     private static async Task<IResult> PingAsync(HttpRequest request, WorkerOrders orders, CancellationToken cancellationToken)
     {
@@ -134,7 +132,7 @@ public static class AdminEndpoints
     private static async Task<List<WorkerRecord>> DrainAllAsync(ITaskStore store, CancellationToken cancellationToken)
     {
         var drained = new List<WorkerRecord>();
-        foreach (var worker in (await store.ListWorkersAsync(cancellationToken)).Where(Connected))
+        foreach (var worker in (await store.ListWorkersAsync(cancellationToken)).Where(w => w.Status.IsConnected()))
         {
             if (await store.UpdateWorkerAsync(worker.Id, new WorkerSettings(), drain: true, CancellationToken.None) is { } record) drained.Add(record);
         }

@@ -206,7 +206,7 @@ public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, 
     {
         var tasks = Snapshot();
         List<WorkerRecord> workers;
-        lock (_gate) workers = [.. _workers.Values.Where(w => w.Status is WorkerState.Running or WorkerState.Paused or WorkerState.Draining)];
+        lock (_gate) workers = [.. _workers.Values.Where(w => w.Status.IsConnected())];
         IReadOnlyList<BatchRecord> batches;
         lock (_gate)
         {
