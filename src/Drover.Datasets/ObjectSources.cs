@@ -1,4 +1,3 @@
-using System.Net;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Drover.Contracts;
@@ -13,8 +12,6 @@ namespace Drover.Datasets;
 /// </summary>
 public static class ObjectSources
 {
-    private static readonly HttpClient Http = new() { Timeout = Timeout.InfiniteTimeSpan };
-
     /// <summary>The Parquet files of a source, as shards (file name without <c>.parquet</c>) with their URLs and sizes where known.</summary>
     /// <exception cref="ArgumentException">The source or a file name is not usable (the message says why).</exception>
     public static async Task<IReadOnlyList<StageFile>> ListAsync(string source, IReadOnlyList<string>? files, CancellationToken cancellationToken)
@@ -35,36 +32,18 @@ public static class ObjectSources
         return listed;
     }
 
-    /// <summary>Downloads one file to <paramref name="destination"/>, telling how many bytes have arrived so far.</summary>
+    private static readonly Fetcher Fetcher = new();
+
+    /// <summary>
+    /// Downloads one file to <paramref name="destination"/> (retried, resumed where the server allows),
+    /// telling how many bytes have arrived so far, and puts it on disk before returning.
+    /// </summary>
+    /// <exception cref="StagingException">It could not be fetched; the message names the URL.</exception>
     public static async Task FetchAsync(string url, string destination, Action<long> progress, CancellationToken cancellationToken)
     {
-        var uri = new Uri(url);
-        await using var output = new FileStream(destination, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
-        switch (uri.Scheme)
-        {
-            case "file":
-                await using (var input = File.OpenRead(uri.LocalPath)) await CopyAsync(input, output, progress, cancellationToken);
-                break;
-            case "s3":
-                using (var s3 = S3Clients.FromEnvironment())
-                using (var response = await s3.GetObjectAsync(uri.Host, Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')), cancellationToken))
-                {
-                    await CopyAsync(response.ResponseStream, output, progress, cancellationToken);
-                }
-                break;
-            case "http" or "https":
-                using (var response = await Http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken))
-                {
-                    if (response.StatusCode != HttpStatusCode.OK) throw new IOException($"GET {uri} answered {(int)response.StatusCode} {response.ReasonPhrase}");
-                    await using var input = await response.Content.ReadAsStreamAsync(cancellationToken);
-                    await CopyAsync(input, output, progress, cancellationToken);
-                }
-                break;
-            default:
-                throw new ArgumentException($"cannot fetch {url}: the scheme is not file, s3, http or https");
-        }
-        await output.FlushAsync(cancellationToken);
-        output.Flush(flushToDisk: true);
+        await Fetcher.DownloadAsync(new Uri(url), destination, progress, cancellationToken);
+        using var written = File.OpenHandle(destination, FileMode.Open, FileAccess.ReadWrite);
+        RandomAccess.FlushToDisk(written);
     }
 
     private static List<StageFile> ListDirectory(Uri uri)
@@ -110,18 +89,5 @@ public static class ObjectSources
         if (!fileName.EndsWith(".parquet", StringComparison.Ordinal)) throw new ArgumentException($"'{fileName}' is not a .parquet file");
         var shard = fileName[..^".parquet".Length];
         return DatasetNames.IsValid(shard) ? shard : throw new ArgumentException($"'{fileName}': a shard's name {DatasetNames.Rule}");
-    }
-
-    private static async Task CopyAsync(Stream input, Stream output, Action<long> progress, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[1 << 16];
-        long done = 0;
-        int read;
-        while ((read = await input.ReadAsync(buffer, cancellationToken)) > 0)
-        {
-            await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-            done += read;
-            progress(done);
-        }
     }
 }

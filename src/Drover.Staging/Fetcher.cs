@@ -14,8 +14,7 @@ namespace Drover.Staging;
 /// </summary>
 public sealed class Fetcher(BackoffPolicy? backoff = null, int attempts = 4)
 {
-    private static readonly HttpClient Http = new() { Timeout = Timeout.InfiniteTimeSpan };
-    private readonly BackoffPolicy _backoff = backoff ?? new BackoffPolicy(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
+    private readonly BackoffPolicy _backoff = backoff ?? Transfers.Backoff;
 
     /// <summary>Fetches <paramref name="spec"/> into <paramref name="folder"/> (or its <c>|mv:SUB</c>); the bytes downloaded.</summary>
     /// <param name="progress">Bytes downloaded so far, as they arrive.</param>
@@ -27,12 +26,12 @@ public sealed class Fetcher(BackoffPolicy? backoff = null, int attempts = 4)
         var work = Directory.CreateDirectory(Path.Combine(folder, $".fetch-{Guid.NewGuid():N}")).FullName;
         try
         {
-            var bytes = spec.Uri.Scheme switch
+            var bytes = spec.IsFolder switch
             {
-                "file" => CopyLocal(spec, work, progress),
-                "s3" => await GetS3Async(spec, work, progress, cancellationToken),
-                _ when spec.IsFolder => throw new StagingException($"{what}: an http(s) folder cannot be listed; name its files"),
-                _ => await GetHttpAsync(spec.Uri, Path.Combine(work, spec.FileName), progress, cancellationToken),
+                false => await DownloadAsync(spec.Uri, Path.Combine(work, spec.FileName), progress, cancellationToken),
+                true when spec.Uri.Scheme == "file" => CopyFolder(spec, work, progress),
+                true when spec.Uri.Scheme == "s3" => await GetPrefixAsync(spec, work, progress, cancellationToken),
+                true => throw new StagingException($"{what}: an http(s) folder cannot be listed; name its files"),
             };
             foreach (var action in spec.Actions.Where(a => a.Name != "mv")) Unpacker.Apply(action, work, what);
             MoveInto(work, Directory.CreateDirectory(target).FullName);
@@ -44,17 +43,38 @@ public sealed class Fetcher(BackoffPolicy? backoff = null, int attempts = 4)
         }
     }
 
-    private static long CopyLocal(StagingSpec spec, string work, Action<long> progress)
+    /// <summary>
+    /// Downloads one file to <paramref name="path"/> as it is, with retries: the bytes that arrived.
+    /// A failure names the URI (<c>s3://b/k: 404 NoSuchKey</c>, <c>https://h/f: 403 Forbidden</c>).
+    /// </summary>
+    /// <exception cref="StagingException">It could not be fetched.</exception>
+    public async Task<long> DownloadAsync(Uri uri, string path, Action<long> progress, CancellationToken cancellationToken)
+    {
+        switch (uri.Scheme)
+        {
+            case "file":
+                if (!File.Exists(uri.LocalPath)) throw new StagingException($"{uri}: no such file");
+                await using (var input = File.OpenRead(uri.LocalPath))
+                await using (var output = File.Create(path))
+                {
+                    return await CopyAsync(input, output, 0, progress, cancellationToken);
+                }
+            case "s3":
+                using (var s3 = S3Clients.FromEnvironment())
+                {
+                    var (bucket, key) = S3Clients.Split(uri);
+                    return await GetObjectAsync(s3, uri, bucket, key, path, 0, progress, cancellationToken);
+                }
+            case "http" or "https":
+                return await GetHttpAsync(uri, path, progress, cancellationToken);
+            default:
+                throw new StagingException($"{uri}: the scheme is not one of {string.Join(", ", StagingSpec.Schemes)}");
+        }
+    }
+
+    private static long CopyFolder(StagingSpec spec, string work, Action<long> progress)
     {
         var path = spec.Uri.LocalPath;
-        if (!spec.IsFolder)
-        {
-            if (!File.Exists(path)) throw new StagingException($"{spec}: no such file");
-            File.Copy(path, Path.Combine(work, spec.FileName));
-            var size = new FileInfo(path).Length;
-            progress(size);
-            return size;
-        }
         if (!Directory.Exists(path)) throw new StagingException($"{spec}: no such directory");
         long total = 0;
         foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories))
@@ -68,33 +88,32 @@ public sealed class Fetcher(BackoffPolicy? backoff = null, int attempts = 4)
         return total;
     }
 
-    private async Task<long> GetS3Async(StagingSpec spec, string work, Action<long> progress, CancellationToken cancellationToken)
+    private async Task<long> GetPrefixAsync(StagingSpec spec, string work, Action<long> progress, CancellationToken cancellationToken)
     {
         using var s3 = S3Clients.FromEnvironment();
         var (bucket, key) = S3Clients.Split(spec.Uri);
-        try
+        long total = 0;
+        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = key };
+        while (true)
         {
-            if (!spec.IsFolder) return await GetObjectAsync(s3, spec.Uri, bucket, key, Path.Combine(work, spec.FileName), 0, progress, cancellationToken);
-            long total = 0;
-            var request = new ListObjectsV2Request { BucketName = bucket, Prefix = key };
-            while (true)
+            ListObjectsV2Response page;
+            try
             {
-                var page = await Retry.RunAsync(_ => s3.ListObjectsV2Async(request, cancellationToken), _backoff, attempts, cancellationToken);
-                foreach (var item in page.S3Objects ?? [])
-                {
-                    if (item.Key.EndsWith('/')) continue;
-                    var relative = item.Key[key.Length..];
-                    var path = SafePaths.Under(work, relative, spec.ToString());
-                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                    total += await GetObjectAsync(s3, new Uri($"s3://{bucket}/{item.Key}"), bucket, item.Key, path, total, progress, cancellationToken);
-                }
-                if (page.IsTruncated != true) return total;
-                request.ContinuationToken = page.NextContinuationToken;
+                page = await Retry.RunAsync(_ => s3.ListObjectsV2Async(request, cancellationToken), _backoff, attempts, cancellationToken);
             }
-        }
-        catch (AmazonS3Exception ex)
-        {
-            throw S3Clients.Failure(spec.Uri, ex);
+            catch (AmazonS3Exception ex)
+            {
+                throw S3Clients.Failure(spec.Uri, ex);
+            }
+            foreach (var item in page.S3Objects ?? [])
+            {
+                if (item.Key.EndsWith('/')) continue;
+                var path = SafePaths.Under(work, item.Key[key.Length..], spec.ToString());
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                total += await GetObjectAsync(s3, new Uri($"s3://{bucket}/{item.Key}"), bucket, item.Key, path, total, progress, cancellationToken);
+            }
+            if (page.IsTruncated != true) return total;
+            request.ContinuationToken = page.NextContinuationToken;
         }
     }
 
@@ -120,7 +139,7 @@ public sealed class Fetcher(BackoffPolicy? backoff = null, int attempts = 4)
             var have = File.Exists(path) ? new FileInfo(path).Length : 0;
             using var request = new HttpRequestMessage(HttpMethod.Get, uri);
             if (have > 0) request.Headers.Range = new RangeHeaderValue(have, null);
-            using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            using var response = await Transfers.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             var status = (int)response.StatusCode;
             if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.PartialContent))
             {

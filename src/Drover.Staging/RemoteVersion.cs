@@ -12,8 +12,6 @@ namespace Drover.Staging;
 /// </summary>
 public static class RemoteVersion
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(60) };
-
     /// <exception cref="StagingException">The remote cannot be asked (it is missing, or refused).</exception>
     public static async Task<string> ProbeAsync(StagingSpec spec, CancellationToken cancellationToken)
     {
@@ -50,8 +48,12 @@ public static class RemoteVersion
                     }
                 }
             default:
-                using (var response = await Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, uri), cancellationToken))
+                using (var head = new HttpRequestMessage(HttpMethod.Head, uri))
+                using (var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                 {
+                    // A HEAD is small: a server that sits on it is not waited for as a download would be.
+                    bounded.CancelAfter(TimeSpan.FromSeconds(60));
+                    using var response = await Transfers.Http.SendAsync(head, bounded.Token);
                     // A server that does not answer HEAD gives no version: the first fetch is kept.
                     if (response.StatusCode is System.Net.HttpStatusCode.MethodNotAllowed or System.Net.HttpStatusCode.NotImplemented) return "unversioned";
                     if (!response.IsSuccessStatusCode) throw new StagingException($"{uri}: {(int)response.StatusCode} {response.ReasonPhrase}", (int)response.StatusCode >= 500);

@@ -11,8 +11,7 @@ namespace Drover.Staging;
 /// </summary>
 public sealed class Uploader(BackoffPolicy? backoff = null, int attempts = 4)
 {
-    private static readonly HttpClient Http = new() { Timeout = Timeout.InfiniteTimeSpan };
-    private readonly BackoffPolicy _backoff = backoff ?? new BackoffPolicy(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
+    private readonly BackoffPolicy _backoff = backoff ?? Transfers.Backoff;
 
     /// <summary>The bytes uploaded.</summary>
     /// <exception cref="StagingException">An upload failed; the message names the URI.</exception>
@@ -55,7 +54,7 @@ public sealed class Uploader(BackoffPolicy? backoff = null, int attempts = 4)
             default:
                 await using (var content = File.OpenRead(file))
                 {
-                    using var response = await Http.PutAsync(target, new StreamContent(content), cancellationToken);
+                    using var response = await Transfers.Http.PutAsync(target, new StreamContent(content), cancellationToken);
                     var status = (int)response.StatusCode;
                     if (status is < 200 or > 299) throw new StagingException($"{target}: {status} {response.ReasonPhrase}", status >= 500);
                 }
