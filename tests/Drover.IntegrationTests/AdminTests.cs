@@ -58,6 +58,20 @@ public sealed class AdminTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_worker_whose_every_slot_is_busy_is_reported_as_not_answering_and_its_ping_is_canceled()
+    {
+        using var client = _cluster.Client();
+        var sleeps = await client.CreateTasksAsync([.. Enumerable.Range(0, 4).Select(_ => Specs.Command("sleep", "30"))], Token);
+        await WaitForAsync(async () => (await client.ListWorkersAsync(Token)).Sum(w => w.Running) == 4);
+
+        var pings = await client.PingAsync(TimeSpan.FromSeconds(1), Token);
+        Assert.All(pings, p => Assert.Equal(("no answer within 1s", (double?)null), (p.Error, p.RoundTripMs)));
+        var query = JsonDocument.Parse("""{"filter": {"batch": "drover.admin", "status": "canceled"}, "count": true}""").RootElement;
+        Assert.Equal(2, (await client.QueryAsync(query, Token)).GetProperty("count").GetInt32());
+        foreach (var sleep in sleeps) await client.CancelAsync(sleep.Id, Token);
+    }
+
+    [Fact]
     public async Task Sleep_runs_a_test_task_on_a_worker_and_the_log_level_changes_in_every_process()
     {
         var (exit, output) = await _cluster.CliAsync("admin", "sleep", "0.5");

@@ -227,8 +227,7 @@ public sealed class StagingTests : IAsyncDisposable
     /// <summary>Serves one body with an ETag (HEAD and GET), counting the GETs; the body and tag can change.</summary>
     private sealed class VersionedWebServer : IAsyncDisposable
     {
-        private readonly HttpListener _listener = new();
-        private readonly Task _serving;
+        private readonly TestWebServer _server;
         private volatile byte[] _body;
         private volatile string _etag;
         private int _gets;
@@ -236,110 +235,70 @@ public sealed class StagingTests : IAsyncDisposable
         public VersionedWebServer(byte[] body, string etag)
         {
             (_body, _etag) = (body, etag);
-            Url = new Uri($"http://127.0.0.1:{FreePort.Next()}/");
-            _listener.Prefixes.Add(Url.ToString());
-            _listener.Start();
-            _serving = Task.Run(ServeAsync);
+            _server = new TestWebServer(AnswerAsync);
         }
 
-        public Uri Url { get; }
+        public Uri Url => _server.Url;
 
         public int Gets => Volatile.Read(ref _gets);
 
         public void Change(byte[] body, string etag) => (_body, _etag) = (body, etag);
 
-        private async Task ServeAsync()
+        private async Task AnswerAsync(HttpListenerContext context, CancellationToken stopping)
         {
-            while (_listener.IsListening)
+            var (body, etag) = (_body, _etag);
+            context.Response.Headers["ETag"] = etag;
+            context.Response.ContentLength64 = body.Length;
+            if (context.Request.HttpMethod == "GET")
             {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-                {
-                    return;
-                }
-                var (body, etag) = (_body, _etag);
-                context.Response.Headers["ETag"] = etag;
-                context.Response.ContentLength64 = body.Length;
-                if (context.Request.HttpMethod == "GET")
-                {
-                    Interlocked.Increment(ref _gets);
-                    await context.Response.OutputStream.WriteAsync(body);
-                }
-                context.Response.Close();
+                Interlocked.Increment(ref _gets);
+                await context.Response.OutputStream.WriteAsync(body, stopping);
             }
+            context.Response.Close();
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            _listener.Stop();
-            await _serving;
-            _listener.Close();
-        }
+        public ValueTask DisposeAsync() => _server.DisposeAsync();
     }
 
     /// <summary>Serves one body: the first GET gets half of it and a dropped connection, a GET with a Range the rest (206).</summary>
     private sealed class DroppingWebServer : IAsyncDisposable
     {
         public const int Half = 150_000;
-        private readonly HttpListener _listener = new();
+        private readonly TestWebServer _server;
         private readonly byte[] _body;
-        private readonly Task _serving;
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string?> _ranges = new();
 
         public DroppingWebServer(byte[] body)
         {
             _body = body;
-            Url = new Uri($"http://127.0.0.1:{FreePort.Next()}/");
-            _listener.Prefixes.Add(Url.ToString());
-            _listener.Start();
-            _serving = Task.Run(ServeAsync);
+            _server = new TestWebServer(AnswerAsync);
         }
 
-        public Uri Url { get; }
+        public Uri Url => _server.Url;
 
-        public List<string?> Ranges { get; } = [];
+        public IReadOnlyList<string?> Ranges => [.. _ranges];
 
-        private async Task ServeAsync()
+        private async Task AnswerAsync(HttpListenerContext context, CancellationToken stopping)
         {
-            while (_listener.IsListening)
+            var range = context.Request.Headers["Range"];
+            _ranges.Enqueue(range);
+            var response = context.Response;
+            if (range is null)
             {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-                {
-                    return;
-                }
-                var range = context.Request.Headers["Range"];
-                Ranges.Add(range);
-                var response = context.Response;
-                if (range is null)
-                {
-                    response.ContentLength64 = _body.Length;
-                    await response.OutputStream.WriteAsync(_body.AsMemory(0, Half));
-                    await response.OutputStream.FlushAsync();
-                    response.Abort();
-                    continue;
-                }
-                var from = int.Parse(range["bytes=".Length..].TrimEnd('-'), System.Globalization.CultureInfo.InvariantCulture);
-                response.StatusCode = 206;
-                response.Headers["Content-Range"] = $"bytes {from}-{_body.Length - 1}/{_body.Length}";
-                response.ContentLength64 = _body.Length - from;
-                await response.OutputStream.WriteAsync(_body.AsMemory(from));
-                response.Close();
+                response.ContentLength64 = _body.Length;
+                await response.OutputStream.WriteAsync(_body.AsMemory(0, Half), stopping);
+                await response.OutputStream.FlushAsync(stopping);
+                response.Abort();
+                return;
             }
+            var from = int.Parse(range["bytes=".Length..].TrimEnd('-'), System.Globalization.CultureInfo.InvariantCulture);
+            response.StatusCode = 206;
+            response.Headers["Content-Range"] = $"bytes {from}-{_body.Length - 1}/{_body.Length}";
+            response.ContentLength64 = _body.Length - from;
+            await response.OutputStream.WriteAsync(_body.AsMemory(from), stopping);
+            response.Close();
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            _listener.Stop();
-            await _serving;
-            _listener.Close();
-        }
+        public ValueTask DisposeAsync() => _server.DisposeAsync();
     }
 }

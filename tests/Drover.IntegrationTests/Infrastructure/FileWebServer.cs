@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Net;
-
 namespace Drover.IntegrationTests.Infrastructure;
 
 /// <summary>
@@ -10,81 +7,40 @@ namespace Drover.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class FileWebServer : IAsyncDisposable
 {
-    private readonly HttpListener _listener = new();
     private readonly string _directory;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _serving;
+    private readonly TestWebServer _server;
 
     public FileWebServer(string directory)
     {
         _directory = directory;
-        var port = FreePort.Next();
-        Url = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
-        _listener.Prefixes.Add(Url.ToString());
-        _listener.Start();
-        _serving = Task.Run(ServeAsync);
+        _server = new TestWebServer(AnswerAsync);
     }
 
-    public Uri Url { get; }
+    public Uri Url => _server.Url;
 
     public bool Stall { get; set; }
 
-    private async Task ServeAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception) when (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-            _ = Task.Run(() => AnswerAsync(context));
-        }
-    }
-
-    private async Task AnswerAsync(HttpListenerContext context)
+    private async Task AnswerAsync(System.Net.HttpListenerContext context, CancellationToken stopping)
     {
         var response = context.Response;
-        try
+        var path = Path.Combine(_directory, Uri.UnescapeDataString(context.Request.Url!.AbsolutePath.TrimStart('/')));
+        if (!File.Exists(path))
         {
-            var path = Path.Combine(_directory, Uri.UnescapeDataString(context.Request.Url!.AbsolutePath.TrimStart('/')));
-            if (!File.Exists(path))
-            {
-                response.StatusCode = 404;
-                response.Close();
-                return;
-            }
-            var bytes = await File.ReadAllBytesAsync(path);
-            response.ContentLength64 = bytes.Length;
-            if (Stall)
-            {
-                await response.OutputStream.WriteAsync(bytes.AsMemory(0, Math.Min(bytes.Length, 1 << 16)));
-                await response.OutputStream.FlushAsync();
-                await Task.Delay(Timeout.Infinite, _stop.Token);
-            }
-            await response.OutputStream.WriteAsync(bytes);
+            response.StatusCode = 404;
             response.Close();
+            return;
         }
-        catch (OperationCanceledException)
+        var bytes = await File.ReadAllBytesAsync(path, stopping);
+        response.ContentLength64 = bytes.Length;
+        if (Stall)
         {
-            response.Abort();
+            await response.OutputStream.WriteAsync(bytes.AsMemory(0, Math.Min(bytes.Length, 1 << 16)), stopping);
+            await response.OutputStream.FlushAsync(stopping);
+            await Task.Delay(Timeout.Infinite, stopping);
         }
-        catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
-        {
-            // The client went away (a canceled download).
-        }
+        await response.OutputStream.WriteAsync(bytes, stopping);
+        response.Close();
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        await _serving;
-        _listener.Close();
-        _stop.Dispose();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }
