@@ -14,12 +14,12 @@ internal static class PgRows
         "seq, id, name, batch, grp, command, shell, handler, env, requires, priority, retry, timeout_ms, " +
         "status, status_message, progress, attempts, failures, worker_id, execution_id, submitted, started, " +
         "completed, lease_expires, exit_code, error, stdout_bytes, stderr_bytes, client_id, reason, assigned, " +
-        "resubmitted_from, resubmitted, signals";
+        "resubmitted_from, resubmitted, signals, staging, container, transfer, cached_from";
 
     public const string OutputColumns = Columns + ", args, result, stdout, stderr";
 
     public const string ExecutionColumns =
-        "id, task_id, worker_id, attempt, status, assigned, started, completed, exit_code, timed_out, reason, signals";
+        "id, task_id, worker_id, attempt, status, assigned, started, completed, exit_code, timed_out, reason, signals, transfer";
 
     public const string WorkerColumns =
         "id, name, hostname, pid, concurrency, prefetch, batch, handlers, status, registered, last_seen, " +
@@ -67,14 +67,18 @@ internal static class PgRows
             ResubmittedFrom = GuidOrNull(r, 31),
             Resubmitted = GuidOrNull(r, 32),
             Signals = FromJson<List<SignalRecord>>(Str(r, 33)),
+            Container = Str(r, 35),
+            Transfer = FromJson<TransferRecord>(Str(r, 36)),
+            CachedFrom = GuidOrNull(r, 37),
         };
-        if (r.FieldCount <= 34) return task;
+        task = TaskStaging.Apply(task, FromJson<TaskStaging>(Str(r, 34)));
+        if (r.FieldCount <= 38) return task;
         return task with
         {
-            Args = JsonElementFrom(Str(r, 34)),
-            Result = JsonElementFrom(Str(r, 35)),
-            Stdout = Str(r, 36),
-            Stderr = Str(r, 37),
+            Args = JsonElementFrom(Str(r, 38)),
+            Result = JsonElementFrom(Str(r, 39)),
+            Stdout = Str(r, 40),
+            Stderr = Str(r, 41),
         };
     }
 
@@ -92,6 +96,7 @@ internal static class PgRows
         TimedOut = r.GetBoolean(9),
         Reason = Str(r, 10),
         Signals = FromJson<List<SignalRecord>>(Str(r, 11)),
+        Transfer = FromJson<TransferRecord>(Str(r, 12)),
     };
 
     public static WorkerRecord ReadWorker(NpgsqlDataReader r) => new()
@@ -114,18 +119,18 @@ internal static class PgRows
     };
 
     public const string InsertTask =
-        "INSERT INTO tasks (id, name, batch, grp, command, shell, handler, args, env, requires, priority, retry, timeout_ms, status, submitted, client_id, resubmitted_from, reason, completed) " +
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) ON CONFLICT (id) DO NOTHING RETURNING seq";
+        "INSERT INTO tasks (id, name, batch, grp, command, shell, handler, args, env, requires, priority, retry, timeout_ms, status, submitted, client_id, resubmitted_from, reason, completed, staging, container) " +
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) ON CONFLICT (id) DO NOTHING RETURNING seq";
 
     public static NpgsqlBatchCommand InsertNewTask(TaskRecord t) => Command(InsertTask,
         t.Id, t.Name, t.Batch, t.Group, JsonText(t.Command), t.Shell, t.Handler, JsonText(t.Args), JsonText(t.Env), JsonText(t.Requires),
         t.Priority, t.Retry, t.Timeout is { } timeout ? (long)timeout.TotalMilliseconds : null, Enums.Name(t.Status), t.Submitted,
-        t.ClientId, t.ResubmittedFrom, t.Reason, t.Completed);
+        t.ClientId, t.ResubmittedFrom, t.Reason, t.Completed, JsonText(TaskStaging.Of(t)), t.Container);
 
     private const string UpdateStateSet =
         "status = $1, status_message = $2, progress = $3, attempts = $4, failures = $5, worker_id = $6, execution_id = $7, " +
         "started = $8, completed = $9, lease_expires = $10, exit_code = $11, error = $12, stdout_bytes = $13, stderr_bytes = $14, " +
-        "reason = $15, assigned = $16, signals = $17, signal_pending = $18";
+        "reason = $15, assigned = $16, signals = $17, signal_pending = $18, transfer = $19, cached_from = $20";
 
     public static NpgsqlBatchCommand UpdateTaskState(TaskRecord t, bool output)
     {
@@ -133,17 +138,18 @@ internal static class PgRows
         [
             Enums.Name(t.Status), t.StatusMessage, t.Progress, t.Attempts, t.Failures, t.WorkerId, t.ExecutionId, t.Started, t.Completed,
             t.LeaseExpires, t.ExitCode, t.Error, t.StdoutBytes, t.StderrBytes, t.Reason, t.Assigned, JsonText(t.Signals),
-            Dispatch.Lifecycle.HasUndelivered(t),
+            Dispatch.Lifecycle.HasUndelivered(t), JsonText(t.Transfer), t.CachedFrom,
         ];
         return output
-            ? Command($"UPDATE tasks SET {UpdateStateSet}, result = $19, stdout = $20, stderr = $21 WHERE seq = $22",
+            ? Command($"UPDATE tasks SET {UpdateStateSet}, result = $21, stdout = $22, stderr = $23 WHERE seq = $24",
                 [.. state, JsonText(t.Result), t.Stdout, t.Stderr, t.Seq])
-            : Command($"UPDATE tasks SET {UpdateStateSet} WHERE seq = $19", [.. state, t.Seq]);
+            : Command($"UPDATE tasks SET {UpdateStateSet} WHERE seq = $21", [.. state, t.Seq]);
     }
 
     public static NpgsqlBatchCommand InsertClosedExecution(ExecutionRecord e) => Command(
-        "INSERT INTO executions (" + ExecutionColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        e.Id, e.TaskId, e.WorkerId, e.Attempt, Enums.Name(e.Status), e.Assigned, e.Started, e.Completed, e.ExitCode, e.TimedOut, e.Reason, JsonText(e.Signals));
+        "INSERT INTO executions (" + ExecutionColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        e.Id, e.TaskId, e.WorkerId, e.Attempt, Enums.Name(e.Status), e.Assigned, e.Started, e.Completed, e.ExitCode, e.TimedOut, e.Reason, JsonText(e.Signals),
+        JsonText(e.Transfer));
 
     /// <summary>A command with positional parameters; a null becomes SQL NULL of the column's type.</summary>
     public static NpgsqlBatchCommand Command(string sql, params object?[] values)

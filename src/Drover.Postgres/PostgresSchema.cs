@@ -65,6 +65,16 @@ internal static class PostgresSchema
             -- Told to take no new work, or to drain and exit; control_pending until the worker is told.
             paused boolean NOT NULL DEFAULT false, drain boolean NOT NULL DEFAULT false, control_pending boolean NOT NULL DEFAULT false);
         """,
+        """
+        -- Data to move (input, resource, output, output_on, container_options, cache) as one JSON
+        -- value; the container has a column of its own, for dispatch and queries.
+        ALTER TABLE tasks ADD COLUMN staging text;
+        ALTER TABLE tasks ADD COLUMN container text COLLATE "C";
+        -- What the current execution moved (phase, folder, bytes, time), and the task a cached run reused.
+        ALTER TABLE tasks ADD COLUMN transfer text;
+        ALTER TABLE tasks ADD COLUMN cached_from uuid;
+        ALTER TABLE executions ADD COLUMN transfer text;
+        """,
     ];
 
     public static async Task MigrateAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)

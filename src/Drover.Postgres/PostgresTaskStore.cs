@@ -171,9 +171,10 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
             var (batch, holdsBack, handlers) = await TouchAsync(tx, workerId, WorkerState.Running, now, cancellationToken);
             if (holdsBack) return [];
             // Checkpoint: at-least-once. Rows another server is leasing right now are skipped, not waited for.
-            // Only commands and tasks naming a handler this worker runs.
+            // Only commands, and tasks naming a handler (or needing a container engine) this worker offers.
             var ready = await tx.QueryAsync(
-                $"SELECT {PgRows.OutputColumns} FROM tasks WHERE status = 'queued' AND (handler IS NULL OR handler = ANY($2))" +
+                $"SELECT {PgRows.OutputColumns} FROM tasks WHERE status = 'queued' AND " +
+                $"(CASE WHEN handler IS NOT NULL THEN handler = ANY($2) WHEN container IS NOT NULL THEN '{ContainerTasks.Capability}' = ANY($2) ELSE true END)" +
                 $"{(batch is null ? "" : " AND batch = $3")} " +
                 "AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.name = tasks.batch AND b.paused) " +
                 "ORDER BY priority DESC, seq LIMIT $1 FOR UPDATE SKIP LOCKED",

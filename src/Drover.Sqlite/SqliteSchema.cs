@@ -65,6 +65,16 @@ internal static class SqliteSchema
         -- Names: equality, ranges, and regular expressions with a literal prefix ("^job-42").
         CREATE INDEX tasks_name ON tasks (name) WHERE name IS NOT NULL;
         """,
+        """
+        -- Data to move (input, resource, output, output_on, container_options, cache) as one JSON
+        -- value; the container has a column of its own, for dispatch and queries.
+        ALTER TABLE tasks ADD COLUMN staging TEXT;
+        ALTER TABLE tasks ADD COLUMN container TEXT;
+        -- What the current execution moved (phase, folder, bytes, time), and the task a cached run reused.
+        ALTER TABLE tasks ADD COLUMN transfer TEXT;
+        ALTER TABLE tasks ADD COLUMN cached_from TEXT;
+        ALTER TABLE executions ADD COLUMN transfer TEXT;
+        """,
     ];
 
     public static void Migrate(SqliteConnection connection)

@@ -14,7 +14,7 @@ internal static class TaskRows
         "seq, id, name, batch, grp, command, shell, handler, env, requires, priority, retry, timeout_ms, " +
         "status, status_message, progress, attempts, failures, worker_id, execution_id, submitted, started, " +
         "completed, lease_expires, exit_code, error, stdout_bytes, stderr_bytes, client_id, reason, assigned, " +
-        "resubmitted_from, resubmitted, signals";
+        "resubmitted_from, resubmitted, signals, staging, container, transfer, cached_from";
 
     /// <summary>What a lease needs: the definition, handler args included, but no output.</summary>
     public const string LeaseColumns = Columns + ", args";
@@ -22,7 +22,7 @@ internal static class TaskRows
     public const string OutputColumns = LeaseColumns + ", result, stdout, stderr";
 
     public const string ExecutionColumns =
-        "id, task_id, worker_id, attempt, status, assigned, started, completed, exit_code, timed_out, reason, signals";
+        "id, task_id, worker_id, attempt, status, assigned, started, completed, exit_code, timed_out, reason, signals, transfer";
 
     public const string WorkerColumns =
         "id, name, hostname, pid, concurrency, prefetch, batch, handlers, status, registered, last_seen, " +
@@ -66,15 +66,19 @@ internal static class TaskRows
             ResubmittedFrom = GuidOrNull(r, 31),
             Resubmitted = GuidOrNull(r, 32),
             Signals = FromJson<List<SignalRecord>>(Str(r, 33)),
+            Container = Str(r, 35),
+            Transfer = FromJson<TransferRecord>(Str(r, 36)),
+            CachedFrom = GuidOrNull(r, 37),
         };
-        if (r.FieldCount <= 34) return task;
-        task = task with { Args = JsonElementFrom(Str(r, 34)) };
-        if (r.FieldCount <= 35) return task;
+        task = TaskStaging.Apply(task, FromJson<TaskStaging>(Str(r, 34)));
+        if (r.FieldCount <= 38) return task;
+        task = task with { Args = JsonElementFrom(Str(r, 38)) };
+        if (r.FieldCount <= 39) return task;
         return task with
         {
-            Result = JsonElementFrom(Str(r, 35)),
-            Stdout = Str(r, 36),
-            Stderr = Str(r, 37),
+            Result = JsonElementFrom(Str(r, 39)),
+            Stdout = Str(r, 40),
+            Stderr = Str(r, 41),
         };
     }
 
@@ -92,6 +96,7 @@ internal static class TaskRows
         TimedOut = r.GetInt64(9) != 0,
         Reason = Str(r, 10),
         Signals = FromJson<List<SignalRecord>>(Str(r, 11)),
+        Transfer = FromJson<TransferRecord>(Str(r, 12)),
     };
 
     public static WorkerRecord ReadWorker(SqliteDataReader r) => new()
@@ -117,8 +122,8 @@ internal static class TaskRows
     // order their parameters first appear in the SQL.
 
     public const string InsertTask =
-        "INSERT INTO tasks (id, name, batch, grp, command, shell, handler, args, env, requires, priority, retry, timeout_ms, status, submitted, client_id, resubmitted_from, reason, completed) " +
-        "VALUES ($id, $name, $batch, $grp, $command, $shell, $handler, $args, $env, $requires, $priority, $retry, $timeout_ms, $status, $submitted, $client_id, $resubmitted_from, $reason, $completed) " +
+        "INSERT INTO tasks (id, name, batch, grp, command, shell, handler, args, env, requires, priority, retry, timeout_ms, status, submitted, client_id, resubmitted_from, reason, completed, staging, container) " +
+        "VALUES ($id, $name, $batch, $grp, $command, $shell, $handler, $args, $env, $requires, $priority, $retry, $timeout_ms, $status, $submitted, $client_id, $resubmitted_from, $reason, $completed, $staging, $container) " +
         "ON CONFLICT (id) DO NOTHING RETURNING seq";
 
     public static long? InsertNewTask(RawStatement insert, TaskRecord t) => insert
@@ -126,13 +131,14 @@ internal static class TaskRows
         .Text(t.Handler).Text(JsonText(t.Args)).Text(JsonText(t.Env)).Text(JsonText(t.Requires)).Integer(t.Priority).Integer(t.Retry)
         .Integer(t.Timeout is { } timeout ? (long)timeout.TotalMilliseconds : null).Text(Enums.Name(t.Status)).Text(TimeText(t.Submitted))
         .Text(t.ClientId).Text(t.ResubmittedFrom?.ToString()).Text(t.Reason).Text(TimeText(t.Completed))
+        .Text(JsonText(TaskStaging.Of(t))).Text(t.Container)
         .Execute();
 
     private const string UpdateStateSet =
         "status = $status, status_message = $status_message, progress = $progress, attempts = $attempts, failures = $failures, " +
         "worker_id = $worker_id, execution_id = $execution_id, started = $started, completed = $completed, " +
         "lease_expires = $lease_expires, exit_code = $exit_code, error = $error, stdout_bytes = $stdout_bytes, " +
-        "stderr_bytes = $stderr_bytes, reason = $reason, assigned = $assigned, signals = $signals";
+        "stderr_bytes = $stderr_bytes, reason = $reason, assigned = $assigned, signals = $signals, transfer = $transfer, cached_from = $cached_from";
 
     // By rowid (seq), the cheapest way SQLite has to find a row.
     public const string UpdateState = "UPDATE tasks SET " + UpdateStateSet + " WHERE seq = $seq";
@@ -145,18 +151,18 @@ internal static class TaskRows
         update.Text(Enums.Name(t.Status)).Text(t.StatusMessage).Real(t.Progress).Integer(t.Attempts).Integer(t.Failures)
             .Text(t.WorkerId?.ToString()).Text(t.ExecutionId?.ToString()).Text(TimeText(t.Started)).Text(TimeText(t.Completed))
             .Text(TimeText(t.LeaseExpires)).Integer(t.ExitCode).Text(t.Error).Integer(t.StdoutBytes).Integer(t.StderrBytes)
-            .Text(t.Reason).Text(TimeText(t.Assigned)).Text(JsonText(t.Signals));
+            .Text(t.Reason).Text(TimeText(t.Assigned)).Text(JsonText(t.Signals)).Text(JsonText(t.Transfer)).Text(t.CachedFrom?.ToString());
         if (output) update.Text(JsonText(t.Result)).Text(t.Stdout).Text(t.Stderr);
         update.Integer(t.Seq).Execute();
     }
 
     public const string InsertExecution =
-        "INSERT INTO executions (" + ExecutionColumns + ") VALUES ($id, $task_id, $worker_id, $attempt, $status, $assigned, $started, $completed, $exit_code, $timed_out, $reason, $signals)";
+        "INSERT INTO executions (" + ExecutionColumns + ") VALUES ($id, $task_id, $worker_id, $attempt, $status, $assigned, $started, $completed, $exit_code, $timed_out, $reason, $signals, $transfer)";
 
     public static void InsertClosedExecution(RawStatement insert, ExecutionRecord e) => insert
         .Text(e.Id.ToString()).Text(e.TaskId.ToString()).Text(e.WorkerId.ToString()).Integer(e.Attempt).Text(Enums.Name(e.Status))
         .Text(TimeText(e.Assigned)).Text(TimeText(e.Started)).Text(TimeText(e.Completed)).Integer(e.ExitCode).Integer(e.TimedOut ? 1 : 0)
-        .Text(e.Reason).Text(JsonText(e.Signals))
+        .Text(e.Reason).Text(JsonText(e.Signals)).Text(JsonText(e.Transfer))
         .Execute();
 
     private static string? Str(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);

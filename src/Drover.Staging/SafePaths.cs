@@ -3,10 +3,6 @@ namespace Drover.Staging;
 /// <summary>Paths that must stay inside a folder: archive entries, mv targets, object keys.</summary>
 public static class SafePaths
 {
-    /// <summary>A relative path with no <c>..</c> segment and no root.</summary>
-    public static bool IsRelative(string path) =>
-        path.Length > 0 && !Path.IsPathRooted(path) && !path.Replace('\\', '/').Split('/').Contains("..") && !path.Contains('\0', StringComparison.Ordinal);
-
     /// <summary>The full path of <paramref name="relative"/> under <paramref name="root"/>.</summary>
     /// <exception cref="StagingException">It would land outside the root.</exception>
     public static string Under(string root, string relative, string what)

@@ -65,11 +65,44 @@ public sealed class TaskSpecValidatorTests
     [InlineData("""{"command": "echo 'open"}""", "command")]
     [InlineData("""{"handler": "echo", "shell": true}""", "shell")]
     [InlineData("""{"command": "x", "args": {}}""", "args")]
+    [InlineData("""{"command": "x", "input": "ftp://h/f"}""", "input")]
+    [InlineData("""{"command": "x", "input": ["s3://b/k", "s3://b/k|explode"]}""", "input[1]")]
+    [InlineData("""{"command": "x", "input": ["s3://b/k", 3]}""", "input[1]")]
+    [InlineData("""{"command": "x", "input": {"uri": "s3://b/k"}}""", "input")]
+    [InlineData("""{"command": "x", "input": "s3://b/../k"}""", "input")]
+    [InlineData("""{"command": "x", "input": "s3:///k"}""", "input")]
+    [InlineData("""{"command": "x", "input": "s3://b/dir/|untar"}""", "input")]
+    [InlineData("""{"command": "x", "resource": "https://h/db.tgz|mv:/etc"}""", "resource")]
+    [InlineData("""{"command": "x", "resource": "relative/path"}""", "resource")]
+    [InlineData("""{"command": "x", "output": "s3://b/out/|gunzip"}""", "output")]
+    [InlineData("""{"command": "x", "output": "gopher://h/out"}""", "output")]
+    [InlineData("""{"command": "x", "output": "s3://b/out/", "output_on": "never"}""", "output_on")]
+    [InlineData("""{"command": "x", "output_on": "always"}""", "output_on")]
+    [InlineData("""{"command": "x", "container": "bad image"}""", "container")]
+    [InlineData("""{"command": "x", "container": "--privileged"}""", "container")]
+    [InlineData("""{"handler": "echo", "container": "busybox"}""", "container")]
+    [InlineData("""{"command": "x", "container_options": "--cpus 2"}""", "container_options")]
+    [InlineData("""{"command": "x", "container": "busybox", "container_options": 2}""", "container_options")]
+    [InlineData("""{"handler": "echo", "cache": true}""", "cache")]
     public void Bad_input_names_the_field(string json, string field)
     {
         var (definition, errors) = Validate(json);
         Assert.Null(definition);
         Assert.Contains(field, errors.Keys);
+    }
+
+    [Fact]
+    public void Data_fields_are_read_and_normalized()
+    {
+        var (definition, errors) = Validate("""
+            {"command": "wc -l $INPUT/a", "input": " s3://b/reads/a.gz | gunzip ", "resource": ["https://h/db.tgz|untar|mv:db", "file:///srv/ref/"],
+             "output": "s3://b/out", "output_on": "always", "container": "busybox:1.36", "container_options": "--cpus 2 -e 'A=b c'", "cache": true}
+            """);
+        Assert.Empty(errors);
+        Assert.Equal(["s3://b/reads/a.gz|gunzip"], definition!.Input);
+        Assert.Equal(["https://h/db.tgz|untar|mv:db", "file:///srv/ref/"], definition.Resource);
+        Assert.Equal(("s3://b/out/", Model.OutputOn.Always, "busybox:1.36", true), (definition.Output, definition.OutputOn, definition.Container, definition.Cache));
+        Assert.Equal(["--cpus", "2", "-e", "A=b c"], definition.ContainerOptions);
     }
 
     [Fact]

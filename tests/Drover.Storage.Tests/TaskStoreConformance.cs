@@ -440,6 +440,22 @@ public abstract class TaskStoreConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_container_task_goes_only_to_a_worker_with_a_container_engine()
+    {
+        var boxed = Task(priority: 9) with { Container = "busybox" };
+        var plain = Task(priority: 1);
+        await Store.CreateAsync([boxed, plain], Token);
+
+        var bare = await WorkerAsync(handlers: ["count"]);
+        Assert.Equal([plain.Id], (await Store.LeaseAsync(bare, 10, Token)).Select(l => l.TaskId));
+        Assert.Equal(TaskState.Queued, (await Store.GetTaskAsync(boxed.Id, Token))!.Status);
+
+        var engine = await WorkerAsync(handlers: [ContainerTasks.Capability]);
+        var lease = Assert.Single(await Store.LeaseAsync(engine, 10, Token));
+        Assert.Equal((boxed.Id, "busybox"), (lease.TaskId, lease.Container));
+    }
+
+    [Fact]
     public async Task An_update_changes_a_live_task_and_a_new_priority_reorders_dispatch()
     {
         var first = Task(priority: 5);

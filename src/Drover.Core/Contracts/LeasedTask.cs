@@ -20,6 +20,13 @@ public sealed record LeasedTask
     public IReadOnlyDictionary<string, string>? Env { get; init; }
     [JsonConverter(typeof(NullableDurationJsonConverter))]
     public TimeSpan? Timeout { get; init; }
+    public IReadOnlyList<string>? Input { get; init; }
+    public IReadOnlyList<string>? Resource { get; init; }
+    public string? Output { get; init; }
+    public Model.OutputOn? OutputOn { get; init; }
+    public string? Container { get; init; }
+    public IReadOnlyList<string>? ContainerOptions { get; init; }
+    public bool Cache { get; init; }
     public required DateTimeOffset LeaseExpires { get; init; }
     /// <summary>The task's own token (<c>DROVER_TASK_TOKEN</c>): good for setting its status while this execution runs.</summary>
     public string? TaskToken { get; init; }

@@ -17,4 +17,8 @@ public sealed record ReportEvent
     public string? Stderr { get; init; }
     public long? StdoutBytes { get; init; }
     public long? StderrBytes { get; init; }
+    /// <summary>For <see cref="ReportEventType.Started"/>, <see cref="ReportEventType.Phase"/> and <see cref="ReportEventType.Finished"/> of a task with data to move.</summary>
+    public Model.TransferRecord? Transfer { get; init; }
+    /// <summary>For <see cref="ReportEventType.Finished"/>: the earlier task whose outputs were reused instead of running.</summary>
+    public Guid? CachedFrom { get; init; }
 }

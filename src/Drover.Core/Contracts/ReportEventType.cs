@@ -10,4 +10,6 @@ public enum ReportEventType
     Finished,
     /// <summary>The worker hands the task back unrun or interrupted (it is stopping); the task is queued again.</summary>
     Released,
+    /// <summary>A task with data to move went from staging to running, or from running to uploading (<see cref="ReportEvent.Transfer"/>).</summary>
+    Phase,
 }

@@ -22,4 +22,13 @@ public sealed record TaskSpec
     public int? Priority { get; init; }
     public int? Retry { get; init; }
     public JsonElement? Timeout { get; init; }
+    /// <summary>Staging URIs: a string or an array of strings (<c>s3://b/k|gunzip</c>).</summary>
+    public JsonElement? Input { get; init; }
+    public JsonElement? Resource { get; init; }
+    public string? Output { get; init; }
+    public string? OutputOn { get; init; }
+    public string? Container { get; init; }
+    /// <summary>Extra engine options: a string (split as a shell would) or an array of strings.</summary>
+    public JsonElement? ContainerOptions { get; init; }
+    public bool? Cache { get; init; }
 }

@@ -37,6 +37,8 @@ public static class Lifecycle
             StatusMessage = null,
             Progress = null,
             Signals = null,
+            Transfer = null,
+            CachedFrom = null,
         };
         var execution = new ExecutionRecord
         {
@@ -61,6 +63,13 @@ public static class Lifecycle
         Args = lease.Task.Args,
         Env = lease.Task.Env,
         Timeout = lease.Task.Timeout,
+        Input = lease.Task.Input,
+        Resource = lease.Task.Resource,
+        Output = lease.Task.Output,
+        OutputOn = lease.Task.OutputOn,
+        Container = lease.Task.Container,
+        ContainerOptions = lease.Task.ContainerOptions,
+        Cache = lease.Task.Cache,
         LeaseExpires = lease.Task.LeaseExpires!.Value,
     };
 
@@ -80,6 +89,7 @@ public static class Lifecycle
                 Assigned = assigned,
                 Started = task.Started,
                 Signals = task.Signals,
+                Transfer = task.Transfer,
             }
             : null;
 
@@ -124,7 +134,8 @@ public static class Lifecycle
         if (!IsCurrent(task, execution)) return null;
         return e.Type switch
         {
-            ReportEventType.Started => Start(task, execution, now),
+            ReportEventType.Started => Start(task, execution, e, now),
+            ReportEventType.Phase => new Transition(task with { Transfer = e.Transfer ?? task.Transfer }, execution with { Transfer = e.Transfer ?? task.Transfer }),
             ReportEventType.Output => new Transition(AppendOutput(task, e, outputLimitBytes), execution),
             ReportEventType.Finished => Finish(task, execution, e, now, outputLimitBytes),
             ReportEventType.Released => Release(task, execution, now),
@@ -146,15 +157,16 @@ public static class Lifecycle
     {
         var signals = (IReadOnlyList<SignalRecord>)[.. task.Signals ?? [], new SignalRecord { Signal = TaskSignal.Kill, At = now }];
         return new(task with { Status = TaskState.Canceled, Completed = now, LeaseExpires = null, Reason = reason, Signals = signals },
-            execution with { Status = ExecutionState.Canceled, Completed = now, Reason = reason, Signals = signals });
+            execution with { Status = ExecutionState.Canceled, Completed = now, Reason = reason, Signals = signals, Transfer = task.Transfer });
     }
 
-    private static Transition Start(TaskRecord task, ExecutionRecord execution, DateTimeOffset now)
+    private static Transition Start(TaskRecord task, ExecutionRecord execution, ReportEvent e, DateTimeOffset now)
     {
         if (task.Status != TaskState.Assigned) return new Transition(task, execution);
+        var transfer = e.Transfer ?? task.Transfer;
         return new Transition(
-            task with { Status = TaskState.Running, Started = now },
-            execution with { Status = ExecutionState.Running, Started = now });
+            task with { Status = TaskState.Running, Started = now, Transfer = transfer },
+            execution with { Status = ExecutionState.Running, Started = now, Transfer = transfer });
     }
 
     private static TaskRecord AppendOutput(TaskRecord task, ReportEvent e, int limit)
@@ -184,6 +196,7 @@ public static class Lifecycle
         var finishedExecution = execution with
         {
             Signals = task.Signals,
+            Transfer = e.Transfer ?? task.Transfer,
             Status = succeeded ? ExecutionState.Succeeded : terminated is not null ? ExecutionState.Canceled : ExecutionState.Failed,
             Started = execution.Started ?? started,
             Completed = now,
@@ -203,6 +216,8 @@ public static class Lifecycle
             StderrBytes = e.StderrBytes,
             Reason = reason,
             LeaseExpires = null,
+            Transfer = e.Transfer ?? task.Transfer,
+            CachedFrom = e.CachedFrom,
         };
         if (succeeded)
             return new Transition(finished with { Status = TaskState.Succeeded, Completed = now }, finishedExecution);
@@ -223,5 +238,5 @@ public static class Lifecycle
 
     private static Transition Requeue(TaskRecord task, ExecutionRecord execution, ExecutionState executionState, string reason, DateTimeOffset now) =>
         new(task with { Status = TaskState.Queued, ExecutionId = null, LeaseExpires = null, Started = null, Reason = reason, Signals = null },
-            execution with { Status = executionState, Completed = now, Reason = reason, Signals = task.Signals });
+            execution with { Status = executionState, Completed = now, Reason = reason, Signals = task.Signals, Transfer = task.Transfer });
 }

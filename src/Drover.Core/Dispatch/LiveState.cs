@@ -319,7 +319,7 @@ public sealed class LiveState
     private void AddReady(TaskRecord task)
     {
         var order = ReadyOrder.Of(task);
-        var handler = task.Handler ?? ReadySets.Commands;
+        var handler = Contracts.ContainerTasks.RequiredOffer(task) ?? ReadySets.Commands;
         if (!_pausedBatches.Contains(task.Batch)) _ready.Add(handler, order);
         if (!_readyByBatch.TryGetValue(task.Batch, out var batch)) _readyByBatch[task.Batch] = batch = new();
         batch.Add(handler, order);
@@ -328,7 +328,7 @@ public sealed class LiveState
     private void RemoveReady(TaskRecord task)
     {
         var order = ReadyOrder.Of(task);
-        var handler = task.Handler ?? ReadySets.Commands;
+        var handler = Contracts.ContainerTasks.RequiredOffer(task) ?? ReadySets.Commands;
         _ready.Remove(handler, order);
         if (_readyByBatch.TryGetValue(task.Batch, out var batch))
         {

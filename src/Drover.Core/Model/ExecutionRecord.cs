@@ -18,6 +18,8 @@ public sealed record ExecutionRecord
     public string? Reason { get; init; }
     /// <summary>Every signal asked for during this attempt, and when the worker was handed it.</summary>
     public IReadOnlyList<SignalRecord>? Signals { get; init; }
+    /// <summary>For a task with data to move: the phase, the run's folder, the bytes and time of staging and uploading.</summary>
+    public TransferRecord? Transfer { get; init; }
 
     [JsonIgnore]
     public bool IsOpen => Status is ExecutionState.Assigned or ExecutionState.Running;

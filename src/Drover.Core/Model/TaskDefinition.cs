@@ -18,6 +18,18 @@ public sealed record TaskDefinition
     public int Priority { get; init; }
     public int Retry { get; init; }
     public TimeSpan? Timeout { get; init; }
+    /// <summary>Fetched into the run's <c>$INPUT</c> before it starts (normalized staging URIs).</summary>
+    public IReadOnlyList<string>? Input { get; init; }
+    /// <summary>Fetched once per worker into its cache and given read-only as <c>$RESOURCE</c>.</summary>
+    public IReadOnlyList<string>? Resource { get; init; }
+    /// <summary>The URI prefix the run's <c>$OUTPUT</c> is uploaded under.</summary>
+    public string? Output { get; init; }
+    public OutputOn? OutputOn { get; init; }
+    /// <summary>The image the command runs in, through the worker's container engine.</summary>
+    public string? Container { get; init; }
+    public IReadOnlyList<string>? ContainerOptions { get; init; }
+    /// <summary>Reuse the outputs of an earlier succeeded task with the same command, container, inputs and environment.</summary>
+    public bool Cache { get; init; }
     public string? ClientId { get; init; }
     public Guid? ResubmittedFrom { get; init; }
 
@@ -37,6 +49,13 @@ public sealed record TaskDefinition
         Priority = task.Priority,
         Retry = task.Retry,
         Timeout = task.Timeout,
+        Input = task.Input,
+        Resource = task.Resource,
+        Output = task.Output,
+        OutputOn = task.OutputOn,
+        Container = task.Container,
+        ContainerOptions = task.ContainerOptions,
+        Cache = task.Cache,
         ClientId = task.ClientId,
         ResubmittedFrom = task.Id,
     };
@@ -56,6 +75,13 @@ public sealed record TaskDefinition
         Priority = Priority,
         Retry = Retry,
         Timeout = Timeout,
+        Input = Input,
+        Resource = Resource,
+        Output = Output,
+        OutputOn = OutputOn,
+        Container = Container,
+        ContainerOptions = ContainerOptions,
+        Cache = Cache,
         ClientId = ClientId,
         ResubmittedFrom = ResubmittedFrom,
         Status = TaskState.Queued,

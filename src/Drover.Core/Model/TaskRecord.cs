@@ -22,6 +22,18 @@ public sealed record TaskRecord
     public int Retry { get; init; }
     [JsonConverter(typeof(NullableDurationJsonConverter))]
     public TimeSpan? Timeout { get; init; }
+    /// <summary>Fetched into the run's <c>$INPUT</c> before it starts (normalized staging URIs).</summary>
+    public IReadOnlyList<string>? Input { get; init; }
+    /// <summary>Fetched once per worker into its cache and given read-only as <c>$RESOURCE</c>.</summary>
+    public IReadOnlyList<string>? Resource { get; init; }
+    /// <summary>The URI prefix the run's <c>$OUTPUT</c> is uploaded under.</summary>
+    public string? Output { get; init; }
+    public OutputOn? OutputOn { get; init; }
+    /// <summary>The image the command runs in, through the worker's container engine.</summary>
+    public string? Container { get; init; }
+    public IReadOnlyList<string>? ContainerOptions { get; init; }
+    /// <summary>Reuse the outputs of an earlier succeeded task with the same command, container, inputs and environment.</summary>
+    public bool Cache { get; init; }
 
     public required TaskState Status { get; init; }
     public string? StatusMessage { get; init; }
@@ -51,6 +63,10 @@ public sealed record TaskRecord
     public Guid? ResubmittedFrom { get; init; }
     /// <summary>The newest task resubmitted from this one, if any.</summary>
     public Guid? Resubmitted { get; init; }
+    /// <summary>The earlier task whose outputs this one reused instead of running (<see cref="Cache"/>).</summary>
+    public Guid? CachedFrom { get; init; }
+    /// <summary>What the current (or last) execution staged and uploaded, for a task with data to move.</summary>
+    public TransferRecord? Transfer { get; init; }
 
     /// <summary>The signals asked for during the current execution (they go into its record when it closes).</summary>
     [JsonIgnore]

@@ -56,6 +56,8 @@ public static class TaskFields
         new("stderr", "stderr", FieldKind.Text, t => t.Stderr),
         new("resubmitted_from", "resubmitted_from", FieldKind.Id, t => t.ResubmittedFrom),
         new("resubmitted", "resubmitted", FieldKind.Id, t => t.Resubmitted),
+        new("container", "container", FieldKind.Text, t => t.Container),
+        new("cached_from", "cached_from", FieldKind.Id, t => t.CachedFrom),
     ];
 
     private static readonly Dictionary<string, TaskField> ByName = All.ToDictionary(f => f.Name, StringComparer.Ordinal);

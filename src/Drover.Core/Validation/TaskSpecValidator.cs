@@ -73,6 +73,8 @@ public static class TaskSpecValidator
             else timeout = value;
         }
 
+        var staging = StagingFields.Read(spec, isCommand: hasCommand && spec.Handler is null, prefix, errors);
+
         if (errors.Count != before) return null;
         return new TaskDefinition
         {
@@ -88,6 +90,13 @@ public static class TaskSpecValidator
             Priority = spec.Priority ?? 0,
             Retry = spec.Retry ?? 0,
             Timeout = timeout,
+            Input = staging.Input,
+            Resource = staging.Resource,
+            Output = staging.Output,
+            OutputOn = staging.OutputOn,
+            Container = staging.Container,
+            ContainerOptions = staging.ContainerOptions,
+            Cache = staging.Cache,
             Requires = requires.Count > 0 ? requires : null,
         };
     }

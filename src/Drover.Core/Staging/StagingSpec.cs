@@ -69,7 +69,7 @@ public sealed record StagingSpec(Uri Uri, IReadOnlyList<StagingAction> Actions)
         {
             case "gunzip" or "untar" or "unzip" when argument is null:
                 return new StagingAction(name);
-            case "mv" when argument is { Length: > 0 } sub && SafePaths.IsRelative(sub):
+            case "mv" when argument is { Length: > 0 } sub && IsRelative(sub):
                 return new StagingAction(name, sub.Trim('/'));
             case "mv":
                 throw new FormatException($"|{text}: mv takes a relative folder inside the run's folder, such as |mv:refs");
@@ -77,4 +77,8 @@ public sealed record StagingSpec(Uri Uri, IReadOnlyList<StagingAction> Actions)
                 throw new FormatException($"|{text} is not an action (gunzip, untar, unzip, mv:SUB)");
         }
     }
+
+    /// <summary>A relative path with no <c>..</c> segment and no root.</summary>
+    private static bool IsRelative(string path) =>
+        path.Length > 0 && !Path.IsPathRooted(path) && !path.Replace('\\', '/').Split('/').Contains("..") && !path.Contains('\0', StringComparison.Ordinal);
 }
