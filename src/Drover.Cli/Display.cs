@@ -18,18 +18,7 @@ internal static class Display
         : string.Join(' ', (task.Command ?? []).Select(ShellWords.Quote));
 
     /// <summary>A byte count for people: 512 B, 3.2 GiB.</summary>
-    public static string Bytes(long bytes)
-    {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
-        double value = bytes;
-        var unit = 0;
-        while (value >= 1024 && unit < units.Length - 1)
-        {
-            value /= 1024;
-            unit++;
-        }
-        return unit == 0 ? $"{bytes} B" : $"{value.ToString("0.0", CultureInfo.InvariantCulture)} {units[unit]}";
-    }
+    public static string Bytes(long bytes) => Text.ByteSizes.Format(bytes);
 
     public static string Truncate(string text, int length) =>
         text.Length <= length ? text : text[..(length - 1)] + "…";

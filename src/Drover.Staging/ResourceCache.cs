@@ -19,14 +19,20 @@ public sealed class ResourceCache
     private readonly Dictionary<string, Entry> _entries = [];
     private long _clock;
 
-    public ResourceCache(string directory, long capBytes, Fetcher? fetcher = null)
+    private readonly Action<ResourceCache>? _onChange;
+
+    /// <param name="onChange">Called after a fetch added a resource (to show what the cache holds).</param>
+    public ResourceCache(string directory, long capBytes, Fetcher? fetcher = null, Action<ResourceCache>? onChange = null)
     {
         _directory = Directory.CreateDirectory(directory).FullName;
+        _onChange = onChange;
         _capBytes = capBytes;
         _fetcher = fetcher ?? new Fetcher();
         // What an earlier run left is not trusted: its versions are not known.
         foreach (var left in Directory.GetDirectories(_directory)) Directory.Delete(left, recursive: true);
     }
+
+    public string Folder => _directory;
 
     /// <summary>What the cache holds now, most recently used first.</summary>
     public IReadOnlyList<(string Spec, long Bytes, int Holders)> Holdings
@@ -69,6 +75,8 @@ public sealed class ResourceCache
         {
             if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
             var bytes = await _fetcher.FetchAsync(spec, Directory.CreateDirectory(partial).FullName, _ => { }, CancellationToken.None);
+            // Tasks share these files by hard link: none may change them for the others.
+            SharedFiles.MarkReadOnly(partial);
             Directory.Move(partial, folder);
             var entry = new Entry(spec.ToString(), key, folder, Math.Max(bytes, SizeOf(folder)));
             lock (_lock)
@@ -79,6 +87,7 @@ public sealed class ResourceCache
                 entry.LastUsed = ++_clock;
                 Evict(keep: key);
             }
+            _onChange?.Invoke(this);
             return entry;
         }
         catch

@@ -54,4 +54,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2203, Level = LogLevel.Warning, Message = "Not serving {File}: not a readable Parquet file ({Reason})")]
     public static partial void ShardUnreadable(ILogger logger, string file, string reason);
+
+    [LoggerMessage(EventId = 2300, Level = LogLevel.Information, Message = "Resource cache {Directory}: holding {Count} resource(s), {Size} of {Cap}")]
+    public static partial void ResourcesHeld(ILogger logger, string directory, int count, string size, string cap);
 }

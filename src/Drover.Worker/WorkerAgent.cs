@@ -30,6 +30,7 @@ public sealed class WorkerAgent
     private readonly CancellationTokenSource _drain = new();
     private readonly Datasets.ShardService? _shards;
     private readonly Handlers.TaskHandlers _handlers;
+    private readonly Staging.ResourceCache _resources;
 
     public WorkerAgent(WorkerOptions options, ILogger logger, BackoffPolicy? backoff = null)
     {
@@ -52,9 +53,11 @@ public sealed class WorkerAgent
             Log.ServingShards(logger, shards.Count, shards.Select(s => s.Dataset).Distinct().Count(), data);
         }
         _handlers = handlers;
-        _runners = [new ProcessRunner(options, options.Server!),
-            new HandlerRunner(handlers,
-                (lease, update, ct) => _client.SetStatusAsync(lease.TaskId, update, lease.TaskToken!, ct),
+        Func<LeasedTask, StatusUpdate, CancellationToken, Task> status = (lease, update, ct) => _client.SetStatusAsync(lease.TaskId, update, lease.TaskToken!, ct);
+        _resources = ResourceCacheFolder.Open(options, logger);
+        var stager = new DataStager(new Staging.Fetcher(), new Staging.Uploader(), _resources, status);
+        _runners = [new StagedRunner(new ProcessRunner(options, options.Server!), stager, options.WorkDirectory),
+            new HandlerRunner(handlers, status,
                 (lease, ct) => _client.GetTaskAsync(lease.TaskId, lease.TaskToken!, ct),
                 logger, options.Services)];
     }
@@ -109,6 +112,7 @@ public sealed class WorkerAgent
         await flushing;
         await announcing;
         _shards?.Dispose();
+        ResourceCacheFolder.Remove(_resources);
 
         _reporter.State = WorkerState.Stopped;
         _reporter.Complete();

@@ -26,6 +26,15 @@ public sealed class WorkerOptions
     /// <summary>Where each execution gets its own working directory. Default: a directory under the system temp.</summary>
     public string WorkDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "drover-work");
 
+    /// <summary>
+    /// Where the worker caches resources (data every task of a kind reads, fetched once per worker).
+    /// Default: <c>resource-cache-&lt;pid&gt;</c> under <see cref="WorkDirectory"/>, emptied when the worker starts and stops.
+    /// </summary>
+    public string? ResourceCacheDirectory { get; set; }
+
+    /// <summary>The resource cache's size cap; past it, resources no task holds go, least recently used first. Default 20 GiB.</summary>
+    public long ResourceCacheBytes { get; set; } = 20L << 30;
+
     /// <summary>How much of each of stdout and stderr the worker keeps and sends (the tail). Default 1 MiB.</summary>
     public int OutputLimitBytes { get; set; } = 1024 * 1024;
 
@@ -85,5 +94,6 @@ public sealed class WorkerOptions
         if (OutputLimitBytes < 0) throw new ArgumentException("--output-limit must not be negative.");
         if (DataDirectory is not null && !Directory.Exists(DataDirectory)) throw new ArgumentException($"--data-dir: the directory {DataDirectory} does not exist.");
         if (Grace < TimeSpan.Zero) throw new ArgumentException("--grace must not be negative.");
+        if (ResourceCacheBytes < 0) throw new ArgumentException("--resource-cache must not be negative.");
     }
 }

@@ -22,6 +22,13 @@ internal static class SubmitCommand
     private static readonly Option<string?> Args = new("--args") { Description = "The handler's arguments, as JSON" };
     private static readonly Option<string[]> Requires = new("--requires") { Description = "A task that must succeed first (an id; repeatable)", AllowMultipleArgumentsPerToken = false };
     private static readonly Option<bool> Wait = new("--wait") { Description = "Wait for the task and exit with its exit code" };
+    private static readonly Option<string[]> Input = new("--input") { Description = "Fetch into the run's $INPUT first: a URI with actions, e.g. 's3://b/reads.fq.gz|gunzip' (repeatable)", AllowMultipleArgumentsPerToken = false };
+    private static readonly Option<string[]> Resource = new("--resource") { Description = "Fetch once per worker and share read-only as $RESOURCE: e.g. 'https://h/db.tgz|untar' (repeatable)", AllowMultipleArgumentsPerToken = false };
+    private static readonly Option<string?> Output = new("--output") { Description = "Upload what the run leaves in $OUTPUT under this URI prefix (s3://b/results/, file:///dir/)" };
+    private static readonly Option<string?> OutputOn = new("--output-on") { Description = "Upload the output after a success (default) or always" };
+    private static readonly Option<string?> Container = new("--container") { Description = "Run the command in this image (podman or docker on the worker)" };
+    private static readonly Option<string?> ContainerOptions = new("--container-options") { Description = "Extra options for the container engine, e.g. '--cpus 2'" };
+    private static readonly Option<bool> Cache = new("--cache") { Description = "Reuse the outputs of an earlier identical task that succeeded instead of running" };
     private static readonly Option<FileInfo?> File = new("--file", "-f") { Description = "Create one task per JSON line of this file, in one request" };
     private static readonly Argument<string[]> Command = new("command") { Description = "The command and its arguments (after --)", Arity = ArgumentArity.ZeroOrMore };
 
@@ -32,7 +39,8 @@ internal static class SubmitCommand
     {
         var command = new Command("submit", "Submit a task: drover submit [options] -- CMD ARGS...")
         {
-            Name, Batch, Group, Shell, Retry, Priority, Timeout, Env, Id, Handler, Args, Requires, Wait, File, Command,
+            Name, Batch, Group, Shell, Retry, Priority, Timeout, Env, Id, Handler, Args, Requires,
+            Input, Resource, Output, OutputOn, Container, ContainerOptions, Cache, Wait, File, Command,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -107,6 +115,13 @@ internal static class SubmitCommand
             Priority = parse.GetValue(Priority),
             Timeout = parse.GetValue(Timeout) is { } timeout ? JsonSerializer.SerializeToElement(timeout) : null,
             Requires = parse.GetValue(Requires) is { Length: > 0 } requires ? [.. requires] : null,
+            Input = parse.GetValue(Input) is { Length: > 0 } input ? JsonSerializer.SerializeToElement(input) : null,
+            Resource = parse.GetValue(Resource) is { Length: > 0 } resource ? JsonSerializer.SerializeToElement(resource) : null,
+            Output = parse.GetValue(Output),
+            OutputOn = parse.GetValue(OutputOn),
+            Container = parse.GetValue(Container),
+            ContainerOptions = parse.GetValue(ContainerOptions) is { } options ? JsonSerializer.SerializeToElement(options) : null,
+            Cache = parse.GetValue(Cache) ? true : null,
         };
     }
 

@@ -25,6 +25,7 @@ internal static class UpCommand
         {
             ServerCommand.Port, ServerCommand.Host, ServerCommand.Store, ServerCommand.Postgres, ServerCommand.LeaseTimeout, ServerCommand.OutputLimit,
             ServerCommand.KeepFinished, ServerCommand.NoSync, Workers, Grace, WorkerCommand.Concurrency, WorkerCommand.Prefetch, WorkerCommand.DataDir,
+            WorkerCommand.ResourceCache,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -64,7 +65,7 @@ internal static class UpCommand
             "worker", "--server", server.ToString(), "--name", $"{Environment.MachineName}-up-{index}",
             "--concurrency", parse.GetValue(WorkerCommand.Concurrency).ToString(CultureInfo.InvariantCulture),
             "--prefetch", parse.GetValue(WorkerCommand.Prefetch).ToString(CultureInfo.InvariantCulture),
-            "--grace", parse.GetValue(Grace)!, "--stop-with-stdin",
+            "--grace", parse.GetValue(Grace)!, "--resource-cache", parse.GetValue(WorkerCommand.ResourceCache)!, "--stop-with-stdin",
             .. parse.GetValue(WorkerCommand.DataDir) is { } data ? new[] { "--data-dir", Path.GetFullPath(data) } : [],
         ]);
         // This process holds the other end of the worker's stdin: when it exits, however it exits,

@@ -22,6 +22,11 @@ internal static class WorkerCommand
     {
         Description = "Serve the dataset shards under this directory (DIR/<dataset>/<shard>.parquet) to group-by queries",
     };
+    public static readonly Option<string> ResourceCache = new("--resource-cache")
+    {
+        Description = "Size cap of the worker's cache of task resources (fetched once per worker); past it the least recently used go",
+        DefaultValueFactory = _ => "20GB",
+    };
     public static readonly Option<int> OutputLimit = new("--output-limit") { Description = "Bytes of stdout and of stderr kept per task", DefaultValueFactory = _ => 1024 * 1024 };
 
     /// <summary>
@@ -36,7 +41,7 @@ internal static class WorkerCommand
 
     public static Command Create()
     {
-        var command = new Command("worker", "Run tasks from a Drover server") { Concurrency, Prefetch, Batch, Name, OutputLimit, Grace, DataDir, StopWithStdin };
+        var command = new Command("worker", "Run tasks from a Drover server") { Concurrency, Prefetch, Batch, Name, OutputLimit, Grace, DataDir, ResourceCache, StopWithStdin };
         command.SetAction(async (parse, _) =>
         {
             using var shutdown = new Shutdown();
@@ -51,6 +56,8 @@ internal static class WorkerCommand
                 Batch = parse.GetValue(Batch),
                 OutputLimitBytes = parse.GetValue(OutputLimit),
                 DataDirectory = parse.GetValue(DataDir),
+                ResourceCacheBytes = Text.ByteSizes.TryParse(parse.GetValue(ResourceCache), out var cap) ? cap
+                    : throw new CliException($"--resource-cache: '{parse.GetValue(ResourceCache)}' is not a size such as 20GB or 512MB"),
                 Grace = Durations.TryParse(parse.GetValue(Grace), out var grace) ? grace
                     : throw new CliException($"--grace: '{parse.GetValue(Grace)}' is not a duration such as 30s"),
             };

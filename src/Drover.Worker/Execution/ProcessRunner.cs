@@ -32,11 +32,12 @@ public sealed class ProcessRunner(WorkerOptions options, Uri server) : ITaskRunn
         var program = PosixProcess.Resolve(argv[0], path);
         if (program is null) return task.Finished(exitCode: 127, error: $"command not found: {argv[0]}");
 
-        var workDirectory = Path.Combine(options.WorkDirectory, lease.ExecutionId.ToString());
+        // A task with data runs in the folder it was staged into, which its stager deletes after the upload.
+        var workDirectory = task.Folder?.Root ?? Path.Combine(options.WorkDirectory, lease.ExecutionId.ToString());
         Directory.CreateDirectory(workDirectory);
         try
         {
-            using var process = new Process { StartInfo = StartInfo(lease, program, argv, workDirectory) };
+            using var process = new Process { StartInfo = StartInfo(lease, program, argv, workDirectory, task.Folder) };
             try
             {
                 process.Start();
@@ -69,11 +70,11 @@ public sealed class ProcessRunner(WorkerOptions options, Uri server) : ITaskRunn
         }
         finally
         {
-            TryDelete(workDirectory);
+            if (task.Folder is null) TryDelete(workDirectory);
         }
     }
 
-    private ProcessStartInfo StartInfo(LeasedTask lease, string program, List<string> argv, string workDirectory)
+    private ProcessStartInfo StartInfo(LeasedTask lease, string program, List<string> argv, string workDirectory, RunFolder? folder)
     {
         var start = new ProcessStartInfo
         {
@@ -104,6 +105,7 @@ public sealed class ProcessRunner(WorkerOptions options, Uri server) : ITaskRunn
         start.Environment["DROVER_EXECUTION_ID"] = lease.ExecutionId.ToString();
         if (lease.TaskToken is { } token) start.Environment["DROVER_TASK_TOKEN"] = token;
         start.Environment["DROVER_ATTEMPT"] = lease.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (name, path) in folder?.Variables ?? []) start.Environment[name] = path;
         return start;
     }
 
@@ -146,7 +148,7 @@ public sealed class ProcessRunner(WorkerOptions options, Uri server) : ITaskRunn
         while ((read = await stream.ReadAsync(buffer)) > 0) capture.Write(buffer.AsSpan(0, read));
     }
 
-    private static void TryDelete(string directory)
+    internal static void TryDelete(string directory)
     {
         try
         {

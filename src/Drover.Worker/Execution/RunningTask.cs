@@ -57,12 +57,20 @@ public sealed class RunningTask(LeasedTask lease, int outputLimitBytes, Action<R
     /// Tells the server the task is running. A runner calls it when the work will take a while (a
     /// process started); work that ends at once reports only its end, one event instead of two.
     /// </summary>
-    public void MarkStarted()
+    /// <param name="transfer">For a task with data: the phase it starts in (staging) and its folder.</param>
+    public void MarkStarted(Model.TransferRecord? transfer = null)
     {
         if (_started) return;
         _started = true;
-        report(new ReportEvent { Type = ReportEventType.Started, ExecutionId = Lease.ExecutionId });
+        report(new ReportEvent { Type = ReportEventType.Started, ExecutionId = Lease.ExecutionId, Transfer = transfer });
     }
+
+    /// <summary>A task with data moved on to running or uploading.</summary>
+    public void ReportPhase(Model.TransferRecord transfer) =>
+        report(new ReportEvent { Type = ReportEventType.Phase, ExecutionId = Lease.ExecutionId, Transfer = transfer });
+
+    /// <summary>For a task with data: the run's folder, staged, that the runner runs it in.</summary>
+    public RunFolder? Folder { get; set; }
 
     public void Stop(StopReason reason)
     {
