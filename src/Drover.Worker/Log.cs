@@ -57,4 +57,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2300, Level = LogLevel.Information, Message = "Resource cache {Directory}: holding {Count} resource(s), {Size} of {Cap}")]
     public static partial void ResourcesHeld(ILogger logger, string directory, int count, string size, string cap);
+
+    [LoggerMessage(EventId = 2400, Level = LogLevel.Information, Message = "Container tasks run through {Engine} {Flags}; {Removed} container(s) that dead workers left were removed")]
+    public static partial void ContainerEngine(ILogger logger, string engine, string flags, int removed);
 }

@@ -31,6 +31,7 @@ public sealed class WorkerAgent
     private readonly Datasets.ShardService? _shards;
     private readonly Handlers.TaskHandlers _handlers;
     private readonly Staging.ResourceCache _resources;
+    private readonly ContainerEngine? _engine;
 
     public WorkerAgent(WorkerOptions options, ILogger logger, BackoffPolicy? backoff = null)
     {
@@ -56,7 +57,10 @@ public sealed class WorkerAgent
         Func<LeasedTask, StatusUpdate, CancellationToken, Task> status = (lease, update, ct) => _client.SetStatusAsync(lease.TaskId, update, lease.TaskToken!, ct);
         _resources = ResourceCacheFolder.Open(options, logger);
         var stager = new DataStager(new Staging.Fetcher(), new Staging.Uploader(), _resources, status);
-        _runners = [new StagedRunner(new ProcessRunner(options, options.Server!), stager, options.WorkDirectory),
+        _engine = options.ContainerEngine is { } engine ? ContainerEngine.Find(engine) : null;
+        _runners = [
+            .. _engine is null ? [] : new[] { new StagedRunner(new ContainerRunner(_engine, options, options.Server!), stager, options.WorkDirectory) },
+            new StagedRunner(new ProcessRunner(options, options.Server!), stager, options.WorkDirectory),
             new HandlerRunner(handlers, status,
                 (lease, ct) => _client.GetTaskAsync(lease.TaskId, lease.TaskToken!, ct),
                 logger, options.Services)];
@@ -69,6 +73,11 @@ public sealed class WorkerAgent
     public async Task RunAsync(CancellationToken stopping)
     {
         var outerStopping = stopping;
+        if (_engine is not null)
+        {
+            var removed = await _engine.RemoveLeftoversAsync();
+            Log.ContainerEngine(_logger, _engine.Name, string.Join(' ', _engine.GlobalArgs), removed);
+        }
         _reporter.WorkerId = await RegisterAsync(stopping);
         using var abortReports = new CancellationTokenSource();
         var reporting = _reporter.RunAsync(abortReports.Token);
@@ -140,7 +149,8 @@ public sealed class WorkerAgent
             Concurrency = _options.Concurrency,
             Prefetch = _options.Prefetch,
             Batch = _options.Batch,
-            Handlers = [.. _handlers.Names],
+            // A worker with a container engine offers the capability beside its handlers, and so is leased container tasks.
+            Handlers = [.. _handlers.Names, .. _engine is null ? [] : new[] { ContainerTasks.Capability }],
             Data = _shards?.Current,
         };
         for (var attempt = 0; ; attempt++)
@@ -213,7 +223,7 @@ public sealed class WorkerAgent
         try
         {
             finished = runner is null
-                ? task.Finished(exitCode: null, error: "the task has neither a command nor a handler")
+                ? task.Finished(exitCode: null, error: lease.Container is null ? "the task has neither a command nor a handler" : "this worker has no container engine")
                 : await runner.RunAsync(task);
         }
         catch (Exception ex)

@@ -35,6 +35,13 @@ public sealed class WorkerOptions
     /// <summary>The resource cache's size cap; past it, resources no task holds go, least recently used first. Default 20 GiB.</summary>
     public long ResourceCacheBytes { get; set; } = 20L << 30;
 
+    /// <summary>
+    /// The container engine that runs container tasks: <c>podman</c>, <c>docker</c>, <c>auto</c> (the
+    /// first on PATH), or a path, with any global flags after it (<c>"podman --runtime runc"</c>).
+    /// Null: this worker runs no container tasks, and is not leased any.
+    /// </summary>
+    public string? ContainerEngine { get; set; }
+
     /// <summary>How much of each of stdout and stderr the worker keeps and sends (the tail). Default 1 MiB.</summary>
     public int OutputLimitBytes { get; set; } = 1024 * 1024;
 

@@ -25,7 +25,7 @@ internal static class UpCommand
         {
             ServerCommand.Port, ServerCommand.Host, ServerCommand.Store, ServerCommand.Postgres, ServerCommand.LeaseTimeout, ServerCommand.OutputLimit,
             ServerCommand.KeepFinished, ServerCommand.NoSync, Workers, Grace, WorkerCommand.Concurrency, WorkerCommand.Prefetch, WorkerCommand.DataDir,
-            WorkerCommand.ResourceCache,
+            WorkerCommand.ResourceCache, WorkerCommand.ContainerEngine,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -67,6 +67,7 @@ internal static class UpCommand
             "--prefetch", parse.GetValue(WorkerCommand.Prefetch).ToString(CultureInfo.InvariantCulture),
             "--grace", parse.GetValue(Grace)!, "--resource-cache", parse.GetValue(WorkerCommand.ResourceCache)!, "--stop-with-stdin",
             .. parse.GetValue(WorkerCommand.DataDir) is { } data ? new[] { "--data-dir", Path.GetFullPath(data) } : [],
+            .. parse.GetValue(WorkerCommand.ContainerEngine) is { } engine ? new[] { "--container-engine", engine } : [],
         ]);
         // This process holds the other end of the worker's stdin: when it exits, however it exits,
         // the pipe closes and the worker stops (and with it its tasks), so no worker outlives up.

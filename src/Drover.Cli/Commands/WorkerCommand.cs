@@ -27,6 +27,10 @@ internal static class WorkerCommand
         Description = "Size cap of the worker's cache of task resources (fetched once per worker); past it the least recently used go",
         DefaultValueFactory = _ => "20GB",
     };
+    public static readonly Option<string?> ContainerEngine = new("--container-engine")
+    {
+        Description = "Run container tasks through this engine: podman, docker, auto (the first on PATH), or a path, with any global flags (\"podman --runtime runc\"). Without it the worker is leased no container tasks",
+    };
     public static readonly Option<int> OutputLimit = new("--output-limit") { Description = "Bytes of stdout and of stderr kept per task", DefaultValueFactory = _ => 1024 * 1024 };
 
     /// <summary>
@@ -41,7 +45,7 @@ internal static class WorkerCommand
 
     public static Command Create()
     {
-        var command = new Command("worker", "Run tasks from a Drover server") { Concurrency, Prefetch, Batch, Name, OutputLimit, Grace, DataDir, ResourceCache, StopWithStdin };
+        var command = new Command("worker", "Run tasks from a Drover server") { Concurrency, Prefetch, Batch, Name, OutputLimit, Grace, DataDir, ResourceCache, ContainerEngine, StopWithStdin };
         command.SetAction(async (parse, _) =>
         {
             using var shutdown = new Shutdown();
@@ -56,6 +60,7 @@ internal static class WorkerCommand
                 Batch = parse.GetValue(Batch),
                 OutputLimitBytes = parse.GetValue(OutputLimit),
                 DataDirectory = parse.GetValue(DataDir),
+                ContainerEngine = parse.GetValue(ContainerEngine),
                 ResourceCacheBytes = Text.ByteSizes.TryParse(parse.GetValue(ResourceCache), out var cap) ? cap
                     : throw new CliException($"--resource-cache: '{parse.GetValue(ResourceCache)}' is not a size such as 20GB or 512MB"),
                 Grace = Durations.TryParse(parse.GetValue(Grace), out var grace) ? grace

@@ -22,6 +22,9 @@ public static partial class PosixProcess
         if (processId > 0) _ = Kill(processId, signal);
     }
 
+    /// <summary>Whether a process runs with that pid; null where there is no telling (no /proc).</summary>
+    public static bool? IsAlive(int pid) => Directory.Exists("/proc/self") ? Directory.Exists($"/proc/{pid}") : null;
+
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 

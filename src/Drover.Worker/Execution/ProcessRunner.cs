@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Diagnostics;
 using Drover.Contracts;
 
@@ -22,12 +21,12 @@ public sealed class ProcessRunner(WorkerOptions options, Uri server) : ITaskRunn
     /// </summary>
     internal const string Guard = "exec 3<&0 </dev/null\n{ read -r _ <&3; kill -KILL 0; } &\nexec 3<&- \"$@\"";
 
-    public bool CanRun(LeasedTask lease) => lease.Command is { Count: > 0 };
+    public bool CanRun(LeasedTask lease) => lease.Command is { Count: > 0 } && lease.Container is null;
 
     public async Task<ReportEvent> RunAsync(RunningTask task)
     {
         var lease = task.Lease;
-        var argv = lease.Shell is { } shell ? [shell, "-c", lease.Command![0]] : lease.Command!.ToList();
+        var argv = CommandLine(lease);
         var path = lease.Env?.GetValueOrDefault("PATH") ?? Environment.GetEnvironmentVariable("PATH");
         var program = PosixProcess.Resolve(argv[0], path);
         if (program is null) return task.Finished(exitCode: 127, error: $"command not found: {argv[0]}");
@@ -37,36 +36,13 @@ public sealed class ProcessRunner(WorkerOptions options, Uri server) : ITaskRunn
         Directory.CreateDirectory(workDirectory);
         try
         {
-            using var process = new Process { StartInfo = StartInfo(lease, program, argv, workDirectory, task.Folder) };
-            try
+            var start = GuardedStart(program, argv.Skip(1), workDirectory);
+            foreach (var (key, value) in TaskEnvironment.For(lease, server, task.Folder?.Variables ?? [])) start.Environment[key] = value;
+            return await ChildProcess.RunAsync(task, start, argv[0], process =>
             {
-                process.Start();
-            }
-            catch (Win32Exception ex)
-            {
-                return task.Finished(exitCode: 126, error: $"could not start {argv[0]}: {ex.Message}");
-            }
-            task.ProcessGroup = process.Id;
-            task.MarkStarted();
-            // stdin stays open, unwritten, for the guard; it closes when the process is disposed or the worker dies.
-            var pumps = Task.WhenAll(
-                PumpAsync(process.StandardOutput.BaseStream, task.Stdout),
-                PumpAsync(process.StandardError.BaseStream, task.Stderr));
-
-            var timedOut = await WaitForExitAsync(process, task, lease.Timeout);
-            // Whatever the task left running in its group goes with it.
-            PosixProcess.SignalGroup(process.Id, PosixProcess.SigKill);
-            try
-            {
-                // A process that escaped the group (its own setsid) may hold the pipes open; do not wait on it forever.
-                await pumps.WaitAsync(TimeSpan.FromSeconds(5));
-            }
-            catch (TimeoutException)
-            {
-            }
-            return timedOut
-                ? task.Finished(process.ExitCode, timedOut: true)
-                : task.Finished(process.ExitCode);
+                task.ProcessGroup = process.Id;
+                return new GroupControl(process.Id);
+            }, options.StopGrace);
         }
         finally
         {
@@ -74,7 +50,15 @@ public sealed class ProcessRunner(WorkerOptions options, Uri server) : ITaskRunn
         }
     }
 
-    private ProcessStartInfo StartInfo(LeasedTask lease, string program, List<string> argv, string workDirectory, RunFolder? folder)
+    /// <summary>What the task runs: its command, or its one line given to its shell.</summary>
+    internal static List<string> CommandLine(LeasedTask lease) =>
+        lease.Shell is { } shell ? [shell, "-c", lease.Command![0]] : lease.Command!.ToList();
+
+    /// <summary>
+    /// Starts <paramref name="program"/> as the leader of a new process group, under the guard, with
+    /// the worker's environment less its token (a task gets only its task token).
+    /// </summary>
+    internal static ProcessStartInfo GuardedStart(string program, IEnumerable<string> args, string workDirectory)
     {
         var start = new ProcessStartInfo
         {
@@ -96,56 +80,27 @@ public sealed class ProcessRunner(WorkerOptions options, Uri server) : ITaskRunn
             }
             start.ArgumentList.Add(program);
         }
-        foreach (var arg in argv.Skip(1)) start.ArgumentList.Add(arg);
-        // The worker's own token stays with the worker: a task gets only its task token (or what its env says).
+        foreach (var arg in args) start.ArgumentList.Add(arg);
         start.Environment.Remove("DROVER_TOKEN");
-        foreach (var (key, value) in lease.Env ?? new Dictionary<string, string>()) start.Environment[key] = value;
-        start.Environment["DROVER_URL"] = server.ToString();
-        start.Environment["DROVER_TASK_ID"] = lease.TaskId.ToString();
-        start.Environment["DROVER_EXECUTION_ID"] = lease.ExecutionId.ToString();
-        if (lease.TaskToken is { } token) start.Environment["DROVER_TASK_TOKEN"] = token;
-        start.Environment["DROVER_ATTEMPT"] = lease.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var (name, path) in folder?.Variables ?? []) start.Environment[name] = path;
         return start;
     }
 
-    /// <returns>True when the task ran past its timeout and was killed.</returns>
-    private async Task<bool> WaitForExitAsync(Process process, RunningTask task, TimeSpan? timeout)
+    /// <summary>A command's process group: signalled as one, so that nothing it started is left behind.</summary>
+    private sealed class GroupControl(int group) : IProcessControl
     {
-        using var deadline = new Deadline(timeout);
-        using var either = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, task.Stopping);
-        try
+        public Task TerminateAsync()
         {
-            await process.WaitForExitAsync(either.Token);
-            return false;
+            PosixProcess.SignalGroup(group, PosixProcess.SigTerm);
+            return Task.CompletedTask;
         }
-        catch (OperationCanceledException)
-        {
-        }
-        if (task.Stopping.IsCancellationRequested && !deadline.HasPassed)
-        {
-            // Stopping: ask politely, then insist.
-            PosixProcess.SignalGroup(process.Id, PosixProcess.SigTerm);
-            using var grace = new CancellationTokenSource(options.StopGrace);
-            try
-            {
-                await process.WaitForExitAsync(grace.Token);
-                return false;
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
-        PosixProcess.SignalGroup(process.Id, PosixProcess.SigKill);
-        await process.WaitForExitAsync(CancellationToken.None);
-        return deadline.HasPassed && !task.Stopping.IsCancellationRequested;
-    }
 
-    private static async Task PumpAsync(Stream stream, OutputCapture capture)
-    {
-        var buffer = new byte[64 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(buffer)) > 0) capture.Write(buffer.AsSpan(0, read));
+        public Task KillAsync() => CleanUpAsync();
+
+        public Task CleanUpAsync()
+        {
+            PosixProcess.SignalGroup(group, PosixProcess.SigKill);
+            return Task.CompletedTask;
+        }
     }
 
     internal static void TryDelete(string directory)

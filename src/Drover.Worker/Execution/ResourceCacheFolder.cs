@@ -32,12 +32,11 @@ internal static class ResourceCacheFolder
 
     private static void RemoveAbandoned(string workDirectory)
     {
-        // Without /proc there is no telling a live worker's cache from a dead one's: keep them all.
-        if (!Directory.Exists(workDirectory) || !Directory.Exists("/proc/self")) return;
+        if (!Directory.Exists(workDirectory)) return;
         foreach (var folder in Directory.GetDirectories(workDirectory, Prefix + "*"))
         {
             // The pid names the worker that owns it; a pid with no process means the worker is gone.
-            if (int.TryParse(Path.GetFileName(folder)[Prefix.Length..], out var pid) && !Directory.Exists($"/proc/{pid}"))
+            if (int.TryParse(Path.GetFileName(folder)[Prefix.Length..], out var pid) && PosixProcess.IsAlive(pid) == false)
                 ProcessRunner.TryDelete(folder);
         }
     }

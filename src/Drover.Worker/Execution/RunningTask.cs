@@ -32,7 +32,8 @@ public sealed class RunningTask(LeasedTask lease, int outputLimitBytes, Action<R
     /// </summary>
     public void Apply(Model.TaskSignal signal)
     {
-        if (ProcessGroup > 0)
+        if (Signaller is { } signaller) signaller(signal);
+        else if (ProcessGroup > 0)
         {
             PosixProcess.SignalGroup(ProcessGroup, signal switch
             {
@@ -49,6 +50,9 @@ public sealed class RunningTask(LeasedTask lease, int outputLimitBytes, Action<R
             _stop.Cancel();
         }
     }
+
+    /// <summary>Set while something other than a process group takes the task's signals (a container's engine).</summary>
+    internal Action<Model.TaskSignal>? Signaller { get; set; }
 
     /// <summary>Fires when the task must stop early (worker stopping, lease gone); timeouts are separate.</summary>
     public CancellationToken Stopping => _stop.Token;

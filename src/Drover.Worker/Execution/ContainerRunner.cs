@@ -1,0 +1,109 @@
+using System.Text;
+using Drover.Contracts;
+using Drover.Model;
+
+namespace Drover.Worker.Execution;
+
+/// <summary>
+/// Runs a container task: the command inside the task's image, through the worker's engine, with the
+/// run's folders mounted at <c>/input /output /tmp</c> and <c>/resource</c> (read-only). The
+/// container is the engine's to signal (pause, unpause, stop, kill), is removed by <c>--rm</c> when
+/// it ends and by <c>rm -f</c> after a timeout or a stop, so nothing is left running or stored.
+/// </summary>
+public sealed class ContainerRunner(ContainerEngine engine, WorkerOptions options, Uri server) : ITaskRunner
+{
+    /// <summary>The folders as a command inside the container sees them.</summary>
+    private static readonly (string Name, string Path)[] Mounted =
+        [("INPUT", "/input"), ("OUTPUT", "/output"), ("TMP", "/tmp"), ("TMPDIR", "/tmp"), ("RESOURCE", "/resource")];
+
+    public bool CanRun(LeasedTask lease) => lease.Container is not null;
+
+    public async Task<ReportEvent> RunAsync(RunningTask task)
+    {
+        var lease = task.Lease;
+        // A container task always has data (its folders), so the staged runner gave it one.
+        var folder = task.Folder ?? throw new InvalidOperationException("a container task runs in a staged folder");
+        var name = ContainerEngine.ContainerName(lease.ExecutionId);
+        var args = new List<string>
+        {
+            "run", "--rm", "--name", name, "--env-file", WriteEnvironment(folder, TaskEnvironment.For(lease, server, Mounted)),
+            "-v", $"{folder.Input}:/input", "-v", $"{folder.Output}:/output", "-v", $"{folder.Tmp}:/tmp", "-v", $"{folder.Resource}:/resource:ro",
+        };
+        args.AddRange(lease.ContainerOptions ?? []);
+        args.Add(lease.Container!);
+        if (lease.Command is { Count: > 0 }) args.AddRange(ProcessRunner.CommandLine(lease));
+
+        var start = ProcessRunner.GuardedStart(engine.Program, engine.GlobalArgs.Concat(args), folder.Root);
+        var control = new ContainerControl(engine, name, options.StopGrace);
+        task.Signaller = control.Apply;
+        var finished = await ChildProcess.RunAsync(task, start, engine.Name, _ => control, options.StopGrace);
+        task.Signaller = null;
+        // 125: the engine could not run the container at all (no such image, a bad option): say what it said.
+        return finished.ExitCode == 125 && finished.Error is null
+            ? finished with { Error = $"{engine.Name} could not run {lease.Container}: {LastLine(finished.Stderr)}" }
+            : finished;
+    }
+
+    /// <summary>
+    /// The task's variables go in a file only the worker reads, not on the engine's command line
+    /// (where any user of the machine sees them) nor in the engine's own environment (where a
+    /// task's PATH or HOME would change how the engine runs). One value per line: a value with a
+    /// line break cannot be passed and is refused.
+    /// </summary>
+    private static string WriteEnvironment(RunFolder folder, Dictionary<string, string> variables)
+    {
+        var text = new StringBuilder();
+        foreach (var (key, value) in variables)
+        {
+            if (value.Contains('\n', StringComparison.Ordinal) || key.Contains('=', StringComparison.Ordinal))
+                throw new InvalidOperationException($"env {key}: a container task's variable cannot hold a line break");
+            text.Append(key).Append('=').Append(value).Append('\n');
+        }
+        var path = Path.Combine(folder.Root, "container.env");
+        File.WriteAllText(path, string.Empty);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.AppendAllText(path, text.ToString());
+        return path;
+    }
+
+    private static string LastLine(string? text) =>
+        text?.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "no reason given";
+
+    /// <summary>A running container, signalled through its engine, one command at a time and in order.</summary>
+    private sealed class ContainerControl(ContainerEngine engine, string name, TimeSpan grace) : IProcessControl
+    {
+        private readonly Lock _lock = new();
+        private Task _last = Task.CompletedTask;
+
+        public void Apply(TaskSignal signal) => Enqueue(signal switch
+        {
+            TaskSignal.Pause => ["pause", name],
+            TaskSignal.Resume => ["unpause", name],
+            TaskSignal.Term => null,
+            _ => ["kill", name],
+        });
+
+        public Task TerminateAsync() => Enqueue(null);
+
+        public Task KillAsync() => Enqueue(["rm", "-f", name]);
+
+        public Task CleanUpAsync() => KillAsync();
+
+        // Pause then resume must reach the engine in that order; each waits for the one before.
+        // Null is a stop, which the engine refuses for a paused container: it is unpaused first.
+        private Task Enqueue(string[]? args)
+        {
+            lock (_lock)
+            {
+                return _last = _last.ContinueWith(_ => args is null ? StopAsync() : engine.RunAsync(args), TaskScheduler.Default).Unwrap();
+            }
+        }
+
+        private async Task<(int, string)> StopAsync()
+        {
+            await engine.RunAsync("unpause", name);
+            var seconds = Math.Max(1, (int)Math.Ceiling(grace.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return await engine.RunAsync("stop", "-t", seconds, name);
+        }
+    }
+}
