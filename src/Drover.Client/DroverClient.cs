@@ -353,6 +353,10 @@ public sealed partial class DroverClient : IDisposable, IAsyncDisposable
     public async Task AnnounceShardsAsync(Guid workerId, ShardAnnouncement announcement, CancellationToken cancellationToken) =>
         await _sender.SendAsync<JsonElement>(HttpMethod.Put, $"api/workers/{workerId}/shards", announcement, CallKind.Write, cancellationToken);
 
+    /// <summary>The result cache: the newest succeeded task with this key, or null.</summary>
+    public Task<CachedResult?> FindCachedAsync(string key, CancellationToken cancellationToken) =>
+        GetOrNullAsync<CachedResult>($"api/cache/{key}", cancellationToken);
+
     public async Task<IReadOnlyList<LeasedTask>> LeaseAsync(Guid workerId, LeaseRequest lease, CancellationToken cancellationToken) =>
         (await LeaseWithSignalsAsync(workerId, lease, cancellationToken)).Tasks;
 

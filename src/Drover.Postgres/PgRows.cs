@@ -14,7 +14,7 @@ internal static class PgRows
         "seq, id, name, batch, grp, command, shell, handler, env, requires, priority, retry, timeout_ms, " +
         "status, status_message, progress, attempts, failures, worker_id, execution_id, submitted, started, " +
         "completed, lease_expires, exit_code, error, stdout_bytes, stderr_bytes, client_id, reason, assigned, " +
-        "resubmitted_from, resubmitted, signals, staging, container, transfer, cached_from";
+        "resubmitted_from, resubmitted, signals, staging, container, transfer, cached_from, cache_key";
 
     public const string OutputColumns = Columns + ", args, result, stdout, stderr";
 
@@ -70,15 +70,16 @@ internal static class PgRows
             Container = Str(r, 35),
             Transfer = FromJson<TransferRecord>(Str(r, 36)),
             CachedFrom = GuidOrNull(r, 37),
+            CacheKey = Str(r, 38),
         };
         task = TaskStaging.Apply(task, FromJson<TaskStaging>(Str(r, 34)));
-        if (r.FieldCount <= 38) return task;
+        if (r.FieldCount <= 39) return task;
         return task with
         {
-            Args = JsonElementFrom(Str(r, 38)),
-            Result = JsonElementFrom(Str(r, 39)),
-            Stdout = Str(r, 40),
-            Stderr = Str(r, 41),
+            Args = JsonElementFrom(Str(r, 39)),
+            Result = JsonElementFrom(Str(r, 40)),
+            Stdout = Str(r, 41),
+            Stderr = Str(r, 42),
         };
     }
 
@@ -130,7 +131,7 @@ internal static class PgRows
     private const string UpdateStateSet =
         "status = $1, status_message = $2, progress = $3, attempts = $4, failures = $5, worker_id = $6, execution_id = $7, " +
         "started = $8, completed = $9, lease_expires = $10, exit_code = $11, error = $12, stdout_bytes = $13, stderr_bytes = $14, " +
-        "reason = $15, assigned = $16, signals = $17, signal_pending = $18, transfer = $19, cached_from = $20";
+        "reason = $15, assigned = $16, signals = $17, signal_pending = $18, transfer = $19, cached_from = $20, cache_key = $21";
 
     public static NpgsqlBatchCommand UpdateTaskState(TaskRecord t, bool output)
     {
@@ -138,12 +139,12 @@ internal static class PgRows
         [
             Enums.Name(t.Status), t.StatusMessage, t.Progress, t.Attempts, t.Failures, t.WorkerId, t.ExecutionId, t.Started, t.Completed,
             t.LeaseExpires, t.ExitCode, t.Error, t.StdoutBytes, t.StderrBytes, t.Reason, t.Assigned, JsonText(t.Signals),
-            Dispatch.Lifecycle.HasUndelivered(t), JsonText(t.Transfer), t.CachedFrom,
+            Dispatch.Lifecycle.HasUndelivered(t), JsonText(t.Transfer), t.CachedFrom, t.CacheKey,
         ];
         return output
-            ? Command($"UPDATE tasks SET {UpdateStateSet}, result = $21, stdout = $22, stderr = $23 WHERE seq = $24",
+            ? Command($"UPDATE tasks SET {UpdateStateSet}, result = $22, stdout = $23, stderr = $24 WHERE seq = $25",
                 [.. state, JsonText(t.Result), t.Stdout, t.Stderr, t.Seq])
-            : Command($"UPDATE tasks SET {UpdateStateSet} WHERE seq = $21", [.. state, t.Seq]);
+            : Command($"UPDATE tasks SET {UpdateStateSet} WHERE seq = $22", [.. state, t.Seq]);
     }
 
     public static NpgsqlBatchCommand InsertClosedExecution(ExecutionRecord e) => Command(

@@ -75,6 +75,11 @@ internal static class PostgresSchema
         ALTER TABLE tasks ADD COLUMN cached_from uuid;
         ALTER TABLE executions ADD COLUMN transfer text;
         """,
+        """
+        -- The result cache: what a cache task's result depends on, looked up among succeeded tasks.
+        ALTER TABLE tasks ADD COLUMN cache_key text COLLATE "C";
+        CREATE INDEX tasks_cache_key ON tasks (cache_key, seq) WHERE cache_key IS NOT NULL;
+        """,
     ];
 
     public static async Task MigrateAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)

@@ -75,6 +75,11 @@ internal static class SqliteSchema
         ALTER TABLE tasks ADD COLUMN cached_from TEXT;
         ALTER TABLE executions ADD COLUMN transfer TEXT;
         """,
+        """
+        -- The result cache: what a cache task's result depends on, looked up among succeeded tasks.
+        ALTER TABLE tasks ADD COLUMN cache_key TEXT;
+        CREATE INDEX tasks_cache_key ON tasks (cache_key, seq) WHERE cache_key IS NOT NULL;
+        """,
     ];
 
     public static void Migrate(SqliteConnection connection)

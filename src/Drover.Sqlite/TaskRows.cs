@@ -14,7 +14,7 @@ internal static class TaskRows
         "seq, id, name, batch, grp, command, shell, handler, env, requires, priority, retry, timeout_ms, " +
         "status, status_message, progress, attempts, failures, worker_id, execution_id, submitted, started, " +
         "completed, lease_expires, exit_code, error, stdout_bytes, stderr_bytes, client_id, reason, assigned, " +
-        "resubmitted_from, resubmitted, signals, staging, container, transfer, cached_from";
+        "resubmitted_from, resubmitted, signals, staging, container, transfer, cached_from, cache_key";
 
     /// <summary>What a lease needs: the definition, handler args included, but no output.</summary>
     public const string LeaseColumns = Columns + ", args";
@@ -69,16 +69,17 @@ internal static class TaskRows
             Container = Str(r, 35),
             Transfer = FromJson<TransferRecord>(Str(r, 36)),
             CachedFrom = GuidOrNull(r, 37),
+            CacheKey = Str(r, 38),
         };
         task = TaskStaging.Apply(task, FromJson<TaskStaging>(Str(r, 34)));
-        if (r.FieldCount <= 38) return task;
-        task = task with { Args = JsonElementFrom(Str(r, 38)) };
         if (r.FieldCount <= 39) return task;
+        task = task with { Args = JsonElementFrom(Str(r, 39)) };
+        if (r.FieldCount <= 40) return task;
         return task with
         {
-            Result = JsonElementFrom(Str(r, 39)),
-            Stdout = Str(r, 40),
-            Stderr = Str(r, 41),
+            Result = JsonElementFrom(Str(r, 40)),
+            Stdout = Str(r, 41),
+            Stderr = Str(r, 42),
         };
     }
 
@@ -138,7 +139,7 @@ internal static class TaskRows
         "status = $status, status_message = $status_message, progress = $progress, attempts = $attempts, failures = $failures, " +
         "worker_id = $worker_id, execution_id = $execution_id, started = $started, completed = $completed, " +
         "lease_expires = $lease_expires, exit_code = $exit_code, error = $error, stdout_bytes = $stdout_bytes, " +
-        "stderr_bytes = $stderr_bytes, reason = $reason, assigned = $assigned, signals = $signals, transfer = $transfer, cached_from = $cached_from";
+        "stderr_bytes = $stderr_bytes, reason = $reason, assigned = $assigned, signals = $signals, transfer = $transfer, cached_from = $cached_from, cache_key = $cache_key";
 
     // By rowid (seq), the cheapest way SQLite has to find a row.
     public const string UpdateState = "UPDATE tasks SET " + UpdateStateSet + " WHERE seq = $seq";
@@ -151,7 +152,7 @@ internal static class TaskRows
         update.Text(Enums.Name(t.Status)).Text(t.StatusMessage).Real(t.Progress).Integer(t.Attempts).Integer(t.Failures)
             .Text(t.WorkerId?.ToString()).Text(t.ExecutionId?.ToString()).Text(TimeText(t.Started)).Text(TimeText(t.Completed))
             .Text(TimeText(t.LeaseExpires)).Integer(t.ExitCode).Text(t.Error).Integer(t.StdoutBytes).Integer(t.StderrBytes)
-            .Text(t.Reason).Text(TimeText(t.Assigned)).Text(JsonText(t.Signals)).Text(JsonText(t.Transfer)).Text(t.CachedFrom?.ToString());
+            .Text(t.Reason).Text(TimeText(t.Assigned)).Text(JsonText(t.Signals)).Text(JsonText(t.Transfer)).Text(t.CachedFrom?.ToString()).Text(t.CacheKey);
         if (output) update.Text(JsonText(t.Result)).Text(t.Stdout).Text(t.Stderr);
         update.Integer(t.Seq).Execute();
     }

@@ -57,10 +57,11 @@ public sealed class WorkerAgent
         Func<LeasedTask, StatusUpdate, CancellationToken, Task> status = (lease, update, ct) => _client.SetStatusAsync(lease.TaskId, update, lease.TaskToken!, ct);
         _resources = ResourceCacheFolder.Open(options, logger);
         var stager = new DataStager(new Staging.Fetcher(), new Staging.Uploader(), _resources, status);
+        var cache = new ResultCache(_client.FindCachedAsync);
         _engine = options.ContainerEngine is { } engine ? ContainerEngine.Find(engine) : null;
         _runners = [
-            .. _engine is null ? [] : new[] { new StagedRunner(new ContainerRunner(_engine, options, options.Server!), stager, options.WorkDirectory) },
-            new StagedRunner(new ProcessRunner(options, options.Server!), stager, options.WorkDirectory),
+            .. _engine is null ? [] : new[] { new StagedRunner(new ContainerRunner(_engine, options, options.Server!), stager, cache, options.WorkDirectory) },
+            new StagedRunner(new ProcessRunner(options, options.Server!), stager, cache, options.WorkDirectory),
             new HandlerRunner(handlers, status,
                 (lease, ct) => _client.GetTaskAsync(lease.TaskId, lease.TaskToken!, ct),
                 logger, options.Services)];

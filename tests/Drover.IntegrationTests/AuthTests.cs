@@ -45,6 +45,9 @@ public sealed class AuthTests(SharedCluster shared)
         var openApi = await http.GetStringAsync("openapi/v1.json", Token);
         foreach (var path in new[] { "/api/tasks", "/api/tasks/{id}", "/api/tasks/wait", "/api/tasks/{id}/executions", "/api/executions/{id}", "/api/workers", "/api/workers/{id}/lease", "/api/workers/{id}/report" })
             Assert.Contains($"\"{path}\"", openApi);
+        // The task's data and container fields are described, in the submitted spec and the record.
+        foreach (var field in new[] { "input", "resource", "output", "output_on", "container", "container_options", "cache", "cached_from", "transfer", "staging_seconds" })
+            Assert.Contains($"\"{field}\"", openApi);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("swagger/index.html", Token)).StatusCode);
     }
 

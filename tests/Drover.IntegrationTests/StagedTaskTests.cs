@@ -211,4 +211,41 @@ public sealed class StagedTaskTests : IAsyncLifetime
         Assert.True(code == 0, output);
         Assert.Equal("HELLO FROM S3", (await GetS3Async("out/HELLO.txt")).Trim());
     }
+
+    [Fact]
+    public async Task A_cache_task_reuses_an_earlier_success_with_the_same_command_inputs_and_env_and_runs_when_any_changed()
+    {
+        File.WriteAllText(PathOf("sample.txt"), "acgt\n");
+        await _s3.PutAsync("in/sample.txt", PathOf("sample.txt"), Token);
+        await _cluster.StartWorkerAsync(concurrency: 1);
+        var runs = PathOf("runs.log");
+        TaskSpec Cached(string output, string colour = "blue") => Shell(
+            $"echo run >> {runs}; tr a-z A-Z < $INPUT/sample.txt > $OUTPUT/upper.txt; echo $COLOUR $(cat /proc/sys/kernel/random/uuid) > $OUTPUT/run.txt",
+            input: "s3://lab/in/sample.txt", output: output) with { Cache = true, Env = new Dictionary<string, string> { ["COLOUR"] = colour } };
+        int Runs() => File.ReadAllLines(runs).Length;
+
+        var first = await RunAsync(Cached("s3://lab/out/a/"));
+        Assert.Equal((TaskState.Succeeded, null), (first.Status, first.CachedFrom));
+        var again = await RunAsync(Cached("s3://lab/out/b/"));
+        Assert.Equal((TaskState.Succeeded, first.Id), (again.Status, again.CachedFrom));
+        Assert.Equal(1, Runs());
+        Assert.Equal("ACGT", (await GetS3Async("out/b/upper.txt")).Trim());
+        Assert.Equal(await GetS3Async("out/a/run.txt"), await GetS3Async("out/b/run.txt"));
+        Assert.Equal(first.CacheKey, again.CacheKey);
+
+        var otherEnv = await RunAsync(Cached("s3://lab/out/c/", colour: "red"));
+        Assert.Equal((TaskState.Succeeded, null, 2), (otherEnv.Status, otherEnv.CachedFrom, Runs()));
+        File.WriteAllText(PathOf("sample.txt"), "ttaa\n");
+        await _s3.PutAsync("in/sample.txt", PathOf("sample.txt"), Token);
+        var newInput = await RunAsync(Cached("s3://lab/out/d/"));
+        Assert.Equal((TaskState.Succeeded, null, 3), (newInput.Status, newInput.CachedFrom, Runs()));
+        Assert.Equal("TTAA", (await GetS3Async("out/d/upper.txt")).Trim());
+        // Without cache: true, the same task always runs.
+        var uncached = await RunAsync(Cached("s3://lab/out/e/") with { Cache = false });
+        Assert.Equal((null, 4), (uncached.CachedFrom, Runs()));
+
+        using var client = _cluster.Client();
+        var found = await client.QueryTasksAsync(JsonSerializer.SerializeToElement(new { cached_from = first.Id }), 10, Token);
+        Assert.Equal(again.Id, Assert.Single(found).Id);
+    }
 }

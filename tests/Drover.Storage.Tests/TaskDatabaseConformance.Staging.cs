@@ -81,4 +81,24 @@ public abstract partial class TaskDatabaseConformance
         Assert.Equal(boxed.Id, Assert.Single(await Store.QueryTasksAsync(Where("""{"container": "busybox:1"}"""), Token)).Id);
         Assert.Single(await Store.QueryTasksAsync(Where("""{"container": null}"""), Token));
     }
+
+    [Fact]
+    public async Task A_finished_cache_task_keeps_its_key_and_is_found_by_it_once_succeeded_and_a_new_lease_forgets_it()
+    {
+        var key = new string('a', 64);
+        var succeeded = Task() with { Cache = true };
+        var failed = Task() with { Cache = true, Retry = 1 };
+        await Store.CreateAsync([succeeded, failed], Token);
+        var worker = await WorkerAsync();
+        var leases = (await Store.LeaseAsync(worker, 2, Token)).ToDictionary(l => l.TaskId);
+        await ReportAsync(worker, Finished(leases[succeeded.Id], 0) with { CacheKey = key });
+        await ReportAsync(worker, Finished(leases[failed.Id], 1) with { CacheKey = key });
+
+        Assert.Equal(key, (await Store.GetTaskAsync(succeeded.Id, Token))!.CacheKey);
+        Assert.Equal(succeeded.Id, Assert.Single(await Store.QueryTasksAsync(Where($$"""{"cache_key": "{{key}}", "status": "succeeded"}"""), Token)).Id);
+        // The failure is queued again for its retry: the next lease starts with no key.
+        var retried = Assert.Single(await Store.LeaseAsync(worker, 1, Token));
+        Assert.Equal(failed.Id, retried.TaskId);
+        Assert.Null((await Store.GetTaskAsync(failed.Id, Token))!.CacheKey);
+    }
 }

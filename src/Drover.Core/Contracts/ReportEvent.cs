@@ -21,4 +21,6 @@ public sealed record ReportEvent
     public Model.TransferRecord? Transfer { get; init; }
     /// <summary>For <see cref="ReportEventType.Finished"/>: the earlier task whose outputs were reused instead of running.</summary>
     public Guid? CachedFrom { get; init; }
+    /// <summary>For <see cref="ReportEventType.Finished"/> of a cache task: its key (see <see cref="Model.TaskRecord.CacheKey"/>).</summary>
+    public string? CacheKey { get; init; }
 }

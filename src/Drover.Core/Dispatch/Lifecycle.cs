@@ -39,6 +39,7 @@ public static class Lifecycle
             Signals = null,
             Transfer = null,
             CachedFrom = null,
+            CacheKey = null,
         };
         var execution = new ExecutionRecord
         {
@@ -218,6 +219,7 @@ public static class Lifecycle
             LeaseExpires = null,
             Transfer = e.Transfer ?? task.Transfer,
             CachedFrom = e.CachedFrom,
+            CacheKey = e.CacheKey,
         };
         if (succeeded)
             return new Transition(finished with { Status = TaskState.Succeeded, Completed = now }, finishedExecution);

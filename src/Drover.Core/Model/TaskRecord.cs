@@ -65,6 +65,12 @@ public sealed record TaskRecord
     public Guid? Resubmitted { get; init; }
     /// <summary>The earlier task whose outputs this one reused instead of running (<see cref="Cache"/>).</summary>
     public Guid? CachedFrom { get; init; }
+    /// <summary>
+    /// For a <see cref="Cache"/> task that ran: the digest of what its result depends on (command,
+    /// container, environment, inputs and resources with their remote versions). A later task with
+    /// the same key reuses this one's outputs once it has succeeded.
+    /// </summary>
+    public string? CacheKey { get; init; }
     /// <summary>What the current (or last) execution staged and uploaded, for a task with data to move.</summary>
     public TransferRecord? Transfer { get; init; }
 

@@ -58,6 +58,7 @@ public static class TaskFields
         new("resubmitted", "resubmitted", FieldKind.Id, t => t.Resubmitted),
         new("container", "container", FieldKind.Text, t => t.Container),
         new("cached_from", "cached_from", FieldKind.Id, t => t.CachedFrom),
+        new("cache_key", "cache_key", FieldKind.Text, t => t.CacheKey),
     ];
 
     private static readonly Dictionary<string, TaskField> ByName = All.ToDictionary(f => f.Name, StringComparer.Ordinal);

@@ -84,6 +84,7 @@ public sealed class DroverServer : IAsyncDisposable
         app.MapBatchEndpoints();
         app.MapEventEndpoints();
         app.MapWorkerEndpoints();
+        app.MapCacheEndpoints();
         app.MapDatasetEndpoints();
         app.MapDashboardEndpoints();
         app.MapAdminEndpoints();

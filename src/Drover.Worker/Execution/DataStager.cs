@@ -70,6 +70,18 @@ public sealed class DataStager(Fetcher fetcher, Uploader uploader, ResourceCache
         return bytes;
     }
 
+    /// <summary>
+    /// A cache hit: the earlier task's outputs, fetched from where it uploaded them into this run's
+    /// <c>output/</c>, and uploaded under this task's output. The bytes fetched and uploaded.
+    /// </summary>
+    /// <exception cref="StagingException">The earlier outputs are gone or cannot be read, or the upload failed.</exception>
+    public async Task<(long In, long Out)> CopyEarlierOutputAsync(string earlierOutput, LeasedTask lease, RunFolder folder, CancellationToken cancellationToken)
+    {
+        var from = earlierOutput.EndsWith('/') ? earlierOutput : earlierOutput + "/";
+        var bytesIn = await Named("cached output", from, () => fetcher.FetchAsync(StagingSpec.Parse(from), folder.Output, _ => { }, cancellationToken));
+        return (bytesIn, await UploadAsync(lease, folder, cancellationToken));
+    }
+
     private static string Count(int n, string what) => n == 1 ? $"1 {what}" : $"{n} {what}s";
 
     /// <summary>Runs a transfer; its failure names what it was for: <c>input s3://b/k: 403 Forbidden</c>.</summary>
