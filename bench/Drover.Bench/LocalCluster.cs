@@ -31,7 +31,9 @@ internal sealed class LocalCluster : IAsyncDisposable
     public static LocalCluster Existing(Uri url, string token) => new(url, token, null, null);
 
     /// <param name="workerArgs">More arguments for worker i (a data directory, say).</param>
-    public static async Task<LocalCluster> StartAsync(string store, int workers, int concurrency, int prefetch, Func<int, IEnumerable<string>>? workerArgs = null)
+    /// <param name="environment">More variables for the workers (an S3 endpoint and its keys, say).</param>
+    public static async Task<LocalCluster> StartAsync(string store, int workers, int concurrency, int prefetch, Func<int, IEnumerable<string>>? workerArgs = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var cluster = await StartServerAsync(store, Directory.CreateTempSubdirectory("drover-bench-").FullName);
         var url = cluster.Url;
@@ -41,7 +43,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         {
             cluster._processes.Add(Start(
                 ["worker", "--server", url.ToString(), "--concurrency", Str(concurrency), "--prefetch", Str(prefetch), "--name", $"bench-{i}", .. workerArgs?.Invoke(i) ?? []],
-                new Dictionary<string, string> { ["DROVER_TOKEN"] = workerToken }));
+                new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["DROVER_TOKEN"] = workerToken }));
         }
         await cluster.WaitForWorkersAsync(workers);
         return cluster;
@@ -136,7 +138,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         return process;
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

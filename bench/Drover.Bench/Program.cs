@@ -80,5 +80,14 @@ groupby.SetAction(async parse => (await GroupByScenario.RunAsync(parse.GetValue(
 // The tracker scenario runs this program again as its other processes.
 if (args is ["tracker-child", .. var childArgs]) return TrackerScenario.Child(childArgs);
 
-var root = new RootCommand("Drover's load generator") { server, token, json, store, workers, concurrency, prefetch, throughput, latency, spawn, query, tracker, badBodies, groupby };
+var size = new Option<string>("--size") { DefaultValueFactory = _ => "1GB", Description = "The object's size (1GB, 200MB)" };
+var stagingRepeat = new Option<int>("--repeat") { DefaultValueFactory = _ => 3, Description = "Transfers of each kind; the best is reported" };
+var staging = new Command("staging", "A task's input fetched and its output uploaded through a local S3 API, against curl GET and PUT of the same object") { size, stagingRepeat };
+staging.SetAction(async parse =>
+{
+    if (!Drover.Text.ByteSizes.TryParse(parse.GetValue(size), out var bytes)) throw new ArgumentException($"--size: '{parse.GetValue(size)}' is not a size such as 1GB");
+    (await StagingScenario.RunAsync(bytes, parse.GetValue(stagingRepeat))).Print(parse.GetValue(json));
+});
+
+var root = new RootCommand("Drover's load generator") { server, token, json, store, workers, concurrency, prefetch, throughput, latency, spawn, query, tracker, badBodies, groupby, staging };
 return await root.Parse(args).InvokeAsync();

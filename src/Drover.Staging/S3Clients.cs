@@ -1,6 +1,7 @@
 using System.Net;
 using Amazon.Runtime;
 using Amazon.S3;
+using Amazon.S3.Model;
 
 namespace Drover.Staging;
 
@@ -38,6 +39,31 @@ public static class S3Clients
         return key is { Length: > 0 } && secret is { Length: > 0 }
             ? new AmazonS3Client(new BasicAWSCredentials(key, secret), config)
             : new AmazonS3Client(config);
+    }
+
+    /// <summary>A GET or PUT of one object that any HTTP client can send, valid for a day.</summary>
+    public static Task<string> PresignAsync(AmazonS3Client s3, string bucket, string key, HttpVerb verb) =>
+        s3.GetPreSignedURLAsync(new GetPreSignedUrlRequest
+        {
+            BucketName = bucket,
+            Key = key,
+            Verb = verb,
+            Expires = DateTime.UtcNow.AddDays(1),
+            Protocol = s3.Config.ServiceURL?.StartsWith("http://", StringComparison.OrdinalIgnoreCase) == true ? Protocol.HTTP : Protocol.HTTPS,
+        });
+
+    /// <summary>The error code of an S3 error answer (<c>&lt;Code&gt;NoSuchKey&lt;/Code&gt;</c>), else its reason phrase.</summary>
+    public static async Task<string?> ErrorCodeAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            return System.Xml.Linq.XDocument.Parse(body).Root?.Element("Code")?.Value ?? response.ReasonPhrase;
+        }
+        catch (System.Xml.XmlException)
+        {
+            return response.ReasonPhrase;
+        }
     }
 
     /// <summary>The bucket and key (or prefix) of an <c>s3://bucket/key</c> URI.</summary>

@@ -32,6 +32,9 @@ public sealed class Uploader(BackoffPolicy? backoff = null, int attempts = 4)
         return total;
     }
 
+    /// <summary>What one PUT may carry to S3; a larger file goes in parts.</summary>
+    private const long SinglePutLimit = 5L << 30;
+
     private static async Task<bool> PutAsync(AmazonS3Client? s3, string file, Uri target, CancellationToken cancellationToken)
     {
         switch (target.Scheme)
@@ -40,25 +43,40 @@ public sealed class Uploader(BackoffPolicy? backoff = null, int attempts = 4)
                 Directory.CreateDirectory(Path.GetDirectoryName(target.LocalPath)!);
                 File.Copy(file, target.LocalPath, overwrite: true);
                 return true;
-            case "s3":
+            case "s3" when new FileInfo(file).Length > SinglePutLimit:
                 var (bucket, key) = S3Clients.Split(target);
                 try
                 {
-                    await s3!.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, FilePath = file, UseChunkEncoding = false }, cancellationToken);
+                    using var transfer = new Amazon.S3.Transfer.TransferUtility(s3!);
+                    await transfer.UploadAsync(file, bucket, key, cancellationToken);
                 }
                 catch (AmazonS3Exception ex)
                 {
                     throw S3Clients.Failure(target, ex);
                 }
                 return true;
-            default:
-                await using (var content = File.OpenRead(file))
-                {
-                    using var response = await Transfers.Http.PutAsync(target, new StreamContent(content), cancellationToken);
-                    var status = (int)response.StatusCode;
-                    if (status is < 200 or > 299) throw new StagingException($"{target}: {status} {response.ReasonPhrase}", status >= 500);
-                }
+            case "s3":
+                // A presigned PUT through the shared HTTP client: the SDK's own would hash every byte
+                // twice (SHA-256 to sign the payload, MD5 for Content-MD5) before sending it.
+                (bucket, key) = S3Clients.Split(target);
+                await PutHttpAsync(target, new Uri(await S3Clients.PresignAsync(s3!, bucket, key, HttpVerb.PUT)), file, cancellationToken);
                 return true;
+            default:
+                await PutHttpAsync(target, target, file, cancellationToken);
+                return true;
+        }
+    }
+
+    /// <param name="shown">What a failure names: the output's URI, not a presigned URL with its signature.</param>
+    private static async Task PutHttpAsync(Uri shown, Uri url, string file, CancellationToken cancellationToken)
+    {
+        await using var content = File.OpenRead(file);
+        using var response = await Transfers.Http.PutAsync(url, new StreamContent(content, 1 << 16), cancellationToken);
+        var status = (int)response.StatusCode;
+        if (status is < 200 or > 299)
+        {
+            var why = shown.Scheme == "s3" ? await S3Clients.ErrorCodeAsync(response, cancellationToken) : response.ReasonPhrase;
+            throw new StagingException($"{shown}: {status} {why}", status >= 500 || status == 429);
         }
     }
 }

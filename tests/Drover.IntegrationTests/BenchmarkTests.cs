@@ -55,6 +55,15 @@ public sealed class BenchmarkTests
     }
 
     [Fact]
+    public async Task Staging_benchmark_moves_the_object_both_ways_beside_curl()
+    {
+        var result = await RunAsync("staging", "--size", "20MB", "--repeat", "1");
+        Assert.Equal(20L << 20, result.GetProperty("bytes").GetInt64());
+        Assert.True(result.GetProperty("staging_over_curl").GetDouble() > 0);
+        Assert.True(result.GetProperty("upload_over_curl").GetDouble() > 0);
+    }
+
+    [Fact]
     public async Task Latency_runs_to_completion()
     {
         var result = await RunAsync("latency", "--count", "20", "--workers", "1");

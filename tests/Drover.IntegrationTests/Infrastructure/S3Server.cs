@@ -2,19 +2,17 @@ using System.Diagnostics;
 using System.Globalization;
 using Amazon.Runtime;
 using Amazon.S3;
+using Drover.Tests.Shared;
 
 namespace Drover.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// A real S3 API on 127.0.0.1: s3rver (npm, runs offline) on a free port with one bucket, its files in
-/// a temporary directory. s3rver is installed once per machine into a cache directory
-/// (<c>$DROVER_S3RVER_HOME</c>, else <c>~/.cache/drover-tests/s3rver-3.7.1</c>) with npm.
+/// a temporary directory (installed by <see cref="S3rverInstall"/>).
 /// </summary>
 public sealed class S3Server : IAsyncDisposable
 {
-    public const string Version = "3.7.1";
-    /// <summary>s3rver's own fixed keys.</summary>
-    public const string Key = "S3RVER";
+    private const string Key = S3rverInstall.Key;
 
     private readonly DroverProcess _process;
     private readonly string _directory;
@@ -42,12 +40,12 @@ public sealed class S3Server : IAsyncDisposable
 
     public static async Task<S3Server> StartAsync(string bucket)
     {
-        var home = await InstallAsync();
+        var entry = await S3rverInstall.EntryAsync();
         var directory = Directory.CreateTempSubdirectory("drover-s3-").FullName;
         var port = FreePort.Next();
         var process = DroverProcess.StartProgram("node",
-            [Path.Combine(home, "node_modules", "s3rver", "bin", "s3rver.js"), "-d", directory, "-a", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture),
-                "--configure-bucket", bucket], workingDirectory: home);
+            [entry, "-d", directory, "-a", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture),
+                "--configure-bucket", bucket], workingDirectory: Path.GetDirectoryName(entry)!);
         await process.WaitForLineAsync("S3rver listening", TimeSpan.FromSeconds(30));
         return new S3Server(process, directory, port, bucket);
     }
@@ -72,45 +70,5 @@ public sealed class S3Server : IAsyncDisposable
     {
         await _process.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
-    }
-
-    /// <summary>s3rver's directory, installed with npm the first time (one install at a time across test processes).</summary>
-    private static async Task<string> InstallAsync()
-    {
-        var home = System.Environment.GetEnvironmentVariable("DROVER_S3RVER_HOME") is { Length: > 0 } set
-            ? set
-            : Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".cache", "drover-tests", "s3rver-" + Version);
-        var entry = Path.Combine(home, "node_modules", "s3rver", "bin", "s3rver.js");
-        if (File.Exists(entry)) return home;
-        Directory.CreateDirectory(home);
-        await using var gate = await LockAsync(Path.Combine(home, ".install.lock"));
-        if (File.Exists(entry)) return home;
-        var npm = Process.Start(new ProcessStartInfo("npm", ["install", "--no-audit", "--no-fund", "--prefix", home, "s3rver@" + Version])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        }) ?? throw new InvalidOperationException("npm did not start");
-        var output = npm.StandardOutput.ReadToEndAsync();
-        var errors = npm.StandardError.ReadToEndAsync();
-        await npm.WaitForExitAsync();
-        if (npm.ExitCode != 0 || !File.Exists(entry))
-            throw new InvalidOperationException($"npm install s3rver@{Version} failed ({npm.ExitCode}):\n{await output}\n{await errors}");
-        return home;
-    }
-
-    private static async Task<FileStream> LockAsync(string path)
-    {
-        var until = DateTime.UtcNow + TimeSpan.FromMinutes(3);
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (DateTime.UtcNow < until)
-            {
-                await Task.Delay(200);
-            }
-        }
     }
 }
