@@ -33,6 +33,14 @@ internal static class ResultCommand
             if (task.Started is not null) Console.WriteLine($"started:   {Display.Time(task.Started)}");
             if (task.Completed is not null) Console.WriteLine($"completed: {Display.Time(task.Completed)}");
             if (task.Started is { } s && task.Completed is { } c) Console.WriteLine($"duration:  {Durations.Format(c - s)}");
+            if (task.Container is not null) Console.WriteLine($"container: {task.Container}");
+            if (task.Transfer is { } t)
+            {
+                Console.WriteLine($"phase:     {Enums.Name(t.Phase)}");
+                if (t.BytesIn is { } bytesIn) Console.WriteLine($"staged:    {Display.Bytes(bytesIn)} in {t.StagingSeconds ?? 0:0.###} s");
+                if (t.BytesOut is { } bytesOut) Console.WriteLine($"uploaded:  {Display.Bytes(bytesOut)} in {t.UploadSeconds ?? 0:0.###} s");
+            }
+            if (task.CachedFrom is { } earlier) Console.WriteLine($"cached:    outputs reused from {earlier}, not run");
             if (task.Result is { } result) Console.WriteLine($"result:    {result.GetRawText()}");
             Section("stdout", task.Stdout, task.StdoutBytes);
             Section("stderr", task.Stderr, task.StderrBytes);

@@ -3,10 +3,13 @@ namespace Drover.Worker.Datasets;
 /// <summary>
 /// Sends the latest of many progress values at most once per interval, one send at a time (so
 /// they arrive in order), and always the last one: a download that stalls still shows how far it got.
+/// Flushing ends the wait at once: a transfer that took a moment is not held up by the interval.
 /// </summary>
 internal sealed class ProgressThrottle(Func<long, Task> send, TimeSpan interval)
 {
     private readonly Lock _gate = new();
+    // Never disposed: it has no timer, and a Report racing the flush must not meet a disposed source.
+    private readonly CancellationTokenSource _flushing = new();
     private long _latest;
     private long _sent = -1;
     private Task _sending = Task.CompletedTask;
@@ -24,9 +27,10 @@ internal sealed class ProgressThrottle(Func<long, Task> send, TimeSpan interval)
         }
     }
 
-    /// <summary>Waits for the sends under way, then sends the latest value if it has not gone yet.</summary>
+    /// <summary>Sends what waits for its interval now, then the latest value if it has not gone yet. Later reports go at once.</summary>
     public async Task FlushAsync()
     {
+        await _flushing.CancelAsync().ConfigureAwait(false);
         Task pending;
         lock (_gate) pending = _sending;
         await pending.ConfigureAwait(false);
@@ -42,7 +46,13 @@ internal sealed class ProgressThrottle(Func<long, Task> send, TimeSpan interval)
     private async Task SendLaterAsync(Task previous)
     {
         await previous.ConfigureAwait(false);
-        await Task.Delay(interval).ConfigureAwait(false);
+        try
+        {
+            await Task.Delay(interval, _flushing.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
         long value;
         lock (_gate)
         {
