@@ -210,6 +210,19 @@ public sealed class StagedTaskTests : IAsyncLifetime
             "--", "tr a-z A-Z < $INPUT/hello.txt > $OUTPUT/HELLO.txt");
         Assert.True(code == 0, output);
         Assert.Equal("HELLO FROM S3", (await GetS3Async("out/HELLO.txt")).Trim());
+
+        // The README's walk-through, in this test's own folder.
+        await using (var gz = new GZipStream(File.Create(PathOf("fruit.txt.gz")), CompressionLevel.Fastest))
+            await gz.WriteAsync(Encoding.UTF8.GetBytes("cherry\napple\nbanana\n"), Token);
+        Directory.CreateDirectory(PathOf("results"));
+        (code, output) = await _cluster.CliAsync("submit", "--wait", "--input", $"file://{PathOf("fruit.txt.gz")}|gunzip", "--output", $"file://{PathOf("results")}/",
+            "--shell", "--", "sort $INPUT/fruit.txt > $OUTPUT/sorted.txt");
+        Assert.True(code == 0, output);
+        Assert.Equal("apple\nbanana\ncherry\n", File.ReadAllText(PathOf("results/sorted.txt")));
+        (code, output) = await _cluster.CliAsync("result", output.Trim().Split('\n')[^1]);
+        Assert.True(code == 0, output);
+        Assert.Contains("staged:    ", output, StringComparison.Ordinal);
+        Assert.Contains("uploaded:  20 B in", output, StringComparison.Ordinal);
     }
 
     [Fact]
