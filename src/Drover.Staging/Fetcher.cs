@@ -18,8 +18,9 @@ public sealed class Fetcher(BackoffPolicy? backoff = null, int attempts = 4)
 
     /// <summary>Fetches <paramref name="spec"/> into <paramref name="folder"/> (or its <c>|mv:SUB</c>); the bytes downloaded.</summary>
     /// <param name="progress">Bytes downloaded so far, as they arrive.</param>
+    /// <param name="size">The bytes to download in all, once known (from the answer's length, the listing, the files).</param>
     /// <exception cref="StagingException">The fetch or an action failed; the message names the URI.</exception>
-    public async Task<long> FetchAsync(StagingSpec spec, string folder, Action<long> progress, CancellationToken cancellationToken)
+    public async Task<long> FetchAsync(StagingSpec spec, string folder, Action<long> progress, CancellationToken cancellationToken, Action<long>? size = null)
     {
         var what = spec.ToString();
         var target = spec.Actions.LastOrDefault(a => a.Name == "mv") is { } mv ? SafePaths.Under(folder, mv.Argument!, what) : folder;
@@ -28,9 +29,9 @@ public sealed class Fetcher(BackoffPolicy? backoff = null, int attempts = 4)
         {
             var bytes = spec.IsFolder switch
             {
-                false => await DownloadAsync(spec.Uri, Path.Combine(work, spec.FileName), progress, cancellationToken),
-                true when spec.Uri.Scheme == "file" => CopyFolder(spec, work, progress),
-                true when spec.Uri.Scheme == "s3" => await GetPrefixAsync(spec, work, progress, cancellationToken),
+                false => await DownloadAsync(spec.Uri, Path.Combine(work, spec.FileName), progress, cancellationToken, size),
+                true when spec.Uri.Scheme == "file" => CopyFolder(spec, work, progress, size),
+                true when spec.Uri.Scheme == "s3" => await GetPrefixAsync(spec, work, progress, size, cancellationToken),
                 true => throw new StagingException($"{what}: an http(s) folder cannot be listed; name its files"),
             };
             foreach (var action in spec.Actions.Where(a => a.Name != "mv")) Unpacker.Apply(action, work, what);
@@ -48,7 +49,7 @@ public sealed class Fetcher(BackoffPolicy? backoff = null, int attempts = 4)
     /// A failure names the URI (<c>s3://b/k: 404 NoSuchKey</c>, <c>https://h/f: 403 Forbidden</c>).
     /// </summary>
     /// <exception cref="StagingException">It could not be fetched.</exception>
-    public async Task<long> DownloadAsync(Uri uri, string path, Action<long> progress, CancellationToken cancellationToken)
+    public async Task<long> DownloadAsync(Uri uri, string path, Action<long> progress, CancellationToken cancellationToken, Action<long>? size = null)
     {
         switch (uri.Scheme)
         {
@@ -57,27 +58,30 @@ public sealed class Fetcher(BackoffPolicy? backoff = null, int attempts = 4)
                 await using (var input = File.OpenRead(uri.LocalPath))
                 await using (var output = File.Create(path))
                 {
+                    size?.Invoke(input.Length);
                     return await CopyAsync(input, output, 0, progress, cancellationToken);
                 }
             case "s3":
                 using (var s3 = S3Clients.FromEnvironment())
                 {
                     var (bucket, key) = S3Clients.Split(uri);
-                    return await GetObjectAsync(s3, uri, bucket, key, path, 0, progress, cancellationToken);
+                    return await GetObjectAsync(s3, uri, bucket, key, path, 0, progress, size, cancellationToken);
                 }
             case "http" or "https":
-                return await GetHttpAsync(uri, path, progress, cancellationToken);
+                return await GetUrlAsync(uri, uri, path, progress, size, cancellationToken);
             default:
                 throw new StagingException($"{uri}: the scheme is not one of {string.Join(", ", StagingSpec.Schemes)}");
         }
     }
 
-    private static long CopyFolder(StagingSpec spec, string work, Action<long> progress)
+    private static long CopyFolder(StagingSpec spec, string work, Action<long> progress, Action<long>? size)
     {
         var path = spec.Uri.LocalPath;
         if (!Directory.Exists(path)) throw new StagingException($"{spec}: no such directory");
+        var files = Directory.GetFiles(path, "*", SearchOption.AllDirectories);
+        size?.Invoke(files.Sum(f => new FileInfo(f).Length));
         long total = 0;
-        foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories))
+        foreach (var file in files)
         {
             var copy = Path.Combine(work, Path.GetRelativePath(path, file));
             Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
@@ -88,11 +92,12 @@ public sealed class Fetcher(BackoffPolicy? backoff = null, int attempts = 4)
         return total;
     }
 
-    private async Task<long> GetPrefixAsync(StagingSpec spec, string work, Action<long> progress, CancellationToken cancellationToken)
+    private async Task<long> GetPrefixAsync(StagingSpec spec, string work, Action<long> progress, Action<long>? size, CancellationToken cancellationToken)
     {
         using var s3 = S3Clients.FromEnvironment();
         var (bucket, key) = S3Clients.Split(spec.Uri);
         long total = 0;
+        long listed = 0;
         var request = new ListObjectsV2Request { BucketName = bucket, Prefix = key };
         while (true)
         {
@@ -105,12 +110,15 @@ public sealed class Fetcher(BackoffPolicy? backoff = null, int attempts = 4)
             {
                 throw S3Clients.Failure(spec.Uri, ex);
             }
+            // Known a page at a time: the total grows as the listing goes on.
+            listed += (page.S3Objects ?? []).Sum(o => o.Size ?? 0);
+            size?.Invoke(listed);
             foreach (var item in page.S3Objects ?? [])
             {
                 if (item.Key.EndsWith('/')) continue;
                 var path = SafePaths.Under(work, item.Key[key.Length..], spec.ToString());
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                total += await GetObjectAsync(s3, new Uri($"s3://{bucket}/{item.Key}"), bucket, item.Key, path, total, progress, cancellationToken);
+                total += await GetObjectAsync(s3, new Uri($"s3://{bucket}/{item.Key}"), bucket, item.Key, path, total, progress, size: null, cancellationToken);
             }
             if (page.IsTruncated != true) return total;
             request.ContinuationToken = page.NextContinuationToken;
@@ -122,18 +130,16 @@ public sealed class Fetcher(BackoffPolicy? backoff = null, int attempts = 4)
     /// hashes every byte (MD5, against the ETag) and halves the throughput, and a plain GET resumes
     /// with a <c>Range</c> after a dropped connection, which the SDK's does not.
     /// </summary>
-    private async Task<long> GetObjectAsync(AmazonS3Client s3, Uri uri, string bucket, string key, string path, long before, Action<long> progress, CancellationToken cancellationToken)
+    private async Task<long> GetObjectAsync(AmazonS3Client s3, Uri uri, string bucket, string key, string path, long before, Action<long> progress,
+        Action<long>? size, CancellationToken cancellationToken)
     {
         var url = new Uri(await S3Clients.PresignAsync(s3, bucket, key, HttpVerb.GET));
-        return await GetUrlAsync(uri, url, path, n => progress(before + n), cancellationToken);
+        return await GetUrlAsync(uri, url, path, n => progress(before + n), size, cancellationToken);
     }
-
-    private Task<long> GetHttpAsync(Uri uri, string path, Action<long> progress, CancellationToken cancellationToken) =>
-        GetUrlAsync(uri, uri, path, progress, cancellationToken);
 
     /// <summary>A GET that resumes from what has arrived when the server answers a <c>Range</c> with 206, and starts over when it does not.</summary>
     /// <param name="shown">What a failure names: the task's URI, not a presigned URL with its signature.</param>
-    private Task<long> GetUrlAsync(Uri shown, Uri url, string path, Action<long> progress, CancellationToken cancellationToken) =>
+    private Task<long> GetUrlAsync(Uri shown, Uri url, string path, Action<long> progress, Action<long>? size, CancellationToken cancellationToken) =>
         Retry.RunAsync(async _ =>
         {
             var have = File.Exists(path) ? new FileInfo(path).Length : 0;
@@ -148,6 +154,7 @@ public sealed class Fetcher(BackoffPolicy? backoff = null, int attempts = 4)
                 throw new StagingException($"{shown}: {status} {why}", transient);
             }
             var resumed = have > 0 && response.StatusCode == HttpStatusCode.PartialContent;
+            if (response.Content.Headers.ContentLength is { } length) size?.Invoke((resumed ? have : 0) + length);
             await using var output = new FileStream(path, resumed ? FileMode.Append : FileMode.Create, FileAccess.Write);
             await using var input = await response.Content.ReadAsStreamAsync(cancellationToken);
             return await CopyAsync(input, output, resumed ? have : 0, progress, cancellationToken);

@@ -261,4 +261,34 @@ public sealed class StagedTaskTests : IAsyncLifetime
         var found = await client.QueryTasksAsync(JsonSerializer.SerializeToElement(new { cached_from = first.Id }), 10, Token);
         Assert.Equal(again.Id, Assert.Single(found).Id);
     }
+
+    [Fact]
+    public async Task While_an_input_downloads_the_status_says_how_far_of_how_much()
+    {
+        var release = new TaskCompletionSource();
+        var half = new byte[1 << 20];
+        await using var web = new TestWebServer(async (context, ct) =>
+        {
+            context.Response.ContentLength64 = 2 * half.Length;
+            await context.Response.OutputStream.WriteAsync(half, ct);
+            await context.Response.OutputStream.FlushAsync(ct);
+            await release.Task.WaitAsync(ct);
+            await context.Response.OutputStream.WriteAsync(half, ct);
+            context.Response.Close();
+        });
+        await _cluster.StartWorkerAsync(concurrency: 1);
+        using var client = _cluster.Client();
+        var task = (await client.CreateTasksAsync([Shell("wc -c < $INPUT/big.bin", input: new Uri(web.Url, "big.bin").ToString())], Token))[0];
+
+        string? message = null;
+        for (var i = 0; i < 300 && message?.Contains("1.0 MiB of 2.0 MiB", StringComparison.Ordinal) != true; i++)
+        {
+            await Task.Delay(100, Token);
+            message = (await client.GetTaskAsync(task.Id, Token))!.StatusMessage;
+        }
+        Assert.Equal("downloading input 1/1, 1.0 MiB of 2.0 MiB", message);
+        release.SetResult();
+        var ended = (await client.WaitAllAsync([task.Id], Token))[0];
+        Assert.Equal((TaskState.Succeeded, 2L << 20), (ended.Status, ended.Transfer!.BytesIn));
+    }
 }

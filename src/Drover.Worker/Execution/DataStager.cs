@@ -29,10 +29,11 @@ public sealed class DataStager(Fetcher fetcher, Uploader uploader, ResourceCache
         var inputs = lease.Input ?? [];
         for (var i = 0; i < inputs.Count; i++)
         {
-            var before = total;
             var label = $"downloading input {i + 1}/{inputs.Count}";
-            progress.Show(bytes => $"{label}, {ByteSizes.Format(before + bytes)}");
-            total += await Named("input", inputs[i], () => fetcher.FetchAsync(StagingSpec.Parse(inputs[i]), folder.Input, progress.Report, cancellationToken));
+            long size = -1; // unknown; set from the fetch's thread, read from the throttle's
+            // "downloading input 3/10, 450 MB of 1.2 GB": this input's bytes, of its size once the remote said it.
+            progress.Show(bytes => $"{label}, {ByteSizes.Format(bytes)}{(Interlocked.Read(ref size) is >= 0 and var s ? " of " + ByteSizes.Format(s) : "")}");
+            total += await Named("input", inputs[i], () => fetcher.FetchAsync(StagingSpec.Parse(inputs[i]), folder.Input, progress.Report, cancellationToken, known => Interlocked.Exchange(ref size, known)));
         }
         var held = new List<ResourceLease>();
         try
