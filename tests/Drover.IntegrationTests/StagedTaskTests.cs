@@ -291,4 +291,36 @@ public sealed class StagedTaskTests : IAsyncLifetime
         var ended = (await client.WaitAllAsync([task.Id], Token))[0];
         Assert.Equal((TaskState.Succeeded, 2L << 20), (ended.Status, ended.Transfer!.BytesIn));
     }
+
+    [Fact]
+    public async Task A_task_paused_while_staging_starts_only_once_resumed()
+    {
+        var release = new TaskCompletionSource();
+        await using var web = new TestWebServer(async (context, ct) =>
+        {
+            await release.Task.WaitAsync(ct);
+            var body = Encoding.UTF8.GetBytes("data\n");
+            context.Response.ContentLength64 = body.Length;
+            await context.Response.OutputStream.WriteAsync(body, ct);
+            context.Response.Close();
+        });
+        await _cluster.StartWorkerAsync(concurrency: 1);
+        using var client = _cluster.Client();
+        var marker = PathOf("started");
+        var task = (await client.CreateTasksAsync([Shell($"touch {marker}", input: new Uri(web.Url, "data.txt").ToString())], Token))[0];
+        for (var i = 0; i < 300 && (await client.GetTaskAsync(task.Id, Token))!.Status != TaskState.Running; i++) await Task.Delay(50, Token);
+        Assert.Equal(TaskState.Paused, (await client.SignalTaskAsync(task.Id, TaskSignal.Pause, Token)).Status);
+        // The signal reaches the worker with its next poll; then the download may end.
+        await Task.Delay(TimeSpan.FromSeconds(1), Token);
+        release.SetResult();
+        for (var i = 0; i < 300 && (await client.GetTaskAsync(task.Id, Token))!.Transfer?.Phase != ExecutionPhase.Running; i++) await Task.Delay(50, Token);
+        await Task.Delay(TimeSpan.FromSeconds(1), Token);
+        Assert.False(File.Exists(marker), "the paused task started");
+        Assert.Equal(TaskState.Paused, (await client.GetTaskAsync(task.Id, Token))!.Status);
+
+        await client.SignalTaskAsync(task.Id, TaskSignal.Resume, Token);
+        var ended = (await client.WaitAllAsync([task.Id], Token))[0];
+        Assert.Equal(TaskState.Succeeded, ended.Status);
+        Assert.True(File.Exists(marker));
+    }
 }

@@ -27,6 +27,14 @@ internal static class ChildProcess
     public static async Task<ReportEvent> RunAsync(RunningTask task, ProcessStartInfo start, string what,
         Func<Process, IProcessControl> controlOf, TimeSpan grace)
     {
+        try
+        {
+            await task.HeldAsync();
+        }
+        catch (OperationCanceledException)
+        {
+            return task.Finished(exitCode: null, error: "stopped while paused, before it started");
+        }
         using var process = new Process { StartInfo = start };
         try
         {

@@ -35,8 +35,12 @@ public sealed class ContainerRunner(ContainerEngine engine, WorkerOptions option
 
         var start = ProcessRunner.GuardedStart(engine.Program, engine.GlobalArgs.Concat(args), folder.Root);
         var control = new ContainerControl(engine, name, options.StopGrace);
-        task.Signaller = control.Apply;
-        var finished = await ChildProcess.RunAsync(task, start, engine.Name, _ => control, options.StopGrace);
+        // Signals go to the engine once it runs; a pause before that holds the start (see RunningTask.HeldAsync).
+        var finished = await ChildProcess.RunAsync(task, start, engine.Name, _ =>
+        {
+            task.Signaller = control.Apply;
+            return control;
+        }, options.StopGrace);
         task.Signaller = null;
         // 125: the engine could not run the container at all (no such image, a bad option): say what it said.
         return finished.ExitCode == 125 && finished.Error is null

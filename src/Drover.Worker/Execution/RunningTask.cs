@@ -10,6 +10,9 @@ public sealed class RunningTask(LeasedTask lease, int outputLimitBytes, Action<R
     // Never disposed: it has no timer, and a late Stop (a stale notice racing the task's end) must not throw.
     private readonly CancellationTokenSource _stop = new();
     private bool _started;
+    private readonly Lock _signals = new();
+    // Set while a pause that came before the task's process existed holds its start.
+    private TaskCompletionSource? _resumed;
 
     public LeasedTask Lease { get; } = lease;
 
@@ -27,28 +30,53 @@ public sealed class RunningTask(LeasedTask lease, int outputLimitBytes, Action<R
     public int ProcessGroup { get; set; }
 
     /// <summary>
-    /// Applies a user's signal: to the whole process group of a command; a handler can only be
-    /// stopped (term, kill), not paused.
+    /// Applies a user's signal: to the whole process group of a command, or through a container's
+    /// engine. Before the task's process exists (it is staging, or about to start), a pause holds
+    /// its start until it is resumed, and term or kill stop it. A handler can only be stopped.
     /// </summary>
     public void Apply(Model.TaskSignal signal)
     {
-        if (Signaller is { } signaller) signaller(signal);
-        else if (ProcessGroup > 0)
+        lock (_signals)
         {
-            PosixProcess.SignalGroup(ProcessGroup, signal switch
+            if (Signaller is { } signaller)
             {
-                Model.TaskSignal.Pause => PosixProcess.SigStop,
-                Model.TaskSignal.Resume => PosixProcess.SigCont,
-                Model.TaskSignal.Term => PosixProcess.SigTerm,
-                _ => PosixProcess.SigKill,
-            });
-            // A stopped group would never see a SIGTERM: wake it so that it can act on it.
-            if (signal == Model.TaskSignal.Term) PosixProcess.SignalGroup(ProcessGroup, PosixProcess.SigCont);
+                signaller(signal);
+            }
+            else if (ProcessGroup > 0)
+            {
+                PosixProcess.SignalGroup(ProcessGroup, signal switch
+                {
+                    Model.TaskSignal.Pause => PosixProcess.SigStop,
+                    Model.TaskSignal.Resume => PosixProcess.SigCont,
+                    Model.TaskSignal.Term => PosixProcess.SigTerm,
+                    _ => PosixProcess.SigKill,
+                });
+                // A stopped group would never see a SIGTERM: wake it so that it can act on it.
+                if (signal == Model.TaskSignal.Term) PosixProcess.SignalGroup(ProcessGroup, PosixProcess.SigCont);
+            }
+            else if (signal == Model.TaskSignal.Pause)
+            {
+                _resumed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            else if (signal == Model.TaskSignal.Resume)
+            {
+                _resumed?.TrySetResult();
+                _resumed = null;
+            }
+            else
+            {
+                _stop.Cancel();
+            }
         }
-        else if (signal is Model.TaskSignal.Term or Model.TaskSignal.Kill)
-        {
-            _stop.Cancel();
-        }
+    }
+
+    /// <summary>
+    /// Completes at once, or, when the task was paused before its process started, once it is
+    /// resumed. Throws <see cref="OperationCanceledException"/> if it is stopped meanwhile.
+    /// </summary>
+    internal Task HeldAsync()
+    {
+        lock (_signals) return _resumed?.Task.WaitAsync(Stopping) ?? Task.CompletedTask;
     }
 
     /// <summary>Set while something other than a process group takes the task's signals (a container's engine).</summary>
