@@ -162,17 +162,29 @@ public sealed class Fetcher(BackoffPolicy? backoff = null, int attempts = 4)
 
     private static async Task<long> CopyAsync(Stream input, Stream output, long start, Action<long> progress, CancellationToken cancellationToken)
     {
-        // Large reads: fewer system calls on both ends, and the socket drained faster than it fills.
-        var buffer = new byte[1 << 20];
+        // Two large buffers: the next read fills one while the other is written, so the socket and
+        // the disk work at once instead of taking turns.
+        var buffers = new[] { new byte[1 << 20], new byte[1 << 20] };
         var total = start;
-        int read;
-        while ((read = await input.ReadAsync(buffer, cancellationToken)) > 0)
+        var writing = Task.CompletedTask;
+        try
         {
-            await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-            total += read;
-            progress(total);
+            for (var turn = 0; ; turn ^= 1)
+            {
+                var read = await input.ReadAsync(buffers[turn], cancellationToken);
+                await writing;
+                if (read == 0) return total;
+                writing = output.WriteAsync(buffers[turn].AsMemory(0, read), cancellationToken).AsTask();
+                total += read;
+                progress(total);
+            }
         }
-        return total;
+        catch when (!writing.IsCompleted)
+        {
+            // The read failed with a write under way: let it end before the caller closes the file.
+            await writing.ContinueWith(_ => { }, TaskScheduler.Default);
+            throw;
+        }
     }
 
     /// <summary>Moves what the private folder holds into the destination, merging folders, replacing files.</summary>
