@@ -52,13 +52,15 @@ public sealed class ResourceCache
     {
         var version = await RemoteVersion.ProbeAsync(spec, cancellationToken);
         var key = KeyOf(spec.ToString() + "\n" + version);
+        Task<Entry>? started = null;
         while (true)
         {
             Task<Entry> fetch;
             lock (_lock)
             {
-                if (_entries.TryGetValue(key, out var held)) return Lease(held);
-                if (!_fetching.TryGetValue(key, out fetch!)) _fetching[key] = fetch = FetchAsync(spec, key);
+                // The bytes go to the account of the caller whose call started the fetch.
+                if (_entries.TryGetValue(key, out var held)) return Lease(held, started is { IsCompletedSuccessfully: true } ? held.Downloaded : 0);
+                if (!_fetching.TryGetValue(key, out fetch!)) _fetching[key] = started = fetch = FetchAsync(spec, key);
             }
             // A caller that gives up leaves the fetch to the others. Once it is done the entry is
             // leased above (or, evicted in the instant between, fetched again).
@@ -78,7 +80,7 @@ public sealed class ResourceCache
             // Tasks share these files by hard link: none may change them for the others.
             SharedFiles.MarkReadOnly(partial);
             Directory.Move(partial, folder);
-            var entry = new Entry(spec.ToString(), key, folder, Math.Max(bytes, SizeOf(folder)));
+            var entry = new Entry(spec.ToString(), key, folder, Math.Max(bytes, SizeOf(folder)), bytes);
             lock (_lock)
             {
                 // An older version of the same URI is no longer handed out; it goes once no task holds it.
@@ -101,11 +103,11 @@ public sealed class ResourceCache
         }
     }
 
-    private ResourceLease Lease(Entry entry)
+    private ResourceLease Lease(Entry entry, long fetchedBytes)
     {
         entry.Holders++;
         entry.LastUsed = ++_clock;
-        return new ResourceLease(entry.Folder, () =>
+        return new ResourceLease(entry.Folder, fetchedBytes, () =>
         {
             lock (_lock)
             {
@@ -138,8 +140,10 @@ public sealed class ResourceCache
 
     private static string KeyOf(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..24];
 
-    private sealed class Entry(string spec, string key, string folder, long bytes)
+    private sealed class Entry(string spec, string key, string folder, long bytes, long downloaded)
     {
+        /// <summary>What the fetch downloaded (Bytes is what it takes on disk, unpacked).</summary>
+        public long Downloaded { get; } = downloaded;
         public string Spec { get; } = spec;
         public string Key { get; } = key;
         public string Folder { get; } = folder;
@@ -151,11 +155,14 @@ public sealed class ResourceCache
 }
 
 /// <summary>A task's hold on a cached resource: its folder stays while the lease is not disposed.</summary>
-public sealed class ResourceLease(string folder, Action release) : IDisposable
+public sealed class ResourceLease(string folder, long fetchedBytes, Action release) : IDisposable
 {
     private int _released;
 
     public string Folder { get; } = folder;
+
+    /// <summary>The bytes downloaded for this acquisition: the resource's size for the one that fetched it, else 0 (it was cached).</summary>
+    public long FetchedBytes { get; } = fetchedBytes;
 
     public void Dispose()
     {

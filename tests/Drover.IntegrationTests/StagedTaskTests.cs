@@ -168,6 +168,8 @@ public sealed class StagedTaskTests : IAsyncLifetime
         Assert.All(ended, t => Assert.Equal(TaskState.Succeeded, t.Status));
         foreach (var t in ended) Assert.StartsWith("v1", (await client.GetTaskAsync(t.Id, Token))!.Stdout, StringComparison.Ordinal);
         Assert.Equal(1, web.Gets);
+        // The one download counts for the task whose staging made it, and for no other.
+        Assert.Equal([new FileInfo(tarball).Length], ended.Select(t => t.Transfer!.BytesIn).Where(b => b > 0));
 
         // The remote changed: the next task gets the new version, fetched once more.
         await using (var file = File.Create(tarball))

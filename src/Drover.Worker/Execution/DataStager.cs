@@ -46,6 +46,7 @@ public sealed class DataStager(Fetcher fetcher, Uploader uploader, ResourceCache
                 progress.Report(0);
                 var resource = await Named("resource", named[i], () => Resources.AcquireAsync(StagingSpec.Parse(named[i]), cancellationToken));
                 held.Add(resource);
+                total += resource.FetchedBytes;
                 SharedFiles.Mirror(resource.Folder, folder.Resource);
             }
         }

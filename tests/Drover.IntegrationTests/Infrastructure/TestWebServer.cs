@@ -38,6 +38,11 @@ public sealed class TestWebServer : IAsyncDisposable
             {
                 return;
             }
+            catch (Exception ex) when (ex is HttpListenerException or IOException)
+            {
+                // A client that dropped its connection before its request was read: serve the next.
+                continue;
+            }
             _ = Task.Run(() => AnswerAsync(context));
         }
     }
