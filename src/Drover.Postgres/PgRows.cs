@@ -23,7 +23,7 @@ internal static class PgRows
 
     public const string WorkerColumns =
         "id, name, hostname, pid, concurrency, prefetch, batch, handlers, status, registered, last_seen, " +
-        "(SELECT count(*) FROM tasks t WHERE t.worker_id = workers.id AND t.status IN ('assigned', 'running', 'paused')), stats, paused, drain";
+        "(SELECT count(*) FROM tasks t WHERE t.worker_id = workers.id AND t.status IN ('assigned', 'running', 'paused')), stats, paused, drain, recyclable";
 
     public const string Leased = "status IN ('assigned', 'running', 'paused')";
 
@@ -117,6 +117,7 @@ internal static class PgRows
         Stats = FromJson<MachineStats>(Str(r, 12)),
         Paused = r.GetBoolean(13),
         Drain = r.GetBoolean(14),
+        Recyclable = r.GetBoolean(15),
     };
 
     public const string InsertTask =
@@ -172,7 +173,7 @@ internal static class PgRows
 
     public static string? JsonText(JsonElement? value) => value?.GetRawText();
 
-    private static T? FromJson<T>(string? text) => text is null ? default : JsonSerializer.Deserialize<T>(text, DroverJson.Options);
+    public static T? FromJson<T>(string? text) => text is null ? default : JsonSerializer.Deserialize<T>(text, DroverJson.Options);
 
     private static JsonElement? JsonElementFrom(string? text) => text is null ? null : JsonDocument.Parse(text).RootElement.Clone();
 

@@ -80,6 +80,16 @@ internal static class PostgresSchema
         ALTER TABLE tasks ADD COLUMN cache_key text COLLATE "C";
         CREATE INDEX tasks_cache_key ON tasks (cache_key, seq) WHERE cache_key IS NOT NULL;
         """,
+        """
+        -- Recruitment: per-batch recruiters, the jobs that deploy, destroy and recycle workers, and
+        -- the workers providers started; each record one JSON document, found by its key columns.
+        CREATE TABLE recruiters (batch text COLLATE "C" NOT NULL, rank integer NOT NULL, doc text NOT NULL, PRIMARY KEY (batch, rank));
+        CREATE TABLE jobs (id uuid PRIMARY KEY, created timestamptz NOT NULL, status text COLLATE "C" NOT NULL, doc text NOT NULL);
+        CREATE INDEX jobs_created ON jobs (created, id);
+        CREATE TABLE deployments (name text COLLATE "C" PRIMARY KEY, live boolean NOT NULL, created timestamptz NOT NULL, doc text NOT NULL);
+        CREATE INDEX deployments_live ON deployments (created) WHERE live;
+        ALTER TABLE workers ADD COLUMN recyclable boolean NOT NULL DEFAULT false;
+        """,
     ];
 
     public static async Task MigrateAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)

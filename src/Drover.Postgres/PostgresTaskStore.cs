@@ -16,7 +16,7 @@ namespace Drover.Postgres;
 /// the lifecycle is the same pure <see cref="Lifecycle"/> every store applies. Commits announce
 /// themselves to the other servers with NOTIFY (<see cref="PostgresNotifications"/>).
 /// </summary>
-public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
+public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly StoreOptions _options;
@@ -157,10 +157,10 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
         {
             var worker = WorkerRecords.FromRegistration(registration, Ids.New(), _time.GetUtcNow());
             await tx.ExecuteAsync([PgRows.Command(
-                "INSERT INTO workers (id, name, hostname, pid, concurrency, prefetch, batch, handlers, status, registered, last_seen) " +
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+                "INSERT INTO workers (id, name, hostname, pid, concurrency, prefetch, batch, handlers, status, registered, last_seen, recyclable) " +
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)",
                 worker.Id, worker.Name, worker.Hostname, worker.Pid, worker.Concurrency, worker.Prefetch, worker.Batch,
-                PgRows.JsonText(worker.Handlers), Enums.Name(worker.Status), worker.Registered)], cancellationToken);
+                PgRows.JsonText(worker.Handlers), Enums.Name(worker.Status), worker.Registered, worker.Recyclable)], cancellationToken);
             return worker;
         }, cancellationToken);
 
@@ -485,6 +485,7 @@ public sealed class PostgresTaskStore : ITaskStore, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _lead.DisposeAsync();
         await _notifications.DisposeAsync();
         await _dataSource.DisposeAsync();
     }

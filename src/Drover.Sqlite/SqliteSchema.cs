@@ -80,6 +80,18 @@ internal static class SqliteSchema
         ALTER TABLE tasks ADD COLUMN cache_key TEXT;
         CREATE INDEX tasks_cache_key ON tasks (cache_key, seq) WHERE cache_key IS NOT NULL;
         """,
+        """
+        -- Recruitment: per-batch recruiters, the jobs that deploy, destroy and recycle workers, and
+        -- the workers providers started. Each record is one JSON document; the keys it is found by
+        -- have columns of their own.
+        CREATE TABLE recruiters (batch TEXT NOT NULL, rank INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (batch, rank));
+        CREATE TABLE jobs (id TEXT PRIMARY KEY, created TEXT NOT NULL, status TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX jobs_created ON jobs (created, id);
+        CREATE TABLE deployments (name TEXT PRIMARY KEY, live INTEGER NOT NULL, created TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX deployments_live ON deployments (created) WHERE live = 1;
+        -- A worker started by hand that a recruiter may move to another batch (drover worker --recyclable).
+        ALTER TABLE workers ADD COLUMN recyclable INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     public static void Migrate(SqliteConnection connection)

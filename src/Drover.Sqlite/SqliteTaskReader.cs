@@ -117,7 +117,7 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
     /// <summary>Ids travel as one JSON parameter, never spliced into the SQL text.</summary>
     private static object IdsJson(IReadOnlyCollection<Guid> ids) => SqliteValues.JsonOrNull(ids.Select(i => i.ToString()).ToList());
 
-    private Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<SqliteDataReader, T> read,
+    internal Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<SqliteDataReader, T> read,
         CancellationToken cancellationToken, params (string Name, object Value)[] parameters) =>
         QueryAsync(sql, read, cancellationToken, withRegex: false, parameters);
 

@@ -14,7 +14,7 @@ namespace Drover.Sqlite;
 /// writes go through one <see cref="SqliteWriter"/> (group commit), and reads use their own
 /// connections, seeing only what is committed.
 /// </summary>
-public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
+public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAsyncDisposable
 {
     private readonly StoreOptions _options;
     private readonly StoreSignals _signals;
@@ -257,12 +257,13 @@ public sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
         {
             var worker = WorkerRecords.FromRegistration(registration, Ids.New(), _time.GetUtcNow());
             context.Execute(
-                "INSERT INTO workers (id, name, hostname, pid, concurrency, prefetch, batch, handlers, status, registered, last_seen) " +
-                "VALUES ($id, $name, $hostname, $pid, $concurrency, $prefetch, $batch, $handlers, $status, $registered, $registered)",
+                "INSERT INTO workers (id, name, hostname, pid, concurrency, prefetch, batch, handlers, status, registered, last_seen, recyclable) " +
+                "VALUES ($id, $name, $hostname, $pid, $concurrency, $prefetch, $batch, $handlers, $status, $registered, $registered, $recyclable)",
                 ("$id", worker.Id.ToString()), ("$name", worker.Name), ("$hostname", SqliteValues.TextOrNull(worker.Hostname)),
                 ("$pid", SqliteValues.Number(worker.Pid)), ("$concurrency", worker.Concurrency), ("$prefetch", worker.Prefetch),
                 ("$batch", SqliteValues.TextOrNull(worker.Batch)), ("$handlers", SqliteValues.JsonOrNull(worker.Handlers)),
-                ("$status", Enums.Name(worker.Status)), ("$registered", SqliteValues.Time(worker.Registered)));
+                ("$status", Enums.Name(worker.Status)), ("$registered", SqliteValues.Time(worker.Registered)),
+                ("$recyclable", worker.Recyclable ? 1 : 0));
             _live.AddWorker(new LiveWorker(worker.Id, worker.Batch, worker.Status, worker.LastSeen, worker.Handlers));
             return worker;
         }, cancellationToken);

@@ -26,7 +26,7 @@ internal static class TaskRows
 
     public const string WorkerColumns =
         "id, name, hostname, pid, concurrency, prefetch, batch, handlers, status, registered, last_seen, " +
-        "(SELECT count(*) FROM tasks t WHERE t.worker_id = workers.id AND t.status IN ('assigned', 'running', 'paused')), stats, paused, drain";
+        "(SELECT count(*) FROM tasks t WHERE t.worker_id = workers.id AND t.status IN ('assigned', 'running', 'paused')), stats, paused, drain, recyclable";
 
     public static TaskRecord ReadTask(SqliteDataReader r)
     {
@@ -117,6 +117,7 @@ internal static class TaskRows
         Stats = FromJson<MachineStats>(Str(r, 12)),
         Paused = r.GetInt64(13) != 0,
         Drain = r.GetInt64(14) != 0,
+        Recyclable = r.GetInt64(15) != 0,
     };
 
     // The hot statements below run as RawStatements and bind by position: values are given in the

@@ -9,7 +9,7 @@ namespace Drover.Storage.Tests;
 /// The store contract, once for every backend: each backend's test class derives from this and only
 /// says how to make a fresh store. A known difference is an override with its reason.
 /// </summary>
-public abstract class TaskStoreConformance : IAsyncLifetime
+public abstract partial class TaskStoreConformance : IAsyncLifetime
 {
     protected static CancellationToken Token => TestContext.Current.CancellationToken;
 

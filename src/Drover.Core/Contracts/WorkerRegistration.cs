@@ -10,6 +10,8 @@ public sealed record WorkerRegistration
     public int Prefetch { get; init; }
     public string? Batch { get; init; }
     public List<string>? Handlers { get; init; }
+    /// <summary>A recruiter may move this worker to another batch when it is idle (<c>drover worker --recyclable</c>).</summary>
+    public bool Recyclable { get; init; }
     /// <summary>The dataset shards the worker serves (<c>drover worker --data-dir</c>), and the handler their queries go to.</summary>
     public ShardAnnouncement? Data { get; init; }
 }

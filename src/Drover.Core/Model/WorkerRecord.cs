@@ -22,4 +22,9 @@ public sealed record WorkerRecord
     public bool Drain { get; init; }
     /// <summary>The machine's state at the worker's last heartbeat that carried it.</summary>
     public MachineStats? Stats { get; init; }
+    /// <summary>A recruiter may move it to another batch when it is idle (always so for a provider's workers).</summary>
+    public bool Recyclable { get; init; }
+    /// <summary>The provider that started it, if one did (a recruiter's worker); null for one started by hand.</summary>
+    public string? Provider { get; init; }
+    public string? Flavor { get; init; }
 }

@@ -15,6 +15,7 @@ public static class WorkerRecords
         Prefetch = registration.Prefetch,
         Batch = registration.Batch,
         Handlers = registration.Handlers,
+        Recyclable = registration.Recyclable,
         Status = WorkerState.Running,
         Registered = now,
         LastSeen = now,

@@ -12,7 +12,7 @@ namespace Drover.Storage.Memory;
 /// decides dispatch, and every record is kept for reads. Every operation runs under one lock, so
 /// it is trivially consistent; signals are raised after the lock is released.
 /// </summary>
-public sealed class MemoryTaskStore(StoreOptions options, StoreSignals signals, TimeProvider time, MemoryStoreOptions? memory = null, TaskEvents? events = null) : ITaskStore
+public sealed partial class MemoryTaskStore(StoreOptions options, StoreSignals signals, TimeProvider time, MemoryStoreOptions? memory = null, TaskEvents? events = null) : ITaskStore, IRecruitmentStore
 {
     // Changes made under the lock, published to followers once it is released.
     private List<TaskRecord> _changed = [];
