@@ -29,6 +29,10 @@ var root = new RootCommand("Drover: a distributed task dispatcher with a queryab
     DatasetCommands.Dataset(),
     DatasetCommands.GroupBy(),
     AdminCommands.Admin(),
+    RecruiterCommands.Recruiter(),
+    RecruiterCommands.Jobs(),
+    RecruiterCommands.Job(),
+    RecruiterCommands.Flavors(),
 };
 
 try

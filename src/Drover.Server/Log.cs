@@ -21,4 +21,22 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "Purging old tasks failed")]
     public static partial void RetentionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Error, Message = "Recruitment could not look at the batches")]
+    public static partial void LookFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Deploying worker {Name} through {Provider} for batch {Batch}")]
+    public static partial void Deploying(ILogger logger, string name, string provider, string batch);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Deploy of {Name} failed ({Reason}); {Failures} failure(s) in a row, its recruiter waits {Wait}")]
+    public static partial void DeployFailed(ILogger logger, string name, string reason, int failures, TimeSpan wait);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Information, Message = "Giving back worker {Name}: {Why}")]
+    public static partial void Destroying(ILogger logger, string name, string why);
+
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Information, Message = "Recycled worker {Name} from batch {From} to batch {To}")]
+    public static partial void Recycled(ILogger logger, string name, string from, string to);
+
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Error, Message = "Could not save job {JobId}")]
+    public static partial void JobNotSaved(ILogger logger, Guid jobId, Exception exception);
 }

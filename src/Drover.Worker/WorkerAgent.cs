@@ -150,6 +150,7 @@ public sealed class WorkerAgent
             Concurrency = _options.Concurrency,
             Prefetch = _options.Prefetch,
             Batch = _options.Batch,
+            Recyclable = _options.Recyclable,
             // A worker with a container engine offers the capability beside its handlers, and so is leased container tasks.
             Handlers = [.. _handlers.Names, .. _engine is null ? [] : new[] { ContainerTasks.Capability }],
             Data = _shards?.Current,

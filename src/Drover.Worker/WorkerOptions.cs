@@ -23,6 +23,9 @@ public sealed class WorkerOptions
     /// <summary>Serve only this batch; null serves every batch.</summary>
     public string? Batch { get; set; }
 
+    /// <summary>A recruiter may move this worker to another batch while it is idle and its batch has nothing waiting.</summary>
+    public bool Recyclable { get; set; }
+
     /// <summary>Where each execution gets its own working directory. Default: a directory under the system temp.</summary>
     public string WorkDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "drover-work");
 

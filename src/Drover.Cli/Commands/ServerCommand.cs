@@ -18,11 +18,23 @@ internal static class ServerCommand
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DROVER_POSTGRES"),
     };
     public static readonly Option<string?> KeepFinished = new("--keep-finished") { Description = "Purge tasks that ended longer ago than this, e.g. 30d (default: keep all)" };
+    public static readonly Option<string?> Providers = new("--providers") { Description = "A JSON file of command providers (ssh pools, sbatch, cloud CLIs) and their flavors, for recruiters" };
+    public static readonly Option<int> MaxLocalWorkers = new("--max-local-workers")
+    {
+        Description = "The most workers recruiters may start on this machine (the local provider)",
+        DefaultValueFactory = _ => Environment.ProcessorCount,
+    };
+    public static readonly Option<string> IdleTimeout = new("--idle-timeout") { Description = "Give back a recruited worker idle this long while its batch has nothing waiting", DefaultValueFactory = _ => "5m" };
+    public static readonly Option<string> FirstTaskTimeout = new("--first-task-timeout") { Description = "The same, for a recruited worker that never had a task", DefaultValueFactory = _ => "10m" };
+    public static readonly Option<string> DeployTimeout = new("--deploy-timeout") { Description = "A recruited worker not registered after this long counts as a failed deploy", DefaultValueFactory = _ => "2m" };
+    public static readonly Option<string> RecruitInterval = new("--recruit-interval") { Description = "How often recruiters look when nothing is submitted", DefaultValueFactory = _ => "2s" };
+    public static readonly Option<string?> PublicUrl = new("--public-url") { Description = "The URL recruited workers on other machines reach this server at (default: the one it listens on)" };
     public static readonly Option<bool> NoSync = new("--no-sync") { Description = "Commits survive a crash of Drover but not of the machine (faster)" };
 
     public static Command Create()
     {
         var command = new Command("server", "Run the Drover server alone") { Port, Host, Store, Postgres, LeaseTimeout, OutputLimit, KeepFinished, NoSync };
+        foreach (var option in RecruitmentOptions) command.Options.Add(option);
         command.SetAction(async (parse, _) =>
         {
             using var shutdown = new Shutdown();
@@ -34,6 +46,15 @@ internal static class ServerCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The options of recruiters and their providers, shared by <c>server</c> and <c>up</c>.</summary>
+    public static Option[] RecruitmentOptions => [Providers, MaxLocalWorkers, IdleTimeout, FirstTaskTimeout, DeployTimeout, RecruitInterval, PublicUrl];
+
+    private static TimeSpan Duration(ParseResult parse, Option<string> option)
+    {
+        var text = parse.GetValue(option);
+        return Durations.TryParse(text, out var value) ? value : throw new CliException($"{option.Name}: '{text}' is not a duration such as 5m");
     }
 
     public static DroverServerOptions Options(ParseResult parse)
@@ -57,6 +78,17 @@ internal static class ServerCommand
             DataDirectory = parse.GetValue(CommonOptions.Data)!,
             SyncToDisk = !parse.GetValue(NoSync),
             StoreOptions = { LeaseTimeout = leaseTimeout, OutputLimitBytes = parse.GetValue(OutputLimit) },
+            // Recruiters' local provider starts this same program as "drover worker".
+            WorkerCommand = [.. SelfCommand.Argv()],
+            MaxLocalWorkers = parse.GetValue(MaxLocalWorkers),
+            ProvidersFile = parse.GetValue(Providers),
+            IdleTimeout = Duration(parse, IdleTimeout),
+            FirstTaskTimeout = Duration(parse, FirstTaskTimeout),
+            DeployTimeout = Duration(parse, DeployTimeout),
+            RecruitInterval = Duration(parse, RecruitInterval),
+            PublicUrl = parse.GetValue(PublicUrl) is { } url
+                ? Uri.TryCreate(url.TrimEnd('/') + "/", UriKind.Absolute, out var publicUrl) ? publicUrl : throw new CliException($"--public-url: '{url}' is not a URL")
+                : null,
         };
     }
 

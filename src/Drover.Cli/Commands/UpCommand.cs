@@ -27,6 +27,7 @@ internal static class UpCommand
             ServerCommand.KeepFinished, ServerCommand.NoSync, Workers, Grace, WorkerCommand.Concurrency, WorkerCommand.Prefetch, WorkerCommand.DataDir,
             WorkerCommand.ResourceCache, WorkerCommand.ContainerEngine,
         };
+        foreach (var option in ServerCommand.RecruitmentOptions) command.Options.Add(option);
         command.SetAction(async (parse, _) =>
         {
             var workerCount = parse.GetValue(Workers);

@@ -31,6 +31,10 @@ internal static class WorkerCommand
     {
         Description = "Run container tasks through this engine: podman, docker, auto (the first on PATH), or a path, with any global flags (\"podman --runtime runc\"). Without it the worker is leased no container tasks",
     };
+    public static readonly Option<bool> Recyclable = new("--recyclable")
+    {
+        Description = "Let a recruiter move this worker to another batch while it is idle and its own batch has nothing waiting",
+    };
     public static readonly Option<int> OutputLimit = new("--output-limit") { Description = "Bytes of stdout and of stderr kept per task", DefaultValueFactory = _ => 1024 * 1024 };
 
     /// <summary>
@@ -45,7 +49,7 @@ internal static class WorkerCommand
 
     public static Command Create()
     {
-        var command = new Command("worker", "Run tasks from a Drover server") { Concurrency, Prefetch, Batch, Name, OutputLimit, Grace, DataDir, ResourceCache, ContainerEngine, StopWithStdin };
+        var command = new Command("worker", "Run tasks from a Drover server") { Concurrency, Prefetch, Batch, Name, Recyclable, OutputLimit, Grace, DataDir, ResourceCache, ContainerEngine, StopWithStdin };
         command.SetAction(async (parse, _) =>
         {
             using var shutdown = new Shutdown();
@@ -58,6 +62,7 @@ internal static class WorkerCommand
                 Concurrency = parse.GetValue(Concurrency),
                 Prefetch = parse.GetValue(Prefetch),
                 Batch = parse.GetValue(Batch),
+                Recyclable = parse.GetValue(Recyclable),
                 OutputLimitBytes = parse.GetValue(OutputLimit),
                 DataDirectory = parse.GetValue(DataDir),
                 ContainerEngine = parse.GetValue(ContainerEngine),

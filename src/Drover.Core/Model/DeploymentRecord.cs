@@ -25,6 +25,8 @@ public sealed record DeploymentRecord
     /// <summary>The host a command provider chose from its list.</summary>
     public string? Host { get; init; }
     public required string Batch { get; init; }
+    /// <summary>The rank of the recruiter that asked for it (its deploy failures back that recruiter off).</summary>
+    public int Rank { get; init; }
     public int Concurrency { get; init; } = 1;
     public int Prefetch { get; init; }
     public required DeploymentState Status { get; init; }

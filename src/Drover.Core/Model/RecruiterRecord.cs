@@ -23,4 +23,8 @@ public sealed record RecruiterRecord
     public int WorkerPrefetch { get; init; }
     public DateTimeOffset Created { get; init; }
     public DateTimeOffset Updated { get; init; }
+    /// <summary>Answers only (not stored): its deploys that failed in a row.</summary>
+    public int? DeployFailures { get; init; }
+    /// <summary>Answers only (not stored): while it backs off after failed deploys, when it may deploy again.</summary>
+    public DateTimeOffset? NextDeploy { get; init; }
 }

@@ -10,12 +10,12 @@ using Microsoft.Extensions.Options;
 namespace Drover.Server.Auth;
 
 /// <summary>
-/// Accepts <c>Authorization: Bearer &lt;token&gt;</c> with the admin or the worker token, or a running
-/// task's token; without that header, the dashboard's session cookie as the admin.
+/// Accepts <c>Authorization: Bearer &lt;token&gt;</c> with the admin or the worker token, a deployed
+/// worker's own token, or a running task's token; without that header, the dashboard's session cookie as the admin.
 /// </summary>
 public sealed class BearerTokenHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenFiles tokens, TaskTokens taskTokens,
-    DashboardSessions sessions)
+    DeploymentTokens deploymentTokens, DashboardSessions sessions)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "DroverBearer";
@@ -34,6 +34,13 @@ public sealed class BearerTokenHandler(
             if (taskTokens.Verify(given) is not { } execution) return Task.FromResult(AuthenticateResult.Fail("The task token is not valid."));
             var task = new ClaimsIdentity([new Claim(ClaimTypes.Role, Roles.Task), new Claim(Roles.ExecutionClaim, execution.ToString())], SchemeName);
             return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(task), SchemeName)));
+        }
+        if (DeploymentTokens.LooksLikeOne(given))
+        {
+            // A token made for one worker a provider started: the worker protocol, while that worker is not given back.
+            return Task.FromResult(deploymentTokens.Verify(given) is null
+                ? AuthenticateResult.Fail("The worker's token is not valid, or its worker was given back.")
+                : Success(Roles.Worker));
         }
         string? role = Matches(given, tokens.AdminToken) ? Roles.Admin : Matches(given, tokens.WorkerToken) ? Roles.Worker : null;
         if (role is null) return Task.FromResult(AuthenticateResult.Fail("The token is not valid."));

@@ -55,15 +55,17 @@ public static class BatchEndpoints
         return Results.Ok(new { name, canceled });
     }
 
-    private static async Task<IResult> DeleteAsync(string name, ITaskStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteAsync(string name, ITaskStore store, IRecruitmentStore records, CancellationToken cancellationToken)
     {
         var live = await store.CountTasksAsync(LiveTasksOf(name), cancellationToken);
         if (live > 0)
             return Problems.Conflict("The batch has unfinished tasks.", $"Batch {name} has {live} task(s) that have not ended; cancel the batch or wait for it first.");
         var outcome = await store.PurgeAsync(BatchIs(name), cancellationToken);
-        if (outcome.Deleted == 0)
+        // A deleted batch recruits no more.
+        var recruiters = await records.DeleteRecruitersAsync(name, rank: null, cancellationToken);
+        if (outcome.Deleted == 0 && recruiters == 0)
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such batch.", detail: $"There are no tasks in batch {name}.");
-        return Results.Ok(new { name, deleted = outcome.Deleted });
+        return Results.Ok(new { name, deleted = outcome.Deleted, recruiters });
     }
 
     private static CompareFilter BatchIs(string name) =>

@@ -22,7 +22,8 @@ public static class WorkerEndpoints
     public static void MapWorkerEndpoints(this IEndpointRouteBuilder app)
     {
         var workers = app.MapGroup("/api/workers").WithTags("workers");
-        workers.MapGet("/", async (ITaskStore store, CancellationToken ct) => Results.Ok(await store.ListWorkersAsync(ct)))
+        workers.MapGet("/", async (ITaskStore store, Recruiting.Recruitment recruitment, CancellationToken ct) =>
+                Results.Ok(await recruitment.DescribeAsync(await store.ListWorkersAsync(ct), ct)))
             .RequireAuthorization(Roles.AdminPolicy).Produces<WorkerRecord[]>().WithSummary("Every worker that registered");
         workers.MapGet("/{id}", GetAsync).RequireAuthorization(Roles.AdminPolicy).Produces<WorkerRecord>().WithSummary("One worker");
         workers.MapPatch("/{id}", UpdateAsync).RequireAuthorization(Roles.AdminPolicy).Accepts<WorkerSettings>("application/json")
@@ -48,11 +49,11 @@ public static class WorkerEndpoints
 
     private static bool NeedsToken(LeasedTask task) => task.Handler != LeasedTask.EchoHandler;
 
-    private static async Task<IResult> GetAsync(string id, ITaskStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string id, ITaskStore store, Recruiting.Recruitment recruitment, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var workerId, out var problem)) return problem!;
         var worker = await store.GetWorkerAsync(workerId, cancellationToken);
-        return worker is null ? Problems.NotFound("worker", workerId) : Results.Ok(worker);
+        return worker is null ? Problems.NotFound("worker", workerId) : Results.Ok((await recruitment.DescribeAsync([worker], cancellationToken))[0]);
     }
 
     private static async Task<IResult> UpdateAsync(string id, HttpRequest request, ITaskStore store, CancellationToken cancellationToken)
@@ -79,7 +80,7 @@ public static class WorkerEndpoints
     }
 
     private static async Task<IResult> RegisterAsync(HttpRequest request, ITaskStore store, StoreOptions options,
-        Datasets.DatasetCatalogue catalogue, ILoggerFactory logging, CancellationToken cancellationToken)
+        Datasets.DatasetCatalogue catalogue, Recruiting.Recruitment recruitment, ILoggerFactory logging, CancellationToken cancellationToken)
     {
         var (registration, problem) = await JsonBody.ReadAsync<WorkerRegistration>(request, cancellationToken);
         if (problem is not null) return problem;
@@ -94,6 +95,8 @@ public static class WorkerEndpoints
         // A worker with no data is known too, so that its reports are not asked for shards.
         catalogue.Announce(worker.Id, registration.Data ?? new ShardAnnouncement { Handler = "", Shards = [] });
         Log.WorkerRegistered(logging.CreateLogger("Drover.Server"), worker.Name, worker.Id);
+        // A worker a provider was asked for: its deploy job ends now, not at the next look.
+        recruitment.Wake();
         var registered = new WorkerRegistered(worker, options.LeaseTimeout.TotalSeconds / 3, options.LeaseTimeout.TotalSeconds);
         return Results.Created($"/api/workers/{worker.Id}", registered);
     }

@@ -88,6 +88,7 @@ public sealed class DroverServer : IAsyncDisposable
         app.MapDatasetEndpoints();
         app.MapDashboardEndpoints();
         app.MapAdminEndpoints();
+        app.MapRecruiterEndpoints();
         return new DroverServer(app, options);
     }
 
@@ -97,6 +98,7 @@ public sealed class DroverServer : IAsyncDisposable
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Url = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
         _app.Services.GetService<DataDirectoryLock>()?.Announce(Url);
+        _app.Services.GetRequiredService<ServerAddress>().Listening(Url);
         Log.Listening(_app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Drover.Server"), Url.ToString(), Options.Store);
     }
 

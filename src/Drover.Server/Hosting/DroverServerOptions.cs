@@ -37,6 +37,33 @@ public sealed class DroverServerOptions
 
     public StoreOptions StoreOptions { get; set; } = new();
 
+    /// <summary>How to start <c>drover worker</c> on this machine (the program and its first arguments), for the <c>local</c> provider; null: no local provider.</summary>
+    public IReadOnlyList<string>? WorkerCommand { get; set; }
+
+    /// <summary>The most workers the <c>local</c> provider runs at once. Default: the machine's cpus.</summary>
+    public int MaxLocalWorkers { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>The providers file (command providers and their flavors), if any.</summary>
+    public string? ProvidersFile { get; set; }
+
+    /// <summary>The address workers a provider starts use to reach this server; default the one it listens on.</summary>
+    public Uri? PublicUrl { get; set; }
+
+    /// <summary>A provider's worker idle this long while its batch has nothing waiting is given back. Default 5 min.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>As <see cref="IdleTimeout"/>, for a worker that never had a task. Default 10 min.</summary>
+    public TimeSpan FirstTaskTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>A deployed worker that has not registered after this long counts as failed. Default 2 min.</summary>
+    public TimeSpan DeployTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often recruiters look when nothing is submitted. Default 2 s.</summary>
+    public TimeSpan RecruitInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>After a failed deploy a recruiter waits this long, doubling with each failure in a row up to 5 min. Default 5 s.</summary>
+    public TimeSpan DeployBackoff { get; set; } = TimeSpan.FromSeconds(5);
+
     public void Validate()
     {
         if (Store is not ("sqlite" or "postgres" or "memory" or "none"))
@@ -49,6 +76,13 @@ public sealed class DroverServerOptions
             throw new ArgumentException("--keep-finished must be longer than zero.");
         if (MaxRequestBodyBytes < 1024)
             throw new ArgumentException("MaxRequestBodyBytes must be at least 1 KiB.");
+        if (MaxLocalWorkers < 0) throw new ArgumentException($"--max-local-workers must not be negative, not {MaxLocalWorkers}.");
+        foreach (var (name, value) in new[] { ("--idle-timeout", IdleTimeout), ("--first-task-timeout", FirstTaskTimeout), ("--deploy-timeout", DeployTimeout), ("--recruit-interval", RecruitInterval) })
+        {
+            if (value <= TimeSpan.Zero) throw new ArgumentException($"{name} must be longer than zero.");
+        }
+        if (PublicUrl is { } url && !(url.IsAbsoluteUri && url.Scheme is "http" or "https"))
+            throw new ArgumentException($"--public-url must be an http(s) URL, not '{url}'.");
         StoreOptions.Validate();
     }
 }

@@ -42,6 +42,7 @@ public static class ServiceCollectionExtensions
             .AddPolicy(Roles.WorkerPolicy, p => p.RequireRole(Roles.Admin, Roles.Worker))
             .AddPolicy(Roles.StatusPolicy, p => p.RequireRole(Roles.Admin, Roles.Task));
         services.AddSingleton<TaskTokens>();
+        services.AddSingleton<DeploymentTokens>();
         services.AddSingleton<DashboardSessions>();
 
         services.AddSingleton<LeaseLongPoll>();
@@ -54,6 +55,12 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Join>();
         services.AddHostedService<LeaseReaper>();
         services.AddHostedService<Retention>();
+        // Every backend keeps recruiters and jobs beside the tasks: the store is the recruitment store too.
+        services.AddSingleton(sp => (IRecruitmentStore)sp.GetRequiredService<ITaskStore>());
+        services.AddSingleton(new Recruiting.ProviderRegistry(options));
+        services.AddSingleton<ServerAddress>();
+        services.AddSingleton<Recruiting.Recruitment>();
+        services.AddHostedService(sp => sp.GetRequiredService<Recruiting.Recruitment>());
         return services;
     }
 
