@@ -63,8 +63,15 @@ public sealed class ProviderProcess : IDisposable
         process.BeginErrorReadLine();
         if (input is not null)
         {
-            process.StandardInput.WriteLine(input);
-            process.StandardInput.Close();
+            try
+            {
+                process.StandardInput.WriteLine(input);
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // It exited (or closed its input) without reading it: what it did is in its exit code and output.
+            }
         }
         return run;
     }

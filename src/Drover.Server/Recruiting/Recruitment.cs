@@ -48,9 +48,13 @@ public sealed partial class Recruitment(
     /// <summary>The workers with the provider and flavor of those a provider started.</summary>
     public async Task<IReadOnlyList<WorkerRecord>> DescribeAsync(IReadOnlyList<WorkerRecord> workers, CancellationToken cancellationToken)
     {
-        var deployed = (await records.ListLiveDeploymentsAsync(cancellationToken)).Where(d => d.WorkerId is not null)
-            .ToDictionary(d => d.WorkerId!.Value);
-        return [.. workers.Select(w => deployed.TryGetValue(w.Id, out var d) ? w with { Provider = d.Provider, Flavor = d.Flavor } : w)];
+        var live = await records.ListLiveDeploymentsAsync(cancellationToken);
+        var byWorker = live.Where(d => d.WorkerId is not null).ToDictionary(d => d.WorkerId!.Value);
+        // One that registered a moment ago is known by its name until the loop links it.
+        var byName = live.Where(d => d.Status == DeploymentState.Deploying).ToDictionary(d => d.Name, StringComparer.Ordinal);
+        return [.. workers.Select(w => byWorker.TryGetValue(w.Id, out var d) || (w.Status.IsConnected() && byName.TryGetValue(w.Name, out d))
+            ? w with { Provider = d.Provider, Flavor = d.Flavor }
+            : w)];
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -120,7 +124,7 @@ public sealed partial class Recruitment(
         {
             var deployment = byWorker[idle.Id];
             var (span, worked) = _idle.Of(idle.Id, now);
-            await StartDestroyAsync(deployment, $"idle for {Durations.Format(span)}{(worked ? "" : ", never given a task")}, and batch {idle.Batch} has nothing waiting", now, cancellationToken);
+            await StartDestroyAsync(deployment, $"idle for {Durations.Format(TimeSpan.FromSeconds(Math.Round(span.TotalSeconds)))}{(worked ? "" : ", never given a task")}, and batch {idle.Batch} has nothing waiting", now, cancellationToken);
         }
 
         var (recycle, deploy) = RecruitmentPlan.Decide(view, r => MayDeploy(r, now));

@@ -1,0 +1,220 @@
+using System.Net;
+using System.Net.Http.Json;
+using Drover.Client;
+using Drover.Contracts;
+using Drover.IntegrationTests.Infrastructure;
+using Drover.Json;
+using Drover.Model;
+
+namespace Drover.IntegrationTests;
+
+/// <summary>
+/// Recruiters on a real server: local workers deployed as a batch's tasks wait and given back when idle,
+/// recycling between batches, command providers that fail, never register, or run a worker (as over ssh).
+/// </summary>
+public sealed class RecruiterTests : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("drover-recruit-").FullName;
+    private DroverCluster? _cluster;
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_cluster is not null) await _cluster.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private async Task<DroverClient> StartAsync(string? providers = null, params string[] args)
+    {
+        string[] providerArgs = [];
+        if (providers is not null)
+        {
+            var path = Path.Combine(_directory, "providers.json");
+            await File.WriteAllTextAsync(path, providers.Replace("DROVER", $"dotnet {DroverProcess.DroverDll}", StringComparison.Ordinal), Token);
+            providerArgs = ["--providers", path];
+        }
+        _cluster = new DroverCluster("sqlite", "10s", null, ["--recruit-interval", "1s", .. providerArgs, .. args]);
+        await _cluster.StartServerAsync();
+        return _cluster.Client();
+    }
+
+    private static Task<IReadOnlyList<JobRecord>> JobsAsync(DroverClient client) => client.ListJobsAsync(null, 1000, Token);
+
+    [Fact]
+    public async Task A_local_recruiter_takes_a_batch_from_zero_workers_to_its_maximum_and_back_to_zero_when_idle()
+    {
+        using var client = await StartAsync(null, "--max-local-workers", "4", "--idle-timeout", "3s", "--first-task-timeout", "3s");
+        Assert.Empty(await client.ListWorkersAsync(Token));
+        await client.PutRecruiterAsync(new RecruiterSpec
+        {
+            Batch = "nightly", Rank = 1, Provider = "local", MaximumWorkers = 4, TasksPerWorker = 50, WorkerConcurrency = 4,
+        }, Token);
+        var tasks = await client.CreateTasksAsync([.. Enumerable.Range(0, 1000).Select(_ => Specs.Command("sleep", "0.02") with { Batch = "nightly" })], Token);
+
+        var workers = await Eventually.ValueAsync(() => client.ListWorkersAsync(Token), w => w.Count(x => x.Status.IsConnected()) == 4,
+            TimeSpan.FromSeconds(60), "four recruited workers connected");
+        Assert.All(workers, w => Assert.Equal(("local", "local", "nightly", 4), (w.Provider, w.Flavor, w.Batch, w.Concurrency)));
+        var ended = await client.WaitAllAsync([.. tasks.Select(t => t.Id)], Token);
+        Assert.All(ended, t => Assert.Equal(TaskState.Succeeded, t.Status));
+        Assert.Subset(workers.Select(w => w.Id).ToHashSet(), ended.Select(t => t.WorkerId!.Value).ToHashSet());
+
+        // Idle past the timeout with nothing waiting: every one drained and given back, its process gone.
+        var after = await Eventually.ValueAsync(() => client.ListWorkersAsync(Token), w => w.All(x => x.Status == WorkerState.Stopped),
+            TimeSpan.FromSeconds(60), "every recruited worker stopped");
+        Assert.Equal(4, after.Count);
+        Assert.All(after, w => Assert.False(Directory.Exists($"/proc/{w.Pid}") && File.ReadAllText($"/proc/{w.Pid}/cmdline").Contains(w.Name, StringComparison.Ordinal),
+            $"worker process {w.Pid} is still there"));
+        var jobs = await Eventually.ValueAsync(() => JobsAsync(client), j => j.Count(x => x.Action == JobAction.Destroy && x.Status == JobState.Succeeded) == 4,
+            TimeSpan.FromSeconds(30), "four destroy jobs succeeded");
+        var deploys = jobs.Where(j => j.Action == JobAction.Deploy).ToList();
+        Assert.Equal(4, deploys.Count); // never more than the maximum
+        Assert.All(deploys, j => Assert.Equal(JobState.Succeeded, j.Status));
+        Assert.All(deploys, j => Assert.Contains("its worker registered", j.Log));
+        var destroy = jobs.First(j => j.Action == JobAction.Destroy);
+        Assert.Contains("idle for", destroy.Log);
+        Assert.Contains("asked the worker to drain", destroy.Log);
+        Assert.Contains("exited with code 0", destroy.Log);
+        Assert.True(File.Exists(Path.Combine(_cluster!.DataDirectory, "workers", destroy.Target + ".log")), "the local worker's log file");
+    }
+
+    [Fact]
+    public async Task An_idle_worker_is_recycled_to_a_batch_whose_tasks_wait_instead_of_deploying_another()
+    {
+        using var client = await StartAsync(null, "--max-local-workers", "2", "--idle-timeout", "5m");
+        foreach (var batch in new[] { "a", "b" })
+            await client.PutRecruiterAsync(new RecruiterSpec { Batch = batch, Rank = 1, Provider = "local", MaximumWorkers = 1, TasksPerWorker = 1, WorkerConcurrency = 2, WorkerPrefetch = batch == "b" ? 1 : 0 }, Token);
+        var first = (await client.CreateTasksAsync([Specs.Command("true") with { Batch = "a" }], Token, wait: TimeSpan.FromSeconds(60)))[0];
+        Assert.Equal(TaskState.Succeeded, first.Status);
+
+        var second = (await client.CreateTasksAsync([Specs.Command("true") with { Batch = "b" }], Token, wait: TimeSpan.FromSeconds(60)))[0];
+        Assert.Equal(TaskState.Succeeded, second.Status);
+        Assert.Equal(first.WorkerId, second.WorkerId);
+        var worker = (await client.GetWorkerAsync(first.WorkerId!.Value, Token))!;
+        Assert.Equal(("b", 2, 1, "local"), (worker.Batch, worker.Concurrency, worker.Prefetch, worker.Provider));
+        var jobs = await JobsAsync(client);
+        Assert.Single(jobs, j => j.Action == JobAction.Deploy);
+        var recycle = Assert.Single(jobs, j => j.Action == JobAction.Recycle);
+        Assert.Equal((JobState.Succeeded, worker.Name, "b"), (recycle.Status, recycle.Target, recycle.Batch));
+        Assert.Contains($"moved {worker.Name} from batch a (nothing waiting) to batch b", recycle.Log);
+
+        // A worker started by hand moves only if it says it may: two tasks for d take the recycled one and the willing one.
+        var byHand = await _cluster!.StartWorkerAsync(1, "--batch", "c", "--name", "hand");
+        var willing = await _cluster.StartWorkerAsync(1, "--batch", "c", "--name", "willing", "--recyclable");
+        await client.PutRecruiterAsync(new RecruiterSpec { Batch = "d", Rank = 1, Provider = "local", MaximumWorkers = 2, TasksPerWorker = 1 }, Token);
+        var third = await client.CreateTasksAsync([Specs.Command("true") with { Batch = "d" }, Specs.Command("true") with { Batch = "d" }], Token, wait: TimeSpan.FromSeconds(60));
+        Assert.All(third, t => Assert.Equal(TaskState.Succeeded, t.Status));
+        Assert.Single(await JobsAsync(client), j => j.Action == JobAction.Deploy);
+        var workers = await client.ListWorkersAsync(Token);
+        Assert.Equal("c", workers.Single(w => w.Name == "hand").Batch);
+        Assert.Equal("d", workers.Single(w => w.Name == "willing").Batch);
+        Assert.True(workers.Single(w => w.Name == "willing").Recyclable);
+        Assert.Null(workers.Single(w => w.Name == "willing").Provider);
+
+        // Deleting a batch deletes its recruiters.
+        using var http = _cluster.Http(_cluster.AdminToken);
+        var deleted = await http.DeleteAsync("api/batches/a", Token);
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        Assert.DoesNotContain(await client.ListRecruitersAsync(Token), r => r.Batch == "a");
+        GC.KeepAlive(byHand);
+        GC.KeepAlive(willing);
+    }
+
+    [Fact]
+    public async Task A_command_provider_whose_deploy_fails_shows_failed_jobs_with_their_log_and_backs_off()
+    {
+        using var client = await StartAsync("""
+            {"providers": [{"name": "pool", "hosts": ["node1", "node2"],
+              "deploy": "echo connecting to {host} as {name}; echo 'ssh: connect to host {host} port 22: No route to host' >&2; exit 255",
+              "flavors": [{"name": "c2", "cpus": 2, "memory": "4GB", "cost": 0.1}, {"name": "c8", "cpus": 8, "memory": "32GB", "cost": 0.4, "region": "eu"}]}]}
+            """);
+        await client.PutRecruiterAsync(new RecruiterSpec { Batch = "x", Rank = 1, Provider = "pool", Flavor = "auto:cpus>=4", MaximumWorkers = 3, TasksPerWorker = 1 }, Token);
+        await client.CreateTasksAsync([Specs.Command("true") with { Batch = "x" }], Token);
+
+        var jobs = await Eventually.ValueAsync(() => JobsAsync(client), j => j.Count(x => x.Status == JobState.Failed) >= 2, TimeSpan.FromSeconds(60),
+            "two failed deploys");
+        // Backed off: after a failure the recruiter waits 5 s, then 10 s, ..., instead of trying every second.
+        Assert.InRange(jobs.Count, 2, 3);
+        var failed = jobs.Last(j => j.Status == JobState.Failed);
+        Assert.Equal((JobAction.Deploy, "pool", "x"), (failed.Action, failed.Provider, failed.Batch));
+        Assert.Equal("the deploy command exited with code 255", failed.Reason);
+        Assert.Contains("flavor c8", failed.Log);
+        Assert.Contains("No route to host", failed.Log);
+        Assert.Contains($"connecting to node1 as {failed.Target}", failed.Log);
+        var recruiter = Assert.Single(await Eventually.ValueAsync(() => client.ListRecruitersAsync(Token), r => r.Single().DeployFailures >= 2,
+            TimeSpan.FromSeconds(10), "the recruiter counts two failures"));
+        Assert.NotNull(recruiter.NextDeploy);
+        Assert.Equal(failed, await client.GetJobAsync(failed.Id, Token));
+        var (exitCode, output) = await _cluster!.CliAsync("job", failed.Id.ToString());
+        Assert.Equal(1, exitCode);
+        Assert.Contains("No route to host", output);
+        (_, output) = await _cluster.CliAsync("jobs", "--status", "failed");
+        Assert.Contains("the deploy command exited with code 255", output);
+        (_, output) = await _cluster.CliAsync("flavors");
+        Assert.Contains("c8", output);
+    }
+
+    [Fact]
+    public async Task A_deployed_worker_that_never_registers_is_given_up_and_given_back_with_its_handle()
+    {
+        using var client = await StartAsync("""
+            {"providers": [{"name": "slurm", "deploy": "echo 4242; echo submitted {name} >&2", "destroy": "echo scancel {handle}", "deploy_timeout": "2s"}]}
+            """);
+        await client.PutRecruiterAsync(new RecruiterSpec { Batch = "x", Rank = 1, Provider = "slurm", MaximumWorkers = 1, TasksPerWorker = 1 }, Token);
+        await client.CreateTasksAsync([Specs.Command("true") with { Batch = "x" }], Token);
+
+        var jobs = await Eventually.ValueAsync(() => JobsAsync(client), j => j.Any(x => x.Status == JobState.Failed), TimeSpan.FromSeconds(60), "a failed deploy");
+        var failed = jobs.Single(j => j.Status == JobState.Failed);
+        Assert.Equal("its worker did not register within 2s", failed.Reason);
+        Assert.Contains("waiting for its worker to register", failed.Log);
+        Assert.Contains("$ echo scancel 4242", failed.Log);
+        Assert.Contains("\nscancel 4242\n", failed.Log);
+    }
+
+    [Fact]
+    public async Task A_command_provider_runs_a_worker_as_ssh_would_with_a_token_made_for_it_and_destroys_it_when_idle()
+    {
+        using var client = await StartAsync("""
+            {"providers": [{"name": "pool", "deploy": "exec DROVER worker --server {server} --token {token} --name {name} --batch {batch} --concurrency {concurrency}",
+              "destroy": "echo gave back {name} on {worker_id}", "max_workers": 1}]}
+            """, "--idle-timeout", "2s");
+        await client.PutRecruiterAsync(new RecruiterSpec { Batch = "x", Rank = 1, Provider = "pool", MaximumWorkers = 5, TasksPerWorker = 1, WorkerConcurrency = 2 }, Token);
+        var tasks = await client.CreateTasksAsync([.. Enumerable.Range(0, 4).Select(_ => Specs.Command("sleep", "0.2") with { Batch = "x" })], Token);
+        var ended = await client.WaitAllAsync([.. tasks.Select(t => t.Id)], Token);
+        Assert.All(ended, t => Assert.Equal(TaskState.Succeeded, t.Status));
+        var workerId = Assert.Single(ended.Select(t => t.WorkerId).Distinct()); // the provider's max_workers: 1
+
+        var jobs = await Eventually.ValueAsync(() => JobsAsync(client), j => j.Any(x => x.Action == JobAction.Destroy && x.Status == JobState.Succeeded),
+            TimeSpan.FromSeconds(60), "the worker given back");
+        var deploy = Assert.Single(jobs, j => j.Action == JobAction.Deploy);
+        Assert.Contains("--token \"$DROVER_TOKEN\"", deploy.Log); // the secret itself is never in the command
+        var destroy = Assert.Single(jobs, j => j.Action == JobAction.Destroy);
+        Assert.Contains("asked the worker to drain", destroy.Log);
+        Assert.Contains("the worker stopped", destroy.Log);
+        Assert.Contains($"gave back {deploy.Target} on {workerId}", destroy.Log);
+        Assert.Equal(WorkerState.Stopped, (await client.GetWorkerAsync(workerId!.Value, Token))!.Status);
+    }
+
+    [Fact]
+    public async Task A_job_running_when_the_server_is_killed_is_marked_failed_and_its_worker_reconciled_at_restart()
+    {
+        using var client = await StartAsync("""
+            {"providers": [{"name": "slow", "deploy": "sleep 20", "destroy": "echo cleaned up {name}", "deploy_timeout": "4s"}]}
+            """);
+        await client.PutRecruiterAsync(new RecruiterSpec { Batch = "x", Rank = 1, Provider = "slow", MaximumWorkers = 1, TasksPerWorker = 1 }, Token);
+        await client.CreateTasksAsync([Specs.Command("true") with { Batch = "x" }], Token);
+        var running = await Eventually.ValueAsync(() => JobsAsync(client), j => j.Any(x => x.Status == JobState.Running), TimeSpan.FromSeconds(30), "a running deploy");
+        await _cluster!.KillServerAsync();
+        await _cluster.StartServerAsync();
+
+        var job = await Eventually.ValueAsync(() => client.GetJobAsync(running[0].Id, Token), j => j?.Status == JobState.Failed, TimeSpan.FromSeconds(30), "the job failed");
+        Assert.Equal("the server stopped while this job ran; its worker is reconciled", job!.Reason);
+        var jobs = await Eventually.ValueAsync(() => JobsAsync(client), j => j.Any(x => x.Action == JobAction.Destroy && x.Status == JobState.Succeeded),
+            TimeSpan.FromSeconds(30), "the deployment given back");
+        var destroy = jobs.Single(x => x.Action == JobAction.Destroy);
+        Assert.Equal(job.Target, destroy.Target);
+        Assert.Contains("did not register within 4s", destroy.Log);
+        Assert.Contains($"cleaned up {job.Target}", destroy.Log);
+    }
+}
