@@ -43,10 +43,12 @@ public sealed class AuthTests(SharedCluster shared)
         using var http = _cluster.Http();
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("health", Token)).StatusCode);
         var openApi = await http.GetStringAsync("openapi/v1.json", Token);
-        foreach (var path in new[] { "/api/tasks", "/api/tasks/{id}", "/api/tasks/wait", "/api/tasks/{id}/executions", "/api/executions/{id}", "/api/workers", "/api/workers/{id}/lease", "/api/workers/{id}/report" })
+        foreach (var path in new[] { "/api/tasks", "/api/tasks/{id}", "/api/tasks/wait", "/api/tasks/{id}/executions", "/api/executions/{id}", "/api/workers", "/api/workers/{id}/lease", "/api/workers/{id}/report",
+            "/api/recruiters", "/api/recruiters/{batch}/{rank}", "/api/jobs", "/api/jobs/{id}", "/api/flavors" })
             Assert.Contains($"\"{path}\"", openApi);
         // The task's data and container fields are described, in the submitted spec and the record.
-        foreach (var field in new[] { "input", "resource", "output", "output_on", "container", "container_options", "cache", "cached_from", "transfer", "staging_seconds" })
+        foreach (var field in new[] { "input", "resource", "output", "output_on", "container", "container_options", "cache", "cached_from", "transfer", "staging_seconds",
+            "tasks_per_worker", "maximum_workers", "worker_concurrency", "recyclable" })
             Assert.Contains($"\"{field}\"", openApi);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("swagger/index.html", Token)).StatusCode);
     }
