@@ -1,3 +1,4 @@
+using Drover.Contracts;
 using Drover.IntegrationTests.Infrastructure;
 using Drover.Model;
 using Microsoft.Playwright;
@@ -122,6 +123,22 @@ public sealed class DashboardTests : IAsyncLifetime
         var red = await batch.Locator(".bar span.bad").EvaluateAsync<double>("e => e.getBoundingClientRect().width");
         Assert.True(red > 50, $"the batch's bar is {red}px wide");
         await ScreenshotAsync(page, "batches");
+
+        // A recruiter's deploy shows on the workers page as a job, its log one click away (the worker
+        // there serves one other batch from now on, so that the recruiter's batch waits).
+        var serving = (await client.ListWorkersAsync(Token)).Single();
+        await client.UpdateWorkerAsync(serving.Id, new WorkerSettings { Batch = "web-long" }, Token);
+        await client.PutRecruiterAsync(new RecruiterSpec { Batch = "web-recruit", Rank = 1, Provider = "local", MaximumWorkers = 1, TasksPerWorker = 1 }, Token);
+        await client.CreateTasksAsync([Specs.Command("true") with { Batch = "web-recruit" }], Token, wait: TimeSpan.FromSeconds(60));
+        await page.GotoAsync($"{_cluster.Url}#/workers");
+        await Assertions.Expect(page.Locator("#recruiters")).ToContainTextAsync("web-recruit");
+        var job = page.Locator("#jobs tbody tr").First;
+        await Assertions.Expect(job).ToContainTextAsync("deploy");
+        await Assertions.Expect(job).ToContainTextAsync("succeeded");
+        await job.Locator("summary").ClickAsync();
+        await Assertions.Expect(job.Locator("pre")).ToContainTextAsync("its worker registered");
+        await Assertions.Expect(page.Locator("#workers")).ToContainTextAsync("local/local");
+        await ScreenshotAsync(page, "jobs");
 
         // Logging out ends the session for this browser.
         await page.ClickAsync("#logout");

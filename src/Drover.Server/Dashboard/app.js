@@ -1,5 +1,5 @@
 // Drover's dashboard: plain JavaScript, no build step. Every value from the server is set as text
-// (never as HTML). Pages: #/tasks, #/task/ID, #/batches, #/workers. Live updates come from the
+// (never as HTML). Pages: #/tasks, #/task/ID, #/batches, #/workers (with recruiters and jobs). Live updates come from the
 // event WebSocket (/api/events), which the session cookie authenticates like the API calls.
 'use strict';
 
@@ -325,10 +325,31 @@ function batchesPage(main) {
   return follow('all=true', reload, reload);
 }
 
-/** Workers: state, machine stats, running tasks; concurrency and prefetch edited in place. */
+/** Recruiters, and the jobs that deployed, gave back and recycled workers (each job's log one click away). */
+async function loadRecruitment(recruiterBody, jobBody) {
+  const [recruiters, jobs] = await Promise.all([api('GET', '/api/recruiters'), api('GET', '/api/jobs?limit=50')]);
+  recruiterBody.replaceChildren(...recruiters.map(r => h('tr', { 'data-recruiter': `${r.batch}/${r.rank}` },
+    h('td', {}, r.batch), h('td', { class: 'num' }, r.rank), h('td', {}, r.provider, r.flavor ? h('div', { class: 'muted' }, r.flavor) : null),
+    h('td', {}, `${r.maximum_workers} max, 1 per ${r.tasks_per_worker} waiting${r.minimum_tasks ? `, from ${r.minimum_tasks}` : ''}`),
+    h('td', {}, `concurrency ${r.worker_concurrency}, prefetch ${r.worker_prefetch}`),
+    h('td', {}, r.deploy_failures ? h('span', { class: 'error' }, `${r.deploy_failures} failed deploy(s)${r.next_deploy ? `, next at ${time(r.next_deploy)}` : ''}`) : ''))));
+  if (!recruiters.length) recruiterBody.append(h('tr', {}, h('td', { colspan: 6, class: 'empty' }, 'No recruiters. Add one with: drover recruiter add BATCH')));
+  const open = new Set([...jobBody.querySelectorAll('details[open]')].map(d => d.dataset.job));
+  jobBody.replaceChildren(...jobs.map(j => h('tr', { 'data-job': j.id },
+    h('td', {}, j.action), h('td', {}, j.target), h('td', {}, j.provider), h('td', {}, j.batch ?? ''), h('td', {}, badge(j.status)),
+    h('td', {}, time(j.created)),
+    h('td', { class: 'wide' }, j.reason ? h('div', { class: 'error' }, j.reason) : null,
+      h('details', { 'data-job': j.id, open: open.has(j.id) }, h('summary', {}, 'log'), h('pre', { class: 'output' }, j.log ?? ''))))));
+  if (!jobs.length) jobBody.append(h('tr', {}, h('td', { colspan: 7, class: 'empty' }, 'No jobs yet: recruiters make them as batches wait.')));
+}
+
+/** Workers: state, machine stats, running tasks; concurrency and prefetch edited in place; recruiters and their jobs below. */
 function workersPage(main) {
   const body = h('tbody');
+  const recruiterBody = h('tbody');
+  const jobBody = h('tbody');
   const load = async () => {
+    await loadRecruitment(recruiterBody, jobBody);
     const list = await api('GET', '/api/workers');
     const editing = body.querySelector('input:focus, input[data-dirty]');
     if (editing) return; // do not redraw under someone typing
@@ -343,7 +364,7 @@ function workersPage(main) {
       }, `Saved ${w.name}.`);
       const s = w.stats ?? {};
       return h('tr', { 'data-worker': w.id },
-        h('td', {}, w.name, h('div', { class: 'muted' }, `${w.hostname ?? ''} ${w.pid ? `pid ${w.pid}` : ''}`)),
+        h('td', {}, w.name, h('div', { class: 'muted' }, `${w.hostname ?? ''} ${w.pid ? `pid ${w.pid}` : ''}${w.provider ? ` · ${w.provider}/${w.flavor}` : ''}`)),
         h('td', {}, badge(w.status)),
         h('td', { class: 'num' }, w.running),
         h('td', {}, concurrency), h('td', {}, prefetch), h('td', {}, h('button', { class: 'quiet', onclick: save }, 'Save')),
@@ -354,7 +375,11 @@ function workersPage(main) {
     if (!list.length) body.append(h('tr', {}, h('td', { colspan: 10, class: 'empty' }, 'No workers. Start one with: drover worker')));
   };
   main.replaceChildren(h('h1', {}, 'Workers'),
-    h('table', { id: 'workers' }, h('thead', {}, h('tr', {}, ['Worker', 'State', 'Running', 'Concurrency', 'Prefetch', '', 'Load', 'Memory', 'Batch', 'Last seen'].map(c => h('th', {}, c)))), body));
+    h('table', { id: 'workers' }, h('thead', {}, h('tr', {}, ['Worker', 'State', 'Running', 'Concurrency', 'Prefetch', '', 'Load', 'Memory', 'Batch', 'Last seen'].map(c => h('th', {}, c)))), body),
+    h('h2', {}, 'Recruiters'),
+    h('table', { id: 'recruiters' }, h('thead', {}, h('tr', {}, ['Batch', 'Rank', 'Provider', 'Workers', 'Each worker', ''].map(c => h('th', {}, c)))), recruiterBody),
+    h('h2', {}, 'Jobs'),
+    h('table', { id: 'jobs' }, h('thead', {}, h('tr', {}, ['Action', 'Worker', 'Provider', 'Batch', 'Status', 'Created', 'Reason and log'].map(c => h('th', {}, c)))), jobBody));
   act(load);
   // Workers report on their heartbeat; their state is read again as often.
   const timer = setInterval(() => act(load), 3000);
