@@ -217,4 +217,40 @@ public sealed class RecruiterTests : IAsyncLifetime
         Assert.Contains("did not register within 4s", destroy.Log);
         Assert.Contains($"cleaned up {job.Target}", destroy.Log);
     }
+
+    [Fact]
+    public async Task The_readme_walk_through_recruits_three_workers_for_a_batch_and_gives_them_back()
+    {
+        await StartAsync(null, "--max-local-workers", "3", "--idle-timeout", "3s");
+        var cluster = _cluster!;
+        var (code, output) = await cluster.CliAsync("recruiter", "add", "nightly", "--maximum-workers", "3", "--tasks-per-worker", "20", "--worker-concurrency", "2");
+        Assert.True(code == 0, output);
+        Assert.Contains("recruiter nightly/1: up to 3 local worker(s), one per 20 waiting task(s)", output);
+        var file = Path.Combine(_directory, "nightly.jsonl");
+        await File.WriteAllLinesAsync(file, Enumerable.Repeat("""{"command": ["sleep", "0.2"], "batch": "nightly"}""", 100), Token);
+        (code, output) = await cluster.CliAsync("submit", "--file", file);
+        Assert.True(code == 0, output);
+
+        using var client = cluster.Client();
+        await Eventually.ValueAsync(() => JobsAsync(client), j => j.Count(x => x.Action == JobAction.Deploy && x.Status == JobState.Succeeded) == 3,
+            TimeSpan.FromSeconds(60), "three deploys succeeded");
+        (_, output) = await cluster.CliAsync("workers");
+        Assert.Equal(3, output.Split('\n').Count(l => l.StartsWith("nightly-local-", StringComparison.Ordinal) && l.Contains("local/local", StringComparison.Ordinal)));
+        await Eventually.ValueAsync(() => JobsAsync(client), j => j.Count(x => x.Action == JobAction.Destroy && x.Status == JobState.Succeeded) == 3,
+            TimeSpan.FromSeconds(120), "three destroys succeeded");
+        (code, output) = await cluster.CliAsync("jobs");
+        Assert.Equal((3, 3), (output.Split('\n').Count(l => l.Contains(" deploy ", StringComparison.Ordinal)), output.Split('\n').Count(l => l.Contains(" destroy ", StringComparison.Ordinal))));
+        var destroy = (await JobsAsync(client)).First(j => j.Action == JobAction.Destroy);
+        (code, output) = await cluster.CliAsync("job", destroy.Id.ToString());
+        Assert.True(code == 0, output);
+        Assert.Contains("idle for", output);
+        (_, output) = await cluster.CliAsync("recruiter", "list");
+        Assert.Contains("nightly", output);
+        (code, output) = await cluster.CliAsync("recruiter", "rm", "nightly", "1");
+        Assert.True(code == 0, output);
+        Assert.Empty(await client.ListRecruitersAsync(Token));
+        (code, output) = await cluster.CliAsync("recruiter", "rm", "nightly", "1");
+        Assert.NotEqual(0, code);
+        Assert.Contains("no recruiter at rank 1", output);
+    }
 }
