@@ -37,8 +37,8 @@ public sealed class RecruiterBadInputTests(SharedCluster shared)
     [InlineData("""{"batch": "BATCH", "rank": 1, "provider": "local", "maximum_workers": "many", "tasks_per_worker": 50}""", "maximum_workers")]
     [InlineData("""{"batch": "BATCH", "rank": 1, "provider": "local", "maximum_workers": 4, "tasks_per_worker": 50, "max_workers": 3}""", "max_workers")]
     [InlineData("""{"rank": 1, "provider": "local", "maximum_workers": 4, "tasks_per_worker": 50}""", "batch")]
-    [InlineData("""{"batch": "BATCH", "provider": "local", "maximum_workers": 4, "tasks_per_worker": 50}""", "rank")]
-    [InlineData("""{"batch": "BATCH", "rank": 1, "maximum_workers": 4, "tasks_per_worker": 50}""", "provider")]
+    [InlineData("""{"batch": "BATCH", "rank": 1, "provider": "", "maximum_workers": 4, "tasks_per_worker": 50}""", "provider")]
+    [InlineData("""{"batch": "  ", "maximum_workers": 4, "tasks_per_worker": 50}""", "batch")]
     [InlineData("""{"batch": "BATCH", "rank": 1, "provider": "local", "tasks_per_worker": 50}""", "maximum_workers")]
     [InlineData("""[1, 2]""", "body")]
     public async Task A_bad_recruiter_is_a_400_naming_the_field_and_is_not_created(string body, string field)
@@ -48,6 +48,16 @@ public sealed class RecruiterBadInputTests(SharedCluster shared)
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"expected an error for '{field}' in {problem}");
         using var client = _cluster.Client();
         Assert.DoesNotContain(await client.ListRecruitersAsync(Token), r => r.Batch == batch);
+    }
+
+    [Fact]
+    public async Task A_recruiter_needs_only_its_batch_and_numbers_and_takes_rank_1_and_the_local_provider()
+    {
+        var batch = $"defaults-{Guid.NewGuid():N}";
+        var created = await SendAsync(HttpMethod.Post, "api/recruiters", $$"""{"batch": "{{batch}}", "maximum_workers": 1, "tasks_per_worker": 1000000}""", HttpStatusCode.Created);
+        Assert.Equal((1, "local", 1, 0, 0), (created.GetProperty("rank").GetInt32(), created.GetProperty("provider").GetString(),
+            created.GetProperty("worker_concurrency").GetInt32(), created.GetProperty("worker_prefetch").GetInt32(), created.GetProperty("minimum_tasks").GetInt32()));
+        await SendAsync(HttpMethod.Delete, $"api/recruiters/{batch}/1", null, HttpStatusCode.OK);
     }
 
     [Fact]

@@ -1,7 +1,8 @@
 namespace Drover.Contracts;
 
 /// <summary>
-/// <c>POST /api/recruiters</c> (batch, rank, provider, maximum_workers and tasks_per_worker required) and
+/// <c>POST /api/recruiters</c> (batch, maximum_workers and tasks_per_worker required; rank 1 and provider
+/// <c>local</c> unless given) and
 /// <c>PATCH /api/recruiters/{batch}/{rank}</c> (any of the rest): absent fields keep their value or default.
 /// </summary>
 public sealed record RecruiterSpec

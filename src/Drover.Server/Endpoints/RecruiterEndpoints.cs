@@ -23,7 +23,7 @@ public static class RecruiterEndpoints
         var recruiters = app.MapGroup("/api/recruiters").RequireAuthorization(Roles.AdminPolicy).WithTags("recruiters");
         recruiters.MapPost("/", CreateAsync).Accepts<RecruiterSpec>("application/json")
             .Produces<RecruiterRecord>(StatusCodes.Status201Created).Produces<RecruiterRecord>().ProducesValidationProblem()
-            .WithSummary("Create a batch's recruiter at a rank, or replace the one at that rank");
+            .WithSummary("Create a batch's recruiter at a rank (default 1, provider local), or replace the one at that rank");
         recruiters.MapGet("/", ListAsync).Produces<RecruiterRecord[]>().WithSummary("Every recruiter, by batch and rank, with its deploy backoff");
         recruiters.MapGet("/{batch}/{rank}", GetAsync).Produces<RecruiterRecord>().ProducesProblem(StatusCodes.Status404NotFound).WithSummary("One recruiter");
         recruiters.MapPatch("/{batch}/{rank}", UpdateAsync).Accepts<RecruiterSpec>("application/json").Produces<RecruiterRecord>()
@@ -46,15 +46,13 @@ public static class RecruiterEndpoints
         var (spec, problem) = await JsonBody.ReadAsync<RecruiterSpec>(request, cancellationToken);
         if (problem is not null) return problem;
         var errors = new FieldErrors();
-        if (string.IsNullOrWhiteSpace(spec!.Batch)) errors.Add("batch", "is required");
-        if (spec.Rank is null) errors.Add("rank", "is required");
-        if (spec.Provider is null) errors.Add("provider", "is required");
+        if (string.IsNullOrWhiteSpace(spec!.Batch)) errors.Add("batch", "must name a batch");
         if (spec.MaximumWorkers is null) errors.Add("maximum_workers", "is required");
         if (spec.TasksPerWorker is null) errors.Add("tasks_per_worker", "is required");
         var now = time.GetUtcNow();
         var recruiter = Apply(new RecruiterRecord
         {
-            Batch = spec.Batch ?? "", Rank = spec.Rank ?? 0, Provider = "", MaximumWorkers = 1, TasksPerWorker = 1, Created = now, Updated = now,
+            Batch = spec.Batch ?? "", Rank = 1, Provider = LocalProvider.ProviderName, MaximumWorkers = 1, TasksPerWorker = 1, Created = now, Updated = now,
         }, spec);
         Check(recruiter, providers, errors);
         if (!errors.IsEmpty) return Problems.Invalid(errors);
@@ -146,7 +144,6 @@ public static class RecruiterEndpoints
         if (r.TasksPerWorker is < 1 or > 1_000_000_000) errors.Add("tasks_per_worker", "must be at least 1");
         if (r.WorkerConcurrency is < 1 or > 10_000) errors.Add("worker_concurrency", "must be from 1 to 10000");
         if (r.WorkerPrefetch is < 0 or > 100_000) errors.Add("worker_prefetch", "must be from 0 to 100000");
-        if (r.Provider.Length == 0) return;
         if (providers.Find(r.Provider) is not { } provider)
         {
             var known = string.Join(", ", providers.Names);

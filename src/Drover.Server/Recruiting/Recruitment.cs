@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Drover.Json;
 using Drover.Model;
+using Drover.Query;
 using Drover.Recruiting;
 using Drover.Server.Auth;
 using Drover.Server.Hosting;
@@ -32,6 +33,8 @@ public sealed partial class Recruitment(
     private readonly Dictionary<string, DeploymentRecord> _deployments = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TaskCompletionSource<string?>> _registration = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TaskCompletionSource> _stopped = new(StringComparer.Ordinal);
+    // Deploys given up (their worker took too long): a registration that comes after is not taken.
+    private readonly HashSet<string> _givenUp = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ProviderProcess> _runs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Batch, int Rank), (int Failures, DateTimeOffset Until)> _backoff = new();
     private readonly List<Task> _jobs = [];
@@ -104,8 +107,9 @@ public sealed partial class Recruitment(
         await ApplyOutcomesAsync(now, cancellationToken);
 
         var recruiters = await records.ListRecruitersAsync(cancellationToken);
-        var waiting = (await store.ListBatchesAsync(cancellationToken))
-            .ToDictionary(b => b.Name, b => b.Counts.GetValueOrDefault(Enums.Name(TaskState.Queued)), StringComparer.Ordinal);
+        // With no recruiter and no worker of a provider's, there is nothing to do (and nothing to count).
+        if (recruiters.Count == 0 && _deployments.Count == 0) return;
+        var waiting = await WaitingAsync(recruiters.Select(r => r.Batch).Concat(_deployments.Values.Select(d => d.Batch)), cancellationToken);
         var workers = await store.ListWorkersAsync(cancellationToken);
         await FollowWorkersAsync(workers, now, cancellationToken);
 
@@ -135,6 +139,19 @@ public sealed partial class Recruitment(
             var room = provider.MaxWorkers - _deployments.Values.Count(d => d.IsLive && d.Provider == provider.Name);
             for (var i = 0; i < Math.Min(ask.Count, room); i++) await StartDeployAsync(ask.Recruiter, provider, now, cancellationToken);
         }
+    }
+
+    /// <summary>The ready (queued) tasks of each batch named: one indexed count each, not a count of every batch.</summary>
+    private async Task<Dictionary<string, long>> WaitingAsync(IEnumerable<string> batches, CancellationToken cancellationToken)
+    {
+        var waiting = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var batch in batches.Distinct(StringComparer.Ordinal))
+        {
+            waiting[batch] = await store.CountTasksAsync(new AndFilter([
+                new CompareFilter(TaskFields.Get("batch"), CompareOp.Eq, batch),
+                new CompareFilter(TaskFields.Get("status"), CompareOp.Eq, Enums.Name(TaskState.Queued))]), cancellationToken);
+        }
+        return waiting;
     }
 
     private bool MayDeploy(RecruiterRecord recruiter, DateTimeOffset now) =>
@@ -176,6 +193,7 @@ public sealed partial class Recruitment(
             if (!_deployments.Remove(outcome.Name, out var deployment)) continue;
             _registration.Remove(outcome.Name);
             _stopped.Remove(outcome.Name);
+            _givenUp.Remove(outcome.Name);
             tokens.Revoke(outcome.Name);
             var ended = deployment with
             {
@@ -206,7 +224,7 @@ public sealed partial class Recruitment(
                 : workers.Where(w => w.Name == deployment.Name && w.Status.IsConnected()).MaxBy(w => w.Registered);
             switch (deployment.Status)
             {
-                case DeploymentState.Deploying when worker is not null:
+                case DeploymentState.Deploying when worker is not null && !_givenUp.Contains(deployment.Name):
                     var run = _runs.GetValueOrDefault(deployment.Name);
                     var registered = deployment with
                     {
@@ -221,6 +239,7 @@ public sealed partial class Recruitment(
                 case DeploymentState.Deploying:
                     var timeout = providers.Find(deployment.Provider)?.DeployTimeout ?? options.DeployTimeout;
                     if (now - deployment.Created < timeout) break;
+                    if (!_givenUp.Add(deployment.Name)) break;
                     var reason = $"its worker did not register within {Durations.Format(timeout)}";
                     if (_registration.Remove(deployment.Name, out var pending)) pending.TrySetResult(reason);
                     // Asked for by a server that has stopped since: nothing waits for it here, so give it back.
