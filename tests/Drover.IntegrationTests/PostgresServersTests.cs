@@ -112,4 +112,32 @@ public sealed class PostgresServersTests(PostgresServer postgres) : IAsyncLifeti
             File.Delete(gate);
         }
     }
+
+    [Fact]
+    public async Task One_of_the_servers_recruits_and_the_other_takes_over_when_it_is_killed()
+    {
+        using var client = _first.Client();
+        await client.PutRecruiterAsync(new RecruiterSpec { Batch = "recruited", MaximumWorkers = 2, TasksPerWorker = 1 }, Token);
+        var first = await client.CreateTasksAsync([.. Enumerable.Range(0, 10).Select(_ => Specs.Command("sleep", "0.3") with { Batch = "recruited" })], Token);
+        var ended = await client.WaitAllAsync([.. first.Select(t => t.Id)], Token);
+        Assert.All(ended, t => Assert.Equal(TaskState.Succeeded, t.Status));
+        // Both servers look at the recruiter; one acts, so the batch got two workers, not four.
+        var deploys = (await client.ListJobsAsync(null, 100, Token)).Where(j => j.Action == JobAction.Deploy).ToList();
+        Assert.Equal(2, deploys.Count);
+        Assert.All(deploys, j => Assert.Equal(JobState.Succeeded, j.Status));
+        var (leader, other) = _first.Server!.Output.Contains("Deploying worker", StringComparison.Ordinal) ? (_first, _second) : (_second, _first);
+        Assert.DoesNotContain("Deploying worker", other.Server!.Output, StringComparison.Ordinal);
+
+        // The recruiting server dies with its workers; the other takes the lead, gives back what the
+        // dead one started once they are seen lost, and recruits anew for what waits.
+        await leader.KillServerAsync();
+        using var survivor = other.Client();
+        var second = await survivor.CreateTasksAsync([.. Enumerable.Range(0, 4).Select(_ => Specs.Command("true") with { Batch = "recruited" })], Token);
+        ended = await survivor.WaitAllAsync([.. second.Select(t => t.Id)], Token);
+        Assert.All(ended, t => Assert.Equal(TaskState.Succeeded, t.Status));
+        Assert.Contains("Deploying worker", other.Server!.Output, StringComparison.Ordinal);
+        var jobs = await Eventually.ValueAsync(() => survivor.ListJobsAsync(null, 100, Token),
+            j => j.Count(x => x.Action == JobAction.Destroy && x.Status == JobState.Succeeded) >= 2, TimeSpan.FromSeconds(60), "the dead server's workers given back");
+        Assert.All(deploys, d => Assert.Contains(jobs, j => j.Action == JobAction.Destroy && j.Target == d.Target && j.Log!.Contains("no process of this server's", StringComparison.Ordinal)));
+    }
 }
