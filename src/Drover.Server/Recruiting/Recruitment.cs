@@ -124,15 +124,16 @@ public sealed partial class Recruitment(
             Deploying = [.. _deployments.Values.Where(d => d.Status == DeploymentState.Deploying)],
         };
         _idle.Observe(view.Workers, now);
-        foreach (var idle in RecruitmentPlan.IdleToGiveBack(view, _idle, now, options.IdleTimeout, options.FirstTaskTimeout))
+        // Moving an idle worker to a batch that waits beats giving it back and deploying another.
+        var (recycle, deploy) = RecruitmentPlan.Decide(view, r => MayDeploy(r, now));
+        foreach (var move in recycle) await RecycleAsync(move, waiting, now, cancellationToken);
+        var moved = recycle.Select(r => r.Worker.Id).ToHashSet();
+        foreach (var idle in RecruitmentPlan.IdleToGiveBack(view, _idle, now, options.IdleTimeout, options.FirstTaskTimeout).Where(w => !moved.Contains(w.Id)))
         {
             var deployment = byWorker[idle.Id];
             var (span, worked) = _idle.Of(idle.Id, now);
             await StartDestroyAsync(deployment, $"idle for {Durations.Format(TimeSpan.FromSeconds(Math.Round(span.TotalSeconds)))}{(worked ? "" : ", never given a task")}, and batch {idle.Batch} has nothing waiting", now, cancellationToken);
         }
-
-        var (recycle, deploy) = RecruitmentPlan.Decide(view, r => MayDeploy(r, now));
-        foreach (var move in recycle) await RecycleAsync(move, waiting, now, cancellationToken);
         foreach (var ask in deploy)
         {
             var provider = providers.Find(ask.Recruiter.Provider)!;
