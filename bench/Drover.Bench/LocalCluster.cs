@@ -49,6 +49,20 @@ internal sealed class LocalCluster : IAsyncDisposable
         return cluster;
     }
 
+    /// <summary>Starts <paramref name="count"/> worker processes by hand and returns once every one has registered.</summary>
+    public async Task StartWorkersAsync(int count, int concurrency, int prefetch)
+    {
+        using var client = Client();
+        var before = (await client.ListWorkersAsync(CancellationToken.None)).Count;
+        var workerToken = File.ReadAllText(Path.Combine(_dataDirectory!, "worker.token")).Trim();
+        for (var i = 0; i < count; i++)
+        {
+            _processes.Add(Start(["worker", "--server", Url.ToString(), "--concurrency", Str(concurrency), "--prefetch", Str(prefetch), "--name", $"bench-hand-{i}"],
+                new Dictionary<string, string> { ["DROVER_TOKEN"] = workerToken }));
+        }
+        await WaitForWorkersAsync(before + count);
+    }
+
     /// <summary>A server alone, on a data directory the caller prepared (which it then owns and removes).</summary>
     public static async Task<LocalCluster> StartServerAsync(string store, string data, params string[] extraArgs)
     {

@@ -89,5 +89,14 @@ staging.SetAction(async parse =>
     (await StagingScenario.RunAsync(bytes, parse.GetValue(stagingRepeat))).Print(parse.GetValue(json));
 });
 
-var root = new RootCommand("Drover's load generator") { server, token, json, store, workers, concurrency, prefetch, throughput, latency, spawn, query, tracker, badBodies, groupby, staging };
+var taskSeconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 0.05, Description = "How long each task sleeps" };
+var idle = new Option<double>("--idle-timeout") { DefaultValueFactory = _ => 3, Description = "Seconds a recruited worker stays idle before it is given back" };
+var recruit = new Command("recruit", "The same tasks on workers started by hand beforehand and on workers a local recruiter starts from zero; deploy and give-back times")
+{
+    tasks, taskSeconds, idle,
+};
+recruit.SetAction(async parse => (await RecruitScenario.RunAsync(parse.GetValue(store)!, parse.GetValue(tasks), parse.GetValue(taskSeconds), parse.GetValue(workers),
+    parse.GetValue(concurrency), TimeSpan.FromSeconds(parse.GetValue(idle)))).Print(parse.GetValue(json)));
+
+var root = new RootCommand("Drover's load generator") { server, token, json, store, workers, concurrency, prefetch, throughput, latency, spawn, query, tracker, badBodies, groupby, staging, recruit };
 return await root.Parse(args).InvokeAsync();

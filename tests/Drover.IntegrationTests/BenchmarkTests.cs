@@ -40,6 +40,15 @@ public sealed class BenchmarkTests
     }
 
     [Fact]
+    public async Task Recruit_benchmark_deploys_and_gives_back_every_worker()
+    {
+        var result = await RunAsync("recruit", "--tasks", "20", "--seconds", "0.01", "--workers", "2", "--concurrency", "2", "--idle-timeout", "1");
+        Assert.Equal(2, result.GetProperty("deploys").GetInt32());
+        Assert.Equal(2, result.GetProperty("given_back").GetInt32());
+        Assert.True(result.GetProperty("recruited_over_hand_makespan").GetDouble() > 0);
+    }
+
+    [Fact]
     public async Task Groupby_benchmark_agrees_with_duckdb_and_pandas()
     {
         var result = await RunAsync("groupby", "--rows", "50000", "--shards", "4", "--workers", "2", "--concurrency", "2", "--repeat", "1");
