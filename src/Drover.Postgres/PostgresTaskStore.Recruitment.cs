@@ -46,6 +46,14 @@ public sealed partial class PostgresTaskStore
         DocumentsAsync<JobRecord>("SELECT doc FROM jobs WHERE ($1::text IS NULL OR status = $1) ORDER BY created DESC, id DESC LIMIT $2",
             cancellationToken, status is { } s ? Enums.Name(s) : null, limit);
 
+    public async Task<int> PurgeJobsAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        await using (var deployments = Command("DELETE FROM deployments WHERE NOT live AND created < $1", before))
+            await deployments.ExecuteNonQueryAsync(cancellationToken);
+        await using var jobs = Command("DELETE FROM jobs WHERE status IN ('succeeded', 'failed') AND created < $1", before);
+        return await jobs.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task SaveDeploymentAsync(DeploymentRecord deployment, CancellationToken cancellationToken)
     {
         await using var command = Command(

@@ -39,4 +39,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1015, Level = LogLevel.Error, Message = "Could not save job {JobId}")]
     public static partial void JobNotSaved(ILogger logger, Guid jobId, Exception exception);
+
+    [LoggerMessage(EventId = 1016, Level = LogLevel.Information, Message = "Purged {Count} job(s) made more than {Keep} ago")]
+    public static partial void PurgedJobs(ILogger logger, int count, TimeSpan keep);
 }

@@ -44,6 +44,15 @@ public sealed partial class SqliteTaskStore
             r => SqliteValues.FromJson<JobRecord>(r.GetString(0))!, cancellationToken,
             ("$status", SqliteValues.TextOrNull(status is { } s ? Enums.Name(s) : null)), ("$limit", limit));
 
+    public Task<int> PurgeJobsAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(context =>
+        {
+            var cutoff = SqliteValues.Time(before);
+            context.Execute("DELETE FROM deployments WHERE live = 0 AND created < $before", ("$before", cutoff));
+            return context.QueryOnce("DELETE FROM jobs WHERE status IN ('succeeded', 'failed') AND created < $before RETURNING id",
+                r => r.GetString(0), [("$before", cutoff)]).Count;
+        }, cancellationToken);
+
     public Task SaveDeploymentAsync(DeploymentRecord deployment, CancellationToken cancellationToken) =>
         _writer.WriteAsync(context =>
         {

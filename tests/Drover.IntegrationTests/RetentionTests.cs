@@ -37,4 +37,24 @@ public sealed class RetentionTests : IAsyncLifetime
         Assert.NotNull(live);
         Assert.NotEqual(TaskState.Succeeded, live.Status);
     }
+
+    [Fact]
+    public async Task Recruitment_jobs_made_longer_ago_than_the_retention_are_purged()
+    {
+        using var client = _cluster.Client();
+        // The worker there takes nothing for now, so the batch waits and its recruiter deploys.
+        var worker = (await client.ListWorkersAsync(Token)).Single(w => w.Provider is null && w.Status == WorkerState.Running);
+        await client.UpdateWorkerAsync(worker.Id, new Contracts.WorkerSettings { Paused = true }, Token);
+        try
+        {
+            await client.PutRecruiterAsync(new Contracts.RecruiterSpec { Batch = "kept", MaximumWorkers = 1, TasksPerWorker = 1 }, Token);
+            await client.CreateTasksAsync([Specs.Command("true") with { Batch = "kept" }], Token, wait: TimeSpan.FromSeconds(60));
+            var deploy = Assert.Single(await client.ListJobsAsync(JobState.Succeeded, 10, Token));
+            await Eventually.ValueAsync(() => client.GetJobAsync(deploy.Id, Token), j => j is null, TimeSpan.FromSeconds(60), "the deploy job purged");
+        }
+        finally
+        {
+            await client.UpdateWorkerAsync(worker.Id, new Contracts.WorkerSettings { Paused = false }, Token);
+        }
+    }
 }

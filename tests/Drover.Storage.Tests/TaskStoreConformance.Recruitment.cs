@@ -66,6 +66,32 @@ public abstract partial class TaskStoreConformance
     }
 
     [Fact]
+    public async Task Purging_deletes_ended_jobs_and_gone_deployments_made_before_the_cutoff()
+    {
+        JobRecord Job(JobState state) => new()
+        {
+            Id = Validation.Ids.New(), Action = JobAction.Destroy, Target = "w", Provider = "local", Status = state, Created = Time.GetUtcNow(),
+        };
+        DeploymentRecord Deployment(string name, DeploymentState state) => new()
+        {
+            Name = name, Provider = "local", Batch = "b", Status = state, Created = Time.GetUtcNow(),
+        };
+        var old = new[] { Job(JobState.Succeeded), Job(JobState.Failed), Job(JobState.Running) };
+        foreach (var job in old) await Recruitment.SaveJobAsync(job, Token);
+        await Recruitment.SaveDeploymentAsync(Deployment("gone", DeploymentState.Gone), Token);
+        await Recruitment.SaveDeploymentAsync(Deployment("live", DeploymentState.Running), Token);
+        Time.Advance(TimeSpan.FromHours(1));
+        var cutoff = Time.GetUtcNow();
+        var recent = Job(JobState.Succeeded);
+        await Recruitment.SaveJobAsync(recent, Token);
+
+        Assert.Equal(2, await Recruitment.PurgeJobsAsync(cutoff, Token));
+        Assert.Equal([recent.Id, old[2].Id], (await Recruitment.ListJobsAsync(null, 10, Token)).Select(j => j.Id));
+        Assert.Equal(["live"], (await Recruitment.ListLiveDeploymentsAsync(Token)).Select(d => d.Name));
+        Assert.Equal(0, await Recruitment.PurgeJobsAsync(cutoff, Token));
+    }
+
+    [Fact]
     public async Task Only_live_deployments_are_listed()
     {
         var deploying = new DeploymentRecord

@@ -26,6 +26,9 @@ public interface IRecruitmentStore
     /// <summary>Jobs newest first, only those in <paramref name="status"/> when given.</summary>
     Task<IReadOnlyList<JobRecord>> ListJobsAsync(JobState? status, int limit, CancellationToken cancellationToken);
 
+    /// <summary>Deletes the ended jobs, and the deployments no longer live, made before <paramref name="before"/> (<c>--keep-finished</c>); returns how many jobs.</summary>
+    Task<int> PurgeJobsAsync(DateTimeOffset before, CancellationToken cancellationToken);
+
     /// <summary>Creates or replaces the deployment with its name.</summary>
     Task SaveDeploymentAsync(DeploymentRecord deployment, CancellationToken cancellationToken);
 

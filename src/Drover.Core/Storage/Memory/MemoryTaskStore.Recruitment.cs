@@ -58,6 +58,17 @@ public sealed partial class MemoryTaskStore
         }
     }
 
+    public Task<int> PurgeJobsAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        lock (_recruitmentGate)
+        {
+            var jobs = _jobs.Values.Where(j => JobRecord.IsEnded(j.Status) && j.Created < before).Select(j => j.Id).ToList();
+            jobs.ForEach(id => _jobs.Remove(id));
+            foreach (var name in _deployments.Values.Where(d => !d.IsLive && d.Created < before).Select(d => d.Name).ToList()) _deployments.Remove(name);
+            return Task.FromResult(jobs.Count);
+        }
+    }
+
     public Task SaveDeploymentAsync(DeploymentRecord deployment, CancellationToken cancellationToken)
     {
         lock (_recruitmentGate) _deployments[deployment.Name] = deployment;
