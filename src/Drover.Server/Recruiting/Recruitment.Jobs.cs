@@ -52,8 +52,13 @@ public sealed partial class Recruitment
                 failure = await AwaitRegistrationAsync(run, provider, registered, log);
             }
         }
-        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
+            return; // the server stops: the job is marked failed at its next start, and its worker reconciled
+        }
+        catch (Exception ex)
+        {
+            // Whatever went wrong, the job ends and says so: a deploy never hangs on as "deploying".
             failure = $"could not start the deploy: {ex.Message}";
         }
         if (failure is not null)
@@ -161,9 +166,13 @@ public sealed partial class Recruitment
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
             return; // the server stops: the job is marked failed at its next start, and the destroy taken up again
+        }
+        catch (Exception ex)
+        {
+            failure = $"{ex.GetType().Name}: {ex.Message}";
         }
         log.Close();
         await SaveQuietlyAsync(job with
