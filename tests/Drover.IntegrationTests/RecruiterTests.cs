@@ -210,6 +210,21 @@ public sealed class RecruiterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_token_made_for_one_deployed_worker_registers_that_worker_only()
+    {
+        using var client = await StartAsync("""
+            {"providers": [{"name": "pool", "deploy": "exec DROVER worker --server {server} --name someone-else --batch {batch}"}]}
+            """);
+        await client.PutRecruiterAsync(new RecruiterSpec { Batch = "x", Provider = "pool", MaximumWorkers = 1, TasksPerWorker = 1 }, Token);
+        await client.CreateTasksAsync([Specs.Command("true") with { Batch = "x" }], Token);
+        var jobs = await Eventually.ValueAsync(() => JobsAsync(client), j => j.Any(x => x.Status == JobState.Failed), TimeSpan.FromSeconds(60), "the deploy failed");
+        var failed = jobs.First(j => j.Status == JobState.Failed);
+        Assert.StartsWith("the deploy command exited with code", failed.Reason);
+        Assert.Contains($"registers under that name only (--name {failed.Target})", failed.Log);
+        Assert.DoesNotContain(await client.ListWorkersAsync(Token), w => w.Name == "someone-else");
+    }
+
+    [Fact]
     public async Task A_job_running_when_the_server_is_killed_is_marked_failed_and_its_worker_reconciled_at_restart()
     {
         using var client = await StartAsync("""

@@ -38,9 +38,11 @@ public sealed class BearerTokenHandler(
         if (DeploymentTokens.LooksLikeOne(given))
         {
             // A token made for one worker a provider started: the worker protocol, while that worker is not given back.
-            return Task.FromResult(deploymentTokens.Verify(given) is null
-                ? AuthenticateResult.Fail("The worker's token is not valid, or its worker was given back.")
-                : Success(Roles.Worker));
+            if (deploymentTokens.Verify(given) is not { } deployment)
+                return Task.FromResult(AuthenticateResult.Fail("The worker's token is not valid, or its worker was given back."));
+            var worker = new ClaimsIdentity([new Claim(ClaimTypes.Role, Roles.Worker), new Claim(ClaimTypes.Name, Roles.Worker),
+                new Claim(Roles.DeploymentClaim, deployment)], SchemeName);
+            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(worker), SchemeName)));
         }
         string? role = Matches(given, tokens.AdminToken) ? Roles.Admin : Matches(given, tokens.WorkerToken) ? Roles.Worker : null;
         if (role is null) return Task.FromResult(AuthenticateResult.Fail("The token is not valid."));

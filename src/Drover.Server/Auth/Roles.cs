@@ -11,6 +11,9 @@ public static class Roles
     /// <summary>The execution a task token was made for.</summary>
     public const string ExecutionClaim = "drover-execution";
 
+    /// <summary>The deployed worker a deployment token was made for: it registers under that name only.</summary>
+    public const string DeploymentClaim = "drover-deployment";
+
     /// <summary>Policy for everything but the worker protocol.</summary>
     public const string AdminPolicy = "drover-admin";
 

@@ -90,6 +90,12 @@ public static class WorkerEndpoints
         if (registration.Batch is { } batch && string.IsNullOrWhiteSpace(batch)) errors.Add("batch", "must not be empty");
         if (registration.Data is { } data) Datasets.DatasetCatalogue.Check(data, errors, "data.");
         if (!errors.IsEmpty) return Problems.Invalid(errors);
+        // A token made for one deployed worker registers that worker, under its name, and no other.
+        if (request.HttpContext.User.FindFirst(Roles.DeploymentClaim)?.Value is { } deployment && registration.Name != deployment)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
+                detail: $"This token was made for worker {deployment}; it registers under that name only (--name {deployment}).");
+        }
 
         var worker = await store.RegisterWorkerAsync(registration, cancellationToken);
         // A worker with no data is known too, so that its reports are not asked for shards.
