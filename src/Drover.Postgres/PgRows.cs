@@ -107,7 +107,9 @@ internal static class PgRows
         Hostname = Str(r, 2),
         Pid = r.IsDBNull(3) ? null : r.GetInt32(3),
         Concurrency = r.GetInt32(4),
-        Prefetch = r.GetInt32(5),
+        // -1: auto (WorkerRecords.StoredPrefetch).
+        Prefetch = Math.Max(r.GetInt32(5), 0),
+        PrefetchAuto = r.GetInt32(5) < 0,
         Batch = Str(r, 6),
         Handlers = FromJson<List<string>>(Str(r, 7)),
         Status = Enums.Parse<WorkerState>(r.GetString(8)),

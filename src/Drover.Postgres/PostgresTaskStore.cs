@@ -159,7 +159,7 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
             await tx.ExecuteAsync([PgRows.Command(
                 "INSERT INTO workers (id, name, hostname, pid, concurrency, prefetch, batch, handlers, status, registered, last_seen, recyclable) " +
                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)",
-                worker.Id, worker.Name, worker.Hostname, worker.Pid, worker.Concurrency, worker.Prefetch, worker.Batch,
+                worker.Id, worker.Name, worker.Hostname, worker.Pid, worker.Concurrency, WorkerRecords.StoredPrefetch(worker), worker.Batch,
                 PgRows.JsonText(worker.Handlers), Enums.Name(worker.Status), worker.Registered, worker.Recyclable)], cancellationToken);
             return worker;
         }, cancellationToken);
@@ -319,7 +319,7 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
             var updated = WorkerRecords.Apply(worker, settings, drain);
             await tx.ExecuteAsync([PgRows.Command(
                 "UPDATE workers SET concurrency = $1, prefetch = $2, batch = $3, paused = $4, drain = $5, control_pending = true WHERE id = $6",
-                updated.Concurrency, updated.Prefetch, updated.Batch, updated.Paused, updated.Drain, workerId)], cancellationToken);
+                updated.Concurrency, WorkerRecords.StoredPrefetch(updated), updated.Batch, updated.Paused, updated.Drain, workerId)], cancellationToken);
             changes.SignaledWorkers.Add(workerId);
             return (WorkerRecord?)updated;
         }, cancellationToken);
@@ -334,7 +334,8 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
         return new WorkerControl
         {
             Concurrency = reader.GetInt32(0),
-            Prefetch = reader.GetInt32(1),
+            Prefetch = Math.Max(reader.GetInt32(1), 0),
+            PrefetchAuto = reader.GetInt32(1) < 0,
             Batch = reader.IsDBNull(2) ? null : reader.GetString(2),
             Paused = reader.GetBoolean(3),
             Drain = reader.GetBoolean(4),

@@ -154,7 +154,7 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAs
                 return null;
             var updated = WorkerRecords.Apply(worker, settings, drain);
             context.Execute("UPDATE workers SET concurrency = $concurrency, prefetch = $prefetch, batch = $batch, paused = $paused, drain = $drain WHERE id = $id",
-                ("$concurrency", updated.Concurrency), ("$prefetch", updated.Prefetch), ("$batch", SqliteValues.TextOrNull(updated.Batch)),
+                ("$concurrency", updated.Concurrency), ("$prefetch", WorkerRecords.StoredPrefetch(updated)), ("$batch", SqliteValues.TextOrNull(updated.Batch)),
                 ("$paused", updated.Paused ? 1 : 0), ("$drain", updated.Drain ? 1 : 0), ("$id", workerId.ToString()));
             if (_live.Worker(workerId) is { } live) WorkerRecords.ApplyTo(live, updated);
             context.AfterCommit(() => _signals.SignalWorker(workerId));
@@ -260,7 +260,7 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAs
                 "INSERT INTO workers (id, name, hostname, pid, concurrency, prefetch, batch, handlers, status, registered, last_seen, recyclable) " +
                 "VALUES ($id, $name, $hostname, $pid, $concurrency, $prefetch, $batch, $handlers, $status, $registered, $registered, $recyclable)",
                 ("$id", worker.Id.ToString()), ("$name", worker.Name), ("$hostname", SqliteValues.TextOrNull(worker.Hostname)),
-                ("$pid", SqliteValues.Number(worker.Pid)), ("$concurrency", worker.Concurrency), ("$prefetch", worker.Prefetch),
+                ("$pid", SqliteValues.Number(worker.Pid)), ("$concurrency", worker.Concurrency), ("$prefetch", WorkerRecords.StoredPrefetch(worker)),
                 ("$batch", SqliteValues.TextOrNull(worker.Batch)), ("$handlers", SqliteValues.JsonOrNull(worker.Handlers)),
                 ("$status", Enums.Name(worker.Status)), ("$registered", SqliteValues.Time(worker.Registered)),
                 ("$recyclable", worker.Recyclable ? 1 : 0));

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Drover.Contracts;
+using Drover.Dispatch;
 using Drover.Storage;
 using Drover.Worker.Execution;
 
@@ -8,13 +10,15 @@ namespace Drover.Worker;
 /// The leases a worker holds: those waiting for a slot, in lease order, and those running. One lock
 /// guards all of it. A slot that finishes a task takes the next waiting one on the same thread, so a
 /// run of quick tasks costs no thread hops; the lease loop is woken only when it should lease again,
-/// not once per finished task.
+/// not once per finished task. The prefetch is a fixed number, or (null) sized from the run times
+/// the slots observe (<see cref="AdaptivePrefetch"/>).
 /// </summary>
-internal sealed class Hand(int concurrency, int prefetch, Func<LeasedTask, RunningTask, Task> run, Func<LeasedTask, RunningTask> open)
+internal sealed class Hand(int concurrency, int? prefetch, Func<LeasedTask, RunningTask, Task> run, Func<LeasedTask, RunningTask> open)
 {
     private readonly Lock _lock = new();
     private int _concurrency = concurrency;
-    private int _prefetch = prefetch;
+    private int _fixedPrefetch = prefetch ?? 0;
+    private AdaptivePrefetch? _adaptive = prefetch is null ? new AdaptivePrefetch() : null;
     private bool _paused;
     private readonly Queue<LeasedTask> _waiting = new();
     private readonly Dictionary<Guid, RunningTask?> _held = [];
@@ -32,6 +36,9 @@ internal sealed class Hand(int concurrency, int prefetch, Func<LeasedTask, Runni
             lock (_lock) return _held.Count;
         }
     }
+
+    /// <summary>Tasks held beyond those running: the fixed number, or what the run times seen so far call for.</summary>
+    private int Prefetch => _adaptive?.For(_concurrency) ?? _fixedPrefetch;
 
     /// <summary>The executions held now, waiting or running: their leases are the ones to renew.</summary>
     public List<Guid> HeldIds()
@@ -57,7 +64,7 @@ internal sealed class Hand(int concurrency, int prefetch, Func<LeasedTask, Runni
     {
         lock (_lock)
         {
-            var room = _concurrency + _prefetch - _held.Count;
+            var room = _concurrency + Prefetch - _held.Count;
             if (!_paused && room > 0 && ShouldLease(room))
             {
                 wake = Task.CompletedTask;
@@ -73,12 +80,14 @@ internal sealed class Hand(int concurrency, int prefetch, Func<LeasedTask, Runni
     /// New settings from the server: more slots start at once on what waits; fewer take effect as
     /// running tasks end. Paused, the hand asks for no more tasks.
     /// </summary>
-    public void Change(int concurrency, int prefetch, bool paused)
+    public void Change(int concurrency, int? prefetch, bool paused)
     {
         lock (_lock)
         {
             _concurrency = concurrency;
-            _prefetch = prefetch;
+            _fixedPrefetch = prefetch ?? 0;
+            // Auto again keeps what it has learned; a fixed number forgets it.
+            _adaptive = prefetch is null ? _adaptive ?? new AdaptivePrefetch() : null;
             _paused = paused;
             StartSlots();
             WakeLeaseLoopIfDue();
@@ -145,14 +154,17 @@ internal sealed class Hand(int concurrency, int prefetch, Func<LeasedTask, Runni
                 _held[lease.ExecutionId] = task;
                 _runningSlots++;
             }
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 await run(lease, task);
             }
             finally
             {
+                var took = Stopwatch.GetElapsedTime(started);
                 lock (_lock)
                 {
+                    _adaptive?.Observe(took);
                     _held.Remove(lease.ExecutionId);
                     _runningSlots--;
                     WakeLeaseLoopIfDue();
@@ -163,7 +175,7 @@ internal sealed class Hand(int concurrency, int prefetch, Func<LeasedTask, Runni
 
     private void WakeLeaseLoopIfDue()
     {
-        if (!_leaseLoopWaiting || _paused || !ShouldLease(_concurrency + _prefetch - _held.Count)) return;
+        if (!_leaseLoopWaiting || _paused || !ShouldLease(_concurrency + Prefetch - _held.Count)) return;
         _leaseLoopWaiting = false;
         _wantsMore.Pulse();
     }
@@ -172,6 +184,6 @@ internal sealed class Hand(int concurrency, int prefetch, Func<LeasedTask, Runni
     {
         var waiting = _waiting.Count;
         var idleSlots = _concurrency - _runningSlots;
-        return (idleSlots > 0 && waiting == 0) || room * 2 >= _concurrency + _prefetch;
+        return (idleSlots > 0 && waiting == 0) || room * 2 >= _concurrency + Prefetch;
     }
 }

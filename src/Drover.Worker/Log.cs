@@ -5,7 +5,7 @@ namespace Drover.Worker;
 internal static partial class Log
 {
     [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Worker {Name} registered as {WorkerId} with {Server} (concurrency {Concurrency}, prefetch {Prefetch})")]
-    public static partial void Registered(ILogger logger, string name, Guid workerId, Uri server, int concurrency, int prefetch);
+    public static partial void Registered(ILogger logger, string name, Guid workerId, Uri server, int concurrency, string prefetch);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Server unreachable ({Reason}); retrying in {Delay}")]
     public static partial void ServerUnreachable(ILogger logger, string reason, TimeSpan delay);
@@ -35,7 +35,7 @@ internal static partial class Log
     public static partial void Draining(ILogger logger, int count, TimeSpan grace);
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "New settings: concurrency {Concurrency}, prefetch {Prefetch}, batch {Batch}, paused {Paused}, drain {Drain}")]
-    public static partial void Control(ILogger logger, int concurrency, int prefetch, string batch, bool paused, bool drain);
+    public static partial void Control(ILogger logger, int concurrency, string prefetch, string batch, bool paused, bool drain);
 
     [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "Stopping with the server out of reach: {Count} event(s) not delivered; the leases expire on the server and their tasks run again")]
     public static partial void GaveUpReporting(ILogger logger, int count);

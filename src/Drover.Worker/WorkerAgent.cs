@@ -148,7 +148,8 @@ public sealed class WorkerAgent
             Hostname = Environment.MachineName,
             Pid = Environment.ProcessId,
             Concurrency = _options.Concurrency,
-            Prefetch = _options.Prefetch,
+            Prefetch = _options.Prefetch ?? 0,
+            PrefetchAuto = _options.Prefetch is null,
             Batch = _options.Batch,
             Recyclable = _options.Recyclable,
             // A worker with a container engine offers the capability beside its handlers, and so is leased container tasks.
@@ -161,7 +162,8 @@ public sealed class WorkerAgent
             {
                 var registered = await _client.RegisterWorkerAsync(registration, cancellationToken);
                 _reporter.Heartbeat = TimeSpan.FromSeconds(registered.HeartbeatSeconds);
-                Log.Registered(_logger, registered.Worker.Name, registered.Worker.Id, _options.Server!, _options.Concurrency, _options.Prefetch);
+                Log.Registered(_logger, registered.Worker.Name, registered.Worker.Id, _options.Server!, _options.Concurrency,
+                    _options.Prefetch?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "auto");
                 return registered.Worker.Id;
             }
             catch (Exception ex) when (IsTransient(ex, cancellationToken))
@@ -289,8 +291,9 @@ public sealed class WorkerAgent
     private void ApplyControl(WorkerControl? control)
     {
         if (control is null) return;
-        Log.Control(_logger, control.Concurrency, control.Prefetch, control.Batch ?? "(all)", control.Paused, control.Drain);
-        _hand.Change(control.Concurrency, control.Prefetch, control.Paused);
+        Log.Control(_logger, control.Concurrency, control.PrefetchAuto ? "auto" : control.Prefetch.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            control.Batch ?? "(all)", control.Paused, control.Drain);
+        _hand.Change(control.Concurrency, control.PrefetchAuto ? null : control.Prefetch, control.Paused);
         if (control.Drain)
         {
             _reporter.State = WorkerState.Draining;

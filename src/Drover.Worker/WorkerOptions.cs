@@ -17,8 +17,11 @@ public sealed class WorkerOptions
     /// <summary>Tasks run at once. Default 1.</summary>
     public int Concurrency { get; set; } = 1;
 
-    /// <summary>Tasks leased beyond those running, ready to start at once. Default 0 (no prefetch).</summary>
-    public int Prefetch { get; set; }
+    /// <summary>
+    /// Tasks leased beyond those running, ready to start at once; null (the default) sizes it from
+    /// recent run times (<c>--prefetch auto</c>, <see cref="Dispatch.AdaptivePrefetch"/>).
+    /// </summary>
+    public int? Prefetch { get; set; }
 
     /// <summary>Serve only this batch; null serves every batch.</summary>
     public string? Batch { get; set; }

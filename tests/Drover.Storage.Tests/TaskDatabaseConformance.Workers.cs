@@ -32,4 +32,27 @@ public abstract partial class TaskDatabaseConformance
         Assert.True((await Store.GetWorkerAsync(worker, Token))!.Drain);
         Assert.Null(await Store.UpdateWorkerAsync(Guid.CreateVersion7(), new WorkerSettings(), drain: false, Token));
     }
+
+    [Fact]
+    public async Task An_auto_prefetch_is_kept_through_other_changes_and_turned_off_by_a_number()
+    {
+        var worker = (await Store.RegisterWorkerAsync(new WorkerRegistration { Name = "auto", Concurrency = 2, PrefetchAuto = true }, Token)).Id;
+        Assert.Equal((0, true), ((await Store.GetWorkerAsync(worker, Token))!.Prefetch, (await Store.GetWorkerAsync(worker, Token))!.PrefetchAuto));
+
+        await Store.UpdateWorkerAsync(worker, new WorkerSettings { Concurrency = 6 }, drain: false, Token);
+        var control = (await Store.TakeControlAsync(worker, Token))!;
+        Assert.Equal((6, true), (control.Concurrency, control.PrefetchAuto));
+        Assert.True((await Store.GetWorkerAsync(worker, Token))!.PrefetchAuto);
+
+        await Store.UpdateWorkerAsync(worker, new WorkerSettings { Prefetch = 7 }, drain: false, Token);
+        control = (await Store.TakeControlAsync(worker, Token))!;
+        Assert.Equal((7, false), (control.Prefetch, control.PrefetchAuto));
+        var shown = (await Store.GetWorkerAsync(worker, Token))!;
+        Assert.Equal((7, false), (shown.Prefetch, shown.PrefetchAuto));
+
+        await Store.UpdateWorkerAsync(worker, new WorkerSettings { PrefetchAuto = true }, drain: false, Token);
+        shown = (await Store.GetWorkerAsync(worker, Token))!;
+        Assert.Equal((0, true), (shown.Prefetch, shown.PrefetchAuto));
+        Assert.True((await Store.TakeControlAsync(worker, Token))!.PrefetchAuto);
+    }
 }

@@ -21,7 +21,7 @@ internal static class RecruiterCommands
         var maximum = new Option<int>("--maximum-workers") { Description = "Recruit while the batch has fewer workers than this", DefaultValueFactory = _ => 4 };
         var perWorker = new Option<int>("--tasks-per-worker") { Description = "One worker for every this many waiting tasks", DefaultValueFactory = _ => 50 };
         var concurrency = new Option<int>("--worker-concurrency") { Description = "Each recruited worker's concurrency", DefaultValueFactory = _ => 1 };
-        var prefetch = new Option<int>("--worker-prefetch") { Description = "Each recruited worker's prefetch", DefaultValueFactory = _ => 0 };
+        var prefetch = new Option<string>("--worker-prefetch") { Description = "Each recruited worker's prefetch: auto (sized from its run times) or a number", DefaultValueFactory = _ => "auto" };
         var command = new Command("add", "Create a batch's recruiter (or replace the one at its rank)")
         {
             batch, rank, provider, flavor, minimum, maximum, perWorker, concurrency, prefetch,
@@ -33,7 +33,7 @@ internal static class RecruiterCommands
             {
                 Batch = parse.GetValue(batch), Rank = parse.GetValue(rank), Provider = parse.GetValue(provider), Flavor = parse.GetValue(flavor),
                 MinimumTasks = parse.GetValue(minimum), MaximumWorkers = parse.GetValue(maximum), TasksPerWorker = parse.GetValue(perWorker),
-                WorkerConcurrency = parse.GetValue(concurrency), WorkerPrefetch = parse.GetValue(prefetch),
+                WorkerConcurrency = parse.GetValue(concurrency), WorkerPrefetch = WorkerCommand.ParsePrefetch(parse.GetValue(prefetch), "--worker-prefetch"),
             }, cancellationToken);
             Console.WriteLine($"recruiter {recruiter.Batch}/{recruiter.Rank}: up to {recruiter.MaximumWorkers} {recruiter.Provider} worker(s), " +
                 $"one per {recruiter.TasksPerWorker} waiting task(s)");
@@ -52,7 +52,7 @@ internal static class RecruiterCommands
             foreach (var r in await client.ListRecruitersAsync(cancellationToken))
             {
                 table.Add(r.Batch, Number(r.Rank), r.Provider, r.Flavor ?? "", Number(r.MinimumTasks), Number(r.MaximumWorkers), Number(r.TasksPerWorker),
-                    Number(r.WorkerConcurrency), Number(r.WorkerPrefetch), r.DeployFailures is > 0 and var f ? Number(f) : "",
+                    Number(r.WorkerConcurrency), r.WorkerPrefetch is { } p ? Number(p) : "auto", r.DeployFailures is > 0 and var f ? Number(f) : "",
                     r.NextDeploy is { } next ? Display.Time(next) : "");
             }
             table.Write(Console.Out);

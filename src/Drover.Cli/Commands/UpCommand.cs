@@ -65,7 +65,7 @@ internal static class UpCommand
         [
             "worker", "--server", server.ToString(), "--name", $"{Environment.MachineName}-up-{index}",
             "--concurrency", parse.GetValue(WorkerCommand.Concurrency).ToString(CultureInfo.InvariantCulture),
-            "--prefetch", parse.GetValue(WorkerCommand.Prefetch).ToString(CultureInfo.InvariantCulture),
+            "--prefetch", WorkerCommand.ParsePrefetch(parse.GetValue(WorkerCommand.Prefetch), "--prefetch")?.ToString(CultureInfo.InvariantCulture) ?? "auto",
             "--grace", parse.GetValue(Grace)!, "--resource-cache", parse.GetValue(WorkerCommand.ResourceCache)!, "--stop-with-stdin",
             .. parse.GetValue(WorkerCommand.DataDir) is { } data ? new[] { "--data-dir", Path.GetFullPath(data) } : [],
             .. parse.GetValue(WorkerCommand.ContainerEngine) is { } engine ? new[] { "--container-engine", engine } : [],

@@ -15,7 +15,11 @@ internal static class WorkerCommand
         Description = "On SIGTERM or Ctrl-C, let running tasks finish for this long before handing them back",
         DefaultValueFactory = _ => "30s",
     };
-    public static readonly Option<int> Prefetch = new("--prefetch") { Description = "Tasks leased beyond those running (0: none)", DefaultValueFactory = _ => 0 };
+    public static readonly Option<string> Prefetch = new("--prefetch")
+    {
+        Description = "Tasks leased beyond those running: auto (as many as it expects to start within 50 ms, from its recent run times) or a number (0: none)",
+        DefaultValueFactory = _ => "auto",
+    };
     public static readonly Option<string?> Batch = new("--batch") { Description = "Serve only this batch" };
     public static readonly Option<string?> Name = new("--name") { Description = "The worker's name" };
     public static readonly Option<string?> DataDir = new("--data-dir")
@@ -47,6 +51,12 @@ internal static class WorkerCommand
         Hidden = true,
     };
 
+    /// <summary><c>auto</c> (null) or a number of tasks, 0 or more.</summary>
+    public static int? ParsePrefetch(string? text, string option) =>
+        text is "auto" ? null
+        : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n
+        : throw new CliException($"{option} must be auto or a number of tasks, not '{text}'");
+
     public static Command Create()
     {
         var command = new Command("worker", "Run tasks from a Drover server") { Concurrency, Prefetch, Batch, Name, Recyclable, OutputLimit, Grace, DataDir, ResourceCache, ContainerEngine, StopWithStdin };
@@ -60,7 +70,7 @@ internal static class WorkerCommand
                 Token = WorkerToken(parse),
                 Name = parse.GetValue(Name),
                 Concurrency = parse.GetValue(Concurrency),
-                Prefetch = parse.GetValue(Prefetch),
+                Prefetch = ParsePrefetch(parse.GetValue(Prefetch), "--prefetch"),
                 Batch = parse.GetValue(Batch),
                 Recyclable = parse.GetValue(Recyclable),
                 OutputLimitBytes = parse.GetValue(OutputLimit),

@@ -19,7 +19,7 @@ internal static class WorkersCommand
             {
                 var stats = w.Stats;
                 table.Add(w.Name, w.Id.ToString(), Enums.Name(w.Status), w.Running.ToString(CultureInfo.InvariantCulture),
-                    w.Concurrency.ToString(CultureInfo.InvariantCulture), w.Prefetch.ToString(CultureInfo.InvariantCulture),
+                    w.Concurrency.ToString(CultureInfo.InvariantCulture), w.PrefetchAuto ? "auto" : w.Prefetch.ToString(CultureInfo.InvariantCulture),
                     w.Batch ?? "(all)", w.Provider is null ? "" : $"{w.Provider}/{w.Flavor}", w.Hostname ?? "",
                     stats?.Load1 is { } load ? $"{load.ToString("0.00", CultureInfo.InvariantCulture)}/{stats.Cpus}" : "",
                     stats?.MemoryUsedBytes is { } used && stats.MemoryTotalBytes is { } total ? $"{Display.Bytes(used)}/{Display.Bytes(total)}" : "",

@@ -8,6 +8,8 @@ public sealed record WorkerControl
 {
     public int Concurrency { get; init; }
     public int Prefetch { get; init; }
+    /// <summary>Size the prefetch from recent run times (<c>auto</c>) instead of <see cref="Prefetch"/>.</summary>
+    public bool PrefetchAuto { get; init; }
     public string? Batch { get; init; }
     public bool Paused { get; init; }
     /// <summary>Take no new work, let what runs finish, then exit.</summary>
@@ -19,6 +21,8 @@ public sealed record WorkerSettings
 {
     public int? Concurrency { get; init; }
     public int? Prefetch { get; init; }
+    /// <summary><c>true</c>: size the prefetch from recent run times; a <see cref="Prefetch"/> given sets a fixed one instead.</summary>
+    public bool? PrefetchAuto { get; init; }
     public string? Batch { get; init; }
     public bool? Paused { get; init; }
 }

@@ -28,7 +28,8 @@ public sealed record DeploymentRecord
     /// <summary>The rank of the recruiter that asked for it (its deploy failures back that recruiter off).</summary>
     public int Rank { get; init; }
     public int Concurrency { get; init; } = 1;
-    public int Prefetch { get; init; }
+    /// <summary>Null: auto.</summary>
+    public int? Prefetch { get; init; }
     public required DeploymentState Status { get; init; }
     public Guid? WorkerId { get; init; }
     /// <summary>What the provider knows it by: the first line a deploy command printed (a Slurm job id), or a local process id.</summary>

@@ -20,7 +20,8 @@ public sealed record RecruiterRecord
     /// <summary>One worker for every this many waiting tasks.</summary>
     public required int TasksPerWorker { get; init; }
     public int WorkerConcurrency { get; init; } = 1;
-    public int WorkerPrefetch { get; init; }
+    /// <summary>Each recruited worker's prefetch; null (the default) for <c>auto</c>.</summary>
+    public int? WorkerPrefetch { get; init; }
     public DateTimeOffset Created { get; init; }
     public DateTimeOffset Updated { get; init; }
     /// <summary>Answers only (not stored): its deploys that failed in a row.</summary>

@@ -8,6 +8,8 @@ public sealed record WorkerRecord
     public int? Pid { get; init; }
     public required int Concurrency { get; init; }
     public required int Prefetch { get; init; }
+    /// <summary>It sizes its prefetch itself (<c>--prefetch auto</c>): <see cref="Prefetch"/> is then 0.</summary>
+    public bool PrefetchAuto { get; init; }
     /// <summary>The only batch this worker serves, or null for every batch.</summary>
     public string? Batch { get; init; }
     public IReadOnlyList<string>? Handlers { get; init; }

@@ -12,7 +12,8 @@ public static class WorkerRecords
         Hostname = registration.Hostname,
         Pid = registration.Pid,
         Concurrency = registration.Concurrency,
-        Prefetch = registration.Prefetch,
+        Prefetch = registration.PrefetchAuto ? 0 : registration.Prefetch,
+        PrefetchAuto = registration.PrefetchAuto,
         Batch = registration.Batch,
         Handlers = registration.Handlers,
         Recyclable = registration.Recyclable,
@@ -25,7 +26,9 @@ public static class WorkerRecords
     public static WorkerRecord Apply(WorkerRecord worker, WorkerSettings settings, bool drain) => worker with
     {
         Concurrency = settings.Concurrency ?? worker.Concurrency,
-        Prefetch = settings.Prefetch ?? worker.Prefetch,
+        Prefetch = settings.PrefetchAuto == true ? 0 : settings.Prefetch ?? worker.Prefetch,
+        // A fixed number given turns auto off; auto asked for turns it on; neither leaves it.
+        PrefetchAuto = settings.PrefetchAuto ?? (settings.Prefetch is null && worker.PrefetchAuto),
         Batch = settings.Batch is null ? worker.Batch : settings.Batch.Length == 0 ? null : settings.Batch,
         Paused = settings.Paused ?? worker.Paused,
         Drain = worker.Drain || drain,
@@ -36,10 +39,14 @@ public static class WorkerRecords
     {
         Concurrency = worker.Concurrency,
         Prefetch = worker.Prefetch,
+        PrefetchAuto = worker.PrefetchAuto,
         Batch = worker.Batch,
         Paused = worker.Paused,
         Drain = worker.Drain,
     };
+
+    /// <summary>The prefetch as the SQL stores keep it in one column: the number, or -1 for auto.</summary>
+    public static int StoredPrefetch(WorkerRecord worker) => worker.PrefetchAuto ? -1 : worker.Prefetch;
 
     /// <summary>Applies the settings to the live worker: what is leased to it from now on.</summary>
     public static void ApplyTo(Dispatch.LiveWorker live, WorkerRecord worker)

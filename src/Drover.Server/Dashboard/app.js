@@ -331,7 +331,7 @@ async function loadRecruitment(recruiterBody, jobBody) {
   recruiterBody.replaceChildren(...recruiters.map(r => h('tr', { 'data-recruiter': `${r.batch}/${r.rank}` },
     h('td', {}, r.batch), h('td', { class: 'num' }, r.rank), h('td', {}, r.provider, r.flavor ? h('div', { class: 'muted' }, r.flavor) : null),
     h('td', {}, `${r.maximum_workers} max, 1 per ${r.tasks_per_worker} waiting${r.minimum_tasks ? `, from ${r.minimum_tasks}` : ''}`),
-    h('td', {}, `concurrency ${r.worker_concurrency}, prefetch ${r.worker_prefetch}`),
+    h('td', {}, `concurrency ${r.worker_concurrency}, prefetch ${r.worker_prefetch ?? 'auto'}`),
     h('td', {}, r.deploy_failures ? h('span', { class: 'error' }, `${r.deploy_failures} failed deploy(s)${r.next_deploy ? `, next at ${time(r.next_deploy)}` : ''}`) : ''))));
   if (!recruiters.length) recruiterBody.append(h('tr', {}, h('td', { colspan: 6, class: 'empty' }, 'No recruiters. Add one with: drover recruiter add BATCH')));
   const open = new Set([...jobBody.querySelectorAll('details[open]')].map(d => d.dataset.job));
@@ -356,9 +356,11 @@ function workersPage(main) {
     body.replaceChildren(...list.map(w => {
       workers.set(w.id, w);
       const concurrency = h('input', { class: 'small', type: 'number', min: 1, value: w.concurrency, name: 'concurrency', oninput: e => { e.target.dataset.dirty = '1'; } });
-      const prefetch = h('input', { class: 'small', type: 'number', min: 0, value: w.prefetch, name: 'prefetch', oninput: e => { e.target.dataset.dirty = '1'; } });
+      // "auto" (sized from the worker's run times) or a number of tasks.
+      const prefetch = h('input', { class: 'small', value: w.prefetch_auto ? 'auto' : w.prefetch, name: 'prefetch', title: 'auto, or a number of tasks', oninput: e => { e.target.dataset.dirty = '1'; } });
       const save = () => act(async () => {
-        await api('PATCH', `/api/workers/${w.id}`, { concurrency: Number(concurrency.value), prefetch: Number(prefetch.value) });
+        const held = prefetch.value.trim() === 'auto' ? { prefetch_auto: true } : { prefetch: Number(prefetch.value) };
+        await api('PATCH', `/api/workers/${w.id}`, { concurrency: Number(concurrency.value), ...held });
         delete concurrency.dataset.dirty; delete prefetch.dataset.dirty;
         await load();
       }, `Saved ${w.name}.`);

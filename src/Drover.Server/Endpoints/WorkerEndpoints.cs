@@ -64,6 +64,7 @@ public static class WorkerEndpoints
         var errors = new FieldErrors();
         if (settings!.Concurrency is < 1 or > 10_000) errors.Add("concurrency", "must be from 1 to 10000");
         if (settings.Prefetch is < 0 or > 100_000) errors.Add("prefetch", "must be from 0 to 100000");
+        if (settings.PrefetchAuto == true && settings.Prefetch is not null) errors.Add("prefetch_auto", "give either a fixed prefetch or prefetch_auto, not both");
         if (settings.Batch is { Length: > 0 } batch && string.IsNullOrWhiteSpace(batch)) errors.Add("batch", "must not be blank (\"\" serves every batch)");
         if (!errors.IsEmpty) return Problems.Invalid(errors);
         return await store.UpdateWorkerAsync(workerId, settings, drain: false, cancellationToken) is { } worker

@@ -76,7 +76,7 @@ public sealed class CommandProvider(CommandProviderSettings settings) : IWorkerP
     {
         ["name"] = d.Name, ["batch"] = d.Batch, ["flavor"] = d.Flavor, ["region"] = d.Region, ["host"] = d.Host,
         ["server"] = server?.ToString(), ["concurrency"] = d.Concurrency.ToString(CultureInfo.InvariantCulture),
-        ["prefetch"] = d.Prefetch.ToString(CultureInfo.InvariantCulture), ["handle"] = d.Handle, ["worker_id"] = d.WorkerId?.ToString(),
+        ["prefetch"] = d.Prefetch?.ToString(CultureInfo.InvariantCulture) ?? "auto", ["handle"] = d.Handle, ["worker_id"] = d.WorkerId?.ToString(),
     };
 
     private static Dictionary<string, string> Environment(DeploymentRecord d, Uri? server, string? token)

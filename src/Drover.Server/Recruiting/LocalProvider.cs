@@ -36,7 +36,7 @@ public sealed class LocalProvider(IReadOnlyList<string> workerCommand, int maxWo
         List<string> argv =
         [
             .. workerCommand, "worker", "--server", launch.Server.ToString(), "--name", d.Name, "--batch", d.Batch,
-            "--concurrency", d.Concurrency.ToString(CultureInfo.InvariantCulture), "--prefetch", d.Prefetch.ToString(CultureInfo.InvariantCulture),
+            "--concurrency", d.Concurrency.ToString(CultureInfo.InvariantCulture), "--prefetch", d.Prefetch?.ToString(CultureInfo.InvariantCulture) ?? "auto",
             "--stop-with-stdin",
         ];
         log.Line($"$ {string.Join(' ', argv.Select(CommandTemplate.Quote))}");

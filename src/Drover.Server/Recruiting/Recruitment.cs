@@ -264,10 +264,14 @@ public sealed partial class Recruitment(
             Id = Ids.New(), Action = JobAction.Recycle, Target = worker.Name, Provider = worker.Provider ?? "none", Batch = recruiter.Batch,
             Status = JobState.Running, Created = now, Started = now,
         };
-        var settings = new Contracts.WorkerSettings { Batch = recruiter.Batch, Concurrency = recruiter.WorkerConcurrency, Prefetch = recruiter.WorkerPrefetch };
+        var settings = new Contracts.WorkerSettings
+        {
+            Batch = recruiter.Batch, Concurrency = recruiter.WorkerConcurrency, Prefetch = recruiter.WorkerPrefetch,
+            PrefetchAuto = recruiter.WorkerPrefetch is null ? true : null,
+        };
         var moved = await store.UpdateWorkerAsync(worker.Id, settings, drain: false, cancellationToken);
         var log = $"moved {worker.Name} from batch {worker.Batch} (nothing waiting) to batch {recruiter.Batch} ({waiting.GetValueOrDefault(recruiter.Batch)} waiting), " +
-            $"concurrency {recruiter.WorkerConcurrency}, prefetch {recruiter.WorkerPrefetch}\n";
+            $"concurrency {recruiter.WorkerConcurrency}, prefetch {recruiter.WorkerPrefetch?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "auto"}\n";
         await records.SaveJobAsync(moved is null
             ? job with { Status = JobState.Failed, Ended = now, Reason = "the worker is gone", Log = log }
             : job with { Status = JobState.Succeeded, Ended = now, Log = log }, cancellationToken);
