@@ -40,7 +40,7 @@ internal static class GroupByScenario
             }
             var generated = setup.Elapsed;
 
-            await using var cluster = await LocalCluster.StartAsync("memory", workers, concurrency, prefetch: 0,
+            await using var cluster = await LocalCluster.StartAsync("memory", workers, concurrency, prefetch: "0",
                 workerArgs: i => ["--data-dir", Path.Combine(root, $"worker-{i}")]);
             using var client = cluster.Client();
             await WaitForShardsAsync(client, parts.Count);

@@ -32,7 +32,8 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     /// <param name="workerArgs">More arguments for worker i (a data directory, say).</param>
     /// <param name="environment">More variables for the workers (an S3 endpoint and its keys, say).</param>
-    public static async Task<LocalCluster> StartAsync(string store, int workers, int concurrency, int prefetch, Func<int, IEnumerable<string>>? workerArgs = null,
+    /// <param name="prefetch">auto, or a number of tasks.</param>
+    public static async Task<LocalCluster> StartAsync(string store, int workers, int concurrency, string prefetch, Func<int, IEnumerable<string>>? workerArgs = null,
         IReadOnlyDictionary<string, string>? environment = null)
     {
         var cluster = await StartServerAsync(store, Directory.CreateTempSubdirectory("drover-bench-").FullName);
@@ -42,7 +43,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         for (var i = 0; i < workers; i++)
         {
             cluster._processes.Add(Start(
-                ["worker", "--server", url.ToString(), "--concurrency", Str(concurrency), "--prefetch", Str(prefetch), "--name", $"bench-{i}", .. workerArgs?.Invoke(i) ?? []],
+                ["worker", "--server", url.ToString(), "--concurrency", Str(concurrency), "--prefetch", prefetch, "--name", $"bench-{i}", .. workerArgs?.Invoke(i) ?? []],
                 new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["DROVER_TOKEN"] = workerToken }));
         }
         await cluster.WaitForWorkersAsync(workers);
@@ -50,14 +51,14 @@ internal sealed class LocalCluster : IAsyncDisposable
     }
 
     /// <summary>Starts <paramref name="count"/> worker processes by hand and returns once every one has registered.</summary>
-    public async Task StartWorkersAsync(int count, int concurrency, int prefetch)
+    public async Task StartWorkersAsync(int count, int concurrency, string prefetch)
     {
         using var client = Client();
         var before = (await client.ListWorkersAsync(CancellationToken.None)).Count;
         var workerToken = File.ReadAllText(Path.Combine(_dataDirectory!, "worker.token")).Trim();
         for (var i = 0; i < count; i++)
         {
-            _processes.Add(Start(["worker", "--server", Url.ToString(), "--concurrency", Str(concurrency), "--prefetch", Str(prefetch), "--name", $"bench-hand-{i}"],
+            _processes.Add(Start(["worker", "--server", Url.ToString(), "--concurrency", Str(concurrency), "--prefetch", prefetch, "--name", $"bench-hand-{i}"],
                 new Dictionary<string, string> { ["DROVER_TOKEN"] = workerToken }));
         }
         await WaitForWorkersAsync(before + count);

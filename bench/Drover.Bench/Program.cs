@@ -9,7 +9,7 @@ var json = new Option<bool>("--json") { Description = "Print one JSON object per
 var store = new Option<string>("--store") { DefaultValueFactory = _ => "sqlite", Description = "sqlite or memory", Recursive = true };
 var workers = new Option<int>("--workers") { DefaultValueFactory = _ => 2, Recursive = true };
 var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 4, Recursive = true };
-var prefetch = new Option<int>("--prefetch") { DefaultValueFactory = _ => 1000, Description = "Tasks each worker leases beyond those running", Recursive = true };
+var prefetch = new Option<string>("--prefetch") { DefaultValueFactory = _ => "1000", Description = "Tasks each worker leases beyond those running: a number, or auto (the workers' default)", Recursive = true };
 var tasks = new Option<int>("--tasks") { DefaultValueFactory = _ => 20_000 };
 var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 1000 };
 var submitters = new Option<int>("--submitters") { DefaultValueFactory = _ => 2, Description = "Submit requests in flight at once" };
@@ -28,7 +28,7 @@ var postgres = new Option<string?>("--postgres")
 async Task<LocalCluster> ClusterAsync(ParseResult parse) => parse.GetValue(server) is { } url
     ? LocalCluster.Existing(new Uri(url), parse.GetValue(token) ?? Environment.GetEnvironmentVariable("DROVER_TOKEN")
         ?? throw new ArgumentException("--server needs --token or DROVER_TOKEN"))
-    : await LocalCluster.StartAsync(parse.GetValue(store)!, parse.GetValue(workers), parse.GetValue(concurrency), parse.GetValue(prefetch));
+    : await LocalCluster.StartAsync(parse.GetValue(store)!, parse.GetValue(workers), parse.GetValue(concurrency), parse.GetValue(prefetch)!);
 
 var throughput = new Command("throughput", "Submit many tasks in batches and wait for all") { tasks, batchSize, submitters, kind, subscribers, followMode };
 throughput.SetAction(async parse =>
@@ -38,7 +38,7 @@ throughput.SetAction(async parse =>
     await using var cluster = await ClusterAsync(parse);
     var result = await Scenarios.ThroughputAsync(cluster, parse.GetValue(tasks), parse.GetValue(batchSize), parse.GetValue(submitters), taskKind,
         parse.GetValue(workers) * parse.GetValue(concurrency), parse.GetValue(subscribers), parse.GetValue(followMode)!);
-    result.Add("store", parse.GetValue(store)!).Add("workers", parse.GetValue(workers)).Add("concurrency", parse.GetValue(concurrency));
+    result.Add("store", parse.GetValue(store)!).Add("workers", parse.GetValue(workers)).Add("concurrency", parse.GetValue(concurrency)).Add("prefetch", parse.GetValue(prefetch)!);
     result.Print(parse.GetValue(json));
 });
 

@@ -20,7 +20,8 @@ internal static class RecruitScenario
         await using (var cluster = await LocalCluster.StartServerAsync(store, Directory.CreateTempSubdirectory("drover-bench-").FullName))
         {
             var clock = Stopwatch.StartNew();
-            await cluster.StartWorkersAsync(workers, concurrency, prefetch: 0);
+            // As the recruited ones: the default prefetch (auto).
+            await cluster.StartWorkersAsync(workers, concurrency, prefetch: "auto");
             handStart = clock.Elapsed.TotalSeconds;
             using var client = cluster.Client();
             handMakespan = await MakespanAsync(client, tasks, seconds);

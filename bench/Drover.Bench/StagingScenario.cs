@@ -47,7 +47,7 @@ internal static class StagingScenario
                 ["AWS_SECRET_ACCESS_KEY"] = S3rverInstall.Key,
                 ["AWS_REGION"] = "us-east-1",
             };
-            await using var cluster = await LocalCluster.StartAsync("sqlite", workers: 1, concurrency: 1, prefetch: 0, environment: environment);
+            await using var cluster = await LocalCluster.StartAsync("sqlite", workers: 1, concurrency: 1, prefetch: "0", environment: environment);
             using var client = cluster.Client();
             var staging = new List<double>();
             var upload = new List<double>();

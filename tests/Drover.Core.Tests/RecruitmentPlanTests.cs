@@ -108,6 +108,20 @@ public sealed class RecruitmentPlanTests
         Assert.Empty(RecruitmentPlan.IdleToGiveBack(view with { Waiting = new Dictionary<string, long> { ["nightly"] = 3 } }, clock, Now.AddHours(1), idle, firstTask));
     }
 
+    [Fact]
+    public void Work_learned_of_afterwards_times_a_worker_by_the_idle_timeout_from_its_last_task()
+    {
+        var clock = new IdleClock();
+        var quick = Worker("quick", "nightly");
+        clock.Observe([quick], Now);
+        clock.Observe([quick], Now.AddSeconds(40));
+        Assert.Equal((TimeSpan.FromSeconds(40), false), clock.Of(quick.Id, Now.AddSeconds(40)));
+        clock.SawWork(quick.Id, Now.AddSeconds(5));
+        Assert.Equal((TimeSpan.FromSeconds(35), true), clock.Of(quick.Id, Now.AddSeconds(40)));
+        var view = View([], new() { ["nightly"] = 0 }, [quick]);
+        Assert.Equal(["quick"], RecruitmentPlan.IdleToGiveBack(view, clock, Now.AddSeconds(40), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(10)).Select(w => w.Name));
+    }
+
     [Theory]
     [InlineData(null, "small")]
     [InlineData("large", "large")]

@@ -26,6 +26,15 @@ public sealed class IdleClock
     public (TimeSpan Idle, bool Worked) Of(Guid worker, DateTimeOffset now) =>
         _workers.TryGetValue(worker, out var state) ? (state.Since is { } since ? now - since : TimeSpan.Zero, state.Worked) : (TimeSpan.Zero, false);
 
+    /// <summary>
+    /// The worker had work after all (tasks that began and ended between two looks): idle since its last
+    /// one ended, and timed by the idle timeout, not the first task's.
+    /// </summary>
+    public void SawWork(Guid worker, DateTimeOffset lastEnded)
+    {
+        if (_workers.TryGetValue(worker, out var state) && state.Since is not null) _workers[worker] = (lastEnded, true);
+    }
+
     /// <summary>A worker moved to another batch starts its idle time afresh there.</summary>
     public void Restart(Guid worker, DateTimeOffset now) => _workers[worker] = (now, _workers.GetValueOrDefault(worker).Worked);
 }

@@ -124,6 +124,7 @@ public sealed partial class Recruitment(
             Deploying = [.. _deployments.Values.Where(d => d.Status == DeploymentState.Deploying)],
         };
         _idle.Observe(view.Workers, now);
+        await LearnOfQuickWorkAsync(view.Workers, now, cancellationToken);
         // Moving an idle worker to a batch that waits beats giving it back and deploying another.
         var (recycle, deploy) = RecruitmentPlan.Decide(view, r => MayDeploy(r, now));
         foreach (var move in recycle) await RecycleAsync(move, waiting, now, cancellationToken);
@@ -139,6 +140,27 @@ public sealed partial class Recruitment(
             var provider = providers.Find(ask.Recruiter.Provider)!;
             var room = provider.MaxWorkers - _deployments.Values.Count(d => d.IsLive && d.Provider == provider.Name);
             for (var i = 0; i < Math.Min(ask.Count, room); i++) await StartDeployAsync(ask.Recruiter, provider, now, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Looks happen every few seconds, and a worker may run all its tasks between two of them: before a
+    /// recruited worker that seems never to have had work is timed by the first task's timeout, its
+    /// last task (if any) is looked up, once.
+    /// </summary>
+    private async Task LearnOfQuickWorkAsync(IReadOnlyList<WorkerRecord> workers, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        foreach (var worker in workers.Where(w => w.Provider is not null && w.Running == 0 && w.Status == WorkerState.Running))
+        {
+            var (idle, worked) = _idle.Of(worker.Id, now);
+            if (worked || idle < options.IdleTimeout) continue;
+            var last = await store.QueryTasksAsync(new TaskQuery
+            {
+                Filter = new CompareFilter(TaskFields.Get("worker_id"), CompareOp.Eq, worker.Id.ToString()),
+                Sort = [new SortKey(TaskFields.Get("completed"), Descending: true)],
+                Limit = 1,
+            }, cancellationToken);
+            if (last is [{ Completed: { } ended }]) _idle.SawWork(worker.Id, ended);
         }
     }
 
