@@ -91,6 +91,20 @@ public sealed partial class DroverClient : IDisposable, IAsyncDisposable
         (await _sender.SendAsync<List<TaskRecord>>(HttpMethod.Post, wait is { } w ? $"api/tasks?wait={Durations.Format(w)}" : "api/tasks",
             tasks.Select(WithId).ToList(), CallKind.Write, cancellationToken, attemptTimeout: wait is { } t ? t + Options.AttemptTimeout : null))!;
 
+    /// <summary>
+    /// Runs one task and returns it ended (as a wait answers it: without output, args or result): the
+    /// submit waits on the server, so a quick task is one HTTP exchange; one still running after
+    /// <see cref="RunWait"/> is waited for as <see cref="WaitAllAsync"/> does.
+    /// </summary>
+    public async Task<TaskRecord> RunAsync(TaskSpec task, CancellationToken cancellationToken)
+    {
+        var created = (await CreateTasksAsync([task], cancellationToken, wait: RunWait))[0];
+        return Model.TaskStateRules.IsEnded(created.Status) ? created : (await WaitAllAsync([created.Id], cancellationToken)).Single();
+    }
+
+    /// <summary>How long <see cref="RunAsync"/>'s submit waits on the server (its longest long-poll is 60 s).</summary>
+    private static readonly TimeSpan RunWait = TimeSpan.FromSeconds(30);
+
     /// <summary>A running task's own record, read with its own token (what a worker does for its .NET handler).</summary>
     public Task<TaskRecord?> GetTaskAsync(Guid id, string taskToken, CancellationToken cancellationToken) =>
         GetOrNullAsync<TaskRecord>($"api/tasks/{id}", cancellationToken, taskToken);

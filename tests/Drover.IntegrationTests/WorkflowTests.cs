@@ -16,6 +16,16 @@ public sealed class WorkflowTests(SharedCluster shared)
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
+    public async Task RunAsync_submits_and_waits_in_one_call_and_returns_the_ended_task()
+    {
+        using var client = _cluster.Client();
+        var failed = await client.RunAsync(Specs.Command("sh", "-c", "exit 3"), Token);
+        Assert.Equal((TaskState.Failed, 3), (failed.Status, failed.ExitCode));
+        var echoed = await client.RunAsync(new TaskSpec { Handler = "echo", Args = JsonSerializer.SerializeToElement(42) }, Token);
+        Assert.Equal(TaskState.Succeeded, echoed.Status);
+    }
+
+    [Fact]
     public async Task A_dag_of_fifty_one_tasks_runs_in_order_and_a_failing_node_cancels_its_subtree()
     {
         using var client = _cluster.Client();
