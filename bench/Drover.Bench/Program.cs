@@ -98,5 +98,9 @@ var recruit = new Command("recruit", "The same tasks on workers started by hand 
 recruit.SetAction(async parse => (await RecruitScenario.RunAsync(parse.GetValue(store)!, parse.GetValue(tasks), parse.GetValue(taskSeconds), parse.GetValue(workers),
     parse.GetValue(concurrency), TimeSpan.FromSeconds(parse.GetValue(idle)))).Print(parse.GetValue(json)));
 
-var root = new RootCommand("Drover's load generator") { server, token, json, store, workers, concurrency, prefetch, throughput, latency, spawn, query, tracker, badBodies, groupby, staging, recruit };
+var hangfire = new Command("hangfire", "Drover's defaults against Hangfire with in-memory storage in one process: the same no-op jobs and workers") { tasks };
+hangfire.SetAction(async parse => (await HangfireScenario.RunAsync(parse.GetValue(store)!, parse.GetValue(tasks), parse.GetValue(workers), parse.GetValue(concurrency)))
+    .Print(parse.GetValue(json)));
+
+var root = new RootCommand("Drover's load generator") { server, token, json, store, workers, concurrency, prefetch, throughput, latency, spawn, query, tracker, badBodies, groupby, staging, recruit, hangfire };
 return await root.Parse(args).InvokeAsync();

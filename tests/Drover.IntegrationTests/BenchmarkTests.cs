@@ -49,6 +49,14 @@ public sealed class BenchmarkTests
     }
 
     [Fact]
+    public async Task Hangfire_benchmark_runs_both_to_completion()
+    {
+        var result = await RunAsync("hangfire", "--tasks", "300", "--workers", "1", "--concurrency", "2");
+        Assert.True(result.GetProperty("hangfire_per_second").GetDouble() > 0);
+        Assert.True(result.GetProperty("drover_over_hangfire").GetDouble() > 0);
+    }
+
+    [Fact]
     public async Task Groupby_benchmark_agrees_with_duckdb_and_pandas()
     {
         var result = await RunAsync("groupby", "--rows", "50000", "--shards", "4", "--workers", "2", "--concurrency", "2", "--repeat", "1");
