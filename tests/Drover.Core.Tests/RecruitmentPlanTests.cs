@@ -104,8 +104,9 @@ public sealed class RecruitmentPlanTests
         Assert.Empty(RecruitmentPlan.IdleToGiveBack(view, clock, Now.AddSeconds(39), idle, firstTask));
         Assert.Equal(["worked"], RecruitmentPlan.IdleToGiveBack(view, clock, Now.AddSeconds(40), idle, firstTask).Select(w => w.Name));
         Assert.Equal(["worked", "never"], RecruitmentPlan.IdleToGiveBack(view, clock, Now.AddSeconds(60), idle, firstTask).Select(w => w.Name));
-        // While its batch has work waiting, an idle worker stays.
+        // While its batch has work waiting, ready or pending on requirements (a DAG's next stage), an idle worker stays.
         Assert.Empty(RecruitmentPlan.IdleToGiveBack(view with { Waiting = new Dictionary<string, long> { ["nightly"] = 3 } }, clock, Now.AddHours(1), idle, firstTask));
+        Assert.Empty(RecruitmentPlan.IdleToGiveBack(view with { Pending = new Dictionary<string, long> { ["nightly"] = 3 } }, clock, Now.AddHours(1), idle, firstTask));
     }
 
     [Fact]

@@ -135,6 +135,28 @@ public sealed class RecruiterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_recruited_worker_is_kept_while_its_batch_has_tasks_pending_on_requirements()
+    {
+        using var client = await StartAsync(null, "--max-local-workers", "2", "--idle-timeout", "2s", "--first-task-timeout", "2s");
+        await _cluster!.StartWorkerAsync(1, "--batch", "upstream");
+        await client.PutRecruiterAsync(new RecruiterSpec { Batch = "x", MaximumWorkers = 1, TasksPerWorker = 1 }, Token);
+        var upstream = await client.CreateTaskAsync(Specs.Command("sleep", "6") with { Batch = "upstream" }, Token);
+        var first = await client.CreateTaskAsync(Specs.Command("true") with { Batch = "x" }, Token);
+        var next = await client.CreateTaskAsync(Specs.Command("true") with { Batch = "x", Requires = [upstream.Id.ToString()] }, Token);
+
+        // The first ends at once; the next waits pending for 6 s, longer than the idle timeout.
+        var ended = await client.WaitAllAsync([first.Id, next.Id], Token);
+        Assert.All(ended, t => Assert.Equal(TaskState.Succeeded, t.Status));
+        Assert.Equal(ended[0].WorkerId, ended[1].WorkerId);
+        var jobs = await JobsAsync(client);
+        Assert.Single(jobs, j => j.Action == JobAction.Deploy);
+        Assert.DoesNotContain(jobs, j => j.Action == JobAction.Destroy && j.Created < ended.Max(t => t.Completed!.Value));
+        // With nothing left, it goes.
+        await Eventually.ValueAsync(() => JobsAsync(client), j => j.Any(x => x.Action == JobAction.Destroy && x.Status == JobState.Succeeded),
+            TimeSpan.FromSeconds(60), "the worker given back once the batch is done");
+    }
+
+    [Fact]
     public async Task A_command_provider_whose_deploy_fails_shows_failed_jobs_with_their_log_and_backs_off()
     {
         using var client = await StartAsync("""

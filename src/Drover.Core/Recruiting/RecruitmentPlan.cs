@@ -15,6 +15,8 @@ public sealed record RecruitmentView
     public required IReadOnlyList<RecruiterRecord> Recruiters { get; init; }
     /// <summary>Ready tasks (queued) per batch.</summary>
     public required IReadOnlyDictionary<string, long> Waiting { get; init; }
+    /// <summary>Tasks waiting for their requirements (pending) per batch: not work to recruit for, but work to keep workers for.</summary>
+    public IReadOnlyDictionary<string, long> Pending { get; init; } = new Dictionary<string, long>();
     /// <summary>Every worker, with <see cref="WorkerRecord.Provider"/> set on those a provider started.</summary>
     public required IReadOnlyList<WorkerRecord> Workers { get; init; }
     /// <summary>Workers asked of a provider that have not registered yet.</summary>
@@ -67,16 +69,17 @@ public static class RecruitmentPlan
 
     /// <summary>
     /// A provider's workers to give back: idle (holding nothing) for longer than <paramref name="idleTimeout"/>,
-    /// or <paramref name="firstTaskTimeout"/> for one that never had work, while their batch has nothing waiting.
+    /// or <paramref name="firstTaskTimeout"/> for one that never had work, while their batch has nothing waiting
+    /// (neither ready nor pending on requirements: a DAG's next stage keeps its workers).
     /// Workers started by hand are never given back.
     /// </summary>
     public static List<WorkerRecord> IdleToGiveBack(RecruitmentView view, IdleClock clock, DateTimeOffset now, TimeSpan idleTimeout, TimeSpan firstTaskTimeout)
     {
-        var anyWaiting = view.Waiting.Values.Any(n => n > 0);
+        var anyWaiting = view.Waiting.Values.Any(n => n > 0) || view.Pending.Values.Any(n => n > 0);
         return [.. view.Workers.Where(w =>
         {
             if (w.Provider is null || w.Status != WorkerState.Running || w.Paused || w.Drain || w.Running > 0) return false;
-            if (w.Batch is null ? anyWaiting : view.Waiting.GetValueOrDefault(w.Batch) > 0) return false;
+            if (w.Batch is null ? anyWaiting : view.Waiting.GetValueOrDefault(w.Batch) + view.Pending.GetValueOrDefault(w.Batch) > 0) return false;
             var (idle, worked) = clock.Of(w.Id, now);
             return idle >= (worked ? idleTimeout : firstTaskTimeout);
         })];

@@ -109,7 +109,8 @@ public sealed partial class Recruitment(
         var recruiters = await records.ListRecruitersAsync(cancellationToken);
         // With no recruiter and no worker of a provider's, there is nothing to do (and nothing to count).
         if (recruiters.Count == 0 && _deployments.Count == 0) return;
-        var waiting = await WaitingAsync(recruiters.Select(r => r.Batch).Concat(_deployments.Values.Select(d => d.Batch)), cancellationToken);
+        var waiting = await CountAsync(TaskState.Queued, recruiters.Select(r => r.Batch).Concat(_deployments.Values.Select(d => d.Batch)), cancellationToken);
+        var pending = await CountAsync(TaskState.Pending, _deployments.Values.Select(d => d.Batch), cancellationToken);
         var workers = await store.ListWorkersAsync(cancellationToken);
         await FollowWorkersAsync(workers, now, cancellationToken);
 
@@ -118,6 +119,7 @@ public sealed partial class Recruitment(
         {
             Recruiters = recruiters,
             Waiting = waiting,
+            Pending = pending,
             Workers = [.. workers.Select(w => byWorker.TryGetValue(w.Id, out var d) && d.Status == DeploymentState.Running
                 ? w with { Provider = d.Provider, Flavor = d.Flavor }
                 : w)],
@@ -164,17 +166,17 @@ public sealed partial class Recruitment(
         }
     }
 
-    /// <summary>The ready (queued) tasks of each batch named: one indexed count each, not a count of every batch.</summary>
-    private async Task<Dictionary<string, long>> WaitingAsync(IEnumerable<string> batches, CancellationToken cancellationToken)
+    /// <summary>The tasks in <paramref name="state"/> of each batch named: one indexed count each, not a count of every batch.</summary>
+    private async Task<Dictionary<string, long>> CountAsync(TaskState state, IEnumerable<string> batches, CancellationToken cancellationToken)
     {
-        var waiting = new Dictionary<string, long>(StringComparer.Ordinal);
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var batch in batches.Distinct(StringComparer.Ordinal))
         {
-            waiting[batch] = await store.CountTasksAsync(new AndFilter([
+            counts[batch] = await store.CountTasksAsync(new AndFilter([
                 new CompareFilter(TaskFields.Get("batch"), CompareOp.Eq, batch),
-                new CompareFilter(TaskFields.Get("status"), CompareOp.Eq, Enums.Name(TaskState.Queued))]), cancellationToken);
+                new CompareFilter(TaskFields.Get("status"), CompareOp.Eq, Enums.Name(state))]), cancellationToken);
         }
-        return waiting;
+        return counts;
     }
 
     private bool MayDeploy(RecruiterRecord recruiter, DateTimeOffset now) =>
