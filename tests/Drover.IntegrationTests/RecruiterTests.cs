@@ -134,6 +134,21 @@ public sealed class RecruiterTests : IAsyncLifetime
         GC.KeepAlive(willing);
     }
 
+    [Theory]
+    [InlineData("""{"providers": [{"name": "a", "deploy": "echo {hots}"}]}""", "providers[0].deploy: {hots} is not a placeholder")]
+    [InlineData("""{"providers": [{"name": "a", "deploy": "x", "flavors": [{"name": "f", "memory": "lots"}]}]}""", "providers[0].flavors[0].memory: 'lots' is not a size")]
+    [InlineData("""{"providers": [{"name": "local", "deploy": "x"}]}""", "providers[0].name: 'local' is named twice")]
+    [InlineData("""{"providers": [{"name": "a", "deploy": "ssh {host} x"}]}""", "providers[0].hosts must list hosts")]
+    [InlineData("""{"providers": [{"name": "a", "deploy": "x", "colour": "red"}]}""", "colour")]
+    public async Task A_mistake_in_the_providers_file_stops_the_server_naming_the_field(string file, string expected)
+    {
+        var path = Path.Combine(_directory, "bad.json");
+        await File.WriteAllTextAsync(path, file, Token);
+        var (code, output) = await DroverProcess.RunAsync(["server", "--port", "0", "--data", Path.Combine(_directory, "data"), "--providers", path]);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, output);
+    }
+
     [Fact]
     public async Task A_recruited_worker_is_kept_while_its_batch_has_tasks_pending_on_requirements()
     {
