@@ -113,8 +113,12 @@ public sealed class CliTests(SharedCluster shared)
     public async Task Workers_show_their_machine_stats()
     {
         using var client = _cluster.Client();
-        for (var i = 0; i < 200 && (await client.ListWorkersAsync(Token)).Any(w => w.Stats is null); i++) await Task.Delay(100, Token);
-        var workers = await client.ListWorkersAsync(Token);
+        // The worker processes (which say their pid), not workers other tests of the collection
+        // register by hand over HTTP and that never heartbeat.
+        async Task<List<Model.WorkerRecord>> ProcessesAsync() => [.. (await client.ListWorkersAsync(Token)).Where(w => w.Pid is not null)];
+        for (var i = 0; i < 200 && (await ProcessesAsync()).Any(w => w.Stats is null); i++) await Task.Delay(100, Token);
+        var workers = await ProcessesAsync();
+        Assert.NotEmpty(workers);
         Assert.All(workers, w =>
         {
             Assert.Equal(Environment.ProcessorCount, w.Stats!.Cpus);
