@@ -42,6 +42,13 @@ public sealed class RecruiterTests : IAsyncLifetime
 
     private static Task<IReadOnlyList<JobRecord>> JobsAsync(DroverClient client) => client.ListJobsAsync(null, 1000, Token);
 
+    /// <summary>A recruiter for batch x (one worker per task, one at most unless it says), and one task there for it to recruit for.</summary>
+    private static async Task OneTaskWaitsForAsync(DroverClient client, RecruiterSpec recruiter)
+    {
+        await client.PutRecruiterAsync(recruiter with { Batch = "x", MaximumWorkers = recruiter.MaximumWorkers ?? 1, TasksPerWorker = 1 }, Token);
+        await client.CreateTasksAsync([Specs.Command("true") with { Batch = "x" }], Token);
+    }
+
     /// <summary>Whether that process still runs that worker (a pid may be reused; a process may end while we read).</summary>
     private static bool IsRunning(int pid, string name)
     {
@@ -149,6 +156,18 @@ public sealed class RecruiterTests : IAsyncLifetime
         Assert.Contains(expected, output);
     }
 
+    [Theory]
+    [InlineData("--max-local-workers", "-1", "--max-local-workers must not be negative")]
+    [InlineData("--idle-timeout", "0s", "--idle-timeout must be longer than zero")]
+    [InlineData("--deploy-timeout", "soon", "--deploy-timeout: 'soon' is not a duration")]
+    [InlineData("--public-url", "ftp://example", "--public-url must be an http(s) URL")]
+    public async Task A_bad_recruitment_option_stops_the_server_naming_it(string option, string value, string expected)
+    {
+        var (code, output) = await DroverProcess.RunAsync(["server", "--port", "0", "--data", Path.Combine(_directory, "data"), option, value]);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, output);
+    }
+
     [Fact]
     public async Task A_recruited_worker_is_kept_while_its_batch_has_tasks_pending_on_requirements()
     {
@@ -179,8 +198,7 @@ public sealed class RecruiterTests : IAsyncLifetime
               "deploy": "echo connecting to {host} as {name}; echo 'ssh: connect to host {host} port 22: No route to host' >&2; exit 255",
               "flavors": [{"name": "c2", "cpus": 2, "memory": "4GB", "cost": 0.1}, {"name": "c8", "cpus": 8, "memory": "32GB", "cost": 0.4, "region": "eu"}]}]}
             """);
-        await client.PutRecruiterAsync(new RecruiterSpec { Batch = "x", Rank = 1, Provider = "pool", Flavor = "auto:cpus>=4", MaximumWorkers = 3, TasksPerWorker = 1 }, Token);
-        await client.CreateTasksAsync([Specs.Command("true") with { Batch = "x" }], Token);
+        await OneTaskWaitsForAsync(client, new RecruiterSpec { Provider = "pool", Flavor = "auto:cpus>=4", MaximumWorkers = 3 });
 
         var jobs = await Eventually.ValueAsync(() => JobsAsync(client), j => j.Count(x => x.Status == JobState.Failed) >= 2, TimeSpan.FromSeconds(60),
             "two failed deploys");
@@ -209,15 +227,15 @@ public sealed class RecruiterTests : IAsyncLifetime
     public async Task A_deployed_worker_that_never_registers_is_given_up_and_given_back_with_its_handle()
     {
         using var client = await StartAsync("""
-            {"providers": [{"name": "slurm", "deploy": "echo 4242; echo submitted {name} >&2", "destroy": "echo scancel {handle}", "deploy_timeout": "2s"}]}
-            """);
-        await client.PutRecruiterAsync(new RecruiterSpec { Batch = "x", Rank = 1, Provider = "slurm", MaximumWorkers = 1, TasksPerWorker = 1 }, Token);
-        await client.CreateTasksAsync([Specs.Command("true") with { Batch = "x" }], Token);
+            {"providers": [{"name": "slurm", "deploy": "echo 4242; echo submitted {name} for {server} >&2", "destroy": "echo scancel {handle}", "deploy_timeout": "2s"}]}
+            """, "--public-url", "http://drover.example:5000");
+        await OneTaskWaitsForAsync(client, new RecruiterSpec { Provider = "slurm" });
 
         var jobs = await Eventually.ValueAsync(() => JobsAsync(client), j => j.Any(x => x.Status == JobState.Failed), TimeSpan.FromSeconds(60), "a failed deploy");
         var failed = jobs.Single(j => j.Status == JobState.Failed);
         Assert.Equal("its worker did not register within 2s", failed.Reason);
         Assert.Contains("waiting for its worker to register", failed.Log);
+        Assert.Contains($"submitted {failed.Target} for http://drover.example:5000/", failed.Log); // --public-url, not the listening address
         Assert.Contains("$ echo scancel 4242", failed.Log);
         Assert.Contains("\nscancel 4242\n", failed.Log);
     }
@@ -252,8 +270,7 @@ public sealed class RecruiterTests : IAsyncLifetime
         using var client = await StartAsync("""
             {"providers": [{"name": "pool", "deploy": "exec DROVER worker --server {server} --name someone-else --batch {batch}"}]}
             """);
-        await client.PutRecruiterAsync(new RecruiterSpec { Batch = "x", Provider = "pool", MaximumWorkers = 1, TasksPerWorker = 1 }, Token);
-        await client.CreateTasksAsync([Specs.Command("true") with { Batch = "x" }], Token);
+        await OneTaskWaitsForAsync(client, new RecruiterSpec { Provider = "pool" });
         var jobs = await Eventually.ValueAsync(() => JobsAsync(client), j => j.Any(x => x.Status == JobState.Failed), TimeSpan.FromSeconds(60), "the deploy failed");
         var failed = jobs.First(j => j.Status == JobState.Failed);
         Assert.StartsWith("the deploy command exited with code", failed.Reason);
@@ -267,8 +284,7 @@ public sealed class RecruiterTests : IAsyncLifetime
         using var client = await StartAsync("""
             {"providers": [{"name": "slow", "deploy": "sleep 20", "destroy": "echo cleaned up {name}", "deploy_timeout": "4s"}]}
             """);
-        await client.PutRecruiterAsync(new RecruiterSpec { Batch = "x", Rank = 1, Provider = "slow", MaximumWorkers = 1, TasksPerWorker = 1 }, Token);
-        await client.CreateTasksAsync([Specs.Command("true") with { Batch = "x" }], Token);
+        await OneTaskWaitsForAsync(client, new RecruiterSpec { Provider = "slow" });
         var running = await Eventually.ValueAsync(() => JobsAsync(client), j => j.Any(x => x.Status == JobState.Running), TimeSpan.FromSeconds(30), "a running deploy");
         await _cluster!.KillServerAsync();
         await _cluster.StartServerAsync();
@@ -317,5 +333,12 @@ public sealed class RecruiterTests : IAsyncLifetime
         (code, output) = await cluster.CliAsync("recruiter", "rm", "nightly", "1");
         Assert.NotEqual(0, code);
         Assert.Contains("no recruiter at rank 1", output);
+
+        // A prefetch is auto or a number, for a recruiter's workers as for a worker.
+        (code, output) = await cluster.CliAsync("recruiter", "add", "nightly", "--worker-prefetch", "lots");
+        Assert.Equal((2, true), (code, output.Contains("--worker-prefetch must be auto or a number of tasks, not 'lots'", StringComparison.Ordinal)));
+        (code, output) = await cluster.CliAsync("worker", "--prefetch", "-3");
+        Assert.Equal((2, true), (code, output.Contains("--prefetch must be auto or a number of tasks, not '-3'", StringComparison.Ordinal)));
+        Assert.Empty(await client.ListRecruitersAsync(Token));
     }
 }

@@ -51,41 +51,32 @@ internal static class ServerCommand
     /// <summary>The options of recruiters and their providers, shared by <c>server</c> and <c>up</c>.</summary>
     public static Option[] RecruitmentOptions => [Providers, MaxLocalWorkers, IdleTimeout, FirstTaskTimeout, DeployTimeout, RecruitInterval, PublicUrl];
 
-    private static TimeSpan Duration(ParseResult parse, Option<string> option)
-    {
-        var text = parse.GetValue(option);
-        return Durations.TryParse(text, out var value) ? value : throw new CliException($"{option.Name}: '{text}' is not a duration such as 5m");
-    }
+    /// <summary>A duration option's value, null when it is not given; one line naming the option when it is not a duration.</summary>
+    private static TimeSpan? Duration(ParseResult parse, Option option) =>
+        parse.GetValue<string?>(option.Name) is not { } text ? null
+        : Durations.TryParse(text, out var value) ? value
+        : throw new CliException($"{option.Name}: '{text}' is not a duration such as 30s");
 
     public static DroverServerOptions Options(ParseResult parse)
     {
-        if (!Durations.TryParse(parse.GetValue(LeaseTimeout), out var leaseTimeout))
-            throw new CliException($"--lease-timeout: '{parse.GetValue(LeaseTimeout)}' is not a duration such as 30s");
-        TimeSpan? keepFinished = null;
-        if (parse.GetValue(KeepFinished) is { } keepText)
-        {
-            if (!Durations.TryParse(keepText, out var keep))
-                throw new CliException($"--keep-finished: '{keepText}' is not a duration such as 30d");
-            keepFinished = keep;
-        }
         return new DroverServerOptions
         {
-            KeepFinished = keepFinished,
+            KeepFinished = Duration(parse, KeepFinished),
             Postgres = parse.GetValue(Postgres),
             Port = parse.GetValue(Port),
             Host = parse.GetValue(Host)!,
             Store = parse.GetValue(Store)!,
             DataDirectory = parse.GetValue(CommonOptions.Data)!,
             SyncToDisk = !parse.GetValue(NoSync),
-            StoreOptions = { LeaseTimeout = leaseTimeout, OutputLimitBytes = parse.GetValue(OutputLimit) },
+            StoreOptions = { LeaseTimeout = Duration(parse, LeaseTimeout)!.Value, OutputLimitBytes = parse.GetValue(OutputLimit) },
             // Recruiters' local provider starts this same program as "drover worker".
             WorkerCommand = [.. SelfCommand.Argv()],
             MaxLocalWorkers = parse.GetValue(MaxLocalWorkers),
             ProvidersFile = parse.GetValue(Providers),
-            IdleTimeout = Duration(parse, IdleTimeout),
-            FirstTaskTimeout = Duration(parse, FirstTaskTimeout),
-            DeployTimeout = Duration(parse, DeployTimeout),
-            RecruitInterval = Duration(parse, RecruitInterval),
+            IdleTimeout = Duration(parse, IdleTimeout)!.Value,
+            FirstTaskTimeout = Duration(parse, FirstTaskTimeout)!.Value,
+            DeployTimeout = Duration(parse, DeployTimeout)!.Value,
+            RecruitInterval = Duration(parse, RecruitInterval)!.Value,
             PublicUrl = parse.GetValue(PublicUrl) is { } url
                 ? Uri.TryCreate(url.TrimEnd('/') + "/", UriKind.Absolute, out var publicUrl) ? publicUrl : throw new CliException($"--public-url: '{url}' is not a URL")
                 : null,

@@ -1,6 +1,6 @@
+using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace Drover.Server.Auth;
 
@@ -20,7 +20,7 @@ public sealed class DashboardSessions
     private const string Prefix = "s2.";
 
     private readonly TimeProvider _time;
-    private readonly byte[] _key;
+    private readonly TokenSigner _signer;
     private readonly string _revokedPath;
     private readonly Lock _gate = new();
     private HashSet<string> _revoked = [];
@@ -29,7 +29,7 @@ public sealed class DashboardSessions
     public DashboardSessions(TokenFiles tokens, TimeProvider time)
     {
         _time = time;
-        _key = SHA256.HashData(Encoding.UTF8.GetBytes("drover-dashboard-session:" + tokens.AdminToken));
+        _signer = new TokenSigner("drover-dashboard-session", tokens.AdminToken);
         _revokedPath = Path.Combine(Path.GetDirectoryName(tokens.AdminTokenPath)!, RevokedFileName);
     }
 
@@ -37,8 +37,8 @@ public sealed class DashboardSessions
     {
         var expires = _time.GetUtcNow() + Lifetime;
         var seconds = expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var id = Base64Url(RandomNumberGenerator.GetBytes(16));
-        return ($"{Prefix}{seconds}.{id}.{Sign(seconds, id)}", expires);
+        var id = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
+        return ($"{Prefix}{seconds}.{id}.{_signer.Sign($"{seconds}.{id}")}", expires);
     }
 
     public bool IsValid(string? value) => Parse(value) is { } session && !IsRevoked(session.Id);
@@ -66,7 +66,7 @@ public sealed class DashboardSessions
         if (value is null || !value.StartsWith(Prefix, StringComparison.Ordinal)) return null;
         var parts = value[Prefix.Length..].Split('.');
         if (parts.Length != 3 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)) return null;
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(parts[2]), Encoding.ASCII.GetBytes(Sign(parts[0], parts[1])))) return null;
+        if (!_signer.IsSignature($"{parts[0]}.{parts[1]}", parts[2])) return null;
         return _time.GetUtcNow().ToUnixTimeSeconds() < seconds ? (seconds, parts[1]) : null;
     }
 
@@ -90,8 +90,4 @@ public sealed class DashboardSessions
             return _revoked.Contains(id);
         }
     }
-
-    private string Sign(string expires, string id) => Base64Url(HMACSHA256.HashData(_key, Encoding.ASCII.GetBytes($"{expires}.{id}")));
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -1,5 +1,5 @@
+using System.Buffers.Text;
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Drover.Server.Auth;
@@ -13,10 +13,11 @@ namespace Drover.Server.Auth;
 public sealed class DeploymentTokens(TokenFiles tokens)
 {
     private const string Prefix = "w1.";
-    private readonly byte[] _key = SHA256.HashData(Encoding.UTF8.GetBytes("drover-deployment-token:" + tokens.WorkerToken));
+    private readonly TokenSigner _signer = new("drover-deployment-token", tokens.WorkerToken);
     private readonly ConcurrentDictionary<string, bool> _revoked = new(StringComparer.Ordinal);
 
-    public string For(string deployment) => $"{Prefix}{Encode(Encoding.UTF8.GetBytes(deployment))}.{Sign(deployment)}";
+    public string For(string deployment) =>
+        $"{Prefix}{Base64Url.EncodeToString(Encoding.UTF8.GetBytes(deployment))}.{_signer.Sign(deployment)}";
 
     public static bool LooksLikeOne(string token) => token.StartsWith(Prefix, StringComparison.Ordinal);
 
@@ -28,25 +29,14 @@ public sealed class DeploymentTokens(TokenFiles tokens)
         string deployment;
         try
         {
-            deployment = Encoding.UTF8.GetString(Decode(parts[1]));
+            deployment = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(parts[1]));
         }
         catch (FormatException)
         {
             return null;
         }
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(parts[2]), Encoding.ASCII.GetBytes(Sign(deployment)))) return null;
-        return _revoked.ContainsKey(deployment) ? null : deployment;
+        return _signer.IsSignature(deployment, parts[2]) && !_revoked.ContainsKey(deployment) ? deployment : null;
     }
 
     public void Revoke(string deployment) => _revoked[deployment] = true;
-
-    private string Sign(string deployment) => Encode(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(deployment)));
-
-    private static string Encode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static byte[] Decode(string text)
-    {
-        var padded = text.Replace('-', '+').Replace('_', '/');
-        return Convert.FromBase64String(padded + new string('=', (4 - padded.Length % 4) % 4));
-    }
 }

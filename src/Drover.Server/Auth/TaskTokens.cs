@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace Drover.Server.Auth;
 
 /// <summary>
@@ -12,9 +9,9 @@ namespace Drover.Server.Auth;
 public sealed class TaskTokens(TokenFiles tokens)
 {
     private const string Prefix = "t1.";
-    private readonly byte[] _key = SHA256.HashData(Encoding.UTF8.GetBytes("drover-task-token:" + tokens.AdminToken));
+    private readonly TokenSigner _signer = new("drover-task-token", tokens.AdminToken);
 
-    public string For(Guid executionId) => $"{Prefix}{executionId:N}.{Sign(executionId)}";
+    public string For(Guid executionId) => $"{Prefix}{executionId:N}.{_signer.Sign(executionId.ToByteArray())}";
 
     public static bool LooksLikeOne(string token) => token.StartsWith(Prefix, StringComparison.Ordinal);
 
@@ -23,9 +20,6 @@ public sealed class TaskTokens(TokenFiles tokens)
     {
         var parts = token.Split('.');
         if (parts.Length != 3 || !Guid.TryParseExact(parts[1], "N", out var execution)) return null;
-        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(parts[2]), Encoding.ASCII.GetBytes(Sign(execution))) ? execution : null;
+        return _signer.IsSignature(execution.ToByteArray(), parts[2]) ? execution : null;
     }
-
-    private string Sign(Guid executionId) =>
-        Convert.ToBase64String(HMACSHA256.HashData(_key, executionId.ToByteArray())).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

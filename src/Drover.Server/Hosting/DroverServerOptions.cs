@@ -61,7 +61,10 @@ public sealed class DroverServerOptions
     /// <summary>How often recruiters look when nothing is submitted. Default 2 s.</summary>
     public TimeSpan RecruitInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>After a failed deploy a recruiter waits this long, doubling with each failure in a row up to 5 min. Default 5 s.</summary>
+    /// <summary>
+    /// After a failed deploy a recruiter waits up to this long (jittered, from half of it), the bound
+    /// doubling with each failure in a row up to 5 min. Default 5 s.
+    /// </summary>
     public TimeSpan DeployBackoff { get; set; } = TimeSpan.FromSeconds(5);
 
     public void Validate()

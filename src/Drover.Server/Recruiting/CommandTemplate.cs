@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Drover.Text;
 
 namespace Drover.Server.Recruiting;
 
@@ -25,11 +26,5 @@ public static partial class CommandTemplate
     public static string Expand(string template, IReadOnlyDictionary<string, string?> values) =>
         Placeholder().Replace(template, m => m.Groups[1].Value == "token"
             ? "\"$DROVER_TOKEN\""
-            : Quote(values.GetValueOrDefault(m.Groups[1].Value) ?? ""));
-
-    /// <summary>Single quotes, with each single quote inside written as <c>'\''</c>.</summary>
-    public static string Quote(string value) =>
-        value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/' or ':' or '@' or '=' or ',')
-            ? value
-            : "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+            : ShellWords.Quote(values.GetValueOrDefault(m.Groups[1].Value) ?? ""));
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Drover.Model;
+using Drover.Text;
 
 namespace Drover.Server.Recruiting;
 
@@ -39,7 +40,7 @@ public sealed class LocalProvider(IReadOnlyList<string> workerCommand, int maxWo
             "--concurrency", d.Concurrency.ToString(CultureInfo.InvariantCulture), "--prefetch", d.Prefetch?.ToString(CultureInfo.InvariantCulture) ?? "auto",
             "--stop-with-stdin",
         ];
-        log.Line($"$ {string.Join(' ', argv.Select(CommandTemplate.Quote))}");
+        log.Line($"$ {string.Join(' ', argv.Select(ShellWords.Quote))}");
         // The token travels in the environment, not on the command line where ps shows it.
         return ProviderProcess.Start(argv, new Dictionary<string, string> { ["DROVER_TOKEN"] = launch.Token }, log,
             logFile: Path.Combine(dataDirectory, "workers", d.Name + ".log"));

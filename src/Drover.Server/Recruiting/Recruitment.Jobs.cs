@@ -162,7 +162,7 @@ public sealed partial class Recruitment
                     if (failure is null || retry == DestroyRetries) break;
                     log.Line($"failed ({failure}); trying again");
                     run = null;
-                    await Task.Delay(options.DeployBackoff * (retry + 1), time, _stopping);
+                    await Task.Delay(_retries.Delay(retry), time, _stopping);
                 }
             }
         }

@@ -3,6 +3,7 @@ using Drover.Json;
 using Drover.Model;
 using Drover.Query;
 using Drover.Recruiting;
+using Drover.Resilience;
 using Drover.Server.Auth;
 using Drover.Server.Hosting;
 using Drover.Storage;
@@ -24,7 +25,9 @@ public sealed partial class Recruitment(
 {
     /// <summary>The least time between two looks, however often tasks are submitted.</summary>
     private static readonly TimeSpan MinGap = TimeSpan.FromMilliseconds(200);
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
+
+    /// <summary>After failed deploys, and between tries of a destroy: the shared backoff from DeployBackoff (5 s), doubling, jittered, up to 5 min.</summary>
+    private readonly BackoffPolicy _retries = new(options.DeployBackoff, TimeSpan.FromMinutes(5));
 
     private readonly AsyncSignal _wake = new();
     private readonly ConcurrentQueue<(string Name, string? Failure)> _outcomes = new();
@@ -140,7 +143,7 @@ public sealed partial class Recruitment(
         foreach (var ask in deploy)
         {
             var provider = providers.Find(ask.Recruiter.Provider)!;
-            var room = provider.MaxWorkers - _deployments.Values.Count(d => d.IsLive && d.Provider == provider.Name);
+            var room = provider.MaxWorkers - LiveCount(provider);
             for (var i = 0; i < Math.Min(ask.Count, room); i++) await StartDeployAsync(ask.Recruiter, provider, now, cancellationToken);
         }
     }
@@ -182,8 +185,10 @@ public sealed partial class Recruitment(
     private bool MayDeploy(RecruiterRecord recruiter, DateTimeOffset now) =>
         providers.Find(recruiter.Provider) is { } provider
         && !(_backoff.TryGetValue((recruiter.Batch, recruiter.Rank), out var backoff) && backoff.Until > now)
-        && _deployments.Values.Count(d => d.IsLive && d.Provider == provider.Name) < provider.MaxWorkers
+        && LiveCount(provider) < provider.MaxWorkers
         && address.ForWorkers is not null;
+
+    private int LiveCount(IWorkerProvider provider) => _deployments.Values.Count(d => d.IsLive && d.Provider == provider.Name);
 
     /// <summary>
     /// Becoming the recruiting server (at start, or when another server that led went away): jobs that
@@ -229,7 +234,7 @@ public sealed partial class Recruitment(
             {
                 var key = (deployment.Batch, deployment.Rank);
                 var failures = _backoff.TryGetValue(key, out var b) ? b.Failures + 1 : 1;
-                var wait = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, options.DeployBackoff.Ticks * (1L << Math.Min(failures - 1, 20))));
+                var wait = _retries.Delay(failures - 1);
                 _backoff[key] = (failures, now + wait);
                 Log.DeployFailed(logger, deployment.Name, outcome.Failure ?? "", failures, wait);
             }
