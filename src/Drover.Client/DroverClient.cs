@@ -371,6 +371,15 @@ public sealed partial class DroverClient : IDisposable, IAsyncDisposable
     public Task<CachedResult?> FindCachedAsync(string key, CancellationToken cancellationToken) =>
         GetOrNullAsync<CachedResult>($"api/cache/{key}", cancellationToken);
 
+    /// <summary>
+    /// Opens the worker's channel (a WebSocket): tasks are pushed to <paramref name="onTasks"/> while
+    /// the worker has room, signals and settings to <paramref name="onInstructions"/>.
+    /// </summary>
+    /// <exception cref="System.Net.WebSockets.WebSocketException">Refused (the server has it off) or unreachable: lease over HTTP.</exception>
+    public Task<WorkerChannelConnection> OpenWorkerChannelAsync(Guid workerId, Action<IReadOnlyList<LeasedTask>> onTasks,
+        Action<IReadOnlyList<SignalCommand>, WorkerControl?> onInstructions, CancellationToken cancellationToken) =>
+        WorkerChannelConnection.ConnectAsync(Server, _token, workerId, onTasks, onInstructions, cancellationToken);
+
     public async Task<IReadOnlyList<LeasedTask>> LeaseAsync(Guid workerId, LeaseRequest lease, CancellationToken cancellationToken) =>
         (await LeaseWithSignalsAsync(workerId, lease, cancellationToken)).Tasks;
 

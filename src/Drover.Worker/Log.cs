@@ -60,4 +60,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2400, Level = LogLevel.Information, Message = "Container tasks run through {Engine} {Flags}; {Removed} container(s) that dead workers left were removed")]
     public static partial void ContainerEngine(ILogger logger, string engine, string flags, int removed);
+
+    [LoggerMessage(EventId = 2500, Level = LogLevel.Information, Message = "Worker channel open: tasks are pushed to this worker, reports go on the same socket")]
+    public static partial void ChannelOpen(ILogger logger);
+
+    [LoggerMessage(EventId = 2501, Level = LogLevel.Information, Message = "No worker channel ({Reason}); leasing and reporting over HTTP, trying the channel again every {Retry}")]
+    public static partial void ChannelRefused(ILogger logger, string reason, TimeSpan retry);
+
+    [LoggerMessage(EventId = 2502, Level = LogLevel.Warning, Message = "Worker channel lost ({Reason}); over HTTP until it opens again")]
+    public static partial void ChannelLost(ILogger logger, string reason);
 }

@@ -14,7 +14,8 @@ namespace Drover.Worker;
 /// still reports every heartbeat interval, which renews its leases. Reports are retried, in order,
 /// until the server takes them.
 /// </summary>
-internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogger logger)
+/// <param name="send">Sends one report: over the worker channel while it is open, else over HTTP.</param>
+internal sealed class Reporter(Func<WorkerReport, CancellationToken, Task<ReportResult>> send, BackoffPolicy backoff, ILogger logger)
 {
     private const int MaxEventsPerReport = 2000;
     private const long MaxCharsPerReport = 8 * 1024 * 1024;
@@ -130,7 +131,7 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
                 // (it names every lease in hand). An empty list renews nothing.
                 var sendHeld = !_lastHeld.IsRunning || _lastHeld.Elapsed >= Heartbeat / 2;
                 var report = new WorkerReport { Events = events, State = State, Held = sendHeld ? Held?.Invoke() : [], Stats = sendHeld ? Stats?.Invoke() : null };
-                var result = await client.ReportAsync(WorkerId, report, abort);
+                var result = await send(report, abort);
                 if (sendHeld) _lastHeld.Restart();
                 _lastSend.Restart();
                 _lastBatchSize = events.Count;
@@ -147,6 +148,10 @@ internal sealed class Reporter(DroverClient client, BackoffPolicy backoff, ILogg
                 WorkerId = await Reregister(abort);
                 OnStale?.Invoke(events.Select(e => e.ExecutionId).Distinct().ToList());
                 return true;
+            }
+            catch (WorkerChannelClosedException) when (attempt == 0)
+            {
+                // The channel ended with this report in flight: at once over HTTP (applying it twice is harmless).
             }
             catch (DroverApiException ex) when ((int)ex.Status is >= 400 and < 500)
             {

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
+using System.Net.WebSockets;
 using System.Threading.Channels;
 using Drover.Client;
 using Drover.Contracts;
@@ -40,7 +42,7 @@ public sealed class WorkerAgent
         _logger = logger;
         _backoff = backoff ?? BackoffPolicy.Default;
         _client = new DroverClient(options.Server!, options.Token!);
-        _reporter = new Reporter(_client, _backoff, logger) { OnStale = StopStale, OnSignals = ApplySignals, OnControl = ApplyControl, Reregister = RegisterAsync };
+        _reporter = new Reporter(SendReportAsync, _backoff, logger) { OnStale = StopStale, OnSignals = ApplySignals, OnControl = ApplyControl, Reregister = RegisterAsync };
         _hand = new Hand(options.Concurrency, options.Prefetch, RunAsync, lease => new RunningTask(lease, options.OutputLimitBytes, _reporter.Enqueue));
         _reporter.Held = _hand.HeldIds;
         _reporter.Stats = () => MachineStatsReader.Read(options.WorkDirectory);
@@ -66,6 +68,12 @@ public sealed class WorkerAgent
                 (lease, ct) => _client.GetTaskAsync(lease.TaskId, lease.TaskToken!, ct),
                 logger, options.Services)];
     }
+
+    /// <summary>The worker channel while it is open; null: lease and report over HTTP.</summary>
+    private volatile WorkerChannelConnection? _channel;
+
+    /// <summary>Pulsed when tasks are pushed or settings change: the channel loop looks at the room again.</summary>
+    private readonly AsyncSignal _nudge = new();
 
     /// <summary>The id the server gave this worker (after it registered).</summary>
     public Guid WorkerId => _reporter.WorkerId;
@@ -173,21 +181,137 @@ public sealed class WorkerAgent
         }
     }
 
+    /// <summary>Over the channel while the server takes it, else over HTTP, trying the channel again every <see cref="WorkerOptions.ChannelRetry"/>.</summary>
     private async Task LeaseLoopAsync(CancellationToken stopping)
     {
-        var failures = 0;
+        var refusals = 0;
         while (!stopping.IsCancellationRequested)
+        {
+            if (_options.Channel)
+            {
+                switch (await RunChannelAsync(stopping, quiet: refusals > 0))
+                {
+                    case ChannelEnd.Again:
+                        refusals = 0;
+                        continue;
+                    case ChannelEnd.Refused:
+                        refusals++;
+                        break;
+                    case ChannelEnd.Lost:
+                        refusals = 0;
+                        break;
+                }
+            }
+            await LeaseOverHttpAsync(_options.Channel ? Stopwatch.GetTimestamp() + (long)(_options.ChannelRetry.TotalSeconds * Stopwatch.Frequency) : long.MaxValue, stopping);
+        }
+    }
+
+    private enum ChannelEnd { Again, Refused, Lost }
+
+    private async Task<ChannelEnd> RunChannelAsync(CancellationToken stopping, bool quiet)
+    {
+        WorkerChannelConnection channel;
+        try
+        {
+            channel = await _client.OpenWorkerChannelAsync(_reporter.WorkerId, TakePushed, ApplyInstructions, stopping);
+        }
+        catch (Exception ex) when (ex is WebSocketException or HttpRequestException or IOException && !stopping.IsCancellationRequested)
+        {
+            if (!quiet) Log.ChannelRefused(_logger, ex.Message, _options.ChannelRetry);
+            return ChannelEnd.Refused;
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return ChannelEnd.Lost;
+        }
+        Log.ChannelOpen(_logger);
+        _channel = channel;
+        try
+        {
+            await FeedChannelAsync(channel, stopping);
+            return ChannelEnd.Lost;
+        }
+        catch (DroverApiException ex) when (ex.Status == HttpStatusCode.NotFound)
+        {
+            Log.Reregistering(_logger);
+            _channel = null;
+            _reporter.WorkerId = await RegisterAsync(stopping);
+            return ChannelEnd.Again;
+        }
+        catch (Exception ex) when (ex is WorkerChannelClosedException or DroverApiException && !stopping.IsCancellationRequested)
+        {
+            Log.ChannelLost(_logger, ex.Message);
+            return ChannelEnd.Lost;
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return ChannelEnd.Lost;
+        }
+        finally
+        {
+            // From here on reports go over HTTP (those of a stopping worker too).
+            _channel = null;
+            await channel.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Keeps the server told of the worker's room, as the HTTP loop would lease it: when a slot would
+    /// sit idle or the hand is half empty, and 0 when it is paused or full. The server pushes tasks
+    /// within that room as they become ready; this loop only speaks when the room changes.
+    /// </summary>
+    private async Task FeedChannelAsync(WorkerChannelConnection channel, CancellationToken stopping)
+    {
+        var told = -1;
+        while (true)
+        {
+            var nudged = _nudge.WaitHandle;
+            var room = _hand.Room(out var wantsMore);
+            if (room != told)
+            {
+                await channel.WantAsync(room, stopping);
+                told = room;
+            }
+            await Task.WhenAny(room > 0 ? nudged : Task.WhenAny(nudged, wantsMore), channel.Completion).WaitAsync(stopping);
+            if (channel.Completion.IsCompleted) await channel.Completion;
+        }
+    }
+
+    private void TakePushed(IReadOnlyList<LeasedTask> tasks)
+    {
+        if (tasks.Count > 0 && _logger.IsEnabled(LogLevel.Debug)) Log.Leased(_logger, tasks.Count, string.Join(", ", tasks.Select(t => t.TaskId)));
+        _hand.Add(tasks);
+        _nudge.Pulse();
+    }
+
+    private void ApplyInstructions(IReadOnlyList<SignalCommand> signals, WorkerControl? control)
+    {
+        ApplySignals(signals);
+        ApplyControl(control);
+        _nudge.Pulse();
+    }
+
+    private Task<ReportResult> SendReportAsync(WorkerReport report, CancellationToken cancellationToken) =>
+        _channel is { IsOpen: true } channel
+            ? channel.ReportAsync(report, cancellationToken)
+            : _client.ReportAsync(_reporter.WorkerId, report, cancellationToken);
+
+    /// <param name="until">A <see cref="Stopwatch"/> timestamp: then the channel is tried again.</param>
+    private async Task LeaseOverHttpAsync(long until, CancellationToken stopping)
+    {
+        var failures = 0;
+        while (!stopping.IsCancellationRequested && Stopwatch.GetTimestamp() < until)
         {
             try
             {
                 var room = _hand.Room(out var wake);
                 if (room == 0)
                 {
-                    await PollSignalsAsync(wake, stopping);
+                    await PollSignalsAsync(wake, until, stopping);
                     failures = 0;
                     continue;
                 }
-                var lease = new LeaseRequest { Max = room, Wait = _options.LeaseWait.TotalSeconds };
+                var lease = new LeaseRequest { Max = room, Wait = LeaseWait(until) };
                 var answer = await _client.LeaseWithSignalsAsync(_reporter.WorkerId, lease, stopping);
                 failures = 0;
                 if (answer.Tasks.Count > 0 && _logger.IsEnabled(LogLevel.Debug))
@@ -266,10 +390,10 @@ public sealed class WorkerAgent
     /// signal for one of its tasks arrives within moments, not at the next report; it is given up as
     /// soon as there is room to lease again.
     /// </summary>
-    private async Task PollSignalsAsync(Task room, CancellationToken stopping)
+    private async Task PollSignalsAsync(Task room, long until, CancellationToken stopping)
     {
         using var poll = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        var answer = _client.LeaseWithSignalsAsync(_reporter.WorkerId, new LeaseRequest { Max = 0, Wait = _options.LeaseWait.TotalSeconds }, poll.Token);
+        var answer = _client.LeaseWithSignalsAsync(_reporter.WorkerId, new LeaseRequest { Max = 0, Wait = LeaseWait(until) }, poll.Token);
         if (await Task.WhenAny(answer, room) == answer)
         {
             ApplySignals((await answer).Signals);
@@ -286,6 +410,10 @@ public sealed class WorkerAgent
         {
         }
     }
+
+    /// <summary>A long-poll lasts the lease wait, or until the channel is to be tried again.</summary>
+    private double LeaseWait(long until) =>
+        Math.Max(0, Math.Min(_options.LeaseWait.TotalSeconds, (double)(until - Stopwatch.GetTimestamp()) / Stopwatch.Frequency));
 
     /// <summary>New settings from the server (PATCH or DELETE /api/workers/{id}).</summary>
     private void ApplyControl(WorkerControl? control)

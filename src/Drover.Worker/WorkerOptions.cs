@@ -54,6 +54,15 @@ public sealed class WorkerOptions
     /// <summary>How often new output of running tasks is sent to the server. Default 1 s.</summary>
     public TimeSpan OutputFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Hold a channel with the server (one WebSocket: tasks pushed, reports acknowledged on it), falling
+    /// back to HTTP lease and report requests while the server refuses it. Default true; false: HTTP only.
+    /// </summary>
+    public bool Channel { get; set; } = true;
+
+    /// <summary>How often a worker on HTTP tries to open the channel again. Default 5 s.</summary>
+    public TimeSpan ChannelRetry { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long one lease request long-polls when nothing is ready. Default 30 s.</summary>
     public TimeSpan LeaseWait { get; set; } = TimeSpan.FromSeconds(30);
 

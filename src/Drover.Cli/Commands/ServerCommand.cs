@@ -29,11 +29,16 @@ internal static class ServerCommand
     public static readonly Option<string> DeployTimeout = new("--deploy-timeout") { Description = "A recruited worker not registered after this long counts as a failed deploy", DefaultValueFactory = _ => "2m" };
     public static readonly Option<string> RecruitInterval = new("--recruit-interval") { Description = "How often recruiters look when nothing is submitted", DefaultValueFactory = _ => "2s" };
     public static readonly Option<string?> PublicUrl = new("--public-url") { Description = "The URL recruited workers on other machines reach this server at (default: the one it listens on)" };
+    public static readonly Option<string> WorkerChannel = new("--worker-channel")
+    {
+        Description = "on: workers hold one WebSocket each, tasks pushed to them; off: they lease and report over HTTP requests (for proxies that break WebSockets)",
+        DefaultValueFactory = _ => "on",
+    };
     public static readonly Option<bool> NoSync = new("--no-sync") { Description = "Commits survive a crash of Drover but not of the machine (faster)" };
 
     public static Command Create()
     {
-        var command = new Command("server", "Run the Drover server alone") { Port, Host, Store, Postgres, LeaseTimeout, OutputLimit, KeepFinished, NoSync };
+        var command = new Command("server", "Run the Drover server alone") { Port, Host, Store, Postgres, LeaseTimeout, OutputLimit, KeepFinished, NoSync, WorkerChannel };
         foreach (var option in RecruitmentOptions) command.Options.Add(option);
         command.SetAction(async (parse, _) =>
         {
@@ -57,6 +62,14 @@ internal static class ServerCommand
         : Durations.TryParse(text, out var value) ? value
         : throw new CliException($"{option.Name}: '{text}' is not a duration such as 30s");
 
+    /// <summary>An on/off option's value; one line naming the option when it is neither.</summary>
+    public static bool OnOff(ParseResult parse, Option<string> option) => parse.GetValue(option) switch
+    {
+        "on" => true,
+        "off" => false,
+        var text => throw new CliException($"{option.Name} must be on or off, not '{text}'"),
+    };
+
     public static DroverServerOptions Options(ParseResult parse)
     {
         return new DroverServerOptions
@@ -68,6 +81,7 @@ internal static class ServerCommand
             Store = parse.GetValue(Store)!,
             DataDirectory = parse.GetValue(CommonOptions.Data)!,
             SyncToDisk = !parse.GetValue(NoSync),
+            WorkerChannel = OnOff(parse, WorkerChannel),
             StoreOptions = { LeaseTimeout = Duration(parse, LeaseTimeout)!.Value, OutputLimitBytes = parse.GetValue(OutputLimit) },
             // Recruiters' local provider starts this same program as "drover worker".
             WorkerCommand = [.. SelfCommand.Argv()],

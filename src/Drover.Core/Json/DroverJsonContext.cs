@@ -31,6 +31,7 @@ namespace Drover.Json;
 [JsonSerializable(typeof(LeaseResponse))]
 [JsonSerializable(typeof(WorkerReport))]
 [JsonSerializable(typeof(ReportResult))]
+[JsonSerializable(typeof(ChannelFrame))]
 [JsonSerializable(typeof(WaitRequest))]
 [JsonSerializable(typeof(WaitResponse))]
 [JsonSerializable(typeof(SignalRequest))]

@@ -42,12 +42,12 @@ public static class WorkerEndpoints
         workers.MapPost("/{id}/lease", LeaseAsync).RequireAuthorization(Roles.WorkerPolicy)
             .Accepts<LeaseRequest>("application/json").Produces<LeaseResponse>()
             .WithSummary("Worker protocol: lease up to max tasks, long-polling up to wait seconds when none is ready");
+        workers.MapGet("/{id}/channel", ChannelAsync).RequireAuthorization(Roles.WorkerPolicy)
+            .WithSummary("Worker protocol: one WebSocket for the whole exchange (tasks pushed as they become ready, reports acknowledged after commit)");
         workers.MapPost("/{id}/report", ReportAsync).RequireAuthorization(Roles.WorkerPolicy)
             .Accepts<WorkerReport>("application/json").Produces<ReportResult>()
             .WithSummary("Worker protocol: many task events in one request, and a heartbeat that renews every lease");
     }
-
-    private static bool NeedsToken(LeasedTask task) => task.Handler != LeasedTask.EchoHandler;
 
     private static async Task<IResult> GetAsync(string id, ITaskStore store, Recruiting.Recruitment recruitment, CancellationToken cancellationToken)
     {
@@ -125,17 +125,27 @@ public static class WorkerEndpoints
         try
         {
             var answer = await longPoll.LeaseAsync(workerId, lease.Max, wait, linked.Token);
-            // Each task gets its own token, for its status while this execution runs (a command uses it
-            // through DROVER_TASK_TOKEN, a .NET handler through its worker). Not the built-in echo: it
-            // reports nothing, and the token is an HMAC, not free per task.
-            return answer.Tasks.Any(NeedsToken)
-                ? Results.Ok(answer with { Tasks = [.. answer.Tasks.Select(t => NeedsToken(t) ? t with { TaskToken = taskTokens.For(t.ExecutionId) } : t)] })
-                : Results.Ok(answer);
+            return Results.Ok(answer with { Tasks = WorkerProtocol.WithTaskTokens(answer.Tasks, taskTokens) });
         }
         catch (UnknownWorkerException ex)
         {
             return Problems.NotFound("worker", ex.WorkerId);
         }
+    }
+
+    private static async Task<IResult> ChannelAsync(string id, HttpContext context, ITaskStore store, StoreSignals signals, TaskTokens taskTokens,
+        Datasets.DatasetCatalogue catalogue, DroverServerOptions options, IHostApplicationLifetime lifetime, ILoggerFactory logging)
+    {
+        if (!RouteIds.TryParse(id, out var workerId, out var problem)) return problem!;
+        if (!options.WorkerChannel)
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No worker channel",
+                detail: "This server runs with --worker-channel off: lease and report with POST /api/workers/{id}/lease and /report.");
+        if (!context.WebSockets.IsWebSocketRequest) return Problems.Invalid("connection", "must be a WebSocket upgrade");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        using var frames = new FrameSocket(await context.WebSockets.AcceptWebSocketAsync(), options.MaxRequestBodyBytes);
+        var channel = new WorkerChannel(workerId, frames, store, signals, taskTokens, catalogue, logging.CreateLogger("Drover.Server"));
+        await channel.RunAsync(stop.Token);
+        return Results.Empty;
     }
 
     private static async Task<IResult> ReportAsync(string id, HttpRequest request, ITaskStore store, StoreSignals signals,
@@ -144,35 +154,14 @@ public static class WorkerEndpoints
         if (!RouteIds.TryParse(id, out var workerId, out var problem)) return problem!;
         var (report, bodyProblem) = await JsonBody.ReadAsync<WorkerReport>(request, cancellationToken, bulk: true);
         if (bodyProblem is not null) return bodyProblem;
-        if (Check(report!) is { } reportProblem) return reportProblem;
+        if (WorkerProtocol.Check(report!) is { IsEmpty: false } errors) return Problems.Invalid(errors);
         try
         {
-            // Not cancelled by a hang-up: a report that reached us is applied, so a retry is harmless.
-            var result = await store.ReportAsync(workerId, report!, CancellationToken.None);
-            var (commands, control) = await Instructions.TakeAsync(store, signals, workerId);
-            if (report!.State == WorkerState.Stopped) catalogue.Forget(workerId);
-            // A server that restarted knows the workers (their records) but not their shards yet.
-            var announce = report.State != WorkerState.Stopped && !catalogue.Knows(workerId);
-            return Results.Ok(result with { Signals = commands, Control = control, AnnounceShards = announce });
+            return Results.Ok(await WorkerProtocol.ApplyAsync(workerId, report!, store, signals, catalogue));
         }
         catch (UnknownWorkerException ex)
         {
             return Problems.NotFound("worker", ex.WorkerId);
         }
-    }
-
-    /// <summary>What the serializer lets through but a report cannot be: no event list, or a missing event.</summary>
-    private static IResult? Check(WorkerReport report)
-    {
-        var errors = new FieldErrors();
-        if (report.Events is null) errors.Add("events", "must be an array of events (empty for a heartbeat)");
-        else
-        {
-            for (var i = 0; i < report.Events.Count && errors.Count < 10; i++)
-            {
-                if (report.Events[i] is null) errors.Add($"events[{i}]", "must be an event object");
-            }
-        }
-        return errors.IsEmpty ? null : Problems.Invalid(errors);
     }
 }

@@ -29,6 +29,12 @@ public sealed class DroverServerOptions
     /// <summary>The longest a lease or wait request may long-poll. Default 60 s.</summary>
     public TimeSpan MaxLongPoll { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Whether workers may hold a channel (<c>GET /api/workers/{id}/channel</c>, a WebSocket) instead
+    /// of lease and report requests. Default true; off, they use HTTP (for proxies that break WebSockets).
+    /// </summary>
+    public bool WorkerChannel { get; set; } = true;
+
     /// <summary>False keeps SQLite commits durable against a crash of the process but not of the machine. Default true.</summary>
     public bool SyncToDisk { get; set; } = true;
 

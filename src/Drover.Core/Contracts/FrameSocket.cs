@@ -1,0 +1,79 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Drover.Json;
+
+namespace Drover.Contracts;
+
+/// <summary>
+/// The worker channel's framing, for both ends: one JSON <see cref="ChannelFrame"/> per WebSocket
+/// message. Sends may come from any thread (one at a time goes out); one reader at a time.
+/// </summary>
+public sealed class FrameSocket(WebSocket socket, long maxFrameBytes) : IDisposable
+{
+    private static readonly System.Text.Json.Serialization.Metadata.JsonTypeInfo<ChannelFrame> FrameType =
+        (System.Text.Json.Serialization.Metadata.JsonTypeInfo<ChannelFrame>)DroverJson.Options.GetTypeInfo(typeof(ChannelFrame));
+
+    private readonly SemaphoreSlim _sending = new(1);
+    private readonly ArrayBufferWriter<byte> _received = new(16 * 1024);
+
+    public WebSocket Socket => socket;
+
+    /// <summary>The next frame; null once the other end closed the channel.</summary>
+    /// <exception cref="InvalidDataException">The message is not a frame, or is larger than allowed.</exception>
+    public async Task<ChannelFrame?> ReceiveAsync(CancellationToken cancellationToken)
+    {
+        _received.ResetWrittenCount();
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(_received.GetMemory(16 * 1024), cancellationToken);
+            if (result.MessageType == WebSocketMessageType.Close) return null;
+            _received.Advance(result.Count);
+            if (_received.WrittenCount > maxFrameBytes) throw new InvalidDataException($"a frame is larger than {maxFrameBytes} bytes");
+            if (result.EndOfMessage) break;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(_received.WrittenSpan, FrameType)
+                ?? throw new InvalidDataException("a frame is null");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"a frame is not valid: {ex.Message}", ex);
+        }
+    }
+
+    public async Task SendAsync(ChannelFrame frame, CancellationToken cancellationToken)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(frame, FrameType);
+        await _sending.WaitAsync(cancellationToken);
+        try
+        {
+            await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+        }
+        finally
+        {
+            _sending.Release();
+        }
+    }
+
+    /// <summary>Closes the channel politely, not waiting long for the other end.</summary>
+    public async Task CloseAsync(WebSocketCloseStatus status, string reason)
+    {
+        if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)) return;
+        using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await socket.CloseAsync(status, reason, quick.Token);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        socket.Dispose();
+        _sending.Dispose();
+    }
+}

@@ -1,0 +1,180 @@
+using System.Net.WebSockets;
+using System.Threading.Channels;
+using Drover.Contracts;
+using Drover.Server.Auth;
+using Drover.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Drover.Server.Dispatch;
+
+/// <summary>
+/// The server's end of one worker's channel (<see cref="ChannelFrame"/>). Three loops: one reads frames
+/// (wants change the credit, reports queue in order), one applies the reports and acknowledges each
+/// after its commit, and one pushes tasks while the worker has credit, the moment the store says they
+/// are ready, along with signals and settings. No lease request is made and no long-poll re-armed.
+/// </summary>
+public sealed class WorkerChannel(Guid workerId, FrameSocket frames, ITaskStore store, StoreSignals signals, TaskTokens tokens,
+    Datasets.DatasetCatalogue catalogue, ILogger logger)
+{
+    private readonly Lock _lock = new();
+    private int _credit;
+    private long _pushed;
+    private readonly AsyncSignal _credited = new();
+    private readonly Channel<ChannelFrame> _reports = Channel.CreateUnbounded<ChannelFrame>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+
+    public async Task RunAsync(CancellationToken stop)
+    {
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var applying = ApplyReportsAsync(ending.Token);
+        var pushing = PushAsync(ending.Token);
+        var receiving = ReceiveAsync(ending.Token);
+        await Task.WhenAny(receiving, applying, pushing);
+        // Reports that reached us are still applied (a retry of them is harmless); pushing stops.
+        _reports.Writer.TryComplete();
+        var why = await Outcome(receiving) ?? await Outcome(applying) ?? await Outcome(pushing);
+        await ending.CancelAsync();
+        await Task.WhenAll(Quietly(receiving), Quietly(applying), Quietly(pushing));
+        if (why is not null) Log.ChannelEnded(logger, workerId, why);
+        await frames.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye");
+    }
+
+    private static async Task<string?> Outcome(Task loop)
+    {
+        if (!loop.IsCompleted) return null;
+        try
+        {
+            await loop;
+            return null;
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        {
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    private static async Task Quietly(Task loop)
+    {
+        try
+        {
+            await loop;
+        }
+        catch (Exception)
+        {
+            // Already told (Outcome) or a consequence of the channel ending.
+        }
+    }
+
+    private async Task ReceiveAsync(CancellationToken stop)
+    {
+        while (await frames.ReceiveAsync(stop) is { } frame)
+        {
+            switch (frame.Type)
+            {
+                case ChannelFrameType.Want when frame.Max is >= 0 and <= Endpoints.WorkerEndpoints.MaxLease && frame.Received is >= 0 and var received:
+                    bool more;
+                    lock (_lock)
+                    {
+                        if (received > _pushed) throw new InvalidDataException("a want counts more tasks received than were sent");
+                        // Tasks sent since are in flight and take room the worker did not know it gave.
+                        var credit = (int)Math.Max(0, frame.Max.Value - (_pushed - received));
+                        more = credit > _credit;
+                        _credit = credit;
+                    }
+                    // Only more room is worth a look at the store; less takes effect at the next push.
+                    if (more) _credited.Pulse();
+                    break;
+                case ChannelFrameType.Report when frame is { Seq: not null, Report: not null }:
+                    _reports.Writer.TryWrite(frame);
+                    break;
+                default:
+                    await RefuseAsync(400, $"a {frame.Type} frame is not expected from a worker, or lacks its fields (want: max 0..{Endpoints.WorkerEndpoints.MaxLease} and received; report: seq and report)");
+                    return;
+            }
+        }
+    }
+
+    private async Task ApplyReportsAsync(CancellationToken stop)
+    {
+        await foreach (var frame in _reports.Reader.ReadAllAsync(CancellationToken.None))
+        {
+            ChannelFrame ack;
+            if (WorkerProtocol.Check(frame.Report!) is { IsEmpty: false } errors)
+            {
+                ack = new ChannelFrame { Type = ChannelFrameType.Ack, Seq = frame.Seq, Status = 400, Detail = errors.ToString() };
+            }
+            else
+            {
+                try
+                {
+                    ack = new ChannelFrame { Type = ChannelFrameType.Ack, Seq = frame.Seq, Result = await WorkerProtocol.ApplyAsync(workerId, frame.Report!, store, signals, catalogue) };
+                }
+                catch (UnknownWorkerException)
+                {
+                    await RefuseAsync(404, $"worker {workerId} is not registered here: register again");
+                    return;
+                }
+            }
+            if (!stop.IsCancellationRequested) await frames.SendAsync(ack, stop);
+        }
+    }
+
+    private async Task PushAsync(CancellationToken stop)
+    {
+        var signaled = signals.WorkerSignal(workerId);
+        // A channel for a worker the store does not know (a memory store restarted) would wait for nothing.
+        if (await store.GetWorkerAsync(workerId, CancellationToken.None) is null)
+            await RefuseAsync(404, $"worker {workerId} is not registered here: register again");
+        while (!stop.IsCancellationRequested)
+        {
+            // Taken before looking, so that a commit in between is not missed.
+            var wake = Task.WhenAny(signals.TasksReady.WaitHandle, signaled.WaitHandle, _credited.WaitHandle);
+            int credit;
+            lock (_lock) credit = _credit;
+            IReadOnlyList<LeasedTask> leased = [];
+            if (credit > 0)
+            {
+                try
+                {
+                    leased = await store.LeaseAsync(workerId, credit, CancellationToken.None);
+                }
+                catch (UnknownWorkerException)
+                {
+                    await RefuseAsync(404, $"worker {workerId} is not registered here: register again");
+                    return;
+                }
+                if (leased.Count > 0)
+                {
+                    lock (_lock)
+                    {
+                        _credit = Math.Max(0, _credit - leased.Count);
+                        _pushed += leased.Count;
+                    }
+                    await frames.SendAsync(new ChannelFrame { Type = ChannelFrameType.Tasks, Tasks = WorkerProtocol.WithTaskTokens(leased, tokens) }, stop);
+                }
+            }
+            var (commands, control) = await Instructions.TakeAsync(store, signals, workerId);
+            if (commands.Count > 0 || control is not null)
+                await frames.SendAsync(new ChannelFrame { Type = ChannelFrameType.Instructions, Signals = commands, Control = control }, stop);
+            // More may be ready than the credit let through: look again before waiting.
+            if (leased.Count > 0) continue;
+            await wake.WaitAsync(stop);
+        }
+    }
+
+    /// <summary>Tells the worker why the channel ends; the loops then stop.</summary>
+    private async Task RefuseAsync(int status, string detail)
+    {
+        try
+        {
+            await frames.SendAsync(new ChannelFrame { Type = ChannelFrameType.Error, Status = status, Detail = detail }, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException)
+        {
+        }
+        throw new InvalidOperationException(detail);
+    }
+}
