@@ -22,7 +22,6 @@ public sealed class WorkerChannelConnection : IAsyncDisposable
     private readonly Action<IReadOnlyList<LeasedTask>> _onTasks;
     private readonly Action<IReadOnlyList<SignalCommand>, WorkerControl?> _onInstructions;
     private long _sequence;
-    private long _received;
     private int _ended;
 
     private WorkerChannelConnection(FrameSocket frames, Action<IReadOnlyList<LeasedTask>> onTasks, Action<IReadOnlyList<SignalCommand>, WorkerControl?> onInstructions)
@@ -67,9 +66,13 @@ public sealed class WorkerChannelConnection : IAsyncDisposable
         return new WorkerChannelConnection(new FrameSocket(socket, MaxFrameBytes), onTasks, onInstructions);
     }
 
-    /// <summary>The room the worker has for tasks now (0: push none); tasks pushed but not yet received are counted by the server.</summary>
-    public Task WantAsync(int max, CancellationToken cancellationToken) =>
-        SendAsync(new ChannelFrame { Type = ChannelFrameType.Want, Max = max, Received = Interlocked.Read(ref _received) }, cancellationToken);
+    /// <summary>
+    /// The room the worker has for tasks now (0: push none), and how many tasks it had taken from this
+    /// channel when it counted that room (read together, under one lock): the server counts what it
+    /// pushed since as in flight.
+    /// </summary>
+    public Task WantAsync(int max, long received, CancellationToken cancellationToken) =>
+        SendAsync(new ChannelFrame { Type = ChannelFrameType.Want, Max = max, Received = received }, cancellationToken);
 
     /// <summary>Sends a report and returns the server's answer, given after the report's commit.</summary>
     public async Task<ReportResult> ReportAsync(WorkerReport report, CancellationToken cancellationToken)
@@ -126,9 +129,7 @@ public sealed class WorkerChannelConnection : IAsyncDisposable
             switch (frame.Type)
             {
                 case ChannelFrameType.Tasks when frame.Tasks is { } tasks:
-                    // Taken before they are counted: a want sent in between under-asks, never over-fills.
                     _onTasks(tasks);
-                    Interlocked.Add(ref _received, tasks.Count);
                     break;
                 case ChannelFrameType.Ack when frame.Seq is { } sequence && _acks.TryGetValue(sequence, out var answer):
                     if (frame.Status is { } status) answer.TrySetException(new DroverApiException((HttpStatusCode)status, "Report refused", frame.Detail, null));

@@ -27,6 +27,7 @@ internal sealed class Hand(int concurrency, int? prefetch, Func<LeasedTask, Runn
     private int _busySlots;
     private int _runningSlots; // busy slots that have a task; the others are about to take one
     private bool _leaseLoopWaiting;
+    private long _added;
     private bool _closed;
 
     public int Count
@@ -60,10 +61,14 @@ internal sealed class Hand(int concurrency, int? prefetch, Func<LeasedTask, Runn
     /// How many tasks to lease now; 0 means wait for <paramref name="wake"/>. Leases when a slot would
     /// otherwise sit idle or the hand is half empty: under load, not one lease request per task.
     /// </summary>
-    public int Room(out Task wake)
+    public int Room(out Task wake) => Room(out wake, out _);
+
+    /// <param name="added">How many tasks the hand has taken so far, counted with the room (the worker channel's "received").</param>
+    public int Room(out Task wake, out long added)
     {
         lock (_lock)
         {
+            added = _added;
             var room = _concurrency + Prefetch - _held.Count;
             if (!_paused && room > 0 && ShouldLease(room))
             {
@@ -99,6 +104,7 @@ internal sealed class Hand(int concurrency, int? prefetch, Func<LeasedTask, Runn
     {
         lock (_lock)
         {
+            _added += leases.Count;
             foreach (var lease in leases)
             {
                 _held[lease.ExecutionId] = null;

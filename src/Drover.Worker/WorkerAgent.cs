@@ -262,15 +262,18 @@ public sealed class WorkerAgent
     /// </summary>
     private async Task FeedChannelAsync(WorkerChannelConnection channel, CancellationToken stopping)
     {
-        var told = -1;
+        // Only this channel adds to the hand while it is open: what it added since it opened is what it received.
+        _hand.Room(out _, out var before);
+        (int Room, long Added) told = (-1, before);
         while (true)
         {
             var nudged = _nudge.WaitHandle;
-            var room = _hand.Room(out var wantsMore);
-            if (room != told)
+            var room = _hand.Room(out var wantsMore, out var added);
+            // Each push uses up credit on the server: after one the room is told again even when it looks the same.
+            if ((room, added) != told)
             {
-                await channel.WantAsync(room, stopping);
-                told = room;
+                await channel.WantAsync(room, added - before, stopping);
+                told = (room, added);
             }
             await Task.WhenAny(room > 0 ? nudged : Task.WhenAny(nudged, wantsMore), channel.Completion).WaitAsync(stopping);
             if (channel.Completion.IsCompleted) await channel.Completion;

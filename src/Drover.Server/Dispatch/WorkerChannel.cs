@@ -19,6 +19,7 @@ public sealed class WorkerChannel(Guid workerId, FrameSocket frames, ITaskStore 
     private readonly Lock _lock = new();
     private int _credit;
     private long _pushed;
+    private bool _drained; // the last lease found fewer tasks than the credit allowed: nothing else was ready
     private readonly AsyncSignal _credited = new();
     private readonly Channel<ChannelFrame> _reports = Channel.CreateUnbounded<ChannelFrame>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
 
@@ -81,10 +82,11 @@ public sealed class WorkerChannel(Guid workerId, FrameSocket frames, ITaskStore 
                         if (received > _pushed) throw new InvalidDataException("a want counts more tasks received than were sent");
                         // Tasks sent since are in flight and take room the worker did not know it gave.
                         var credit = (int)Math.Max(0, frame.Max.Value - (_pushed - received));
-                        more = credit > _credit;
+                        more = credit > _credit && !_drained;
                         _credit = credit;
                     }
-                    // Only more room is worth a look at the store; less takes effect at the next push.
+                    // Only more room is worth a look at the store, and only when its last look may have left
+                    // tasks behind; otherwise the next "tasks ready" wakes the pusher. Less room takes effect at the next push.
                     if (more) _credited.Pulse();
                     break;
                 case ChannelFrameType.Report when frame is { Seq: not null, Report: not null }:
@@ -133,7 +135,12 @@ public sealed class WorkerChannel(Guid workerId, FrameSocket frames, ITaskStore 
             // Taken before looking, so that a commit in between is not missed.
             var wake = Task.WhenAny(signals.TasksReady.WaitHandle, signaled.WaitHandle, _credited.WaitHandle);
             int credit;
-            lock (_lock) credit = _credit;
+            lock (_lock)
+            {
+                credit = _credit;
+                // Woken with no credit (tasks became ready, say): they wait for the worker's next want.
+                if (credit == 0) _drained = false;
+            }
             IReadOnlyList<LeasedTask> leased = [];
             if (credit > 0)
             {
@@ -146,13 +153,14 @@ public sealed class WorkerChannel(Guid workerId, FrameSocket frames, ITaskStore 
                     await RefuseAsync(404, $"worker {workerId} is not registered here: register again");
                     return;
                 }
+                lock (_lock)
+                {
+                    _credit = Math.Max(0, _credit - leased.Count);
+                    _pushed += leased.Count;
+                    _drained = leased.Count < credit;
+                }
                 if (leased.Count > 0)
                 {
-                    lock (_lock)
-                    {
-                        _credit = Math.Max(0, _credit - leased.Count);
-                        _pushed += leased.Count;
-                    }
                     await frames.SendAsync(new ChannelFrame { Type = ChannelFrameType.Tasks, Tasks = WorkerProtocol.WithTaskTokens(leased, tokens) }, stop);
                 }
             }
