@@ -33,8 +33,9 @@ internal sealed class LocalCluster : IAsyncDisposable
     /// <param name="workerArgs">More arguments for worker i (a data directory, say).</param>
     /// <param name="environment">More variables for the workers (an S3 endpoint and its keys, say).</param>
     /// <param name="prefetch">auto, or a number of tasks.</param>
+    /// <param name="channel">on: the workers hold their channel (the default); off: they lease and report over HTTP.</param>
     public static async Task<LocalCluster> StartAsync(string store, int workers, int concurrency, string prefetch, Func<int, IEnumerable<string>>? workerArgs = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, string channel = "on")
     {
         var cluster = await StartServerAsync(store, Directory.CreateTempSubdirectory("drover-bench-").FullName);
         var url = cluster.Url;
@@ -43,7 +44,8 @@ internal sealed class LocalCluster : IAsyncDisposable
         for (var i = 0; i < workers; i++)
         {
             cluster._processes.Add(Start(
-                ["worker", "--server", url.ToString(), "--concurrency", Str(concurrency), "--prefetch", prefetch, "--name", $"bench-{i}", .. workerArgs?.Invoke(i) ?? []],
+                ["worker", "--server", url.ToString(), "--concurrency", Str(concurrency), "--prefetch", prefetch, "--name", $"bench-{i}", "--channel", channel,
+                    .. workerArgs?.Invoke(i) ?? []],
                 new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["DROVER_TOKEN"] = workerToken }));
         }
         await cluster.WaitForWorkersAsync(workers);

@@ -10,6 +10,7 @@ var store = new Option<string>("--store") { DefaultValueFactory = _ => "sqlite",
 var workers = new Option<int>("--workers") { DefaultValueFactory = _ => 2, Recursive = true };
 var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 4, Recursive = true };
 var prefetch = new Option<string>("--prefetch") { DefaultValueFactory = _ => "1000", Description = "Tasks each worker leases beyond those running: a number, or auto (the workers' default)", Recursive = true };
+var channel = new Option<string>("--channel") { DefaultValueFactory = _ => "on", Description = "on: workers hold their channel (the default); off: they lease and report over HTTP", Recursive = true };
 var tasks = new Option<int>("--tasks") { DefaultValueFactory = _ => 20_000 };
 var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 1000 };
 var submitters = new Option<int>("--submitters") { DefaultValueFactory = _ => 2, Description = "Submit requests in flight at once" };
@@ -28,7 +29,8 @@ var postgres = new Option<string?>("--postgres")
 async Task<LocalCluster> ClusterAsync(ParseResult parse) => parse.GetValue(server) is { } url
     ? LocalCluster.Existing(new Uri(url), parse.GetValue(token) ?? Environment.GetEnvironmentVariable("DROVER_TOKEN")
         ?? throw new ArgumentException("--server needs --token or DROVER_TOKEN"))
-    : await LocalCluster.StartAsync(parse.GetValue(store)!, parse.GetValue(workers), parse.GetValue(concurrency), parse.GetValue(prefetch)!);
+    : await LocalCluster.StartAsync(parse.GetValue(store)!, parse.GetValue(workers), parse.GetValue(concurrency), parse.GetValue(prefetch)!,
+        channel: parse.GetValue(channel)!);
 
 var throughput = new Command("throughput", "Submit many tasks in batches and wait for all") { tasks, batchSize, submitters, kind, subscribers, followMode };
 throughput.SetAction(async parse =>
@@ -38,7 +40,7 @@ throughput.SetAction(async parse =>
     await using var cluster = await ClusterAsync(parse);
     var result = await Scenarios.ThroughputAsync(cluster, parse.GetValue(tasks), parse.GetValue(batchSize), parse.GetValue(submitters), taskKind,
         parse.GetValue(workers) * parse.GetValue(concurrency), parse.GetValue(subscribers), parse.GetValue(followMode)!);
-    result.Add("store", parse.GetValue(store)!).Add("workers", parse.GetValue(workers)).Add("concurrency", parse.GetValue(concurrency)).Add("prefetch", parse.GetValue(prefetch)!);
+    result.Add("store", parse.GetValue(store)!).Add("workers", parse.GetValue(workers)).Add("concurrency", parse.GetValue(concurrency)).Add("prefetch", parse.GetValue(prefetch)!).Add("channel", parse.GetValue(channel)!);
     result.Print(parse.GetValue(json));
 });
 
@@ -46,7 +48,8 @@ var latency = new Command("latency", "One echo task at a time: submit, wait, rep
 latency.SetAction(async parse =>
 {
     await using var cluster = await ClusterAsync(parse);
-    (await Scenarios.LatencyAsync(cluster, parse.GetValue(count), parse.GetValue(subscribers))).Add("store", parse.GetValue(store)!).Print(parse.GetValue(json));
+    (await Scenarios.LatencyAsync(cluster, parse.GetValue(count), parse.GetValue(subscribers))).Add("store", parse.GetValue(store)!).Add("channel", parse.GetValue(channel)!)
+        .Print(parse.GetValue(json));
 });
 
 var spawn = new Command("spawn-baseline", "How fast this machine starts and reaps `true`, without Drover") { tasks, parallel };
@@ -102,5 +105,5 @@ var hangfire = new Command("hangfire", "Drover's defaults against Hangfire with 
 hangfire.SetAction(async parse => (await HangfireScenario.RunAsync(parse.GetValue(store)!, parse.GetValue(tasks), parse.GetValue(workers), parse.GetValue(concurrency)))
     .Print(parse.GetValue(json)));
 
-var root = new RootCommand("Drover's load generator") { server, token, json, store, workers, concurrency, prefetch, throughput, latency, spawn, query, tracker, badBodies, groupby, staging, recruit, hangfire };
+var root = new RootCommand("Drover's load generator") { server, token, json, store, workers, concurrency, prefetch, channel, throughput, latency, spawn, query, tracker, badBodies, groupby, staging, recruit, hangfire };
 return await root.Parse(args).InvokeAsync();

@@ -99,7 +99,7 @@ public sealed class WorkerChannelConnection : IAsyncDisposable
         {
             await _frames.SendAsync(frame, cancellationToken);
         }
-        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             throw new WorkerChannelClosedException($"the worker channel has ended: {ex.Message}", ex);
         }

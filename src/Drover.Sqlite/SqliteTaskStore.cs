@@ -46,7 +46,7 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAs
         var context = new WriteContext(connection);
         _live = LiveStateLoader.Load(context);
         // Should a write fail half-way, the state in memory is read back from what was committed.
-        _writer = new SqliteWriter(connection, failed => _live = LiveStateLoader.Load(failed), events);
+        _writer = new SqliteWriter(connection, failed => _live = LiveStateLoader.Load(failed), events, sqlite.SyncToDisk);
         _reader = new SqliteTaskReader(connectionString);
     }
 
@@ -278,7 +278,7 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAs
             var leases = _live.Lease(worker, max, now, now + _options.LeaseTimeout);
             foreach (var lease in leases) Save(context, lease, output: true);
             return leases.Select(Lifecycle.ToLeasedTask).ToList();
-        }, cancellationToken);
+        }, cancellationToken, durable: false);
 
     public Task<ReportResult> ReportAsync(Guid workerId, WorkerReport report, CancellationToken cancellationToken) =>
         _writer.WriteAsync(context =>
@@ -324,7 +324,7 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAs
                 if (requeued) _signals.TasksReady.Pulse();
             });
             return new ReportResult(stale);
-        }, cancellationToken);
+        }, cancellationToken, durable: EndsSomething(report));
 
     public Task<int> ExpireLeasesAsync(CancellationToken cancellationToken) =>
         _writer.WriteAsync(context =>
@@ -366,6 +366,13 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAs
     public Task<WorkerRecord?> GetWorkerAsync(Guid id, CancellationToken cancellationToken) => _reader.GetWorkerAsync(id, cancellationToken);
 
     public ValueTask DisposeAsync() => _writer.DisposeAsync();
+
+    /// <summary>
+    /// A report that ends an execution (or a worker) is durable before it is answered; a heartbeat, a
+    /// start or output need not be: lost with the machine, the task runs again anyway.
+    /// </summary>
+    private static bool EndsSomething(WorkerReport report) =>
+        report.State != WorkerState.Running || report.Events.Exists(e => e.Type is ReportEventType.Finished or ReportEventType.Released);
 
     private LiveWorker Touch(WriteContext context, Guid workerId, WorkerState state, DateTimeOffset now)
     {

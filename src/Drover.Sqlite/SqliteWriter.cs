@@ -25,18 +25,26 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// <param name="afterFailure">Runs on the writer after an operation or a commit failed and was rolled
     /// back, so that state kept beside the database can be read back from it.</param>
     /// <param name="events">Where committed changes are published for followers.</param>
-    public SqliteWriter(SqliteConnection connection, Action<WriteContext> afterFailure, TaskEvents? events = null)
+    /// <param name="syncToDisk">The connection commits with <c>synchronous=FULL</c>; operations that need no durability commit without the fsync.</param>
+    public SqliteWriter(SqliteConnection connection, Action<WriteContext> afterFailure, TaskEvents? events = null, bool syncToDisk = false)
     {
         _connection = connection;
+        _syncToDisk = syncToDisk;
+        _synced = syncToDisk;
         _afterFailure = afterFailure;
         _context = new WriteContext(connection, events);
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
-    public Task<T> WriteAsync<T>(Func<WriteContext, T> work, CancellationToken cancellationToken)
+    /// <param name="durable">
+    /// False for a write that may be lost with the machine (a lease: its task is then queued again, as
+    /// at-least-once allows): a transaction of only such writes skips the fsync. The next durable commit
+    /// syncs the log, and with it every write before it.
+    /// </param>
+    public Task<T> WriteAsync<T>(Func<WriteContext, T> work, CancellationToken cancellationToken, bool durable = true)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var operation = new WriteOperation<T>(work);
+        var operation = new WriteOperation<T>(work, durable);
         if (!_queue.Writer.TryWrite(operation))
             throw new ObjectDisposedException(nameof(SqliteWriter), "The task store is shutting down.");
         return operation.Completion;
@@ -68,6 +76,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         var anyFailed = false;
         try
         {
+            SyncAtCommit(_syncToDisk && batch.Exists(o => o.Durable));
             using (var transaction = _connection.BeginTransaction(deferred: false))
             {
                 _context.Transaction = transaction;
@@ -114,6 +123,17 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _context.RunAfterCommit();
     }
 
+    private readonly bool _syncToDisk;
+    private bool _synced;
+
+    /// <summary>Sets whether the next commit fsyncs (WAL: FULL syncs the log at each commit, NORMAL leaves it to the next that does).</summary>
+    private void SyncAtCommit(bool sync)
+    {
+        if (sync == _synced) return;
+        _context.Execute(sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+        _synced = sync;
+    }
+
     // Set when a commit failed for want of space; the next commit that succeeds empties the log.
     private bool _diskWasFull;
 
@@ -144,13 +164,16 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private interface IWriteOperation
     {
+        bool Durable { get; }
         void Run(WriteContext context);
         void Complete();
         void Fail(Exception exception);
     }
 
-    private sealed class WriteOperation<T>(Func<WriteContext, T> work) : IWriteOperation
+    private sealed class WriteOperation<T>(Func<WriteContext, T> work, bool durable) : IWriteOperation
     {
+        public bool Durable => durable;
+
         private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T? _result;
 

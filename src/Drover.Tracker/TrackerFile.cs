@@ -33,13 +33,14 @@ internal static class TrackerFile
         {
             connection.Open();
             Execute(connection, $"PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; PRAGMA synchronous = {(syncToDisk ? "FULL" : "NORMAL")};");
-            var id = Scalar(connection, "PRAGMA application_id");
-            var tables = Scalar(connection, "SELECT count(*) FROM sqlite_master");
-            if (id != ApplicationId && tables > 0)
-                throw new TrackerFileException($"{full} is a SQLite database but not a Drover tracker (application id {id}); give a new path");
-            if (id != ApplicationId || Scalar(connection, "PRAGMA user_version") < Version)
+            if (Scalar(connection, "PRAGMA application_id") != ApplicationId || Scalar(connection, "PRAGMA user_version") < Version)
             {
-                using var create = connection.BeginTransaction();
+                // Looked at again under the write lock: another process may be making the file this moment,
+                // and between two reads outside it would show its tables before its application id.
+                using var create = connection.BeginTransaction(deferred: false);
+                var id = Scalar(connection, "PRAGMA application_id", create);
+                if (id != ApplicationId && Scalar(connection, "SELECT count(*) FROM sqlite_master", create) > 0)
+                    throw new TrackerFileException($"{full} is a SQLite database but not a Drover tracker (application id {id}); give a new path");
                 Execute(connection, Schema + $"PRAGMA application_id = {ApplicationId}; PRAGMA user_version = {Version};", create);
                 create.Commit();
             }
@@ -69,10 +70,11 @@ internal static class TrackerFile
         command.ExecuteNonQuery();
     }
 
-    private static long Scalar(SqliteConnection connection, string sql)
+    private static long Scalar(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
     {
         using var command = connection.CreateCommand();
         command.CommandText = sql;
+        command.Transaction = transaction;
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -238,7 +238,7 @@ public sealed class WorkerAgent
             _reporter.WorkerId = await RegisterAsync(stopping);
             return ChannelEnd.Again;
         }
-        catch (Exception ex) when (ex is WorkerChannelClosedException or DroverApiException && !stopping.IsCancellationRequested)
+        catch (Exception ex) when (ex is IOException or WebSocketException or DroverApiException && !stopping.IsCancellationRequested)
         {
             Log.ChannelLost(_logger, ex.Message);
             return ChannelEnd.Lost;

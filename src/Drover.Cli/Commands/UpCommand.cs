@@ -67,6 +67,7 @@ internal static class UpCommand
             "--concurrency", parse.GetValue(WorkerCommand.Concurrency).ToString(CultureInfo.InvariantCulture),
             "--prefetch", WorkerCommand.ParsePrefetch(parse.GetValue(WorkerCommand.Prefetch), "--prefetch")?.ToString(CultureInfo.InvariantCulture) ?? "auto",
             "--grace", parse.GetValue(Grace)!, "--resource-cache", parse.GetValue(WorkerCommand.ResourceCache)!, "--stop-with-stdin",
+            "--channel", parse.GetValue(ServerCommand.WorkerChannel)!,
             .. parse.GetValue(WorkerCommand.DataDir) is { } data ? new[] { "--data-dir", Path.GetFullPath(data) } : [],
             .. parse.GetValue(WorkerCommand.ContainerEngine) is { } engine ? new[] { "--container-engine", engine } : [],
         ]);

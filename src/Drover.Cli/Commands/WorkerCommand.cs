@@ -39,6 +39,11 @@ internal static class WorkerCommand
     {
         Description = "Let a recruiter move this worker to another batch while it is idle and its own batch has nothing waiting",
     };
+    public static readonly Option<string> Channel = new("--channel")
+    {
+        Description = "on: hold one WebSocket with the server, tasks pushed as they become ready (HTTP while the server refuses it); off: lease and report over HTTP requests only",
+        DefaultValueFactory = _ => "on",
+    };
     public static readonly Option<int> OutputLimit = new("--output-limit") { Description = "Bytes of stdout and of stderr kept per task", DefaultValueFactory = _ => 1024 * 1024 };
 
     /// <summary>
@@ -59,7 +64,7 @@ internal static class WorkerCommand
 
     public static Command Create()
     {
-        var command = new Command("worker", "Run tasks from a Drover server") { Concurrency, Prefetch, Batch, Name, Recyclable, OutputLimit, Grace, DataDir, ResourceCache, ContainerEngine, StopWithStdin };
+        var command = new Command("worker", "Run tasks from a Drover server") { Concurrency, Prefetch, Batch, Name, Recyclable, Channel, OutputLimit, Grace, DataDir, ResourceCache, ContainerEngine, StopWithStdin };
         command.SetAction(async (parse, _) =>
         {
             using var shutdown = new Shutdown();
@@ -73,6 +78,7 @@ internal static class WorkerCommand
                 Prefetch = ParsePrefetch(parse.GetValue(Prefetch), "--prefetch"),
                 Batch = parse.GetValue(Batch),
                 Recyclable = parse.GetValue(Recyclable),
+                Channel = ServerCommand.OnOff(parse, Channel),
                 OutputLimitBytes = parse.GetValue(OutputLimit),
                 DataDirectory = parse.GetValue(DataDir),
                 ContainerEngine = parse.GetValue(ContainerEngine),

@@ -71,6 +71,18 @@ public sealed class WorkerChannel(Guid workerId, FrameSocket frames, ITaskStore 
 
     private async Task ReceiveAsync(CancellationToken stop)
     {
+        try
+        {
+            await ReceiveFramesAsync(stop);
+        }
+        catch (InvalidDataException ex)
+        {
+            await RefuseAsync(400, ex.Message);
+        }
+    }
+
+    private async Task ReceiveFramesAsync(CancellationToken stop)
+    {
         while (await frames.ReceiveAsync(stop) is { } frame)
         {
             switch (frame.Type)

@@ -41,9 +41,10 @@ public sealed class DroverCluster : IAsyncDisposable
     /// <summary>Variables the server and every worker started from now on get (an S3 endpoint and its keys).</summary>
     public Dictionary<string, string> Environment { get; } = [];
 
-    public async Task StartServerAsync()
+    /// <param name="extraArgs">Options for this start only (a restart may leave them out).</param>
+    public async Task StartServerAsync(params string[] extraArgs)
     {
-        Server = DroverProcess.Start(_serverArgs, Environment);
+        Server = DroverProcess.Start([.. _serverArgs, .. extraArgs], Environment);
         await Server.WaitForLineAsync("server listening on", TimeSpan.FromSeconds(30));
     }
 

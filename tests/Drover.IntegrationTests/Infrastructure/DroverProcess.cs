@@ -64,13 +64,13 @@ public sealed class DroverProcess : IAsyncDisposable
         return (process.ExitCode, process.Output);
     }
 
-    /// <summary>Waits for a line of output that contains <paramref name="text"/>, and returns it.</summary>
-    public async Task<string> WaitForLineAsync(string text, TimeSpan timeout)
+    /// <summary>Waits for the <paramref name="count"/>th line of output that contains <paramref name="text"/>, and returns it.</summary>
+    public async Task<string> WaitForLineAsync(string text, TimeSpan timeout, int count = 1)
     {
         using var deadline = new CancellationTokenSource(timeout);
         while (true)
         {
-            var line = Output.Split('\n').FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal));
+            var line = Output.Split('\n').Where(l => l.Contains(text, StringComparison.Ordinal)).Skip(count - 1).FirstOrDefault();
             if (line is not null) return line.Trim();
             if (HasExited && _newOutput.CurrentCount == 0)
                 throw new InvalidOperationException($"drover exited ({ExitCode}) before printing '{text}':\n{Output}");
