@@ -88,19 +88,25 @@ internal static class Scenarios
         using var client = cluster.Client();
         await using var followers = subscribers > 0 ? await EventSubscribers.ConnectAsync(cluster, client, subscribers, everything: true) : null;
         var samples = new List<double>(count);
-        var submits = new List<double>(count);
+        var twoStep = new List<double>(count);
         for (var i = -Math.Min(50, count); i < count; i++)
         {
+            // As a user runs one task: submit and wait in one exchange (POST /api/tasks?wait=).
             var clock = Stopwatch.StartNew();
-            var task = await client.CreateTaskAsync(new TaskSpec { Handler = "echo", Args = JsonSerializer.SerializeToElement(i) }, CancellationToken.None);
-            if (i >= 0) submits.Add(clock.Elapsed.TotalMilliseconds);
-            var answer = await client.WaitAsync([task.Id], TimeSpan.FromSeconds(30), CancellationToken.None);
+            var ended = await client.RunAsync(new TaskSpec { Handler = "echo", Args = JsonSerializer.SerializeToElement(i) }, CancellationToken.None);
             var ms = clock.Elapsed.TotalMilliseconds;
-            if (answer.Pending.Count > 0) throw new TimeoutException($"task {task.Id} did not end within 30 s");
+            if (ended.Status != TaskState.Succeeded) throw new InvalidOperationException($"task {ended.Id} ended {ended.Status}");
             if (i >= 0) samples.Add(ms); // the first runs warm up connections and code paths
+            // And as before there was one: submit, then wait.
+            clock.Restart();
+            var task = await client.CreateTaskAsync(new TaskSpec { Handler = "echo", Args = JsonSerializer.SerializeToElement(i) }, CancellationToken.None);
+            var answer = await client.WaitAsync([task.Id], TimeSpan.FromSeconds(30), CancellationToken.None);
+            if (answer.Pending.Count > 0) throw new TimeoutException($"task {task.Id} did not end within 30 s");
+            if (i >= 0) twoStep.Add(clock.Elapsed.TotalMilliseconds);
         }
         samples.Sort();
-        // The floor: one plain HTTP exchange with the server; a round trip takes four (submit, lease, report, wait).
+        // The floors: one plain HTTP exchange with the server, and one durable SQLite commit on the same
+        // disk (a round trip makes two that must reach the disk: the create and the finish).
         using var http = new HttpClient { BaseAddress = cluster.Url };
         var health = new List<double>(count);
         for (var i = -50; i < count; i++)
@@ -110,6 +116,7 @@ internal static class Scenarios
             if (i >= 0) health.Add(clock.Elapsed.TotalMilliseconds);
         }
         health.Sort();
+        var commit = DurableCommitMs(count);
         var result = new Result("latency (echo round trip)").Add("count", count);
         if (followers is not null)
         {
@@ -118,13 +125,54 @@ internal static class Scenarios
                 .Add("event_delay_p50_ms", Percentile(delays, 0.50))
                 .Add("event_delay_p99_ms", Percentile(delays, 0.99));
         }
+        var p50 = Percentile(samples, 0.50);
+        var httpP50 = Percentile(health, 0.50);
         return result
-            .Add("http_exchange_p50_ms", Percentile(health, 0.50))
-            .Add("submit_p50_ms", Percentile([.. submits.Order()], 0.50))
-            .Add("p50_ms", Percentile(samples, 0.50))
+            .Add("http_exchange_p50_ms", httpP50)
+            .Add("durable_commit_p50_ms", Percentile(commit, 0.50))
+            .Add("durable_commit_p90_ms", Percentile(commit, 0.90))
+            .Add("durable_commit_p99_ms", Percentile(commit, 0.99))
+            .Add("p50_ms", p50)
             .Add("p90_ms", Percentile(samples, 0.90))
             .Add("p99_ms", Percentile(samples, 0.99))
-            .Add("max_ms", Math.Round(samples[^1], 3));
+            .Add("max_ms", Math.Round(samples[^1], 3))
+            .Add("submit_then_wait_p50_ms", Percentile([.. twoStep.Order()], 0.50))
+            .Add("p50_over_http", Math.Round(p50 / httpP50, 1))
+            .Add("p50_over_http_and_two_commits", Math.Round(p50 / (httpP50 + 2 * Percentile(commit, 0.50)), 2));
+    }
+
+    /// <summary>One-row commits to a fresh SQLite file in WAL mode with synchronous=FULL, as the server's store makes them: each one's time, sorted.</summary>
+    private static List<double> DurableCommitMs(int count)
+    {
+        var directory = Directory.CreateTempSubdirectory("drover-bench-commit-");
+        try
+        {
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory.FullName, "floor.db")};Pooling=False");
+            connection.Open();
+            using var setup = connection.CreateCommand();
+            setup.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)";
+            setup.ExecuteNonQuery();
+            using var insert = connection.CreateCommand();
+            insert.CommandText = "INSERT INTO t (v) VALUES ('x')";
+            var times = new List<double>(count);
+            for (var i = -20; i < count; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                using (var transaction = connection.BeginTransaction())
+                {
+                    insert.Transaction = transaction;
+                    insert.ExecuteNonQuery();
+                    transaction.Commit();
+                }
+                if (i >= 0) times.Add(clock.Elapsed.TotalMilliseconds);
+            }
+            times.Sort();
+            return times;
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 
     public static Result SpawnBaseline(int tasks, int parallel) =>

@@ -33,6 +33,8 @@ internal static class TrackerFile
         {
             connection.Open();
             Execute(connection, $"PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; PRAGMA synchronous = {(syncToDisk ? "FULL" : "NORMAL")};");
+            // Reading the schema also finds a damaged file (the header alone may look fine).
+            Scalar(connection, "SELECT count(*) FROM sqlite_master");
             if (Scalar(connection, "PRAGMA application_id") != ApplicationId || Scalar(connection, "PRAGMA user_version") < Version)
             {
                 // Looked at again under the write lock: another process may be making the file this moment,
