@@ -340,5 +340,10 @@ public sealed class RecruiterTests : IAsyncLifetime
         (code, output) = await cluster.CliAsync("worker", "--prefetch", "-3");
         Assert.Equal((2, true), (code, output.Contains("--prefetch must be auto or a number of tasks, not '-3'", StringComparison.Ordinal)));
         Assert.Empty(await client.ListRecruitersAsync(Token));
+        // The channel is on or off, for a worker as for a server.
+        (code, output) = await cluster.CliAsync("worker", "--channel", "maybe");
+        Assert.Equal((2, true), (code, output.Contains("--channel must be on or off, not 'maybe'", StringComparison.Ordinal)));
+        (code, output) = await cluster.CliAsync("server", "--worker-channel", "maybe", "--port", "0", "--data", cluster.DataDirectory);
+        Assert.Equal((2, true), (code, output.Contains("--worker-channel must be on or off, not 'maybe'", StringComparison.Ordinal)));
     }
 }
