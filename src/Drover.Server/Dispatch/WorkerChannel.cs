@@ -21,7 +21,12 @@ public sealed class WorkerChannel(Guid workerId, FrameSocket frames, ITaskStore 
     private long _pushed;
     private bool _drained; // the last lease found fewer tasks than the credit allowed: nothing else was ready
     private readonly AsyncSignal _credited = new();
-    private readonly Channel<ChannelFrame> _reports = Channel.CreateUnbounded<ChannelFrame>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    /// <summary>
+    /// Reports received and not yet applied. A worker sends one at a time; one that floods waits
+    /// here (and, its socket no longer read, in TCP) rather than filling the server's memory.
+    /// </summary>
+    private readonly Channel<ChannelFrame> _reports = Channel.CreateBounded<ChannelFrame>(
+        new BoundedChannelOptions(16) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
 
     public async Task RunAsync(CancellationToken stop)
     {
@@ -102,7 +107,7 @@ public sealed class WorkerChannel(Guid workerId, FrameSocket frames, ITaskStore 
                     if (more) _credited.Pulse();
                     break;
                 case ChannelFrameType.Report when frame is { Seq: not null, Report: not null }:
-                    _reports.Writer.TryWrite(frame);
+                    await _reports.Writer.WriteAsync(frame, stop);
                     break;
                 default:
                     await RefuseAsync(400, $"a {frame.Type} frame is not expected from a worker, or lacks its fields (want: max 0..{Endpoints.WorkerEndpoints.MaxLease} and received; report: seq and report)");
