@@ -105,5 +105,10 @@ var hangfire = new Command("hangfire", "Drover's defaults against Hangfire with 
 hangfire.SetAction(async parse => (await HangfireScenario.RunAsync(parse.GetValue(store)!, parse.GetValue(tasks), parse.GetValue(workers), parse.GetValue(concurrency)))
     .Print(parse.GetValue(json)));
 
-var root = new RootCommand("Drover's load generator") { server, token, json, store, workers, concurrency, prefetch, channel, throughput, latency, spawn, query, tracker, badBodies, groupby, staging, recruit, hangfire };
+var frameTasks = new Option<int>("--tasks") { DefaultValueFactory = _ => 1000, Description = "Tasks per frame" };
+var frameRepeat = new Option<int>("--repeat") { DefaultValueFactory = _ => 200, Description = "Timed rounds (the best is reported)" };
+var frames = new Command("frames", "The worker channel's frames (a push of tasks, a report of their ends) in JSON and in MessagePack, in this process") { frameTasks, frameRepeat };
+frames.SetAction(parse => FramesScenario.Run(parse.GetValue(frameTasks), parse.GetValue(frameRepeat)).Print(parse.GetValue(json)));
+
+var root = new RootCommand("Drover's load generator") { server, token, json, store, workers, concurrency, prefetch, channel, throughput, latency, spawn, query, tracker, badBodies, groupby, staging, recruit, hangfire, frames };
 return await root.Parse(args).InvokeAsync();

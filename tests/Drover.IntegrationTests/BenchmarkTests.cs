@@ -86,6 +86,17 @@ public sealed class BenchmarkTests
         var result = await RunAsync("latency", "--count", "20", "--workers", "1");
         Assert.Equal(20, result.GetProperty("count").GetInt32());
         Assert.True(result.GetProperty("p50_ms").GetDouble() <= result.GetProperty("max_ms").GetDouble());
+        Assert.True(result.GetProperty("durable_commit_p50_ms").GetDouble() > 0);
+        Assert.True(result.GetProperty("p50_over_http_and_two_commits").GetDouble() > 0);
+    }
+
+    [Fact]
+    public async Task Frames_benchmark_round_trips_both_encodings()
+    {
+        var result = await RunAsync("frames", "--tasks", "50", "--repeat", "3");
+        Assert.True(result.GetProperty("json_bytes_per_task").GetInt32() > 0);
+        Assert.True(result.GetProperty("msgpack_bytes_per_task").GetInt32() > 0);
+        Assert.True(result.GetProperty("msgpack_over_json_time").GetDouble() > 0);
     }
 
     [Fact]
