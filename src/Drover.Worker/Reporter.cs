@@ -23,6 +23,13 @@ internal sealed class Reporter(Func<WorkerReport, CancellationToken, Task<Report
     /// <summary>How long a busy reporter waits for more events before it sends.</summary>
     private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(1);
 
+    /// <summary>
+    /// A report this large says events come faster than reports go: only then is lingering worth it.
+    /// A report of two or three (one task's output and end) is no load, and a timer there would only
+    /// add a millisecond or two to each task's round trip.
+    /// </summary>
+    private const int LoadedBatch = 8;
+
     private readonly System.Diagnostics.Stopwatch _lastSend = System.Diagnostics.Stopwatch.StartNew();
     private readonly System.Diagnostics.Stopwatch _lastHeld = new();
     private int _lastBatchSize;
@@ -90,7 +97,7 @@ internal sealed class Reporter(Func<WorkerReport, CancellationToken, Task<Report
             {
             }
             // Under load, linger a moment so that a report carries many events; when idle, send at once.
-            if (!completed && _lastBatchSize > 1 && _lastSend.Elapsed < Linger * 2)
+            if (!completed && _lastBatchSize >= LoadedBatch && _lastSend.Elapsed < Linger * 2)
                 await Task.Delay(Linger, abort);
             long chars = 0;
             while (batch.Count < MaxEventsPerReport && chars < MaxCharsPerReport && _events.Reader.TryRead(out var e))
