@@ -88,7 +88,9 @@ public sealed class ContainerTaskTests : IAsyncLifetime
         var task = (await client.CreateTasksAsync([InContainer("i=0; while true; do i=$((i+1)); echo $i; sleep 0.1; done")], Token))[0];
         await RunningAsync(client, task.Id);
         var execution = await ExecutionOfAsync(client, task.Id);
-        Assert.Contains(execution.ToString("N"), await Podman.ContainersOfAsync(execution));
+        // Running is reported as `podman run` starts; the container exists a moment later.
+        await Eventually.ValueAsync(() => Podman.ContainersOfAsync(execution), names => names.Contains(execution.ToString("N"), StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30), "the task's container exists");
         await LinesSoonAsync(client, task.Id, atLeast: 3);
 
         Assert.Equal(TaskState.Paused, (await client.SignalTaskAsync(task.Id, TaskSignal.Pause, Token)).Status);
