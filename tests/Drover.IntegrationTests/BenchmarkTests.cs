@@ -80,10 +80,13 @@ public sealed class BenchmarkTests
         Assert.True(result.GetProperty("upload_over_curl").GetDouble() > 0);
     }
 
-    [Fact]
-    public async Task Latency_runs_to_completion()
+    [Theory]
+    [InlineData("on")]
+    [InlineData("off")] // the worker leases and reports over HTTP requests only
+    public async Task Latency_runs_to_completion(string channel)
     {
-        var result = await RunAsync("latency", "--count", "20", "--workers", "1");
+        var result = await RunAsync("latency", "--count", "20", "--workers", "1", "--channel", channel);
+        Assert.Equal(channel, result.GetProperty("channel").GetString());
         Assert.Equal(20, result.GetProperty("count").GetInt32());
         Assert.True(result.GetProperty("p50_ms").GetDouble() <= result.GetProperty("max_ms").GetDouble());
         Assert.True(result.GetProperty("durable_commit_p50_ms").GetDouble() > 0);
