@@ -57,6 +57,20 @@ public sealed class FrameSocket(WebSocket socket, long maxFrameBytes) : IDisposa
         }
     }
 
+    /// <summary>Says this end is done; the other end's answer comes to the reader (which then sees the end).</summary>
+    public async Task CloseOutputAsync(WebSocketCloseStatus status, string reason)
+    {
+        if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)) return;
+        using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await socket.CloseOutputAsync(status, reason, quick.Token);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        {
+        }
+    }
+
     /// <summary>Closes the channel politely, not waiting long for the other end.</summary>
     public async Task CloseAsync(WebSocketCloseStatus status, string reason)
     {

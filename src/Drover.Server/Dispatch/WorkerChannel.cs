@@ -33,15 +33,22 @@ public sealed class WorkerChannel(Guid workerId, FrameSocket frames, ITaskStore 
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var applying = ApplyReportsAsync(ending.Token);
         var pushing = PushAsync(ending.Token);
-        var receiving = ReceiveAsync(ending.Token);
-        await Task.WhenAny(receiving, applying, pushing);
+        // Not cancelled when the server stops: cancelling a receive aborts the socket, and what was
+        // given as the server stops (a drain) must still go out. It ends when either end closes.
+        var receiving = ReceiveAsync(CancellationToken.None);
+        await Task.WhenAny(receiving, applying, pushing, Task.Delay(Timeout.Infinite, stop).ContinueWith(_ => { }, TaskScheduler.Default));
         // Reports that reached us are still applied (a retry of them is harmless); pushing stops.
         _reports.Writer.TryComplete();
         var why = await Outcome(receiving) ?? await Outcome(applying) ?? await Outcome(pushing);
         await ending.CancelAsync();
-        await Task.WhenAll(Quietly(receiving), Quietly(applying), Quietly(pushing));
+        await Task.WhenAll(Quietly(applying), Quietly(pushing));
         if (why is not null) Log.ChannelEnded(logger, workerId, why);
-        await frames.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye");
+        // The last word: signals and settings given until now (stop-all drains every worker as the server stops).
+        if (receiving.IsCompleted is false) await Quietly(SendInstructionsAsync(CancellationToken.None));
+        await frames.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye");
+        // The worker answers the close, which ends the receive; one that does not is cut off.
+        if (await Task.WhenAny(receiving, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)) != receiving) frames.Socket.Abort();
+        await Quietly(receiving);
     }
 
     private static async Task<string?> Outcome(Task loop)
@@ -181,13 +188,20 @@ public sealed class WorkerChannel(Guid workerId, FrameSocket frames, ITaskStore 
                     await frames.SendAsync(new ChannelFrame { Type = ChannelFrameType.Tasks, Tasks = WorkerProtocol.WithTaskTokens(leased, tokens) }, stop);
                 }
             }
-            var (commands, control) = await Instructions.TakeAsync(store, signals, workerId);
-            if (commands.Count > 0 || control is not null)
-                await frames.SendAsync(new ChannelFrame { Type = ChannelFrameType.Instructions, Signals = commands, Control = control }, stop);
+            // Not cut short by a stop: once taken from the store, they must reach the worker.
+            await SendInstructionsAsync(CancellationToken.None);
             // More may be ready than the credit let through: look again before waiting.
             if (leased.Count > 0) continue;
             await wake.WaitAsync(stop);
         }
+    }
+
+    /// <summary>Signals for the worker's executions and its new settings, when any wait.</summary>
+    private async Task SendInstructionsAsync(CancellationToken cancellationToken)
+    {
+        var (commands, control) = await Instructions.TakeAsync(store, signals, workerId);
+        if (commands.Count > 0 || control is not null)
+            await frames.SendAsync(new ChannelFrame { Type = ChannelFrameType.Instructions, Signals = commands, Control = control }, cancellationToken);
     }
 
     /// <summary>Tells the worker why the channel ends; the loops then stop.</summary>
