@@ -44,4 +44,12 @@ internal static class CommonOptions
     }
 
     public static DroverClient Client(ParseResult parse) => new(ServerUrl(parse), FindToken(parse));
+
+    /// <summary>An on/off option's value; one line naming the option when it is neither.</summary>
+    public static bool OnOff(ParseResult parse, Option<string> option) => parse.GetValue(option) switch
+    {
+        "on" => true,
+        "off" => false,
+        var text => throw new CliException($"{option.Name} must be on or off, not '{text}'"),
+    };
 }

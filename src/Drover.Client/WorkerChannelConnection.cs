@@ -18,7 +18,6 @@ public sealed class WorkerChannelConnection : IAsyncDisposable
 
     private readonly FrameSocket _frames;
     private readonly ConcurrentDictionary<long, TaskCompletionSource<ReportResult>> _acks = new();
-    private readonly CancellationTokenSource _closing = new();
     private readonly Action<IReadOnlyList<LeasedTask>> _onTasks;
     private readonly Action<IReadOnlyList<SignalCommand>, WorkerControl?> _onInstructions;
     private long _sequence;
@@ -124,7 +123,7 @@ public sealed class WorkerChannelConnection : IAsyncDisposable
     /// <returns>Why the channel ended.</returns>
     private async Task<Exception> ReadFramesAsync()
     {
-        while (await _frames.ReceiveAsync(_closing.Token) is { } frame)
+        while (await _frames.ReceiveAsync(CancellationToken.None) is { } frame)
         {
             switch (frame.Type)
             {
@@ -145,19 +144,10 @@ public sealed class WorkerChannelConnection : IAsyncDisposable
         return new WorkerChannelClosedException("the server closed the worker channel");
     }
 
+    /// <summary>Closes the channel (the server's answer ends <see cref="Completion"/>, whose why the caller has been told).</summary>
     public async ValueTask DisposeAsync()
     {
-        await _frames.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye");
-        await _closing.CancelAsync();
-        try
-        {
-            await Completion;
-        }
-        catch (Exception)
-        {
-            // It always ends with why; the caller has been told through Completion.
-        }
+        await _frames.CloseAsync(Completion);
         _frames.Dispose();
-        _closing.Dispose();
     }
 }

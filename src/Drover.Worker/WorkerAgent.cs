@@ -178,23 +178,15 @@ public sealed partial class WorkerAgent
     /// <summary>Over the channel while the server takes it, else over HTTP, trying the channel again every <see cref="WorkerOptions.ChannelRetry"/>.</summary>
     private async Task LeaseLoopAsync(CancellationToken stopping)
     {
-        var refusals = 0;
+        var refused = false;
         while (!stopping.IsCancellationRequested)
         {
             if (_options.Channel)
             {
-                switch (await RunChannelAsync(stopping, quiet: refusals > 0))
-                {
-                    case ChannelEnd.Again:
-                        refusals = 0;
-                        continue;
-                    case ChannelEnd.Refused:
-                        refusals++;
-                        break;
-                    case ChannelEnd.Lost:
-                        refusals = 0;
-                        break;
-                }
+                // A refusal is said once, not at every try.
+                var end = await RunChannelAsync(stopping, quiet: refused);
+                refused = end == ChannelEnd.Refused;
+                if (end == ChannelEnd.Again) continue;
             }
             await LeaseOverHttpAsync(_options.Channel ? Stopwatch.GetTimestamp() + (long)(_options.ChannelRetry.TotalSeconds * Stopwatch.Frequency) : long.MaxValue, stopping);
         }

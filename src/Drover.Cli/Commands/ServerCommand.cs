@@ -62,14 +62,6 @@ internal static class ServerCommand
         : Durations.TryParse(text, out var value) ? value
         : throw new CliException($"{option.Name}: '{text}' is not a duration such as 30s");
 
-    /// <summary>An on/off option's value; one line naming the option when it is neither.</summary>
-    public static bool OnOff(ParseResult parse, Option<string> option) => parse.GetValue(option) switch
-    {
-        "on" => true,
-        "off" => false,
-        var text => throw new CliException($"{option.Name} must be on or off, not '{text}'"),
-    };
-
     public static DroverServerOptions Options(ParseResult parse)
     {
         return new DroverServerOptions
@@ -81,7 +73,7 @@ internal static class ServerCommand
             Store = parse.GetValue(Store)!,
             DataDirectory = parse.GetValue(CommonOptions.Data)!,
             SyncToDisk = !parse.GetValue(NoSync),
-            WorkerChannel = OnOff(parse, WorkerChannel),
+            WorkerChannel = CommonOptions.OnOff(parse, WorkerChannel),
             StoreOptions = { LeaseTimeout = Duration(parse, LeaseTimeout)!.Value, OutputLimitBytes = parse.GetValue(OutputLimit) },
             // Recruiters' local provider starts this same program as "drover worker".
             WorkerCommand = [.. SelfCommand.Argv()],

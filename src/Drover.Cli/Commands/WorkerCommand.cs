@@ -78,7 +78,7 @@ internal static class WorkerCommand
                 Prefetch = ParsePrefetch(parse.GetValue(Prefetch), "--prefetch"),
                 Batch = parse.GetValue(Batch),
                 Recyclable = parse.GetValue(Recyclable),
-                Channel = ServerCommand.OnOff(parse, Channel),
+                Channel = CommonOptions.OnOff(parse, Channel),
                 OutputLimitBytes = parse.GetValue(OutputLimit),
                 DataDirectory = parse.GetValue(DataDir),
                 ContainerEngine = parse.GetValue(ContainerEngine),

@@ -57,31 +57,33 @@ public sealed class FrameSocket(WebSocket socket, long maxFrameBytes) : IDisposa
         }
     }
 
-    /// <summary>Says this end is done; the other end's answer comes to the reader (which then sees the end).</summary>
-    public async Task CloseOutputAsync(WebSocketCloseStatus status, string reason)
+    /// <summary>
+    /// Ends the channel from this side: says so to the other end, whose answer ends
+    /// <paramref name="reading"/> (this end's reader loop, which sees the close); an end that does not
+    /// answer within 2 s is cut off. Safe to call whoever closed first.
+    /// </summary>
+    public async Task CloseAsync(Task reading)
     {
-        if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)) return;
-        using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        var patience = TimeSpan.FromSeconds(2);
+        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            using var quick = new CancellationTokenSource(patience);
+            try
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", quick.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+            {
+            }
+        }
+        if (await Task.WhenAny(reading, Task.Delay(patience, CancellationToken.None)) != reading) socket.Abort();
         try
         {
-            await socket.CloseOutputAsync(status, reason, quick.Token);
+            await reading;
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        catch (Exception)
         {
-        }
-    }
-
-    /// <summary>Closes the channel politely, not waiting long for the other end.</summary>
-    public async Task CloseAsync(WebSocketCloseStatus status, string reason)
-    {
-        if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)) return;
-        using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        try
-        {
-            await socket.CloseAsync(status, reason, quick.Token);
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
-        {
+            // How the reader ended is its owner's to tell; here it only had to end.
         }
     }
 

@@ -36,7 +36,7 @@ public sealed class WorkerChannel(Guid workerId, FrameSocket frames, ITaskStore 
         // Not cancelled when the server stops: cancelling a receive aborts the socket, and what was
         // given as the server stops (a drain) must still go out. It ends when either end closes.
         var receiving = ReceiveAsync(CancellationToken.None);
-        await Task.WhenAny(receiving, applying, pushing, Task.Delay(Timeout.Infinite, stop).ContinueWith(_ => { }, TaskScheduler.Default));
+        await Task.WhenAny(receiving, applying, pushing, Task.Delay(Timeout.Infinite, stop));
         // Reports that reached us are still applied (a retry of them is harmless); pushing stops.
         _reports.Writer.TryComplete();
         var why = await Outcome(receiving) ?? await Outcome(applying) ?? await Outcome(pushing);
@@ -44,11 +44,8 @@ public sealed class WorkerChannel(Guid workerId, FrameSocket frames, ITaskStore 
         await Task.WhenAll(Quietly(applying), Quietly(pushing));
         if (why is not null) Log.ChannelEnded(logger, workerId, why);
         // The last word: signals and settings given until now (stop-all drains every worker as the server stops).
-        if (receiving.IsCompleted is false) await Quietly(SendInstructionsAsync(CancellationToken.None));
-        await frames.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye");
-        // The worker answers the close, which ends the receive; one that does not is cut off.
-        if (await Task.WhenAny(receiving, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)) != receiving) frames.Socket.Abort();
-        await Quietly(receiving);
+        if (!receiving.IsCompleted) await Quietly(SendInstructionsAsync(CancellationToken.None));
+        await frames.CloseAsync(receiving);
     }
 
     private static async Task<string?> Outcome(Task loop)
