@@ -79,4 +79,34 @@ public sealed class UpCommandTests : IAsyncLifetime
         up.Signal(PosixProcess.SigTerm);
         await up.WaitForExitAsync(TimeSpan.FromSeconds(30));
     }
+
+    [Fact]
+    public async Task Worker_channel_off_keeps_the_server_and_its_workers_on_HTTP()
+    {
+        await using var up = DroverProcess.Start(["up", "--port", "0", "--workers", "1", "--worker-channel", "off", "--data", Path.Combine(_directory, "http")]);
+        var line = await up.WaitForLineAsync("server listening on", TimeSpan.FromSeconds(30));
+        var url = new Uri(line[line.IndexOf("http", StringComparison.Ordinal)..]);
+        await up.WaitForLineAsync("registered as", TimeSpan.FromSeconds(30));
+        var token = File.ReadAllText(Path.Combine(_directory, "http", "admin.token")).Trim();
+        using var client = new Client.DroverClient(url, token);
+        Assert.Equal(TaskState.Succeeded, (await client.RunAsync(Specs.Shell("echo over http"), Token)).Status);
+
+        // The server refuses the channel, and its worker was told not to try it (no refusal in its log).
+        var worker = (await client.ListWorkersAsync(Token)).Single();
+        using var http = new HttpClient { BaseAddress = url };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        var refused = await http.GetAsync($"api/workers/{worker.Id}/channel", Token);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, refused.StatusCode);
+        Assert.Contains("--worker-channel off", await refused.Content.ReadAsStringAsync(Token));
+        Assert.DoesNotContain("channel", up.Output.Replace("--worker-channel", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
+        up.Signal(PosixProcess.SigTerm);
+        await up.WaitForExitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task A_bad_worker_channel_value_stops_up_with_one_line()
+    {
+        var (code, output) = await DroverProcess.RunAsync(["up", "--port", "0", "--worker-channel", "maybe", "--data", Path.Combine(_directory, "bad")]);
+        Assert.Equal((2, true), (code, output.Contains("--worker-channel must be on or off, not 'maybe'", StringComparison.Ordinal)));
+    }
 }
