@@ -90,6 +90,10 @@ internal static class PostgresSchema
         CREATE INDEX deployments_live ON deployments (created) WHERE live;
         ALTER TABLE workers ADD COLUMN recyclable boolean NOT NULL DEFAULT false;
         """,
+        """
+        -- Named tokens: the SHA-256 of the secret (never the secret) and the record as JSON.
+        CREATE TABLE tokens (name text COLLATE "C" PRIMARY KEY, hash text COLLATE "C" NOT NULL UNIQUE, doc text NOT NULL);
+        """,
     ];
 
     public static async Task MigrateAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)

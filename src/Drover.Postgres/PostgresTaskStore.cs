@@ -16,7 +16,7 @@ namespace Drover.Postgres;
 /// the lifecycle is the same pure <see cref="Lifecycle"/> every store applies. Commits announce
 /// themselves to the other servers with NOTIFY (<see cref="PostgresNotifications"/>).
 /// </summary>
-public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, IAsyncDisposable
+public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, IAccessStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly StoreOptions _options;

@@ -92,6 +92,10 @@ internal static class SqliteSchema
         -- A worker started by hand that a recruiter may move to another batch (drover worker --recyclable).
         ALTER TABLE workers ADD COLUMN recyclable INTEGER NOT NULL DEFAULT 0;
         """,
+        """
+        -- Named tokens: the SHA-256 of the secret (never the secret) and the record as JSON.
+        CREATE TABLE tokens (name TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+        """,
     ];
 
     public static void Migrate(SqliteConnection connection)

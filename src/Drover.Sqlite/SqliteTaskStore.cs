@@ -14,7 +14,7 @@ namespace Drover.Sqlite;
 /// writes go through one <see cref="SqliteWriter"/> (group commit), and reads use their own
 /// connections, seeing only what is committed.
 /// </summary>
-public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAsyncDisposable
+public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAccessStore, IAsyncDisposable
 {
     private readonly StoreOptions _options;
     private readonly StoreSignals _signals;
