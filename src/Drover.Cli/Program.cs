@@ -30,6 +30,7 @@ var root = new RootCommand("Drover: a distributed task dispatcher with a queryab
     DatasetCommands.GroupBy(),
     AdminCommands.Admin(),
     RecruiterCommands.Recruiter(),
+    TokenCommands.Token(),
     RecruiterCommands.Jobs(),
     RecruiterCommands.Job(),
     RecruiterCommands.Flavors(),

@@ -43,6 +43,8 @@ internal sealed class PostgresTaskReader(NpgsqlDataSource dataSource) : ITaskRea
         if (filter.Batch is { } batch) Where("batch = @batch", "batch", batch);
         if (filter.Group is { } group) Where("grp = @grp", "grp", group);
         if (filter.WorkerId is { } worker) Where("worker_id = @worker", "worker", worker);
+        if (filter.InGroups is { } groups) Where("grp = ANY(@groups)", "groups", groups.ToArray());
+        if (filter.InBatches is { } batches) Where("batch = ANY(@batches)", "batches", batches.ToArray());
         if (filter.After is { } after) Where("seq > coalesce((SELECT seq FROM tasks WHERE id = @after), 0)", "after", after);
         sql.Append(" ORDER BY seq LIMIT @limit");
         parameters.Add(("limit", filter.Limit));

@@ -47,6 +47,8 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
         if (filter.Batch is { } batch) Where("batch = $batch", "$batch", batch);
         if (filter.Group is { } group) Where("grp = $grp", "$grp", group);
         if (filter.WorkerId is { } worker) Where("worker_id = $worker", "$worker", worker.ToString());
+        if (filter.InGroups is { } groups) Where("grp IN (SELECT value FROM json_each($groups))", "$groups", SqliteValues.JsonText(groups)!);
+        if (filter.InBatches is { } batches) Where("batch IN (SELECT value FROM json_each($batches))", "$batches", SqliteValues.JsonText(batches)!);
         if (filter.After is { } after)
             Where("seq > coalesce((SELECT seq FROM tasks WHERE id = $after), 0)", "$after", after.ToString());
         sql.Append(" ORDER BY seq LIMIT $limit");

@@ -90,6 +90,12 @@ public sealed class TaskSubscription : IDisposable
         _capacity = capacity;
     }
 
+    /// <summary>
+    /// The tasks this follower may see at all (a scoped token's), whatever it follows; null for all.
+    /// Set before it follows anything.
+    /// </summary>
+    public Func<TaskRecord, bool>? Visible { get; set; }
+
     /// <summary>Pulsed when changes wait.</summary>
     public AsyncSignal Changed { get; } = new();
 
@@ -189,7 +195,7 @@ public sealed class TaskSubscription : IDisposable
     }
 
     private bool Follows(TaskRecord task) =>
-        !_ignored.Contains(task.Id) &&
+        !_ignored.Contains(task.Id) && (Visible is null || Visible(task)) &&
         (_everything || _tasks.Contains(task.Id) || (task.Group is { } g && _groups.Contains(g)) || _batches.Contains(task.Batch));
 
     /// <summary>What waits: new tasks, changed tasks (latest states), output, and whether the follower must re-read.</summary>

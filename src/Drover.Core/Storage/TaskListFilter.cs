@@ -14,4 +14,8 @@ public sealed record TaskListFilter
     public Guid? WorkerId { get; init; }
     public Guid? After { get; init; }
     public int Limit { get; init; } = DefaultLimit;
+    /// <summary>A caller's scope: only tasks of these groups (when given).</summary>
+    public IReadOnlyList<string>? InGroups { get; init; }
+    /// <summary>A caller's scope: only tasks of these batches (when given).</summary>
+    public IReadOnlyList<string>? InBatches { get; init; }
 }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
+using Drover.Model;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -10,43 +11,63 @@ using Microsoft.Extensions.Options;
 namespace Drover.Server.Auth;
 
 /// <summary>
-/// Accepts <c>Authorization: Bearer &lt;token&gt;</c> with the admin or the worker token, a deployed
-/// worker's own token, or a running task's token; without that header, the dashboard's session cookie as the admin.
+/// Accepts <c>Authorization: Bearer &lt;token&gt;</c> with the admin or the worker token, a named
+/// token (its role and scope as claims), a deployed worker's own token, or a running task's token;
+/// without that header, the dashboard's session cookie as the admin.
 /// </summary>
 public sealed class BearerTokenHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenFiles tokens, TaskTokens taskTokens,
-    DeploymentTokens deploymentTokens, DashboardSessions sessions)
+    DeploymentTokens deploymentTokens, NamedTokens namedTokens, DashboardSessions sessions)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "DroverBearer";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var given = Request.Headers.Authorization.ToString() is { Length: > 7 } header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? header["Bearer ".Length..].Trim() : null;
+        if (given is not null && NamedTokens.LooksLikeOne(given))
+        {
+            var (token, refusal) = await namedTokens.VerifyAsync(given, Context.RequestAborted);
+            return token is null ? AuthenticateResult.Fail(refusal!) : Success(Principal(token));
+        }
+        return Authenticate();
+    }
+
+    private AuthenticateResult Authenticate()
     {
         var header = Request.Headers.Authorization.ToString();
-        if (string.IsNullOrEmpty(header)) return Task.FromResult(FromSessionCookie());
+        if (string.IsNullOrEmpty(header)) return FromSessionCookie();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-            return Task.FromResult(AuthenticateResult.Fail("The Authorization header must be 'Bearer <token>'."));
+            return AuthenticateResult.Fail("The Authorization header must be 'Bearer <token>'.");
 
         var given = header["Bearer ".Length..].Trim();
         if (TaskTokens.LooksLikeOne(given))
         {
             // A running task's own token: good for its status, and only while that execution runs.
-            if (taskTokens.Verify(given) is not { } execution) return Task.FromResult(AuthenticateResult.Fail("The task token is not valid."));
-            var task = new ClaimsIdentity([new Claim(ClaimTypes.Role, Roles.Task), new Claim(Roles.ExecutionClaim, execution.ToString())], SchemeName);
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(task), SchemeName)));
+            if (taskTokens.Verify(given) is not { } execution) return AuthenticateResult.Fail("The task token is not valid.");
+            return Success(new ClaimsIdentity([new Claim(ClaimTypes.Role, Roles.Task), new Claim(Roles.ExecutionClaim, execution.ToString())], SchemeName));
         }
         if (DeploymentTokens.LooksLikeOne(given))
         {
             // A token made for one worker a provider started: the worker protocol, while that worker is not given back.
             if (deploymentTokens.Verify(given) is not { } deployment)
-                return Task.FromResult(AuthenticateResult.Fail("The worker's token is not valid, or its worker was given back."));
-            var worker = new ClaimsIdentity([new Claim(ClaimTypes.Role, Roles.Worker), new Claim(ClaimTypes.Name, Roles.Worker),
-                new Claim(Roles.DeploymentClaim, deployment)], SchemeName);
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(worker), SchemeName)));
+                return AuthenticateResult.Fail("The worker's token is not valid, or its worker was given back.");
+            return Success(new ClaimsIdentity([new Claim(ClaimTypes.Role, Roles.Worker), new Claim(ClaimTypes.Name, Roles.Worker),
+                new Claim(Roles.DeploymentClaim, deployment)], SchemeName));
         }
         string? role = Matches(given, tokens.AdminToken) ? Roles.Admin : Matches(given, tokens.WorkerToken) ? Roles.Worker : null;
-        if (role is null) return Task.FromResult(AuthenticateResult.Fail("The token is not valid."));
-        return Task.FromResult(Success(role));
+        if (role is null) return AuthenticateResult.Fail("The token is not valid.");
+        return Success(role);
+    }
+
+    /// <summary>A named token's claims: its name, its role, and one claim per group and batch of its scope.</summary>
+    private static ClaimsIdentity Principal(TokenRecord token)
+    {
+        var claims = new List<Claim> { new(ClaimTypes.Name, token.Name), new(ClaimTypes.Role, Json.Enums.Name(token.Role)) };
+        claims.AddRange((token.Groups ?? []).Select(g => new Claim(Roles.GroupClaim, g)));
+        claims.AddRange((token.Batches ?? []).Select(b => new Claim(Roles.BatchClaim, b)));
+        return new ClaimsIdentity(claims, SchemeName);
     }
 
     private AuthenticateResult FromSessionCookie()
@@ -60,19 +81,34 @@ public sealed class BearerTokenHandler(
         return Success(Roles.Admin);
     }
 
-    private static AuthenticateResult Success(string role)
+    private static AuthenticateResult Success(string role) =>
+        Success(new ClaimsIdentity([new Claim(ClaimTypes.Role, role), new Claim(ClaimTypes.Name, role)], SchemeName));
+
+    private static AuthenticateResult Success(ClaimsIdentity identity) =>
+        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Role, role), new Claim(ClaimTypes.Name, role)], SchemeName);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+        // Why this token was refused (expired, revoked...), then how to give one.
+        var why = (await HandleAuthenticateOnceSafeAsync()).Failure?.Message is { } failure ? failure + " " : "";
+        await WriteProblem(StatusCodes.Status401Unauthorized, "Unauthorized",
+            why + "Send 'Authorization: Bearer <token>'; the admin token is in <data>/admin.token.");
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
-        WriteProblem(StatusCodes.Status401Unauthorized, "Unauthorized",
-            "Send 'Authorization: Bearer <token>'; the admin token is in <data>/admin.token.");
-
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        WriteProblem(StatusCodes.Status403Forbidden, "Forbidden",
-            "The worker token is good only for the worker protocol; use the admin token.");
+        WriteProblem(StatusCodes.Status403Forbidden, "Forbidden", ForbiddenDetail());
+
+    private string ForbiddenDetail()
+    {
+        var name = Context.User.Identity?.Name;
+        var role = Context.User.FindFirst(ClaimTypes.Role)?.Value;
+        return role switch
+        {
+            Roles.Worker when name == Roles.Worker => "The worker token is good only for the worker protocol; use the admin token.",
+            Roles.Task => "A task token is good only for its own task's status.",
+            _ => $"The token '{name}' has the role {role}, which may not do this (see the README's security table).",
+        };
+    }
 
     private Task WriteProblem(int status, string title, string detail)
     {

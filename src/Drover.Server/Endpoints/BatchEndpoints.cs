@@ -17,17 +17,33 @@ public static class BatchEndpoints
 
     public static void MapBatchEndpoints(this IEndpointRouteBuilder app)
     {
-        var batches = app.MapGroup("/api/batches").RequireAuthorization(Roles.AdminPolicy).WithTags("batches");
-        batches.MapGet("/", async (ITaskStore store, CancellationToken ct) => Results.Ok(await store.ListBatchesAsync(ct)))
-            .Produces<BatchRecord[]>().WithSummary("Every batch: tasks per state, paused or not, the workers serving it");
-        batches.MapPost("/{name}/pause", (string name, ITaskStore store, CancellationToken ct) => SetPausedAsync(name, true, store, ct))
+        var batches = app.MapGroup("/api/batches").RequireAuthorization(Roles.ReadPolicy).WithTags("batches");
+        batches.MapGet("/", ListAsync)
+            .Produces<BatchRecord[]>().WithSummary("Every batch: tasks per state, paused or not, the workers serving it (a scoped token: its batches)");
+        // Batch-wide actions: an admin, or a submit token that sees the whole batch.
+        var actions = batches.MapGroup("/").RequireAuthorization(Roles.SubmitPolicy)
+            .AddEndpointFilter(async (context, next) =>
+                ScopeChecks.BatchOutside(context.HttpContext.User, (string)context.HttpContext.Request.RouteValues["name"]!) ?? await next(context));
+        actions.MapPost("/{name}/pause", (string name, ITaskStore store, CancellationToken ct) => SetPausedAsync(name, true, store, ct))
             .WithSummary("Stop leasing the batch's tasks (running ones go on)");
-        batches.MapPost("/{name}/resume", (string name, ITaskStore store, CancellationToken ct) => SetPausedAsync(name, false, store, ct))
+        actions.MapPost("/{name}/resume", (string name, ITaskStore store, CancellationToken ct) => SetPausedAsync(name, false, store, ct))
             .WithSummary("Lease the batch's tasks again");
-        batches.MapPost("/{name}/cancel", CancelAsync)
+        actions.MapPost("/{name}/cancel", CancelAsync)
             .WithSummary("Cancel every unfinished task of the batch; running ones are killed");
-        batches.MapDelete("/{name}", DeleteAsync).ProducesProblem(StatusCodes.Status409Conflict)
+        batches.MapDelete("/{name}", DeleteAsync).RequireAuthorization(Roles.AdminPolicy).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Delete the records of a batch whose tasks have all ended");
+    }
+
+    /// <summary>
+    /// A batch's counts cover every group's tasks: a scoped token sees the batches of its batch scope
+    /// only, and one scoped by groups alone sees none.
+    /// </summary>
+    private static async Task<IResult> ListAsync(HttpContext context, ITaskStore store, CancellationToken cancellationToken)
+    {
+        var all = await store.ListBatchesAsync(cancellationToken);
+        var scope = Scope.Of(context.User);
+        if (scope.IsEverything) return Results.Ok(all);
+        return Results.Ok(scope.Groups is null ? all.Where(b => scope.Batches!.Contains(b.Name, StringComparer.Ordinal)).ToList() : []);
     }
 
     private static async Task<IResult> SetPausedAsync(string name, bool paused, ITaskStore store, CancellationToken cancellationToken)

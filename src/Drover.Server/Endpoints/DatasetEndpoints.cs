@@ -21,24 +21,29 @@ public static class DatasetEndpoints
 
     public static void MapDatasetEndpoints(this IEndpointRouteBuilder app)
     {
-        var datasets = app.MapGroup("/api/datasets").RequireAuthorization(Roles.AdminPolicy).WithTags("datasets");
-        datasets.MapGet("/", async (ITaskStore store, DatasetCatalogue catalogue, CancellationToken ct) =>
-                Results.Ok(catalogue.Datasets(await store.ListWorkersAsync(ct))))
+        // Reading and querying a dataset: any reader whose scope holds the dataset's batch (dataset:NAME), as its group-by tasks run there.
+        var datasets = app.MapGroup("/api/datasets").RequireAuthorization(Roles.ReadPolicy).WithTags("datasets");
+        datasets.MapGet("/", async (HttpContext context, ITaskStore store, DatasetCatalogue catalogue, CancellationToken ct) =>
+                Results.Ok(catalogue.Datasets(await store.ListWorkersAsync(ct)).Where(d => Visible(context, d.Name)).ToList()))
             .Produces<DatasetRecord[]>().WithSummary("Every dataset connected workers hold: shards, holders, rows, bytes, schema");
-        datasets.MapGet("/{name}", GetAsync).Produces<DatasetRecord>().ProducesProblem(StatusCodes.Status404NotFound)
+        var named = datasets.MapGroup("/").AddEndpointFilter(async (context, next) =>
+            Visible(context.HttpContext, (string)context.HttpContext.Request.RouteValues["name"]!) ? await next(context) : NoDataset((string)context.HttpContext.Request.RouteValues["name"]!));
+        named.MapGet("/{name}", GetAsync).Produces<DatasetRecord>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("One dataset: its shards and which workers hold each");
-        datasets.MapPost("/{name}/groupby", GroupByAsync).Accepts<GroupByRequest>("application/json")
+        named.MapPost("/{name}/groupby", GroupByAsync).Accepts<GroupByRequest>("application/json")
             .Produces<GroupByResult>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Group by columns and aggregate over every shard (one task per shard on a worker holding it), merged exactly; JSON, CSV or Arrow IPC");
 
-        datasets.MapPost("/{name}/distribute", DistributeAsync).Accepts<DistributeRequest>("application/json")
+        // Distribution changes what every worker serves: an admin's.
+        var admin = app.MapGroup("/api/datasets").RequireAuthorization(Roles.AdminPolicy).WithTags("datasets");
+        admin.MapPost("/{name}/distribute", DistributeAsync).Accepts<DistributeRequest>("application/json")
             .Produces<DatasetTicket>(StatusCodes.Status202Accepted).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Bring a new generation of the dataset to its workers from file://, s3:// or http(s)://: a download ticket that switches every worker or none");
-        datasets.MapGet("/tickets", async (DistributionTickets tickets, CancellationToken ct) => Results.Ok(await tickets.ListAsync(ct)))
+        admin.MapGet("/tickets", async (DistributionTickets tickets, CancellationToken ct) => Results.Ok(await tickets.ListAsync(ct)))
             .Produces<DatasetTicket[]>().WithSummary("Distribution tickets, newest first, with each worker's progress");
-        datasets.MapGet("/tickets/{id}", GetTicketAsync).Produces<DatasetTicket>().ProducesProblem(StatusCodes.Status404NotFound)
+        admin.MapGet("/tickets/{id}", GetTicketAsync).Produces<DatasetTicket>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("One distribution ticket");
-        datasets.MapDelete("/tickets/{id}", CancelTicketAsync).Produces<DatasetTicket>().ProducesProblem(StatusCodes.Status404NotFound)
+        admin.MapDelete("/tickets/{id}", CancelTicketAsync).Produces<DatasetTicket>().ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Cancel a running ticket: its workers drop what they staged, and the old generation keeps serving");
 
@@ -46,6 +51,9 @@ public static class DatasetEndpoints
             .Accepts<ShardAnnouncement>("application/json").ProducesValidationProblem()
             .WithSummary("Worker protocol: the dataset shards this worker serves now, and its shard handler");
     }
+
+    private static bool Visible(HttpContext context, string dataset) =>
+        Scope.Of(context.User) is var scope && (scope.IsEverything || (scope.Groups is null && scope.Contains(null, GroupByRunner.BatchOf(dataset))));
 
     private static async Task<IResult> GetAsync(string name, ITaskStore store, DatasetCatalogue catalogue, CancellationToken cancellationToken) =>
         catalogue.Dataset(name, await store.ListWorkersAsync(cancellationToken)) is { } dataset ? Results.Ok(dataset) : NoDataset(name);

@@ -39,7 +39,7 @@ public static class EventEndpoints
 
     public static void MapEventEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/events", FollowAsync).RequireAuthorization(Roles.AdminPolicy).WithTags("events")
+        app.MapGet("/api/events", FollowAsync).RequireAuthorization(Roles.ReadPolicy).WithTags("events")
             .WithSummary("A WebSocket of task changes (add, update, resync), filtered by group, batch or task ids");
     }
 
@@ -61,8 +61,12 @@ public static class EventEndpoints
             errors.Add("queue", "must be a whole number from 1 to 1000000");
         if (!errors.IsEmpty) return Problems.Invalid(errors);
 
+        var scope = Scope.Of(context.User);
         using var subscription = events.Subscribe(capacity);
-        subscription.Follow(query["all"] == "true", [.. query["group"].OfType<string>()], [.. query["batch"].OfType<string>()], tasks);
+        // A scoped follower receives its scope's tasks only, whatever it asks to follow; output follows task ids, so those are checked here.
+        if (!scope.IsEverything) subscription.Visible = scope.Contains;
+        subscription.Follow(query["all"] == "true", [.. query["group"].OfType<string>()], [.. query["batch"].OfType<string>()],
+            await VisibleAsync(tasks, scope, store, context.RequestAborted));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -71,7 +75,7 @@ public static class EventEndpoints
         }
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         using var sending = new SemaphoreSlim(1);
-        var receive = ReceiveAsync(socket, subscription, store, sending, stop.Token);
+        var receive = ReceiveAsync(socket, subscription, scope, store, sending, stop.Token);
         var send = SendAsync(socket, subscription, sending, stop.Token);
         await Task.WhenAny(receive, send);
         await stop.CancelAsync();
@@ -173,7 +177,7 @@ public static class EventEndpoints
         return new JsonObject { ["output"] = output };
     }
 
-    private static async Task ReceiveAsync(WebSocket socket, TaskSubscription subscription, ITaskStore store, SemaphoreSlim sending, CancellationToken stop)
+    private static async Task ReceiveAsync(WebSocket socket, TaskSubscription subscription, Scope scope, ITaskStore store, SemaphoreSlim sending, CancellationToken stop)
     {
         // Client messages are small; a large one arrives in pieces. Small buffers keep many followers cheap.
         var buffer = new byte[4 * 1024];
@@ -189,14 +193,14 @@ public static class EventEndpoints
                 return;
             }
             if (!result.EndOfMessage) continue;
-            var reply = await HandleAsync(message.ToArray(), subscription, store, stop);
+            var reply = await HandleAsync(message.ToArray(), subscription, scope, store, stop);
             message.SetLength(0);
             if (reply is not null) await SendAsync(socket, reply, sending, stop);
         }
     }
 
     /// <summary>One message from the client; returns the reply, if any.</summary>
-    private static async Task<byte[]?> HandleAsync(byte[] text, TaskSubscription subscription, ITaskStore store, CancellationToken stop)
+    private static async Task<byte[]?> HandleAsync(byte[] text, TaskSubscription subscription, Scope scope, ITaskStore store, CancellationToken stop)
     {
         JsonElement root;
         try
@@ -219,12 +223,12 @@ public static class EventEndpoints
                     var s = member.Value;
                     subscription.Follow(
                         s.TryGetProperty("all", out var all) && all.ValueKind == JsonValueKind.True,
-                        Strings(s, "group"), Strings(s, "batch"), ReadIds(s.TryGetProperty("tasks", out var t) ? t : default));
+                        Strings(s, "group"), Strings(s, "batch"), await VisibleAsync(ReadIds(s.TryGetProperty("tasks", out var t) ? t : default), scope, store, stop));
                     break;
                 case "get":
                     var ids = ReadIds(member.Value);
                     var records = await store.GetTasksAsync(ids, includeOutput: false, stop);
-                    return Message("update", records);
+                    return Message("update", [.. records.Where(scope.Contains)]);
                 case "remove":
                     subscription.Unfollow(ReadIds(member.Value));
                     break;
@@ -234,6 +238,11 @@ public static class EventEndpoints
         }
         return null;
     }
+
+    /// <summary>The ids of tasks the follower may see (the others are not followed, their output included).</summary>
+    private static async Task<List<Guid>> VisibleAsync(List<Guid> ids, Scope scope, ITaskStore store, CancellationToken cancellationToken) =>
+        scope.IsEverything || ids.Count == 0 ? ids
+            : [.. (await store.GetTasksAsync(ids, includeOutput: false, cancellationToken)).Where(scope.Contains).Select(t => t.Id)];
 
     private static List<string> Strings(JsonElement subscribe, string name) =>
         !subscribe.TryGetProperty(name, out var value) ? []

@@ -20,15 +20,15 @@ public static class QueryEndpoints
 {
     public static void MapQueryEndpoints(this IEndpointRouteBuilder app)
     {
-        var tasks = app.MapGroup("/api/tasks").RequireAuthorization(Roles.AdminPolicy).WithTags("tasks");
+        var tasks = app.MapGroup("/api/tasks").RequireAuthorization(Roles.ReadPolicy).WithTags("tasks");
         tasks.MapPost("/query", QueryAsync)
             .Produces<TaskRecord[]>().ProducesValidationProblem()
             .WithSummary("Tasks matching a MongoDB-style filter: {filter, keys, sort, skip, limit} or {filter, count: true}");
-        tasks.MapPost("/resubmit", ResubmitAsync)
+        tasks.MapPost("/resubmit", ResubmitAsync).RequireAuthorization(Roles.SubmitPolicy)
             .Produces<TaskRecord[]>(StatusCodes.Status201Created).ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("New tasks with the definitions of ended ones: {ids: [...]} or {filter: {...}}");
-        tasks.MapPost("/purge", PurgeAsync)
+        tasks.MapPost("/purge", PurgeAsync).RequireAuthorization(Roles.SubmitPolicy)
             .Produces<PurgeOutcome>().ProducesValidationProblem()
             .WithSummary("Delete the ended tasks a filter selects, with their executions: {filter: {...}}");
     }
@@ -40,6 +40,8 @@ public static class QueryEndpoints
         var errors = new FieldErrors();
         var parsed = QueryRequest.Parse(body, errors);
         if (parsed is null) return Problems.Invalid(errors);
+        // A scoped token's filter is combined with its scope, never trusted.
+        parsed = parsed with { Query = parsed.Query with { Filter = Scope.Of(request.HttpContext.User).Restrict(parsed.Query.Filter) } };
 
         if (parsed.Count) return Results.Ok(new { count = await store.CountTasksAsync(parsed.Query.Filter, cancellationToken) });
         var found = await store.QueryTasksAsync(parsed.Query, cancellationToken);
@@ -69,9 +71,10 @@ public static class QueryEndpoints
         }
         if (!errors.IsEmpty) return Problems.Invalid(errors);
 
+        if (filter is null && await ScopeChecks.OutsideAsync(request.HttpContext.User, store, ids, cancellationToken) is { } outside) return outside;
         if (filter is not null)
         {
-            var matching = await store.QueryTasksAsync(new TaskQuery { Filter = filter, Limit = TaskQuery.MaxLimit + 1 }, cancellationToken);
+            var matching = await store.QueryTasksAsync(new TaskQuery { Filter = Scope.Of(request.HttpContext.User).Restrict(filter), Limit = TaskQuery.MaxLimit + 1 }, cancellationToken);
             if (matching.Count > TaskQuery.MaxLimit) return Problems.Invalid("filter", $"selects more than {TaskQuery.MaxLimit} tasks; narrow it");
             ids = [.. matching.Select(t => t.Id)];
         }
@@ -101,7 +104,7 @@ public static class QueryEndpoints
                 errors.Add(member.Name, "is not a member of a purge request (filter)");
         }
         if (!errors.IsEmpty) return Problems.Invalid(errors);
-        return Results.Ok(await store.PurgeAsync(filter!, cancellationToken));
+        return Results.Ok(await store.PurgeAsync(Scope.Of(request.HttpContext.User).Restrict(filter!), cancellationToken));
     }
 
     private static List<Guid> ReadIds(JsonElement value, FieldErrors errors)

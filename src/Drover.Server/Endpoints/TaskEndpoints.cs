@@ -22,9 +22,9 @@ public static class TaskEndpoints
 
     public static void MapTaskEndpoints(this IEndpointRouteBuilder app)
     {
-        var tasks = app.MapGroup("/api/tasks").RequireAuthorization(Roles.AdminPolicy).WithTags("tasks");
+        var tasks = app.MapGroup("/api/tasks").RequireAuthorization(Roles.ReadPolicy).WithTags("tasks");
 
-        tasks.MapPost("/", CreateAsync)
+        tasks.MapPost("/", CreateAsync).RequireAuthorization(Roles.SubmitPolicy)
             .Accepts<TaskSpec>("application/json")
             .Produces<TaskRecord>(StatusCodes.Status201Created)
             .Produces<TaskRecord[]>(StatusCodes.Status201Created)
@@ -33,24 +33,24 @@ public static class TaskEndpoints
         tasks.MapGet("/", ListAsync)
             .Produces<TaskRecord[]>()
             .WithSummary("List tasks in submission order; page with after=<last id seen>");
-        tasks.MapPost("/{id}/signal", SignalAsync).Accepts<SignalRequest>("application/json").Produces<TaskRecord>()
+        tasks.MapPost("/{id}/signal", SignalAsync).RequireAuthorization(Roles.SubmitPolicy).Accepts<SignalRequest>("application/json").Produces<TaskRecord>()
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("pause, resume, term or kill a running task's whole process group; term on a task not yet running cancels it");
-        tasks.MapPost("/{id}/cancel", CancelAsync).Produces<TaskRecord>().ProducesProblem(StatusCodes.Status404NotFound)
+        tasks.MapPost("/{id}/cancel", CancelAsync).RequireAuthorization(Roles.SubmitPolicy).Produces<TaskRecord>().ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Cancel a task that has not ended, whatever its state, and the tasks that require it");
-        tasks.MapPatch("/{id}", UpdateAsync).Accepts<TaskChanges>("application/json").Produces<TaskRecord>()
+        tasks.MapPatch("/{id}", UpdateAsync).RequireAuthorization(Roles.SubmitPolicy).Accepts<TaskChanges>("application/json").Produces<TaskRecord>()
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Change a task's name, or the priority, retry and timeout of one that has not ended");
-        tasks.MapDelete("/{id}", DeleteAsync).Produces(StatusCodes.Status204NoContent)
+        tasks.MapDelete("/{id}", DeleteAsync).RequireAuthorization(Roles.SubmitPolicy).Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Delete an ended task's record");
         tasks.MapPost("/wait", WaitAsync).Accepts<WaitRequest>("application/json").Produces<WaitResponse>()
             .WithSummary("Wait until every task named has ended, or until the timeout");
         tasks.MapGet("/{id}/executions", ListExecutionsAsync).Produces<ExecutionRecord[]>()
             .WithSummary("Every attempt of a task, oldest first");
 
-        // Outside the admin group: a running task's own token may call these too, for its own task.
-        app.MapGet("/api/tasks/{id}", GetAsync).RequireAuthorization(Roles.StatusPolicy).WithTags("tasks")
+        // Outside the group: a running task's own token may call these too, for its own task.
+        app.MapGet("/api/tasks/{id}", GetAsync).RequireAuthorization(Roles.TaskReadPolicy).WithTags("tasks")
             .Produces<TaskRecord>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("One task with every field (a running task may read its own with its token)");
         app.MapPost("/api/tasks/{id}/status", SetStatusAsync).RequireAuthorization(Roles.StatusPolicy).WithTags("tasks")
@@ -58,7 +58,7 @@ public static class TaskEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("A running task's status message and progress (0 to 1); the task's DROVER_TASK_TOKEN may set it");
 
-        app.MapGet("/api/executions/{id}", GetExecutionAsync).RequireAuthorization(Roles.AdminPolicy)
+        app.MapGet("/api/executions/{id}", GetExecutionAsync).RequireAuthorization(Roles.ReadPolicy)
             .WithTags("executions").Produces<ExecutionRecord>().WithSummary("One attempt of a task");
     }
 
@@ -75,6 +75,8 @@ public static class TaskEndpoints
         if (problem is not null) return problem;
 
         var errors = new FieldErrors();
+        var forbidden = new FieldErrors();
+        var scope = Scope.Of(request.HttpContext.User);
         var definitions = new List<TaskDefinition>();
         var isArray = root.ValueKind == JsonValueKind.Array;
         if (isArray)
@@ -95,11 +97,19 @@ public static class TaskEndpoints
             Add(root, "");
         }
         if (!errors.IsEmpty) return Problems.Invalid(errors);
+        if (!forbidden.IsEmpty) return ScopeChecks.Forbidden(forbidden);
+        // An id the caller chose that another scope's task has: answered as taken, without that task.
+        if (!scope.IsEverything && (await store.GetTasksAsync([.. definitions.Select(d => d.Id)], includeOutput: false, cancellationToken))
+                .FirstOrDefault(t => !scope.Contains(t)) is { } taken)
+            return Problems.Conflict("The id is taken.", $"Task id {taken.Id} is in use; choose another.");
         var duplicate = definitions.GroupBy(d => d.Id).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) return Problems.Invalid("id", $"{duplicate.Key} appears more than once in the request");
         if (Dependencies.OutsideRequirements(definitions) is { Count: > 0 } outside)
         {
-            var existing = (await store.GetStatesAsync(outside, cancellationToken)).Keys.ToHashSet();
+            // A requirement outside the caller's scope is one it cannot name: as if it did not exist.
+            var existing = scope.IsEverything
+                ? (await store.GetStatesAsync(outside, cancellationToken)).Keys.ToHashSet()
+                : (await store.GetTasksAsync(outside, includeOutput: false, cancellationToken)).Where(scope.Contains).Select(t => t.Id).ToHashSet();
             Dependencies.Check(definitions, existing, errors, isArray);
         }
         else if (definitions.Any(d => d.Requires is not null))
@@ -126,12 +136,14 @@ public static class TaskEndpoints
         void Add(JsonElement element, string prefix)
         {
             var spec = JsonBody.Deserialize<TaskSpec>(element, errors, prefix);
+            if (spec is not null) spec = ScopeChecks.Apply(scope, spec, forbidden, prefix);
             if (spec is not null && TaskSpecValidator.Validate(spec, errors, prefix) is { } definition) definitions.Add(definition);
         }
     }
 
     private static async Task<IResult> ListAsync(HttpRequest request, ITaskStore store, CancellationToken cancellationToken)
     {
+        var scope = Scope.Of(request.HttpContext.User);
         var query = request.Query;
         var errors = new FieldErrors();
         TaskState? status = null;
@@ -155,6 +167,8 @@ public static class TaskEndpoints
             WorkerId = worker,
             After = after,
             Limit = limit,
+            InGroups = scope.Groups,
+            InBatches = scope.Batches,
         };
         return Results.Ok(await store.ListTasksAsync(filter, cancellationToken));
 
@@ -178,12 +192,13 @@ public static class TaskEndpoints
             && (task is null || task.ExecutionId?.ToString() != claim || !TaskStateRules.IsLeased(task.Status)))
             return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
                 detail: $"The task token is good only for its own task while its execution {claim} runs.");
-        return task is null ? Problems.NotFound("task", [taskId], store) : Results.Ok(task);
+        return task is null || !Scope.Of(context.User).Contains(task) ? Problems.NotFound("task", [taskId], store) : Results.Ok(task);
     }
 
     private static async Task<IResult> SignalAsync(string id, HttpRequest request, ITaskStore store, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var taskId, out var problem)) return problem!;
+        if (await ScopeChecks.OutsideAsync(request.HttpContext.User, store, [taskId], cancellationToken) is { } outside) return outside;
         var (body, bodyProblem) = await JsonBody.ReadAsync<SignalRequest>(request, cancellationToken);
         if (bodyProblem is not null) return bodyProblem;
         if (!Enums.TryParse<TaskSignal>(body!.Signal, out var signal))
@@ -230,6 +245,7 @@ public static class TaskEndpoints
     private static async Task<IResult> UpdateAsync(string id, HttpRequest request, ITaskStore store, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var taskId, out var problem)) return problem!;
+        if (await ScopeChecks.OutsideAsync(request.HttpContext.User, store, [taskId], cancellationToken) is { } outside) return outside;
         // A new definition may carry large args, as a new task may.
         var (body, bodyProblem) = await JsonBody.ReadAsync(request, cancellationToken, bulk: true);
         if (bodyProblem is not null) return bodyProblem;
@@ -249,9 +265,10 @@ public static class TaskEndpoints
         return Results.Ok(outcome.Task);
     }
 
-    private static async Task<IResult> CancelAsync(string id, ITaskStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> CancelAsync(string id, HttpContext context, ITaskStore store, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var taskId, out var problem)) return problem!;
+        if (await ScopeChecks.OutsideAsync(context.User, store, [taskId], cancellationToken) is { } outside) return outside;
         var outcome = await store.CancelAsync(taskId, "canceled by request", cancellationToken);
         if (outcome.NotFound) return Problems.NotFound("task", [taskId], store);
         if (outcome.AlreadyEnded)
@@ -259,9 +276,10 @@ public static class TaskEndpoints
         return Results.Ok(outcome.Task);
     }
 
-    private static async Task<IResult> DeleteAsync(string id, ITaskStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteAsync(string id, HttpContext context, ITaskStore store, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var taskId, out var problem)) return problem!;
+        if (await ScopeChecks.OutsideAsync(context.User, store, [taskId], cancellationToken) is { } outside) return outside;
         return await store.DeleteAsync(taskId, cancellationToken) switch
         {
             DeleteOutcome.Deleted => Results.NoContent(),
@@ -287,23 +305,26 @@ public static class TaskEndpoints
         if (timeout > options.MaxLongPoll) timeout = options.MaxLongPoll;
         if (body.Retry is < 0 or > Join.MaxRetry) errors.Add("retry", $"must be from 0 to {Join.MaxRetry}");
         if (!errors.IsEmpty) return Problems.Invalid(errors);
+        if (await ScopeChecks.OutsideAsync(request.HttpContext.User, store, ids, cancellationToken) is { } outside) return outside;
 
         var (response, unknown) = await join.WaitAsync(ids, timeout, body.Retry ?? 0, cancellationToken);
         return response is not null ? Results.Ok(response) : Problems.NotFound("task", unknown, store);
     }
 
-    private static async Task<IResult> ListExecutionsAsync(string id, ITaskStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> ListExecutionsAsync(string id, HttpContext context, ITaskStore store, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var taskId, out var problem)) return problem!;
+        if (await ScopeChecks.OutsideAsync(context.User, store, [taskId], cancellationToken) is { } outside) return outside;
         if (await store.GetTasksAsync([taskId], includeOutput: false, cancellationToken) is { Count: 0 })
             return Problems.NotFound("task", [taskId], store);
         return Results.Ok(await store.ListExecutionsAsync(taskId, cancellationToken));
     }
 
-    private static async Task<IResult> GetExecutionAsync(string id, ITaskStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> GetExecutionAsync(string id, HttpContext context, ITaskStore store, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var executionId, out var problem)) return problem!;
         var execution = await store.GetExecutionAsync(executionId, cancellationToken);
+        if (execution is not null && await ScopeChecks.OutsideAsync(context.User, store, [execution.TaskId], cancellationToken) is not null) execution = null;
         return execution is null ? Problems.NotFound("execution", [executionId], store) : Results.Ok(execution);
     }
 }

@@ -24,8 +24,8 @@ public static class WorkerEndpoints
         var workers = app.MapGroup("/api/workers").WithTags("workers");
         workers.MapGet("/", async (ITaskStore store, Recruiting.Recruitment recruitment, CancellationToken ct) =>
                 Results.Ok(await recruitment.DescribeAsync(await store.ListWorkersAsync(ct), ct)))
-            .RequireAuthorization(Roles.AdminPolicy).Produces<WorkerRecord[]>().WithSummary("Every worker that registered");
-        workers.MapGet("/{id}", GetAsync).RequireAuthorization(Roles.AdminPolicy).Produces<WorkerRecord>().WithSummary("One worker");
+            .RequireAuthorization(Roles.ReadPolicy).Produces<WorkerRecord[]>().WithSummary("Every worker that registered");
+        workers.MapGet("/{id}", GetAsync).RequireAuthorization(Roles.ReadPolicy).Produces<WorkerRecord>().WithSummary("One worker");
         workers.MapPatch("/{id}", UpdateAsync).RequireAuthorization(Roles.AdminPolicy).Accepts<WorkerSettings>("application/json")
             .Produces<WorkerRecord>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Change a worker's concurrency, prefetch, batch or paused, live");
@@ -33,7 +33,7 @@ public static class WorkerEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Ask a worker to drain (finish what runs, take nothing new) and exit");
 
         app.MapGet("/api/handlers", async (ITaskStore store, CancellationToken ct) => Results.Ok(HandlerOffer.Of(await store.ListWorkersAsync(ct))))
-            .RequireAuthorization(Roles.AdminPolicy).WithTags("workers").Produces<HandlerOffer[]>()
+            .RequireAuthorization(Roles.ReadPolicy).WithTags("workers").Produces<HandlerOffer[]>()
             .WithSummary("The .NET handlers connected workers offer, and which workers: a task naming another waits queued");
 
         workers.MapPost("/", RegisterAsync).RequireAuthorization(Roles.WorkerPolicy)
@@ -96,6 +96,13 @@ public static class WorkerEndpoints
         {
             return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
                 detail: $"This token was made for worker {deployment}; it registers under that name only (--name {deployment}).");
+        }
+
+        // A worker token scoped to batches serves one of them, named at registration.
+        if (Scope.Of(request.HttpContext.User).Batches is { } batches && !batches.Contains(registration.Batch ?? "", StringComparer.Ordinal))
+        {
+            errors.Add("batch", $"this worker token serves batches {string.Join(", ", batches)} only: register with --batch one of them");
+            return ScopeChecks.Forbidden(errors);
         }
 
         var worker = await store.RegisterWorkerAsync(registration, cancellationToken);

@@ -89,6 +89,7 @@ public sealed class DroverServer : IAsyncDisposable
         app.MapDashboardEndpoints();
         app.MapAdminEndpoints();
         app.MapRecruiterEndpoints();
+        app.MapTokenEndpoints();
         return new DroverServer(app, options);
     }
 

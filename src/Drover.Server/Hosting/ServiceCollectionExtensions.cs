@@ -39,10 +39,14 @@ public static class ServiceCollectionExtensions
             .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.AdminPolicy, p => p.RequireRole(Roles.Admin))
+            .AddPolicy(Roles.SubmitPolicy, p => p.RequireRole(Roles.Admin, Roles.Submit))
+            .AddPolicy(Roles.ReadPolicy, p => p.RequireRole(Roles.Admin, Roles.Submit, Roles.Read))
+            .AddPolicy(Roles.TaskReadPolicy, p => p.RequireRole(Roles.Admin, Roles.Submit, Roles.Read, Roles.Task))
             .AddPolicy(Roles.WorkerPolicy, p => p.RequireRole(Roles.Admin, Roles.Worker))
             .AddPolicy(Roles.StatusPolicy, p => p.RequireRole(Roles.Admin, Roles.Task));
         services.AddSingleton<TaskTokens>();
         services.AddSingleton<DeploymentTokens>();
+        services.AddSingleton<NamedTokens>();
         services.AddSingleton<DashboardSessions>();
 
         services.AddSingleton<LeaseLongPoll>();
@@ -57,6 +61,7 @@ public static class ServiceCollectionExtensions
         services.AddHostedService<Retention>();
         // Every backend keeps recruiters and jobs beside the tasks: the store is the recruitment store too.
         services.AddSingleton(sp => (IRecruitmentStore)sp.GetRequiredService<ITaskStore>());
+        services.AddSingleton(sp => (IAccessStore)sp.GetRequiredService<ITaskStore>());
         services.AddSingleton(new Recruiting.ProviderRegistry(options));
         services.AddSingleton<ServerAddress>();
         services.AddSingleton<Recruiting.Recruitment>();

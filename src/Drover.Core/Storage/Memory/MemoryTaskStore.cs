@@ -423,7 +423,9 @@ public sealed partial class MemoryTaskStore(StoreOptions options, StoreSignals s
                 .Where(t => (filter.Status is null || t.Status == filter.Status)
                     && (filter.Batch is null || t.Batch == filter.Batch)
                     && (filter.Group is null || t.Group == filter.Group)
-                    && (filter.WorkerId is null || t.WorkerId == filter.WorkerId))
+                    && (filter.WorkerId is null || t.WorkerId == filter.WorkerId)
+                    && (filter.InGroups is null || (t.Group is not null && filter.InGroups.Contains(t.Group)))
+                    && (filter.InBatches is null || filter.InBatches.Contains(t.Batch)))
                 .Take(filter.Limit)
                 .Select(t => t.WithoutLargeFields())
                 .ToList();

@@ -1,0 +1,19 @@
+using Drover.Contracts;
+using Drover.Model;
+
+namespace Drover.Client;
+
+/// <summary>Named tokens (<c>/api/tokens</c>, admin only).</summary>
+public sealed partial class DroverClient
+{
+    /// <summary>Creates a named token; the answer holds its secret, which the server never shows again.</summary>
+    public async Task<CreatedToken> CreateTokenAsync(TokenSpec token, CancellationToken cancellationToken) =>
+        (await _sender.SendAsync<CreatedToken>(HttpMethod.Post, "api/tokens", token, CallKind.Write, cancellationToken))!;
+
+    /// <summary>The data directory's admin and worker tokens, then every named token (never a secret).</summary>
+    public async Task<IReadOnlyList<TokenRecord>> ListTokensAsync(CancellationToken cancellationToken) =>
+        (await _sender.SendAsync<List<TokenRecord>>(HttpMethod.Get, "api/tokens", null, CallKind.Read, cancellationToken))!;
+
+    public async Task RevokeTokenAsync(string name, CancellationToken cancellationToken) =>
+        await _sender.SendAsync<System.Text.Json.JsonElement>(HttpMethod.Delete, $"api/tokens/{Uri.EscapeDataString(name)}", null, CallKind.Write, cancellationToken);
+}
