@@ -19,6 +19,12 @@ internal static class CommonOptions
         Recursive = true,
     };
 
+    public static readonly Option<string?> Ca = new("--ca")
+    {
+        Description = "A PEM file of the private certificate authority an https:// server's certificate comes from (default: $DROVER_CA)",
+        Recursive = true,
+    };
+
     public static readonly Option<string> Data = new("--data")
     {
         Description = "The data directory (default: ./drover-data)",
@@ -43,7 +49,17 @@ internal static class CommonOptions
         throw new CliException($"No token: pass --token, set DROVER_TOKEN, or point --data at the server's data directory ({path} does not exist).");
     }
 
-    public static DroverClient Client(ParseResult parse) => new(ServerUrl(parse), FindToken(parse));
+    public static DroverClient Client(ParseResult parse) => new(ServerUrl(parse), FindToken(parse), ClientOptions(parse));
+
+    /// <summary>One request per call (the CLI reports a failure at once), trusting <c>--ca</c> when given.</summary>
+    public static DroverClientOptions ClientOptions(ParseResult parse) => DroverClientOptions.FailFast with { CaFile = CaFile(parse) };
+
+    public static string? CaFile(ParseResult parse)
+    {
+        var path = parse.GetValue(Ca) ?? (Environment.GetEnvironmentVariable("DROVER_CA") is { Length: > 0 } fromEnvironment ? fromEnvironment : null);
+        if (path is not null && !File.Exists(path)) throw new CliException($"--ca: {path} does not exist");
+        return path;
+    }
 
     /// <summary>An on/off option's value; one line naming the option when it is neither.</summary>
     public static bool OnOff(ParseResult parse, Option<string> option) => parse.GetValue(option) switch

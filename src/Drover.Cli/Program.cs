@@ -7,6 +7,7 @@ var root = new RootCommand("Drover: a distributed task dispatcher with a queryab
 {
     CommonOptions.Server,
     CommonOptions.Token,
+    CommonOptions.Ca,
     CommonOptions.Data,
     UpCommand.Create(),
     ServerCommand.Create(),
@@ -59,6 +60,9 @@ catch (DroverApiException ex)
 }
 catch (HttpRequestException ex)
 {
-    Console.Error.WriteLine($"drover: cannot reach the server: {ex.Message}");
+    // A TLS failure says why (an untrusted authority, a name mismatch) and what to do, not "see inner exception".
+    Console.Error.WriteLine(ex.InnerException is System.Security.Authentication.AuthenticationException tls
+        ? $"drover: cannot reach the server: its TLS certificate is not trusted ({tls.Message}); give --ca FILE (or $DROVER_CA) with the private authority that signed it"
+        : $"drover: cannot reach the server: {ex.Message}");
     return 3;
 }

@@ -32,7 +32,7 @@ public sealed partial class DroverClient : IDisposable, IAsyncDisposable
     }
 
     public DroverClient(Uri server, string token, DroverClientOptions options)
-        : this(new HttpClient { Timeout = Timeout.InfiniteTimeSpan }, server, token, ownsHttp: true, options)
+        : this(new HttpClient(TrustedCa.Handler(options.CaFile)) { Timeout = Timeout.InfiniteTimeSpan }, server, token, ownsHttp: true, options)
     {
     }
 
@@ -76,7 +76,7 @@ public sealed partial class DroverClient : IDisposable, IAsyncDisposable
 
     /// <summary>Opens <c>GET /api/events</c> as a WebSocket, following what <paramref name="follow"/> names (one connection, no reconnects).</summary>
     public Task<TaskEventStream> FollowAsync(EventFollow follow, CancellationToken cancellationToken) =>
-        TaskEventStream.ConnectAsync(Server, _token, follow, cancellationToken);
+        TaskEventStream.ConnectAsync(Server, _token, TrustedCa.Callback(Options.CaFile), follow, cancellationToken);
 
     public async Task<TaskRecord> CreateTaskAsync(TaskSpec task, CancellationToken cancellationToken) =>
         (await _sender.SendAsync<TaskRecord>(HttpMethod.Post, "api/tasks", WithId(task), CallKind.Write, cancellationToken))!;
@@ -378,7 +378,7 @@ public sealed partial class DroverClient : IDisposable, IAsyncDisposable
     /// <exception cref="System.Net.WebSockets.WebSocketException">Refused (the server has it off) or unreachable: lease over HTTP.</exception>
     public Task<WorkerChannelConnection> OpenWorkerChannelAsync(Guid workerId, Action<IReadOnlyList<LeasedTask>> onTasks,
         Action<IReadOnlyList<SignalCommand>, WorkerControl?> onInstructions, CancellationToken cancellationToken) =>
-        WorkerChannelConnection.ConnectAsync(Server, _token, workerId, onTasks, onInstructions, cancellationToken);
+        WorkerChannelConnection.ConnectAsync(Server, _token, TrustedCa.Callback(Options.CaFile), workerId, onTasks, onInstructions, cancellationToken);
 
     public async Task<IReadOnlyList<LeasedTask>> LeaseAsync(Guid workerId, LeaseRequest lease, CancellationToken cancellationToken) =>
         (await LeaseWithSignalsAsync(workerId, lease, cancellationToken)).Tasks;

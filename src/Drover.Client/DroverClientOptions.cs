@@ -29,4 +29,7 @@ public sealed record DroverClientOptions
     public string? OutboxPath { get; init; }
 
     public BackoffPolicy Backoff { get; init; } = BackoffPolicy.Default;
+
+    /// <summary>A PEM file of certificate authorities to trust for an <c>https://</c> server besides the system's (a private CA).</summary>
+    public string? CaFile { get; init; }
 }

@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Drover.Json;
@@ -17,9 +18,11 @@ public sealed class TaskEventStream : IAsyncDisposable
 
     private TaskEventStream(ClientWebSocket socket) => _socket = socket;
 
-    internal static async Task<TaskEventStream> ConnectAsync(Uri server, string token, EventFollow follow, CancellationToken cancellationToken)
+    internal static async Task<TaskEventStream> ConnectAsync(Uri server, string token, RemoteCertificateValidationCallback? trust, EventFollow follow,
+        CancellationToken cancellationToken)
     {
         var socket = new ClientWebSocket();
+        socket.Options.RemoteCertificateValidationCallback = trust;
         socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
         var url = new UriBuilder(new Uri(server, "api/events")) { Scheme = server.Scheme == "https" ? "wss" : "ws", Query = follow.ToQuery() };
         try

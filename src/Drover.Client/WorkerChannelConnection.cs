@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.WebSockets;
@@ -44,10 +45,11 @@ public sealed class WorkerChannelConnection : IAsyncDisposable
     /// <param name="onTasks">Called on the channel's reading thread with the tasks pushed; it must only take them, not run them.</param>
     /// <param name="onInstructions">Called with signals for the worker's executions and its new settings.</param>
     /// <exception cref="WebSocketException">The server refused the channel (it is off there, or unreachable): use HTTP.</exception>
-    internal static async Task<WorkerChannelConnection> ConnectAsync(Uri server, string token, Guid workerId,
+    internal static async Task<WorkerChannelConnection> ConnectAsync(Uri server, string token, RemoteCertificateValidationCallback? trust, Guid workerId,
         Action<IReadOnlyList<LeasedTask>> onTasks, Action<IReadOnlyList<SignalCommand>, WorkerControl?> onInstructions, CancellationToken cancellationToken)
     {
         var socket = new ClientWebSocket();
+        socket.Options.RemoteCertificateValidationCallback = trust;
         socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
         // A server that vanished without closing (a machine lost, a network cut) is noticed by the pings, not only by the next write.
         socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(10);

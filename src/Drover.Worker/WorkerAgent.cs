@@ -41,7 +41,7 @@ public sealed partial class WorkerAgent
         _options = options;
         _logger = logger;
         _backoff = backoff ?? BackoffPolicy.Default;
-        _client = new DroverClient(options.Server!, options.Token!);
+        _client = new DroverClient(options.Server!, options.Token!, DroverClientOptions.FailFast with { CaFile = options.CaFile });
         _reporter = new Reporter(SendReportAsync, _backoff, logger) { OnStale = StopStale, OnSignals = ApplySignals, OnControl = ApplyControl, Reregister = RegisterAsync };
         _hand = new Hand(options.Concurrency, options.Prefetch, RunAsync, lease => new RunningTask(lease, options.OutputLimitBytes, _reporter.Enqueue));
         _reporter.Held = _hand.HeldIds;

@@ -11,6 +11,9 @@ public sealed class WorkerOptions
     /// <summary>The worker token (or the admin token). Required.</summary>
     public string? Token { get; set; }
 
+    /// <summary>A PEM file of the private certificate authority of an <c>https://</c> server's certificate (<c>--ca</c>).</summary>
+    public string? CaFile { get; set; }
+
     /// <summary>A name shown in <c>drover workers</c>. Default: host name and process id.</summary>
     public string? Name { get; set; }
 

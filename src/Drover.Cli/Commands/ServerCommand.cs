@@ -34,12 +34,20 @@ internal static class ServerCommand
         Description = "on: workers hold one WebSocket each, tasks pushed to them; off: they lease and report over HTTP requests (for proxies that break WebSockets)",
         DefaultValueFactory = _ => "on",
     };
+    public static readonly Option<string?> TlsCert = new("--tls-cert") { Description = "Serve HTTPS with this certificate (PEM), with --tls-key" };
+    public static readonly Option<string?> TlsKey = new("--tls-key") { Description = "The private key (PEM) of --tls-cert" };
+    public static readonly Option<bool> Insecure = new("--insecure") { Description = "Allow a --host other than loopback without TLS (behind a TLS proxy, or a trusted network)" };
+    public static readonly Option<string?> PublicDocs = new("--public-docs") { Description = "on: the OpenAPI document and /swagger need no token; off: they do (default: on for a loopback --host only)" };
+
+    /// <summary>The options of TLS and exposure, shared by <c>server</c> and <c>up</c>.</summary>
+    public static Option[] SecurityOptions => [TlsCert, TlsKey, Insecure, PublicDocs];
+
     public static readonly Option<bool> NoSync = new("--no-sync") { Description = "Commits survive a crash of Drover but not of the machine (faster)" };
 
     public static Command Create()
     {
         var command = new Command("server", "Run the Drover server alone") { Port, Host, Store, Postgres, LeaseTimeout, OutputLimit, KeepFinished, NoSync, WorkerChannel };
-        foreach (var option in RecruitmentOptions) command.Options.Add(option);
+        foreach (var option in RecruitmentOptions.Concat(SecurityOptions)) command.Options.Add(option);
         command.SetAction(async (parse, _) =>
         {
             using var shutdown = new Shutdown();
@@ -73,6 +81,17 @@ internal static class ServerCommand
             Store = parse.GetValue(Store)!,
             DataDirectory = parse.GetValue(CommonOptions.Data)!,
             SyncToDisk = !parse.GetValue(NoSync),
+            TlsCertificate = parse.GetValue(TlsCert),
+            TlsKey = parse.GetValue(TlsKey),
+            CaFile = CommonOptions.CaFile(parse),
+            Insecure = parse.GetValue(Insecure),
+            PublicDocs = parse.GetValue(PublicDocs) switch
+            {
+                null => null,
+                "on" => true,
+                "off" => false,
+                var text => throw new CliException($"--public-docs must be on or off, not '{text}'"),
+            },
             WorkerChannel = CommonOptions.OnOff(parse, WorkerChannel),
             StoreOptions = { LeaseTimeout = Duration(parse, LeaseTimeout)!.Value, OutputLimitBytes = parse.GetValue(OutputLimit) },
             // Recruiters' local provider starts this same program as "drover worker".

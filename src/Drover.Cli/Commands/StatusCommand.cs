@@ -25,7 +25,7 @@ internal static class StatusCommand
             if (!Ids.TryParse(taskText, out var taskId)) throw new CliException("no task: run inside a task (DROVER_TASK_ID) or give --task ID");
             var token = parse.GetValue(CommonOptions.Token) ?? Environment.GetEnvironmentVariable("DROVER_TASK_TOKEN")
                 ?? throw new CliException("no token: run inside a task (DROVER_TASK_TOKEN) or give --token");
-            using var client = new DroverClient(CommonOptions.ServerUrl(parse), token);
+            using var client = new DroverClient(CommonOptions.ServerUrl(parse), token, CommonOptions.ClientOptions(parse));
             var task = await client.SetStatusAsync(taskId, new StatusUpdate { Message = parse.GetValue(Message), Progress = parse.GetValue(Progress) }, cancellationToken);
             Console.WriteLine($"{task.Id} {task.StatusMessage}{(task.Progress is { } p ? $" ({p.ToString("P0", CultureInfo.InvariantCulture)})" : "")}");
             return 0;

@@ -27,7 +27,7 @@ internal static class UpCommand
             ServerCommand.KeepFinished, ServerCommand.NoSync, ServerCommand.WorkerChannel, Workers, Grace, WorkerCommand.Concurrency, WorkerCommand.Prefetch, WorkerCommand.DataDir,
             WorkerCommand.ResourceCache, WorkerCommand.ContainerEngine,
         };
-        foreach (var option in ServerCommand.RecruitmentOptions) command.Options.Add(option);
+        foreach (var option in ServerCommand.RecruitmentOptions.Concat(ServerCommand.SecurityOptions)) command.Options.Add(option);
         command.SetAction(async (parse, _) =>
         {
             var workerCount = parse.GetValue(Workers);
@@ -70,6 +70,7 @@ internal static class UpCommand
             "--channel", parse.GetValue(ServerCommand.WorkerChannel)!,
             .. parse.GetValue(WorkerCommand.DataDir) is { } data ? new[] { "--data-dir", Path.GetFullPath(data) } : [],
             .. parse.GetValue(WorkerCommand.ContainerEngine) is { } engine ? new[] { "--container-engine", engine } : [],
+            .. CommonOptions.CaFile(parse) is { } ca ? new[] { "--ca", Path.GetFullPath(ca) } : [],
         ]);
         // This process holds the other end of the worker's stdin: when it exits, however it exits,
         // the pipe closes and the worker stops (and with it its tasks), so no worker outlives up.

@@ -51,12 +51,14 @@ public sealed class DroverServer : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         logging?.Invoke(builder.Logging);
 
+        var certificate = options.UsesTls ? LoadCertificate(options) : null;
         builder.WebHost.UseKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
             k.AddServerHeader = false;
+            if (certificate is not null) k.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate);
         });
-        builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
+        builder.WebHost.UseUrls($"{(certificate is null ? "http" : "https")}://{options.Host}:{options.Port}");
         builder.Services.ConfigureHttpJsonOptions(o => DroverJson.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<Http.StorageFullHandler>();
@@ -71,14 +73,22 @@ public sealed class DroverServer : IAsyncDisposable
         app.UseAuthorization();
 
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous().WithTags("health");
-        // The API description is public: it is the contract, and holds no data.
-        app.MapOpenApi();
-        // Only requests for /swagger pass through the UI's middleware, not every API call.
-        app.UseWhen(context => context.Request.Path.StartsWithSegments("/swagger"), swagger => swagger.UseSwaggerUI(o =>
+        // The API description holds no data, but tells a stranger what to try: public on loopback
+        // (or with --public-docs on), else for callers with a token, and the browser for it off.
+        var openApi = app.MapOpenApi();
+        if (options.DocsArePublic)
         {
-            o.SwaggerEndpoint("/openapi/v1.json", "Drover API v1");
-            o.RoutePrefix = "swagger";
-        }));
+            // Only requests for /swagger pass through the UI's middleware, not every API call.
+            app.UseWhen(context => context.Request.Path.StartsWithSegments("/swagger"), swagger => swagger.UseSwaggerUI(o =>
+            {
+                o.SwaggerEndpoint("/openapi/v1.json", "Drover API v1");
+                o.RoutePrefix = "swagger";
+            }));
+        }
+        else
+        {
+            openApi.RequireAuthorization(Roles.ReadPolicy);
+        }
         app.MapTaskEndpoints();
         app.MapQueryEndpoints();
         app.MapBatchEndpoints();
@@ -91,6 +101,19 @@ public sealed class DroverServer : IAsyncDisposable
         app.MapRecruiterEndpoints();
         app.MapTokenEndpoints();
         return new DroverServer(app, options);
+    }
+
+    /// <exception cref="ArgumentException">The files are not a PEM certificate and its key, naming the option.</exception>
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2 LoadCertificate(DroverServerOptions options)
+    {
+        try
+        {
+            return System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(options.TlsCertificate!, options.TlsKey);
+        }
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException or ArgumentException)
+        {
+            throw new ArgumentException($"--tls-cert/--tls-key: cannot load a certificate and its key from {options.TlsCertificate} and {options.TlsKey}: {ex.Message}", ex);
+        }
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)

@@ -20,6 +20,30 @@ public sealed class DroverServerOptions
     /// <summary>Address to listen on. Default 127.0.0.1; use 0.0.0.0 to let workers on other machines in.</summary>
     public string Host { get; set; } = "127.0.0.1";
 
+    /// <summary>The server's certificate (PEM) for HTTPS, with <see cref="TlsKey"/>; null: plain HTTP.</summary>
+    public string? TlsCertificate { get; set; }
+
+    /// <summary>The private key (PEM) of <see cref="TlsCertificate"/>.</summary>
+    public string? TlsKey { get; set; }
+
+    /// <summary>The private certificate authority (PEM) the local workers it starts are told to trust.</summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>Listen on an address other than loopback without TLS (tokens then cross the network in clear text).</summary>
+    public bool Insecure { get; set; }
+
+    /// <summary>Whether the OpenAPI document and <c>/swagger</c> need no token; null: only when listening on loopback.</summary>
+    public bool? PublicDocs { get; set; }
+
+    public bool UsesTls => TlsCertificate is not null;
+
+    /// <summary>Whether <see cref="Host"/> is this machine only (127.0.0.0/8, ::1, localhost).</summary>
+    public bool ListensOnLoopback =>
+        Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+        || (System.Net.IPAddress.TryParse(Host.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(address));
+
+    public bool DocsArePublic => PublicDocs ?? ListensOnLoopback;
+
     /// <summary>Port to listen on; 0 picks a free one. Default 5000.</summary>
     public int Port { get; set; } = 5000;
 
@@ -92,6 +116,18 @@ public sealed class DroverServerOptions
         }
         if (PublicUrl is { } url && !(url.IsAbsoluteUri && url.Scheme is "http" or "https"))
             throw new ArgumentException($"--public-url must be an http(s) URL, not '{url}'.");
+        if ((TlsCertificate is null) != (TlsKey is null))
+            throw new ArgumentException("--tls-cert and --tls-key go together: the certificate and its private key, both PEM files.");
+        foreach (var (name, path) in new[] { ("--tls-cert", TlsCertificate), ("--tls-key", TlsKey), ("--ca", CaFile) })
+        {
+            if (path is not null && !File.Exists(path)) throw new ArgumentException($"{name}: {path} does not exist.");
+        }
+        if (!ListensOnLoopback && !UsesTls && !Insecure)
+        {
+            throw new ArgumentException(
+                $"Refusing to listen on {Host} without TLS: every token would cross the network in clear text. " +
+                "Give --tls-cert and --tls-key (PEM), or --insecure if a TLS proxy in front does that (or the network is trusted).");
+        }
         StoreOptions.Validate();
     }
 }

@@ -9,7 +9,7 @@ namespace Drover.Server.Recruiting;
 /// <c>--stop-with-stdin</c> so that none outlives the server, each logging to
 /// <c>&lt;data&gt;/workers/&lt;name&gt;.log</c>. Capped by <c>--max-local-workers</c>.
 /// </summary>
-public sealed class LocalProvider(IReadOnlyList<string> workerCommand, int maxWorkers, string dataDirectory) : IWorkerProvider
+public sealed class LocalProvider(IReadOnlyList<string> workerCommand, int maxWorkers, string dataDirectory, string? caFile = null) : IWorkerProvider
 {
     public const string ProviderName = "local";
 
@@ -39,6 +39,8 @@ public sealed class LocalProvider(IReadOnlyList<string> workerCommand, int maxWo
             .. workerCommand, "worker", "--server", launch.Server.ToString(), "--name", d.Name, "--batch", d.Batch,
             "--concurrency", d.Concurrency.ToString(CultureInfo.InvariantCulture), "--prefetch", d.Prefetch?.ToString(CultureInfo.InvariantCulture) ?? "auto",
             "--stop-with-stdin",
+            // A server on HTTPS with a private CA: its workers trust that CA too.
+            .. caFile is null ? Array.Empty<string>() : ["--ca", Path.GetFullPath(caFile)],
         ];
         log.Line($"$ {string.Join(' ', argv.Select(ShellWords.Quote))}");
         // The token travels in the environment, not on the command line where ps shows it.

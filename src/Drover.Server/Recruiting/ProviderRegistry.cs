@@ -11,7 +11,7 @@ public sealed class ProviderRegistry
     public ProviderRegistry(DroverServerOptions options)
     {
         if (options.WorkerCommand is { Count: > 0 } command)
-            Add(new LocalProvider(command, options.MaxLocalWorkers, options.DataDirectory));
+            Add(new LocalProvider(command, options.MaxLocalWorkers, options.DataDirectory, options.CaFile));
         if (options.ProvidersFile is { } path)
         {
             foreach (var settings in ProvidersFile.Load(path).Providers) Add(new CommandProvider(settings));
