@@ -32,6 +32,7 @@ var root = new RootCommand("Drover: a distributed task dispatcher with a queryab
     AdminCommands.Admin(),
     RecruiterCommands.Recruiter(),
     TokenCommands.Token(),
+    TokenCommands.Audit(),
     RecruiterCommands.Jobs(),
     RecruiterCommands.Job(),
     RecruiterCommands.Flavors(),

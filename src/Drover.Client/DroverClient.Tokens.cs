@@ -3,7 +3,7 @@ using Drover.Model;
 
 namespace Drover.Client;
 
-/// <summary>Named tokens (<c>/api/tokens</c>, admin only).</summary>
+/// <summary>Named tokens (<c>/api/tokens</c>) and the audit log (<c>/api/audit</c>), admin only.</summary>
 public sealed partial class DroverClient
 {
     /// <summary>Creates a named token; the answer holds its secret, which the server never shows again.</summary>
@@ -16,4 +16,13 @@ public sealed partial class DroverClient
 
     public async Task RevokeTokenAsync(string name, CancellationToken cancellationToken) =>
         await _sender.SendAsync<System.Text.Json.JsonElement>(HttpMethod.Delete, $"api/tokens/{Uri.EscapeDataString(name)}", null, CallKind.Write, cancellationToken);
+
+    /// <summary>Audit entries newest first, since a duration ago (<c>1h</c>) or a time, when given.</summary>
+    public async Task<IReadOnlyList<AuditRecord>> ListAuditAsync(string? since, int limit, CancellationToken cancellationToken) =>
+        (await _sender.SendAsync<List<AuditRecord>>(HttpMethod.Get,
+            $"api/audit?limit={limit}" + (since is null ? "" : "&since=" + Uri.EscapeDataString(since)), null, CallKind.Read, cancellationToken))!;
+
+    /// <summary>Audit entries matching a filter (the task filter language over the audit fields), newest first.</summary>
+    public async Task<IReadOnlyList<AuditRecord>> QueryAuditAsync(System.Text.Json.JsonElement filter, int limit, CancellationToken cancellationToken) =>
+        (await _sender.SendAsync<List<AuditRecord>>(HttpMethod.Post, "api/audit/query", new { filter, limit }, CallKind.Read, cancellationToken))!;
 }

@@ -93,6 +93,10 @@ internal static class PostgresSchema
         """
         -- Named tokens: the SHA-256 of the secret (never the secret) and the record as JSON.
         CREATE TABLE tokens (name text COLLATE "C" PRIMARY KEY, hash text COLLATE "C" NOT NULL UNIQUE, doc text NOT NULL);
+        -- The audit log: append-only; the fields a filter may name are columns.
+        CREATE TABLE audit (seq bigserial PRIMARY KEY, at timestamptz NOT NULL, token text COLLATE "C" NOT NULL, role text COLLATE "C" NOT NULL,
+            action text COLLATE "C" NOT NULL, target text COLLATE "C", detail text, address text COLLATE "C", status integer NOT NULL);
+        CREATE INDEX audit_at ON audit (at, seq);
         """,
     ];
 

@@ -103,6 +103,19 @@ internal sealed class PostgresTaskReader(NpgsqlDataSource dataSource) : ITaskRea
         (await QueryAsync($"SELECT {PgRows.WorkerColumns} FROM workers WHERE id = @id", PgRows.ReadWorker, cancellationToken, ("id", id)))
             .FirstOrDefault();
 
+    public Task<IReadOnlyList<AuditRecord>> QueryAuditAsync(Filter filter, int limit, CancellationToken cancellationToken)
+    {
+        var dialect = new PostgresDialect();
+        var sql = "SELECT seq, at, token, role, action, target, detail, address, status FROM audit " +
+            $"WHERE {SqlFilter.Where(filter, dialect)} ORDER BY seq DESC LIMIT {dialect.Parameter((long)limit, FieldKind.Integer)}";
+        return QueryAsync(sql, r => new AuditRecord
+        {
+            Seq = r.GetInt64(0), Time = r.GetFieldValue<DateTimeOffset>(1), Token = r.GetString(2), Role = r.GetString(3), Action = r.GetString(4),
+            Target = r.IsDBNull(5) ? null : r.GetString(5), Detail = r.IsDBNull(6) ? null : r.GetString(6), Address = r.IsDBNull(7) ? null : r.GetString(7),
+            Status = r.GetInt32(8),
+        }, cancellationToken, dialect.Parameters);
+    }
+
     private Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken,
         params (string Name, object Value)[] parameters) =>
         QueryAsync(sql, read, cancellationToken, parameters.Select(p => { var n = PgRows.Parameter(p.Value); n.ParameterName = p.Name; return n; }));

@@ -24,6 +24,16 @@ public sealed partial class PostgresTaskStore
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
+    public async Task AppendAuditAsync(AuditRecord entry, CancellationToken cancellationToken)
+    {
+        await using var command = Command("INSERT INTO audit (at, token, role, action, target, detail, address, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            entry.Time, entry.Token, entry.Role, entry.Action, entry.Target, entry.Detail, entry.Address, entry.Status);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public Task<IReadOnlyList<AuditRecord>> QueryAuditAsync(Query.Filter filter, int limit, CancellationToken cancellationToken) =>
+        _reader.QueryAuditAsync(filter, limit, cancellationToken);
+
     public async Task TouchTokenAsync(string name, DateTimeOffset lastUsed, CancellationToken cancellationToken)
     {
         await using var command = Command("UPDATE tokens SET doc = jsonb_set(doc::jsonb, '{last_used}', to_jsonb($2::text))::text WHERE name = $1",

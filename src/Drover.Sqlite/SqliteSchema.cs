@@ -95,6 +95,10 @@ internal static class SqliteSchema
         """
         -- Named tokens: the SHA-256 of the secret (never the secret) and the record as JSON.
         CREATE TABLE tokens (name TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+        -- The audit log: append-only; the fields a filter may name are columns.
+        CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, token TEXT NOT NULL, role TEXT NOT NULL,
+            action TEXT NOT NULL, target TEXT, detail TEXT, address TEXT, status INTEGER NOT NULL);
+        CREATE INDEX audit_at ON audit (at, seq);
         """,
     ];
 

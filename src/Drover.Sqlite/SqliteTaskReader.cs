@@ -119,6 +119,19 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
     /// <summary>Ids travel as one JSON parameter, never spliced into the SQL text.</summary>
     private static object IdsJson(IReadOnlyCollection<Guid> ids) => SqliteValues.JsonOrNull(ids.Select(i => i.ToString()).ToList());
 
+    public Task<IReadOnlyList<AuditRecord>> QueryAuditAsync(Filter filter, int limit, CancellationToken cancellationToken)
+    {
+        var dialect = new SqliteDialect();
+        var sql = "SELECT seq, at, token, role, action, target, detail, address, status FROM audit " +
+            $"WHERE {SqlFilter.Where(filter, dialect)} ORDER BY seq DESC LIMIT {dialect.Parameter((long)limit, FieldKind.Integer)}";
+        return QueryAsync(sql, r => new AuditRecord
+        {
+            Seq = r.GetInt64(0), Time = SqliteValues.ParseTime(r.GetString(1)), Token = r.GetString(2), Role = r.GetString(3), Action = r.GetString(4),
+            Target = r.IsDBNull(5) ? null : r.GetString(5), Detail = r.IsDBNull(6) ? null : r.GetString(6), Address = r.IsDBNull(7) ? null : r.GetString(7),
+            Status = r.GetInt32(8),
+        }, cancellationToken, dialect.UsesRegex, [.. dialect.Parameters]);
+    }
+
     internal Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<SqliteDataReader, T> read,
         CancellationToken cancellationToken, params (string Name, object Value)[] parameters) =>
         QueryAsync(sql, read, cancellationToken, withRegex: false, parameters);

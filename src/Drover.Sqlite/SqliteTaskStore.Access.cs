@@ -23,6 +23,20 @@ public sealed partial class SqliteTaskStore
         _writer.WriteAsync(context => context.QueryOnce("DELETE FROM tokens WHERE name = $name RETURNING name",
             r => r.GetString(0), [("$name", name)]).Count == 1, cancellationToken);
 
+    public Task AppendAuditAsync(AuditRecord entry, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(context =>
+        {
+            context.Execute("INSERT INTO audit (at, token, role, action, target, detail, address, status) " +
+                "VALUES ($at, $token, $role, $action, $target, $detail, $address, $status)",
+                ("$at", SqliteValues.Time(entry.Time)), ("$token", entry.Token), ("$role", entry.Role), ("$action", entry.Action),
+                ("$target", SqliteValues.TextOrNull(entry.Target)), ("$detail", SqliteValues.TextOrNull(entry.Detail)),
+                ("$address", SqliteValues.TextOrNull(entry.Address)), ("$status", entry.Status));
+            return true;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<AuditRecord>> QueryAuditAsync(Query.Filter filter, int limit, CancellationToken cancellationToken) =>
+        _reader.QueryAuditAsync(filter, limit, cancellationToken);
+
     // Not durable: a last-used time lost with the machine is only a minute's news.
     public Task TouchTokenAsync(string name, DateTimeOffset lastUsed, CancellationToken cancellationToken) =>
         _writer.WriteAsync(context =>

@@ -270,4 +270,40 @@ public sealed class NamedTokenTests(SharedCluster shared)
         Assert.NotEqual(0, code);
         Assert.Contains("revoked", output);
     }
+
+    [Fact]
+    public async Task Destructive_calls_are_in_the_audit_log_with_who_what_and_the_answer()
+    {
+        var name = $"aud-{Guid.NewGuid():N}"[..16];
+        var group = $"audit-{Guid.NewGuid():N}";
+        var (batch, mine, theirs) = await PausedBatchAsync(group, "other");
+        using var admin = _cluster.Client();
+        var secret = (await admin.CreateTokenAsync(new TokenSpec { Name = name, Role = "submit", Groups = [group] }, Token)).Secret;
+        using var http = _cluster.Http(secret);
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync($"api/tasks/{mine}/cancel", null, Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.PostAsync($"api/tasks/{theirs}/cancel", null, Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync("api/tasks/purge", new { filter = new { batch } }, Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync("api/audit", Token)).StatusCode);
+
+        using var adminHttp = _cluster.Http(_cluster.AdminToken);
+        var found = await JsonAsync(await adminHttp.PostAsJsonAsync("api/audit/query", new { filter = new { token = name } }, Token));
+        var entries = found.EnumerateArray().Select(e => (Action: e.GetProperty("action").GetString(), Target: e.TryGetProperty("target", out var t) ? t.GetString() : null,
+            Status: e.GetProperty("status").GetInt32(), Role: e.GetProperty("role").GetString(), Address: e.GetProperty("address").GetString())).ToList();
+        // Newest first; the refused cancel is there too, with its 404.
+        Assert.Equal([("tasks.purge", null, 200), ("task.cancel", theirs.ToString(), 404), ("task.cancel", mine.ToString(), 200)],
+            entries.Select(e => (e.Action, e.Target, e.Status)));
+        Assert.All(entries, e => Assert.Equal(("submit", "127.0.0.1"), (e.Role, e.Address)));
+        Assert.Contains(batch, found[0].GetProperty("detail").GetString());
+        Assert.Contains(name, await adminHttp.GetStringAsync("api/audit?since=1h", Token));
+        var bad = await adminHttp.PostAsJsonAsync("api/audit/query", new { filter = new { colour = "red" } }, Token);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("colour", await bad.Content.ReadAsStringAsync(Token));
+
+        await admin.RevokeTokenAsync(name, Token);
+        var (code, output) = await _cluster.CliAsync("audit", "--filter", $"{{\"target\": \"{name}\"}}");
+        Assert.Equal(0, code);
+        Assert.Contains("token.revoke", output);
+        Assert.Contains("admin", output);
+        await admin.BatchAsync(batch, "cancel", Token);
+    }
 }

@@ -51,3 +51,44 @@ public abstract partial class TaskStoreConformance
         Assert.True(await Access.CreateTokenAsync(NamedToken("alice"), "hash-alice-2", Token));
     }
 }
+
+/// <summary>The audit log: appended, and queried with the task filter language over its own fields.</summary>
+public abstract partial class TaskStoreConformance
+{
+    private AuditRecord Entry(string action, string token = "alice", int status = 200, string? target = null) => new()
+    {
+        Time = Time.GetUtcNow(), Token = token, Role = "submit", Action = action, Target = target, Detail = "{\"filter\": {}}",
+        Address = "127.0.0.1", Status = status,
+    };
+
+    private static Query.Filter AuditFilter(string json)
+    {
+        var errors = new Validation.FieldErrors();
+        var filter = Query.FilterParser.Parse(System.Text.Json.JsonDocument.Parse(json).RootElement, errors, Query.AuditFields.Catalogue);
+        Assert.True(errors.IsEmpty, errors.ToString());
+        return filter!;
+    }
+
+    [Fact]
+    public async Task The_audit_log_keeps_entries_in_order_and_answers_filters_newest_first()
+    {
+        var start = Time.GetUtcNow();
+        await Access.AppendAuditAsync(Entry("task.cancel", target: "0193"), Token);
+        Time.Advance(TimeSpan.FromMinutes(1));
+        await Access.AppendAuditAsync(Entry("tasks.purge"), Token);
+        Time.Advance(TimeSpan.FromMinutes(1));
+        await Access.AppendAuditAsync(Entry("token.revoke", token: "admin", status: 404, target: "bob"), Token);
+
+        var all = await Access.QueryAuditAsync(Query.Filter.All, 100, Token);
+        Assert.Equal(["token.revoke", "tasks.purge", "task.cancel"], all.Select(e => e.Action));
+        Assert.True(all[0].Seq > all[1].Seq && all[1].Seq > all[2].Seq);
+        var first = all[2];
+        Assert.Equal(("alice", "submit", "0193", "{\"filter\": {}}", "127.0.0.1", 200, start), (first.Token, first.Role, first.Target, first.Detail, first.Address, first.Status, first.Time));
+
+        Assert.Equal(["tasks.purge"], (await Access.QueryAuditAsync(AuditFilter("{\"action\": \"tasks.purge\"}"), 100, Token)).Select(e => e.Action));
+        Assert.Equal(["token.revoke", "tasks.purge"],
+            (await Access.QueryAuditAsync(AuditFilter($"{{\"time\": {{\"$gt\": \"{start:O}\"}}}}"), 100, Token)).Select(e => e.Action));
+        Assert.Equal(["token.revoke"], (await Access.QueryAuditAsync(AuditFilter("{\"status\": {\"$gte\": 400}, \"token\": {\"$regex\": \"^adm\"}}"), 100, Token)).Select(e => e.Action));
+        Assert.Single(await Access.QueryAuditAsync(Query.Filter.All, 1, Token));
+    }
+}

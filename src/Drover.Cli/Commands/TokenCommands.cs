@@ -4,7 +4,7 @@ using Drover.Json;
 
 namespace Drover.Cli.Commands;
 
-/// <summary><c>drover token create|list|revoke</c>: named tokens with a role and a scope (admin token needed).</summary>
+/// <summary><c>drover token create|list|revoke</c>: named tokens with a role and a scope; <c>drover audit</c>: who did what (admin token needed).</summary>
 internal static class TokenCommands
 {
     public static Command Token() => new("token", "Named tokens: one per person or machine, with a role and a scope, revocable on its own")
@@ -63,6 +63,46 @@ internal static class TokenCommands
             using var client = CommonOptions.Client(parse);
             await client.RevokeTokenAsync(parse.GetValue(name)!, cancellationToken);
             Console.WriteLine($"token {parse.GetValue(name)} revoked");
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command Audit()
+    {
+        var since = new Option<string?>("--since") { Description = "Only entries since this long ago (1h, 7d) or this time" };
+        var filter = new Option<string?>("--filter") { Description = "A filter over seq, time, token, role, action, target, address, status, e.g. '{\"action\": \"tasks.purge\"}'" };
+        var limit = new Option<int>("--limit") { Description = "How many, newest first", DefaultValueFactory = _ => 100 };
+        var command = new Command("audit", "Who did what: token, action, target, time, address and answer, newest first (admin token)") { since, filter, limit };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var client = CommonOptions.Client(parse);
+            IReadOnlyList<Model.AuditRecord> entries;
+            if (parse.GetValue(filter) is { } text)
+            {
+                if (parse.GetValue(since) is not null) throw new CliException("give --since or --filter, not both (a filter can name time: {\"time\": {\"$gte\": \"...\"}})");
+                System.Text.Json.JsonElement parsed;
+                try
+                {
+                    parsed = System.Text.Json.JsonDocument.Parse(text).RootElement;
+                }
+                catch (System.Text.Json.JsonException ex)
+                {
+                    throw new CliException($"--filter is not JSON: {ex.Message}");
+                }
+                entries = await client.QueryAuditAsync(parsed, parse.GetValue(limit), cancellationToken);
+            }
+            else
+            {
+                entries = await client.ListAuditAsync(parse.GetValue(since), parse.GetValue(limit), cancellationToken);
+            }
+            var table = new TextTable("TIME", "TOKEN", "ROLE", "ACTION", "TARGET", "STATUS", "ADDRESS", "DETAIL");
+            foreach (var e in entries)
+            {
+                table.Add(Display.Time(e.Time), e.Token, e.Role, e.Action, e.Target ?? "", e.Status.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    e.Address ?? "", e.Detail is { Length: > 60 } detail ? detail[..57] + "..." : e.Detail ?? "");
+            }
+            table.Write(Console.Out);
             return 0;
         });
         return command;

@@ -13,20 +13,20 @@ public static class FilterEvaluator
 {
     private static readonly ConcurrentDictionary<(string, bool), Regex> Regexes = new();
 
-    public static bool Matches(Filter filter, TaskRecord task) => filter switch
+    public static bool Matches(Filter filter, TaskRecord task) => Matches(filter, field => field.Value(task));
+
+    /// <summary>Any record: <paramref name="valueOf"/> gives each field's value (the audit log's records).</summary>
+    public static bool Matches(Filter filter, Func<TaskField, object?> valueOf) => filter switch
     {
-        AndFilter and => and.Parts.All(p => Matches(p, task)),
-        OrFilter or => or.Parts.Any(p => Matches(p, task)),
-        NotFilter not => !Matches(not.Inner, task),
-        CompareFilter c => Compare(c.Op, Normalize(c.Field.Value(task)), c.Value),
-        InFilter i => i.Values.Any(v => Compare(CompareOp.Eq, Normalize(i.Field.Value(task)), v)) != i.Negated,
-        ExistsFilter e => (e.Field.Value(task) is not null) == e.Exists,
-        RegexFilter r => MatchesRegex(r, task),
+        AndFilter and => and.Parts.All(p => Matches(p, valueOf)),
+        OrFilter or => or.Parts.Any(p => Matches(p, valueOf)),
+        NotFilter not => !Matches(not.Inner, valueOf),
+        CompareFilter c => Compare(c.Op, Normalize(valueOf(c.Field)), c.Value),
+        InFilter i => i.Values.Any(v => Compare(CompareOp.Eq, Normalize(valueOf(i.Field)), v)) != i.Negated,
+        ExistsFilter e => (valueOf(e.Field) is not null) == e.Exists,
+        RegexFilter r => valueOf(r.Field) is string text && Regex(r.Pattern, r.IgnoreCase).IsMatch(text),
         _ => throw new NotSupportedException(filter.GetType().Name),
     };
-
-    private static bool MatchesRegex(RegexFilter r, TaskRecord task) =>
-        r.Field.Value(task) is string text && Regex(r.Pattern, r.IgnoreCase).IsMatch(text);
 
     /// <summary>Compiled once per pattern; a SQL store's regex function shares this cache.</summary>
     public static Regex Regex(string pattern, bool ignoreCase)

@@ -29,10 +29,14 @@ public static class FilterParser
     /// <summary>How long one regular expression may take on one value before the query fails.</summary>
     public static readonly TimeSpan RegexTimeout = TimeSpan.FromSeconds(1);
 
-    public static Filter? Parse(JsonElement filter, FieldErrors errors, string path = "filter")
+    public static Filter? Parse(JsonElement filter, FieldErrors errors, string path = "filter") =>
+        Parse(filter, errors, TaskFields.Catalogue, path);
+
+    /// <summary>A filter over other records than tasks (the audit log's): the same language, over <paramref name="fields"/>.</summary>
+    public static Filter? Parse(JsonElement filter, FieldErrors errors, IReadOnlyDictionary<string, TaskField> fields, string path = "filter")
     {
         var before = errors.Count;
-        var parsed = ParseDocument(filter, errors, path);
+        var parsed = ParseDocument(filter, errors, path, fields);
         if (errors.Count != before) return null;
         var (values, conditions, depth) = Measure(parsed);
         if (values > MaxInValues) errors.Add(path, $"holds {values} values in its $in and $nin lists; at most {MaxInValues} are allowed");
@@ -73,7 +77,7 @@ public static class FilterParser
         }
     }
 
-    private static Filter ParseDocument(JsonElement document, FieldErrors errors, string path)
+    private static Filter ParseDocument(JsonElement document, FieldErrors errors, string path, IReadOnlyDictionary<string, TaskField> fields)
     {
         if (document.ValueKind != JsonValueKind.Object)
         {
@@ -87,24 +91,24 @@ public static class FilterParser
             switch (property.Name)
             {
                 case "$and":
-                    parts.Add(new AndFilter(ParseList(property.Value, errors, at)));
+                    parts.Add(new AndFilter(ParseList(property.Value, errors, at, fields)));
                     break;
                 case "$or":
-                    parts.Add(new OrFilter(ParseList(property.Value, errors, at)));
+                    parts.Add(new OrFilter(ParseList(property.Value, errors, at, fields)));
                     break;
                 case "$nor":
-                    parts.Add(new NotFilter(new OrFilter(ParseList(property.Value, errors, at))));
+                    parts.Add(new NotFilter(new OrFilter(ParseList(property.Value, errors, at, fields))));
                     break;
                 case "$not":
-                    parts.Add(new NotFilter(ParseDocument(property.Value, errors, at)));
+                    parts.Add(new NotFilter(ParseDocument(property.Value, errors, at, fields)));
                     break;
                 case var name when name.StartsWith('$'):
                     errors.Add(at, "is not a known operator here (use $and, $or, $nor, $not, or a field name)");
                     break;
                 default:
-                    if (!TaskFields.TryGet(property.Name, out var field))
+                    if (!fields.TryGetValue(property.Name, out var field))
                     {
-                        errors.Add(at, $"is not a field that can be queried (fields: {string.Join(", ", TaskFields.Names)})");
+                        errors.Add(at, $"is not a field that can be queried (fields: {string.Join(", ", fields.Keys)})");
                         break;
                     }
                     parts.Add(IsOperatorObject(property.Value)
@@ -116,14 +120,14 @@ public static class FilterParser
         return parts.Count == 1 ? parts[0] : new AndFilter(parts);
     }
 
-    private static List<Filter> ParseList(JsonElement list, FieldErrors errors, string path)
+    private static List<Filter> ParseList(JsonElement list, FieldErrors errors, string path, IReadOnlyDictionary<string, TaskField> fields)
     {
         if (list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)
         {
             errors.Add(path, "must be a non-empty array of filters");
             return [];
         }
-        return [.. list.EnumerateArray().Select((element, i) => ParseDocument(element, errors, $"{path}[{i}]"))];
+        return [.. list.EnumerateArray().Select((element, i) => ParseDocument(element, errors, $"{path}[{i}]", fields))];
     }
 
     private static bool IsOperatorObject(JsonElement value) =>

@@ -63,6 +63,9 @@ public static class TaskFields
 
     private static readonly Dictionary<string, TaskField> ByName = All.ToDictionary(f => f.Name, StringComparer.Ordinal);
 
+    /// <summary>Every queryable field, by wire name, for <see cref="FilterParser"/>.</summary>
+    public static IReadOnlyDictionary<string, TaskField> Catalogue => ByName;
+
     public static IEnumerable<string> Names => All.Select(f => f.Name);
 
     public static bool TryGet(string name, out TaskField field) => ByName.TryGetValue(name, out field!);

@@ -3,7 +3,7 @@ using Drover.Model;
 namespace Drover.Storage;
 
 /// <summary>
-/// Named tokens, kept in the task database beside the tasks (every backend; <c>--store none</c> keeps
+/// Named tokens and the audit log, kept in the task database beside the tasks (every backend; <c>--store none</c> keeps
 /// them in memory). A token is found by the SHA-256 of its secret; the secret itself is never given
 /// to the store.
 /// </summary>
@@ -23,4 +23,10 @@ public interface IAccessStore
 
     /// <summary>Records when the token was last accepted (it may have been revoked since: then nothing).</summary>
     Task TouchTokenAsync(string name, DateTimeOffset lastUsed, CancellationToken cancellationToken);
+
+    /// <summary>Appends an entry to the audit log (durably); entries are never changed or deleted.</summary>
+    Task AppendAuditAsync(AuditRecord entry, CancellationToken cancellationToken);
+
+    /// <summary>Audit entries matching the filter (over <see cref="Query.AuditFields"/>), newest first.</summary>
+    Task<IReadOnlyList<AuditRecord>> QueryAuditAsync(Query.Filter filter, int limit, CancellationToken cancellationToken);
 }

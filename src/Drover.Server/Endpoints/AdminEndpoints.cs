@@ -34,14 +34,14 @@ public static class AdminEndpoints
             .WithSummary("This server (version, store, log level, uptime), the workers by state and how busy each is, the data they hold, the tasks by state");
         admin.MapPost("/ping", PingAsync).Produces<WorkerAnswer[]>().ProducesValidationProblem()
             .WithSummary("Every connected worker answers a task of its own; each with its round trip, or why it did not (?timeout=5s)");
-        admin.MapPost("/sleep", SleepAsync).Accepts<SleepRequest>("application/json").Produces<SleepStarted>(StatusCodes.Status201Created)
+        admin.MapPost("/sleep", SleepAsync).Audit("admin.sleep").Accepts<SleepRequest>("application/json").Produces<SleepStarted>(StatusCodes.Status201Created)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("A test task that sleeps N seconds on a random worker that takes work");
-        admin.MapPost("/loglevel", LogLevelAsync).Accepts<LogLevelRequest>("application/json").Produces<LogLevelChanged>()
+        admin.MapPost("/loglevel", LogLevelAsync).Audit("admin.loglevel").Accepts<LogLevelRequest>("application/json").Produces<LogLevelChanged>()
             .ProducesValidationProblem().WithSummary("Set the log level of this server and of every connected worker, at run time");
-        admin.MapPost("/stop-workers", async (ITaskStore store, CancellationToken ct) => Results.Ok(await DrainAllAsync(store, ct)))
+        admin.MapPost("/stop-workers", async (ITaskStore store, CancellationToken ct) => Results.Ok(await DrainAllAsync(store, ct))).Audit("admin.stop-workers")
             .Produces<WorkerRecord[]>().WithSummary("Every connected worker drains (finishes what runs, takes nothing new) and exits");
-        admin.MapPost("/stop-all", StopAllAsync).Produces<WorkerRecord[]>(StatusCodes.Status202Accepted)
+        admin.MapPost("/stop-all", StopAllAsync).Audit("admin.stop-all").Produces<WorkerRecord[]>(StatusCodes.Status202Accepted)
             .WithSummary("Every connected worker drains and exits, and this server stops once it has answered");
     }
 

@@ -24,13 +24,13 @@ public static class BatchEndpoints
         var actions = batches.MapGroup("/").RequireAuthorization(Roles.SubmitPolicy)
             .AddEndpointFilter(async (context, next) =>
                 ScopeChecks.BatchOutside(context.HttpContext.User, (string)context.HttpContext.Request.RouteValues["name"]!) ?? await next(context));
-        actions.MapPost("/{name}/pause", (string name, ITaskStore store, CancellationToken ct) => SetPausedAsync(name, true, store, ct))
+        actions.MapPost("/{name}/pause", (string name, ITaskStore store, CancellationToken ct) => SetPausedAsync(name, true, store, ct)).Audit("batch.pause")
             .WithSummary("Stop leasing the batch's tasks (running ones go on)");
-        actions.MapPost("/{name}/resume", (string name, ITaskStore store, CancellationToken ct) => SetPausedAsync(name, false, store, ct))
+        actions.MapPost("/{name}/resume", (string name, ITaskStore store, CancellationToken ct) => SetPausedAsync(name, false, store, ct)).Audit("batch.resume")
             .WithSummary("Lease the batch's tasks again");
-        actions.MapPost("/{name}/cancel", CancelAsync)
+        actions.MapPost("/{name}/cancel", CancelAsync).Audit("batch.cancel")
             .WithSummary("Cancel every unfinished task of the batch; running ones are killed");
-        batches.MapDelete("/{name}", DeleteAsync).RequireAuthorization(Roles.AdminPolicy).ProducesProblem(StatusCodes.Status409Conflict)
+        batches.MapDelete("/{name}", DeleteAsync).Audit("batch.delete").RequireAuthorization(Roles.AdminPolicy).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Delete the records of a batch whose tasks have all ended");
     }
 

@@ -36,14 +36,14 @@ public static class DatasetEndpoints
 
         // Distribution changes what every worker serves: an admin's.
         var admin = app.MapGroup("/api/datasets").RequireAuthorization(Roles.AdminPolicy).WithTags("datasets");
-        admin.MapPost("/{name}/distribute", DistributeAsync).Accepts<DistributeRequest>("application/json")
+        admin.MapPost("/{name}/distribute", DistributeAsync).Audit("dataset.distribute").Accepts<DistributeRequest>("application/json")
             .Produces<DatasetTicket>(StatusCodes.Status202Accepted).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Bring a new generation of the dataset to its workers from file://, s3:// or http(s)://: a download ticket that switches every worker or none");
         admin.MapGet("/tickets", async (DistributionTickets tickets, CancellationToken ct) => Results.Ok(await tickets.ListAsync(ct)))
             .Produces<DatasetTicket[]>().WithSummary("Distribution tickets, newest first, with each worker's progress");
         admin.MapGet("/tickets/{id}", GetTicketAsync).Produces<DatasetTicket>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("One distribution ticket");
-        admin.MapDelete("/tickets/{id}", CancelTicketAsync).Produces<DatasetTicket>().ProducesProblem(StatusCodes.Status404NotFound)
+        admin.MapDelete("/tickets/{id}", CancelTicketAsync).Audit("dataset.cancel").Produces<DatasetTicket>().ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Cancel a running ticket: its workers drop what they staged, and the old generation keeps serving");
 

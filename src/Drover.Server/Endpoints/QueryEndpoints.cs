@@ -24,11 +24,11 @@ public static class QueryEndpoints
         tasks.MapPost("/query", QueryAsync)
             .Produces<TaskRecord[]>().ProducesValidationProblem()
             .WithSummary("Tasks matching a MongoDB-style filter: {filter, keys, sort, skip, limit} or {filter, count: true}");
-        tasks.MapPost("/resubmit", ResubmitAsync).RequireAuthorization(Roles.SubmitPolicy)
+        tasks.MapPost("/resubmit", ResubmitAsync).Audit("tasks.resubmit").RequireAuthorization(Roles.SubmitPolicy)
             .Produces<TaskRecord[]>(StatusCodes.Status201Created).ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("New tasks with the definitions of ended ones: {ids: [...]} or {filter: {...}}");
-        tasks.MapPost("/purge", PurgeAsync).RequireAuthorization(Roles.SubmitPolicy)
+        tasks.MapPost("/purge", PurgeAsync).Audit("tasks.purge").RequireAuthorization(Roles.SubmitPolicy)
             .Produces<PurgeOutcome>().ProducesValidationProblem()
             .WithSummary("Delete the ended tasks a filter selects, with their executions: {filter: {...}}");
     }

@@ -21,14 +21,14 @@ public static class RecruiterEndpoints
     public static void MapRecruiterEndpoints(this IEndpointRouteBuilder app)
     {
         var recruiters = app.MapGroup("/api/recruiters").RequireAuthorization(Roles.AdminPolicy).WithTags("recruiters");
-        recruiters.MapPost("/", CreateAsync).Accepts<RecruiterSpec>("application/json")
+        recruiters.MapPost("/", CreateAsync).Audit("recruiter.put").Accepts<RecruiterSpec>("application/json")
             .Produces<RecruiterRecord>(StatusCodes.Status201Created).Produces<RecruiterRecord>().ProducesValidationProblem()
             .WithSummary("Create a batch's recruiter at a rank (default 1, provider local), or replace the one at that rank");
         recruiters.MapGet("/", ListAsync).Produces<RecruiterRecord[]>().WithSummary("Every recruiter, by batch and rank, with its deploy backoff");
         recruiters.MapGet("/{batch}/{rank}", GetAsync).Produces<RecruiterRecord>().ProducesProblem(StatusCodes.Status404NotFound).WithSummary("One recruiter");
-        recruiters.MapPatch("/{batch}/{rank}", UpdateAsync).Accepts<RecruiterSpec>("application/json").Produces<RecruiterRecord>()
+        recruiters.MapPatch("/{batch}/{rank}", UpdateAsync).Audit("recruiter.update").Accepts<RecruiterSpec>("application/json").Produces<RecruiterRecord>()
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Change some of a recruiter's fields");
-        recruiters.MapDelete("/{batch}/{rank}", DeleteAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Delete a recruiter");
+        recruiters.MapDelete("/{batch}/{rank}", DeleteAsync).Audit("recruiter.delete").ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Delete a recruiter");
 
         app.MapGet("/api/flavors", (ProviderRegistry providers) => Results.Ok(providers.Flavors))
             .RequireAuthorization(Roles.AdminPolicy).WithTags("recruiters").Produces<Flavor[]>()

@@ -33,16 +33,16 @@ public static class TaskEndpoints
         tasks.MapGet("/", ListAsync)
             .Produces<TaskRecord[]>()
             .WithSummary("List tasks in submission order; page with after=<last id seen>");
-        tasks.MapPost("/{id}/signal", SignalAsync).RequireAuthorization(Roles.SubmitPolicy).Accepts<SignalRequest>("application/json").Produces<TaskRecord>()
+        tasks.MapPost("/{id}/signal", SignalAsync).Audit("task.signal").RequireAuthorization(Roles.SubmitPolicy).Accepts<SignalRequest>("application/json").Produces<TaskRecord>()
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("pause, resume, term or kill a running task's whole process group; term on a task not yet running cancels it");
-        tasks.MapPost("/{id}/cancel", CancelAsync).RequireAuthorization(Roles.SubmitPolicy).Produces<TaskRecord>().ProducesProblem(StatusCodes.Status404NotFound)
+        tasks.MapPost("/{id}/cancel", CancelAsync).Audit("task.cancel").RequireAuthorization(Roles.SubmitPolicy).Produces<TaskRecord>().ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Cancel a task that has not ended, whatever its state, and the tasks that require it");
-        tasks.MapPatch("/{id}", UpdateAsync).RequireAuthorization(Roles.SubmitPolicy).Accepts<TaskChanges>("application/json").Produces<TaskRecord>()
+        tasks.MapPatch("/{id}", UpdateAsync).Audit("task.update").RequireAuthorization(Roles.SubmitPolicy).Accepts<TaskChanges>("application/json").Produces<TaskRecord>()
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Change a task's name, or the priority, retry and timeout of one that has not ended");
-        tasks.MapDelete("/{id}", DeleteAsync).RequireAuthorization(Roles.SubmitPolicy).Produces(StatusCodes.Status204NoContent)
+        tasks.MapDelete("/{id}", DeleteAsync).Audit("task.delete").RequireAuthorization(Roles.SubmitPolicy).Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Delete an ended task's record");
         tasks.MapPost("/wait", WaitAsync).Accepts<WaitRequest>("application/json").Produces<WaitResponse>()
             .WithSummary("Wait until every task named has ended, or until the timeout");

@@ -22,12 +22,12 @@ public static partial class TokenEndpoints
     public static void MapTokenEndpoints(this IEndpointRouteBuilder app)
     {
         var tokens = app.MapGroup("/api/tokens").RequireAuthorization(Roles.AdminPolicy).WithTags("tokens");
-        tokens.MapPost("/", CreateAsync).Accepts<TokenSpec>("application/json").Produces<CreatedToken>(StatusCodes.Status201Created)
+        tokens.MapPost("/", CreateAsync).Audit("token.create").Accepts<TokenSpec>("application/json").Produces<CreatedToken>(StatusCodes.Status201Created)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Create a named token {name, role, groups, batches, expires}; its secret is in this answer only");
         tokens.MapGet("/", ListAsync).Produces<TokenRecord[]>()
             .WithSummary("Every token: the data directory's admin and worker tokens, then the named ones (never their secrets)");
-        tokens.MapDelete("/{name}", RevokeAsync).Produces(StatusCodes.Status204NoContent)
+        tokens.MapDelete("/{name}", RevokeAsync).Audit("token.revoke").Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Revoke a named token: refused from then on");
     }

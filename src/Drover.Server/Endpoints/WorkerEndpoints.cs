@@ -26,10 +26,10 @@ public static class WorkerEndpoints
                 Results.Ok(await recruitment.DescribeAsync(await store.ListWorkersAsync(ct), ct)))
             .RequireAuthorization(Roles.ReadPolicy).Produces<WorkerRecord[]>().WithSummary("Every worker that registered");
         workers.MapGet("/{id}", GetAsync).RequireAuthorization(Roles.ReadPolicy).Produces<WorkerRecord>().WithSummary("One worker");
-        workers.MapPatch("/{id}", UpdateAsync).RequireAuthorization(Roles.AdminPolicy).Accepts<WorkerSettings>("application/json")
+        workers.MapPatch("/{id}", UpdateAsync).Audit("worker.settings").RequireAuthorization(Roles.AdminPolicy).Accepts<WorkerSettings>("application/json")
             .Produces<WorkerRecord>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Change a worker's concurrency, prefetch, batch or paused, live");
-        workers.MapDelete("/{id}", DrainAsync).RequireAuthorization(Roles.AdminPolicy).Produces<WorkerRecord>()
+        workers.MapDelete("/{id}", DrainAsync).Audit("worker.drain").RequireAuthorization(Roles.AdminPolicy).Produces<WorkerRecord>()
             .ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Ask a worker to drain (finish what runs, take nothing new) and exit");
 
         app.MapGet("/api/handlers", async (ITaskStore store, CancellationToken ct) => Results.Ok(HandlerOffer.Of(await store.ListWorkersAsync(ct))))

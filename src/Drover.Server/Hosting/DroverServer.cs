@@ -71,6 +71,7 @@ public sealed class DroverServer : IAsyncDisposable
         app.UseWebSockets();
         app.UseAuthentication();
         app.UseAuthorization();
+        Http.AuditLog.UseAuditLog(app);
 
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous().WithTags("health");
         // The API description holds no data, but tells a stranger what to try: public on loopback
@@ -100,6 +101,7 @@ public sealed class DroverServer : IAsyncDisposable
         app.MapAdminEndpoints();
         app.MapRecruiterEndpoints();
         app.MapTokenEndpoints();
+        app.MapAuditEndpoints();
         return new DroverServer(app, options);
     }
 

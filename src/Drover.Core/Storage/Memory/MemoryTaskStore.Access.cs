@@ -2,7 +2,7 @@ using Drover.Model;
 
 namespace Drover.Storage.Memory;
 
-/// <summary>Named tokens, kept in memory (also by <c>--store none</c>: they are not tasks).</summary>
+/// <summary>Named tokens and the audit log, kept in memory (also by <c>--store none</c>: they are not tasks).</summary>
 public sealed partial class MemoryTaskStore : IAccessStore
 {
     private readonly Lock _accessGate = new();
@@ -26,6 +26,23 @@ public sealed partial class MemoryTaskStore : IAccessStore
     public Task<bool> RevokeTokenAsync(string name, CancellationToken cancellationToken)
     {
         lock (_accessGate) return Task.FromResult(_tokens.Remove(name));
+    }
+
+    private readonly List<AuditRecord> _audit = [];
+
+    public Task AppendAuditAsync(AuditRecord entry, CancellationToken cancellationToken)
+    {
+        lock (_accessGate) _audit.Add(entry with { Seq = _audit.Count + 1 });
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<AuditRecord>> QueryAuditAsync(Query.Filter filter, int limit, CancellationToken cancellationToken)
+    {
+        lock (_accessGate)
+        {
+            return Task.FromResult<IReadOnlyList<AuditRecord>>(
+                [.. Enumerable.Reverse(_audit).Where(e => Query.FilterEvaluator.Matches(filter, f => Query.AuditFields.Value(f, e))).Take(limit)]);
+        }
     }
 
     public Task TouchTokenAsync(string name, DateTimeOffset lastUsed, CancellationToken cancellationToken)
