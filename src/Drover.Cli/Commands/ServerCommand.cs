@@ -39,8 +39,11 @@ internal static class ServerCommand
     public static readonly Option<bool> Insecure = new("--insecure") { Description = "Allow a --host other than loopback without TLS (behind a TLS proxy, or a trusted network)" };
     public static readonly Option<string?> PublicDocs = new("--public-docs") { Description = "on: the OpenAPI document and /swagger need no token; off: they do (default: on for a loopback --host only)" };
 
-    /// <summary>The options of TLS and exposure, shared by <c>server</c> and <c>up</c>.</summary>
-    public static Option[] SecurityOptions => [TlsCert, TlsKey, Insecure, PublicDocs];
+    public static readonly Option<int> RateLimit = new("--rate-limit") { Description = "Requests a second per token, bursts of twice that (0: no limit; the worker protocol is not limited)", DefaultValueFactory = _ => 1000 };
+    public static readonly Option<int> AuthFailureLimit = new("--auth-failure-limit") { Description = "Failed authentications a minute from one address before it waits out the minute (0: no limit)", DefaultValueFactory = _ => 30 };
+
+    /// <summary>The options of TLS, exposure and limits, shared by <c>server</c> and <c>up</c>.</summary>
+    public static Option[] SecurityOptions => [TlsCert, TlsKey, Insecure, PublicDocs, RateLimit, AuthFailureLimit];
 
     public static readonly Option<bool> NoSync = new("--no-sync") { Description = "Commits survive a crash of Drover but not of the machine (faster)" };
 
@@ -85,6 +88,8 @@ internal static class ServerCommand
             TlsKey = parse.GetValue(TlsKey),
             CaFile = CommonOptions.CaFile(parse),
             Insecure = parse.GetValue(Insecure),
+            RateLimit = parse.GetValue(RateLimit),
+            AuthFailureLimit = parse.GetValue(AuthFailureLimit),
             PublicDocs = parse.GetValue(PublicDocs) switch
             {
                 null => null,

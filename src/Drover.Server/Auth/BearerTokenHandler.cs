@@ -17,12 +17,20 @@ namespace Drover.Server.Auth;
 /// </summary>
 public sealed class BearerTokenHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenFiles tokens, TaskTokens taskTokens,
-    DeploymentTokens deploymentTokens, NamedTokens namedTokens, DashboardSessions sessions)
+    DeploymentTokens deploymentTokens, NamedTokens namedTokens, DashboardSessions sessions, AuthFailures failures)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "DroverBearer";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var result = await AuthenticateAnyAsync();
+        // Counted per address: guessing tokens from one address soon waits out a minute.
+        if (result.Failure is not null) failures.Failed(Context.Connection.RemoteIpAddress);
+        return result;
+    }
+
+    private async Task<AuthenticateResult> AuthenticateAnyAsync()
     {
         var given = Request.Headers.Authorization.ToString() is { Length: > 7 } header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
             ? header["Bearer ".Length..].Trim() : null;

@@ -64,12 +64,15 @@ public sealed class DroverServer : IAsyncDisposable
         builder.Services.AddExceptionHandler<Http.StorageFullHandler>();
         builder.Services.AddOpenApi();
         builder.Services.AddDroverServer(options);
+        Http.RateLimits.AddDroverRateLimits(builder.Services, options);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseWebSockets();
+        AuthFailures.UseAuthFailureLimit(app);
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
         Http.AuditLog.UseAuditLog(app);
 

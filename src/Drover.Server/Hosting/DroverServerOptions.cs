@@ -44,6 +44,12 @@ public sealed class DroverServerOptions
 
     public bool DocsArePublic => PublicDocs ?? ListensOnLoopback;
 
+    /// <summary>Requests a second per token (bursts of twice that); 0: no limit. The worker protocol is not limited. Default 1000.</summary>
+    public int RateLimit { get; set; } = 1000;
+
+    /// <summary>Failed authentications a minute from one address before it must wait out the minute; 0: no limit. Default 30.</summary>
+    public int AuthFailureLimit { get; set; } = 30;
+
     /// <summary>Port to listen on; 0 picks a free one. Default 5000.</summary>
     public int Port { get; set; } = 5000;
 
@@ -116,6 +122,8 @@ public sealed class DroverServerOptions
         }
         if (PublicUrl is { } url && !(url.IsAbsoluteUri && url.Scheme is "http" or "https"))
             throw new ArgumentException($"--public-url must be an http(s) URL, not '{url}'.");
+        if (RateLimit < 0) throw new ArgumentException($"--rate-limit must not be negative (0 turns it off), not {RateLimit}.");
+        if (AuthFailureLimit < 0) throw new ArgumentException($"--auth-failure-limit must not be negative (0 turns it off), not {AuthFailureLimit}.");
         if ((TlsCertificate is null) != (TlsKey is null))
             throw new ArgumentException("--tls-cert and --tls-key go together: the certificate and its private key, both PEM files.");
         foreach (var (name, path) in new[] { ("--tls-cert", TlsCertificate), ("--tls-key", TlsKey), ("--ca", CaFile) })

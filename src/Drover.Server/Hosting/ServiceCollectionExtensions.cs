@@ -47,6 +47,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<TaskTokens>();
         services.AddSingleton<DeploymentTokens>();
         services.AddSingleton<NamedTokens>();
+        services.AddSingleton<AuthFailures>();
         services.AddSingleton<DashboardSessions>();
 
         services.AddSingleton<LeaseLongPoll>();

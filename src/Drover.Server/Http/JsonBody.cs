@@ -20,6 +20,10 @@ public static class JsonBody
     /// (16 MiB). Otherwise <see cref="SmallBodyBytes"/>, so that no endpoint buffers more than it
     /// could ever need.
     /// </param>
+    /// <summary>How deep a body's JSON may nest: task args and filters may nest (bulk endpoints), settings and signals need little.</summary>
+    public const int MaxBulkDepth = 64;
+    public const int MaxDepth = 16;
+
     public static async Task<(JsonElement Root, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken, bool bulk = false)
     {
         var size = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
@@ -32,7 +36,7 @@ public static class JsonBody
         {
             var utf8 = await ReadWholeAsync(request.Body, request.ContentLength, cancellationToken);
             LargeBodies.Received(utf8.Length);
-            var document = Parse(utf8);
+            var document = Parse(utf8, bulk ? MaxBulkDepth : MaxDepth);
             var errors = new FieldErrors();
             JsonText.Check(document.RootElement, errors);
             if (!errors.IsEmpty) return (default, Problems.Invalid(errors));
@@ -71,9 +75,9 @@ public static class JsonBody
     /// document in plain arrays (nothing rented from the shared pool, nothing to dispose), so the
     /// memory of a large body goes back to the GC with the request.
     /// </summary>
-    private static JsonDocument Parse(ReadOnlyMemory<byte> utf8)
+    private static JsonDocument Parse(ReadOnlyMemory<byte> utf8, int maxDepth)
     {
-        var reader = new Utf8JsonReader(utf8.Span);
+        var reader = new Utf8JsonReader(utf8.Span, new JsonReaderOptions { MaxDepth = maxDepth });
         var document = JsonDocument.ParseValue(ref reader);
         if (reader.Read()) throw new JsonException("'" + (char)utf8.Span[(int)reader.TokenStartIndex] + "' is after the end of the JSON value", null, 0, reader.TokenStartIndex);
         return document;
