@@ -54,7 +54,7 @@ public sealed class DashboardTests : IAsyncLifetime
         // A wrong token is refused with a message; the right one logs in.
         await page.FillAsync("#token", "not-the-token");
         await page.ClickAsync("#login-form button");
-        await Assertions.Expect(page.Locator("#login-error")).ToContainTextAsync("not the admin token");
+        await Assertions.Expect(page.Locator("#login-error")).ToContainTextAsync("neither the admin token nor a named token");
         await page.FillAsync("#token", _cluster.AdminToken);
         await page.ClickAsync("#login-form button");
         await Assertions.Expect(page.Locator("#tasks")).ToBeVisibleAsync();
@@ -146,5 +146,39 @@ public sealed class DashboardTests : IAsyncLifetime
         var response = await page.APIRequest.GetAsync($"{_cluster.Url}api/tasks");
         Assert.Equal(401, response.Status);
         await context.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_read_token_logs_in_sees_its_groups_tasks_only_and_no_buttons_it_may_not_use()
+    {
+        using var client = _cluster.Client();
+        var secret = (await client.CreateTokenAsync(new TokenSpec { Name = "observer", Role = "read", Groups = ["seen"] }, Token)).Secret;
+        var seen = await client.CreateTaskAsync(Specs.Command("echo", "seen") with { Group = "seen", Batch = "web" }, Token);
+        var hidden = await client.CreateTaskAsync(Specs.Command("echo", "hidden") with { Group = "other", Batch = "web" }, Token);
+        await client.WaitAsync([seen.Id, hidden.Id], TimeSpan.FromSeconds(30), Token);
+
+        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 800 } });
+        await page.GotoAsync(_cluster.Url.ToString());
+        await page.FillAsync("#token", secret);
+        await page.ClickAsync("#login-form button");
+        await Assertions.Expect(page.Locator("#who")).ToHaveTextAsync("observer (read: seen)");
+        await Assertions.Expect(page.Locator($"tr[data-id='{seen.Id}']")).ToBeVisibleAsync();
+        Assert.Equal(0, await page.Locator($"tr[data-id='{hidden.Id}']").CountAsync());
+
+        // A task's page shows no buttons to act on it; the workers page shows workers, not recruiters or their Save buttons.
+        await page.Locator($"tr[data-id='{seen.Id}'] a").ClickAsync();
+        await Assertions.Expect(page.Locator("#main h1")).ToContainTextAsync("succeeded");
+        await Assertions.Expect(page.Locator("#main .actions")).ToBeHiddenAsync();
+        await page.GotoAsync(_cluster.Url + "#/workers");
+        await Assertions.Expect(page.Locator("#workers tbody tr").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#recruiters")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#workers button").First).ToBeHiddenAsync();
+        await ScreenshotAsync(page, "read-token");
+
+        // Revoking the token ends its session at the next request.
+        await client.RevokeTokenAsync("observer", Token);
+        await page.GotoAsync(_cluster.Url + "#/tasks");
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#login")).ToBeVisibleAsync(new() { Timeout = 20_000 });
     }
 }

@@ -39,13 +39,13 @@ public sealed class BearerTokenHandler(
             var (token, refusal) = await namedTokens.VerifyAsync(given, Context.RequestAborted);
             return token is null ? AuthenticateResult.Fail(refusal!) : Success(Principal(token));
         }
-        return Authenticate();
+        return await AuthenticateOtherAsync();
     }
 
-    private AuthenticateResult Authenticate()
+    private async ValueTask<AuthenticateResult> AuthenticateOtherAsync()
     {
         var header = Request.Headers.Authorization.ToString();
-        if (string.IsNullOrEmpty(header)) return FromSessionCookie();
+        if (string.IsNullOrEmpty(header)) return await FromSessionCookieAsync();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             return AuthenticateResult.Fail("The Authorization header must be 'Bearer <token>'.");
 
@@ -78,15 +78,19 @@ public sealed class BearerTokenHandler(
         return new ClaimsIdentity(claims, SchemeName);
     }
 
-    private AuthenticateResult FromSessionCookie()
+    private async ValueTask<AuthenticateResult> FromSessionCookieAsync()
     {
         if (!Request.Cookies.TryGetValue(DashboardSessions.CookieName, out var session)) return AuthenticateResult.NoResult();
-        if (!sessions.IsValid(session)) return AuthenticateResult.Fail("The session has expired or is not valid: log in again.");
+        if (sessions.TokenOf(session) is not { } name) return AuthenticateResult.Fail("The session has expired or is not valid: log in again.");
         // The cookie is SameSite=Strict; a request that says it comes from another site is refused all the same.
         if (Request.Headers.Origin.ToString() is { Length: > 0 } origin
             && !(Uri.TryCreate(origin, UriKind.Absolute, out var from) && string.Equals(from.Authority, Request.Host.Value, StringComparison.OrdinalIgnoreCase)))
             return AuthenticateResult.Fail("A session cookie is accepted only from the dashboard's own origin.");
-        return Success(Roles.Admin);
+        if (name == Roles.Admin) return Success(Roles.Admin);
+        // A named token's session: its role and scope as they are now; a revoked or expired token's session ends with it.
+        return await namedTokens.ByNameAsync(name, Context.RequestAborted) is { } token
+            ? Success(Principal(token))
+            : AuthenticateResult.Fail($"The token '{name}' of this session was revoked or has expired: log in again.");
     }
 
     private static AuthenticateResult Success(string role) =>

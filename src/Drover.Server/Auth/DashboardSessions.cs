@@ -5,8 +5,10 @@ using System.Security.Cryptography;
 namespace Drover.Server.Auth;
 
 /// <summary>
-/// The dashboard's login: whoever gives the admin token gets a session value in an HTTP-only cookie,
-/// so the token itself is never kept by the browser. A value names its expiry and a random id, and
+/// The dashboard's login: whoever gives the admin token, or a named token that is not a worker's, gets
+/// a session value in an HTTP-only cookie, so the token itself is never kept by the browser. A value
+/// names its expiry, a random id and the token's name (its role and scope are looked up on each
+/// request, so a revoked token's sessions end with it), and
 /// carries an HMAC keyed from the admin token: any server sharing the tokens accepts it, and a new
 /// admin token ends every session. Logging out ends that one session for good: its id goes into
 /// <c>sessions.revoked</c> in the data directory (kept until the session would have expired anyway),
@@ -17,7 +19,7 @@ public sealed class DashboardSessions
     public const string CookieName = "drover_session";
     public const string RevokedFileName = "sessions.revoked";
     public static readonly TimeSpan Lifetime = TimeSpan.FromDays(7);
-    private const string Prefix = "s2.";
+    private const string Prefix = "s3.";
 
     private readonly TimeProvider _time;
     private readonly TokenSigner _signer;
@@ -33,15 +35,18 @@ public sealed class DashboardSessions
         _revokedPath = Path.Combine(Path.GetDirectoryName(tokens.AdminTokenPath)!, RevokedFileName);
     }
 
-    public (string Value, DateTimeOffset Expires) Create()
+    /// <param name="token">The name of the token logged in with: <c>admin</c> for the admin token file.</param>
+    public (string Value, DateTimeOffset Expires) Create(string token)
     {
         var expires = _time.GetUtcNow() + Lifetime;
         var seconds = expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var id = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
-        return ($"{Prefix}{seconds}.{id}.{_signer.Sign($"{seconds}.{id}")}", expires);
+        var name = Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes(token));
+        return ($"{Prefix}{seconds}.{id}.{name}.{_signer.Sign($"{seconds}.{id}.{name}")}", expires);
     }
 
-    public bool IsValid(string? value) => Parse(value) is { } session && !IsRevoked(session.Id);
+    /// <returns>The name of the token the session was opened with, or null when it is not a valid session.</returns>
+    public string? TokenOf(string? value) => Parse(value) is { } session && !IsRevoked(session.Id) ? session.Token : null;
 
     /// <summary>Ends the session on every server that shares the data directory; an invalid value is ignored.</summary>
     public void Revoke(string? value)
@@ -61,13 +66,21 @@ public sealed class DashboardSessions
         }
     }
 
-    private (long Expires, string Id)? Parse(string? value)
+    private (long Expires, string Id, string Token)? Parse(string? value)
     {
         if (value is null || !value.StartsWith(Prefix, StringComparison.Ordinal)) return null;
         var parts = value[Prefix.Length..].Split('.');
-        if (parts.Length != 3 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)) return null;
-        if (!_signer.IsSignature($"{parts[0]}.{parts[1]}", parts[2])) return null;
-        return _time.GetUtcNow().ToUnixTimeSeconds() < seconds ? (seconds, parts[1]) : null;
+        if (parts.Length != 4 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)) return null;
+        if (!_signer.IsSignature($"{parts[0]}.{parts[1]}.{parts[2]}", parts[3])) return null;
+        if (_time.GetUtcNow().ToUnixTimeSeconds() >= seconds) return null;
+        try
+        {
+            return (seconds, parts[1], System.Text.Encoding.UTF8.GetString(Base64Url.DecodeFromChars(parts[2])));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Reads the revoked ids again whenever the file has changed (another server may have written it).</summary>

@@ -63,11 +63,26 @@ public sealed class NamedTokens(IAccessStore store, TokenFiles files, TimeProvid
         return (token, null);
     }
 
+    private (IReadOnlyList<TokenRecord> Tokens, DateTimeOffset Read)? _listed;
+
+    /// <summary>The named token with this name, if it exists and has not expired (for a dashboard session; the list is read again after <see cref="Recheck"/>).</summary>
+    public async ValueTask<TokenRecord?> ByNameAsync(string name, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_listed is not { } listed || now - listed.Read > Recheck)
+        {
+            listed = (await store.ListTokensAsync(cancellationToken), now);
+            _listed = listed;
+        }
+        return listed.Tokens.FirstOrDefault(t => t.Name == name && !(t.Expires <= now));
+    }
+
     /// <summary>Forgets what was checked of this token here, so that a revoke takes effect at once.</summary>
     public void Forget(string name)
     {
         foreach (var (hash, entry) in _checked)
             if (entry.Token.Name == name) _checked.TryRemove(hash, out _);
+        _listed = null;
     }
 
     /// <summary>The first admin and worker tokens: the data directory's token files, listed beside the named ones.</summary>

@@ -232,7 +232,7 @@ function taskPage(main, id) {
         task.progress != null ? bar([['run', task.progress]], '') : null,
         task.progress != null ? `${Math.round(task.progress * 100)}%` : null,
         h('span', { id: 'status-message' }, task.status_message ?? '')),
-      h('div', { class: 'actions' },
+      h('div', { class: 'actions write' },
         h('button', { onclick: () => signal('pause'), disabled: task.status !== 'running' }, 'Pause'),
         h('button', { onclick: () => signal('resume'), disabled: task.status !== 'paused' }, 'Resume'),
         h('button', { class: 'danger', onclick: () => signal('kill'), disabled: !['running', 'paused'].includes(task.status) }, 'Kill'),
@@ -314,7 +314,7 @@ function batchesPage(main) {
         h('td', { class: 'wide' }, bar([['ok', ok / total], ['bad', bad / total], ['run', running / total]], `${Math.round((ok + bad) / total * 100)}% ended`)),
         h('td', { class: 'num' }, ok), h('td', { class: 'num' }, bad), h('td', { class: 'num' }, running), h('td', { class: 'num' }, waiting),
         h('td', { class: 'num' }, b.total),
-        h('td', { class: 'actions' }, b.paused ? action('resume', 'Resume') : action('pause', 'Pause'), action('cancel', 'Cancel', 'danger')));
+        h('td', { class: 'actions write' }, b.paused ? action('resume', 'Resume') : action('pause', 'Pause'), action('cancel', 'Cancel', 'danger')));
     }));
     if (!batches.length) body.append(h('tr', {}, h('td', { colspan: 8, class: 'empty' }, 'No batches yet.')));
   };
@@ -349,15 +349,16 @@ function workersPage(main) {
   const recruiterBody = h('tbody');
   const jobBody = h('tbody');
   const load = async () => {
-    await loadRecruitment(recruiterBody, jobBody);
+    // Recruiters and jobs are an admin's; other tokens see the workers only.
+    if (me.role === 'admin') await loadRecruitment(recruiterBody, jobBody);
     const list = await api('GET', '/api/workers');
     const editing = body.querySelector('input:focus, input[data-dirty]');
     if (editing) return; // do not redraw under someone typing
     body.replaceChildren(...list.map(w => {
       workers.set(w.id, w);
-      const concurrency = h('input', { class: 'small', type: 'number', min: 1, value: w.concurrency, name: 'concurrency', oninput: e => { e.target.dataset.dirty = '1'; } });
+      const concurrency = h('input', { class: 'small', type: 'number', min: 1, value: w.concurrency, name: 'concurrency', disabled: me.role !== 'admin', oninput: e => { e.target.dataset.dirty = '1'; } });
       // "auto" (sized from the worker's run times) or a number of tasks.
-      const prefetch = h('input', { class: 'small', value: w.prefetch_auto ? 'auto' : w.prefetch, name: 'prefetch', title: 'auto, or a number of tasks', oninput: e => { e.target.dataset.dirty = '1'; } });
+      const prefetch = h('input', { class: 'small', value: w.prefetch_auto ? 'auto' : w.prefetch, name: 'prefetch', title: 'auto, or a number of tasks', disabled: me.role !== 'admin', oninput: e => { e.target.dataset.dirty = '1'; } });
       const save = () => act(async () => {
         const held = prefetch.value.trim() === 'auto' ? { prefetch_auto: true } : { prefetch: Number(prefetch.value) };
         await api('PATCH', `/api/workers/${w.id}`, { concurrency: Number(concurrency.value), ...held });
@@ -369,7 +370,7 @@ function workersPage(main) {
         h('td', {}, w.name, h('div', { class: 'muted' }, `${w.hostname ?? ''} ${w.pid ? `pid ${w.pid}` : ''}${w.provider ? ` · ${w.provider}/${w.flavor}` : ''}`)),
         h('td', {}, badge(w.status)),
         h('td', { class: 'num' }, w.running),
-        h('td', {}, concurrency), h('td', {}, prefetch), h('td', {}, h('button', { class: 'quiet', onclick: save }, 'Save')),
+        h('td', {}, concurrency), h('td', {}, prefetch), h('td', {}, h('button', { class: 'quiet admin-only', onclick: save }, 'Save')),
         h('td', {}, s.load1 != null ? `${s.load1.toFixed(2)} / ${s.cpus} CPUs` : ''),
         h('td', {}, s.memory_total_bytes ? `${bytes(s.memory_used_bytes)} of ${bytes(s.memory_total_bytes)}` : ''),
         h('td', {}, w.batch ?? 'all'), h('td', {}, time(w.last_seen)));
@@ -378,10 +379,10 @@ function workersPage(main) {
   };
   main.replaceChildren(h('h1', {}, 'Workers'),
     h('table', { id: 'workers' }, h('thead', {}, h('tr', {}, ['Worker', 'State', 'Running', 'Concurrency', 'Prefetch', '', 'Load', 'Memory', 'Batch', 'Last seen'].map(c => h('th', {}, c)))), body),
-    h('h2', {}, 'Recruiters'),
-    h('table', { id: 'recruiters' }, h('thead', {}, h('tr', {}, ['Batch', 'Rank', 'Provider', 'Workers', 'Each worker', ''].map(c => h('th', {}, c)))), recruiterBody),
-    h('h2', {}, 'Jobs'),
-    h('table', { id: 'jobs' }, h('thead', {}, h('tr', {}, ['Action', 'Worker', 'Provider', 'Batch', 'Status', 'Created', 'Reason and log'].map(c => h('th', {}, c)))), jobBody));
+    h('h2', { class: 'admin-only' }, 'Recruiters'),
+    h('table', { id: 'recruiters', class: 'admin-only' }, h('thead', {}, h('tr', {}, ['Batch', 'Rank', 'Provider', 'Workers', 'Each worker', ''].map(c => h('th', {}, c)))), recruiterBody),
+    h('h2', { class: 'admin-only' }, 'Jobs'),
+    h('table', { id: 'jobs', class: 'admin-only' }, h('thead', {}, h('tr', {}, ['Action', 'Worker', 'Provider', 'Batch', 'Status', 'Created', 'Reason and log'].map(c => h('th', {}, c)))), jobBody));
   act(load);
   // Workers report on their heartbeat; their state is read again as often.
   const timer = setInterval(() => act(load), 3000);
@@ -391,9 +392,17 @@ function workersPage(main) {
 // ---- routing and login ---------------------------------------------------------------------
 
 let leave = null;
+/** Who is logged in ({name, role, groups, batches}): buttons a role may not use are hidden (the server refuses them anyway). */
+let me = null;
 
-function route() {
+async function route() {
   if (leave) { leave(); leave = null; }
+  if (!me) {
+    // No session (or one that ended): the login form.
+    try { me = await api('GET', '/api/session'); } catch { showLogin(); return; }
+    document.body.dataset.role = me.role;
+    $('#who').textContent = me.groups || me.batches ? `${me.name} (${me.role}: ${[...(me.groups ?? []), ...(me.batches ?? [])].join(', ')})` : `${me.name} (${me.role})`;
+  }
   const [, view = 'tasks', id] = location.hash.split('/');
   for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.view === (view === 'task' ? 'tasks' : view));
   $('#login').hidden = true;
@@ -408,6 +417,9 @@ function route() {
 
 function showLogin() {
   if (leave) { leave(); leave = null; }
+  me = null;
+  delete document.body.dataset.role;
+  $('#who').textContent = '';
   $('#main').hidden = true;
   $('#logout').hidden = true;
   $('#login').hidden = false;

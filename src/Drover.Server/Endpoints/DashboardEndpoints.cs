@@ -26,20 +26,37 @@ public static class DashboardEndpoints
         app.MapGet("/ui/{name}", (string name, HttpContext context) => Serve(context, name)).AllowAnonymous().ExcludeFromDescription();
         var session = app.MapGroup("/api/session").WithTags("dashboard");
         session.MapPost("/", LogInAsync).AllowAnonymous()
-            .WithSummary("Log in to the dashboard: {\"token\": admin token} sets an HTTP-only session cookie");
+            .WithSummary("Log in to the dashboard: {\"token\": the admin token or a named token} sets an HTTP-only session cookie");
+        session.MapGet("/", (HttpContext context) => Results.Ok(Caller.Of(context.User))).RequireAuthorization(Roles.ReadPolicy)
+            .Produces<Caller>().WithSummary("Who is logged in: the token's name, role, groups and batches (what the dashboard may show)");
         session.MapDelete("/", LogOut).AllowAnonymous().WithSummary("Log out of the dashboard: the session ends on the server too");
     }
 
-    private static async Task<IResult> LogInAsync(HttpContext context, TokenFiles tokens, DashboardSessions sessions, CancellationToken cancellationToken)
+    private static async Task<IResult> LogInAsync(HttpContext context, TokenFiles tokens, NamedTokens named, DashboardSessions sessions, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(context.Request, cancellationToken);
         if (problem is not null) return problem;
         if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("token", out var token) || token.ValueKind != JsonValueKind.String
             || token.GetString() is not { Length: > 0 } given)
-            return Problems.Invalid("token", "is required: the admin token (in <data>/admin.token)");
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(tokens.AdminToken)))
-            return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: "token: this is not the admin token.");
-        var (value, expires) = sessions.Create();
+            return Problems.Invalid("token", "is required: the admin token (in <data>/admin.token) or a named token");
+        string name;
+        if (NamedTokens.LooksLikeOne(given))
+        {
+            var (found, refusal) = await named.VerifyAsync(given, cancellationToken);
+            if (found is null) return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: $"token: {refusal}");
+            if (found.Role == Model.TokenRole.Worker)
+                return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "token: a worker token is for the worker protocol, not the dashboard.");
+            name = found.Name;
+        }
+        else if (CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(tokens.AdminToken)))
+        {
+            name = Roles.Admin;
+        }
+        else
+        {
+            return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: "token: this is neither the admin token nor a named token.");
+        }
+        var (value, expires) = sessions.Create(name);
         context.Response.Cookies.Append(DashboardSessions.CookieName, value, new CookieOptions
         {
             HttpOnly = true,
