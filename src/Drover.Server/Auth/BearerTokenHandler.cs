@@ -13,7 +13,7 @@ namespace Drover.Server.Auth;
 /// <summary>
 /// Accepts <c>Authorization: Bearer &lt;token&gt;</c> with the admin or the worker token, a named
 /// token (its role and scope as claims), a deployed worker's own token, or a running task's token;
-/// without that header, the dashboard's session cookie as the admin.
+/// without that header, the dashboard's session cookie, as the token it was opened with.
 /// </summary>
 public sealed class BearerTokenHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenFiles tokens, TaskTokens taskTokens,
@@ -25,24 +25,13 @@ public sealed class BearerTokenHandler(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var result = await AuthenticateAnyAsync();
-        // Counted per address: guessing tokens from one address soon waits out a minute.
-        if (result.Failure is not null) failures.Failed(Context.Connection.RemoteIpAddress);
+        // Counted per address: guessing tokens from one address soon waits out a minute. (A session
+        // cookie is an HMAC no one guesses; an expired one left in a browser tab is not counted.)
+        if (result.Failure is not null && Request.Headers.Authorization.Count > 0) failures.Failed(Context.Connection.RemoteIpAddress);
         return result;
     }
 
     private async Task<AuthenticateResult> AuthenticateAnyAsync()
-    {
-        var given = Request.Headers.Authorization.ToString() is { Length: > 7 } header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            ? header["Bearer ".Length..].Trim() : null;
-        if (given is not null && NamedTokens.LooksLikeOne(given))
-        {
-            var (token, refusal) = await namedTokens.VerifyAsync(given, Context.RequestAborted);
-            return token is null ? AuthenticateResult.Fail(refusal!) : Success(Principal(token));
-        }
-        return await AuthenticateOtherAsync();
-    }
-
-    private async ValueTask<AuthenticateResult> AuthenticateOtherAsync()
     {
         var header = Request.Headers.Authorization.ToString();
         if (string.IsNullOrEmpty(header)) return await FromSessionCookieAsync();
@@ -50,6 +39,11 @@ public sealed class BearerTokenHandler(
             return AuthenticateResult.Fail("The Authorization header must be 'Bearer <token>'.");
 
         var given = header["Bearer ".Length..].Trim();
+        if (NamedTokens.LooksLikeOne(given))
+        {
+            var (token, refusal) = await namedTokens.VerifyAsync(given, Context.RequestAborted);
+            return token is null ? AuthenticateResult.Fail(refusal!) : Success(Principal(token));
+        }
         if (TaskTokens.LooksLikeOne(given))
         {
             // A running task's own token: good for its status, and only while that execution runs.
