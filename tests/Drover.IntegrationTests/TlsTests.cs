@@ -80,6 +80,9 @@ public sealed class TlsTests : IAsyncLifetime
             if (change is TasksChanged changed && changed.Tasks.Any(t => t.Id == slow.Id && t.Status == TaskState.Succeeded)) break;
         }
         Assert.Equal(TaskState.Succeeded, (await client.RunAsync(Specs.Command("echo", "client"), Token)).Status);
+        // A task's own `drover status` reaches the server over HTTPS too: the worker hands its --ca down.
+        var reported = await client.RunAsync(Specs.Shell($"dotnet {DroverProcess.DroverDll} status 'over tls' --progress 0.5"), Token);
+        Assert.Equal((TaskState.Succeeded, "over tls"), (reported.Status, reported.StatusMessage));
         // Plain HTTP on that port is not served.
         using var http = new HttpClient();
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => http.GetAsync($"http://127.0.0.1:{port}/health", Token));

@@ -88,6 +88,8 @@ internal static class WorkerCommand
                 Grace = Durations.TryParse(parse.GetValue(Grace), out var grace) ? grace
                     : throw new CliException($"--grace: '{parse.GetValue(Grace)}' is not a duration such as 30s"),
             };
+            // Tasks inherit it, so `drover status` from inside a task trusts the same private CA.
+            if (options.CaFile is { } ca) Environment.SetEnvironmentVariable("DROVER_CA", Path.GetFullPath(ca));
             options.LogLevels = new Logging.LogLevelSwitch(LogLevel.Information);
             using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Trace).AddFilter(options.LogLevels.Allows));
             WorkerAgent agent;
