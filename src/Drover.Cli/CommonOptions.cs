@@ -9,7 +9,7 @@ internal static class CommonOptions
 {
     public static readonly Option<string?> Server = new("--server")
     {
-        Description = "The server's URL (default: $DROVER_URL, else http://127.0.0.1:5000)",
+        Description = "The server's URL (default: $DROVER_URL, else the one the server on --data recorded, else http://127.0.0.1:5000)",
         Recursive = true,
     };
 
@@ -34,10 +34,20 @@ internal static class CommonOptions
 
     public static Uri ServerUrl(ParseResult parse)
     {
-        var text = parse.GetValue(Server) ?? Environment.GetEnvironmentVariable("DROVER_URL") ?? "http://127.0.0.1:5000";
+        var text = parse.GetValue(Server) ?? Environment.GetEnvironmentVariable("DROVER_URL") ?? RunningServer(parse) ?? "http://127.0.0.1:5000";
         if (!Uri.TryCreate(text.TrimEnd('/') + "/", UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
             throw new CliException($"--server: '{text}' is not an http(s) URL");
         return url;
+    }
+
+    /// <summary>
+    /// The URL the server on the data directory recorded in <c>server.json</c> (so <c>up --port 0</c>
+    /// is found), if that server's process is still there.
+    /// </summary>
+    private static string? RunningServer(ParseResult parse)
+    {
+        var info = Drover.Server.Hosting.DataDirectoryLock.ReadInfo(Path.Combine(parse.GetValue(Data)!, Drover.Server.Hosting.DataDirectoryLock.InfoFileName));
+        return info is not null && Directory.Exists($"/proc/{info.Pid}") ? info.Url : null;
     }
 
     public static string FindToken(ParseResult parse, string fileName = TokenFiles.AdminFileName)

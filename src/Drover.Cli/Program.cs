@@ -56,8 +56,19 @@ catch (CliException ex)
 }
 catch (DroverApiException ex)
 {
-    Console.Error.WriteLine($"drover: the server refused: {ex.Message}");
+    Console.Error.WriteLine($"drover: the server refused: {ex.Message}" + (ex.Status == System.Net.HttpStatusCode.Unauthorized ? TokenHint : ""));
     return 2;
+}
+catch (System.Net.WebSockets.WebSocketException ex) when (ex.Message.Contains("'401'", StringComparison.Ordinal))
+{
+    // A WebSocket (watch) refused at the upgrade: the token, not the network.
+    Console.Error.WriteLine("drover: the server refused: 401 Unauthorized." + TokenHint);
+    return 2;
+}
+catch (System.Net.WebSockets.WebSocketException ex)
+{
+    Console.Error.WriteLine($"drover: cannot reach the server: {(ex.InnerException ?? ex).Message}");
+    return 3;
 }
 catch (HttpRequestException ex)
 {
@@ -66,4 +77,10 @@ catch (HttpRequestException ex)
         ? $"drover: cannot reach the server: its TLS certificate is not trusted ({tls.Message}); give --ca FILE (or $DROVER_CA) with the private authority that signed it"
         : $"drover: cannot reach the server: {ex.Message}");
     return 3;
+}
+
+/// <summary>Exit codes: 0 done; 1 a task failed (wait, result; submit --wait exits with the task's own code); 2 bad input or refused by the server; 3 the server cannot be reached.</summary>
+internal static partial class Program
+{
+    private const string TokenHint = " Give the token with --token, $DROVER_TOKEN, or --data pointing at the server's data directory (its admin.token).";
 }

@@ -110,6 +110,42 @@ public sealed class CliTests(SharedCluster shared)
     }
 
     [Fact]
+    public async Task Watch_with_the_server_down_or_a_wrong_token_is_one_line_and_a_documented_exit_code()
+    {
+        var down = $"http://127.0.0.1:{FreePort.Next()}/";
+        var (code, output) = await DroverProcess.RunAsync(["watch", "--server", down, "--token", "x"]);
+        Assert.Equal(3, code);
+        Assert.StartsWith("drover: cannot reach the server", output.Trim());
+        Assert.DoesNotContain("   at ", output);
+
+        (code, output) = await DroverProcess.RunAsync(["watch", "--server", _cluster.Url.ToString(), "--token", "wrong"]);
+        Assert.Equal(2, code);
+        Assert.Contains("401", output);
+        Assert.Contains("--token, $DROVER_TOKEN, or --data", output);
+        Assert.DoesNotContain("   at ", output);
+        (code, output) = await DroverProcess.RunAsync(["tasks", "--server", _cluster.Url.ToString(), "--token", "wrong"]);
+        Assert.Contains("--token, $DROVER_TOKEN, or --data", output);
+    }
+
+    [Fact]
+    public async Task Clients_find_a_server_started_with_port_0_through_its_data_directory()
+    {
+        var folder = Directory.CreateTempSubdirectory("drover-port0-").FullName;
+        try
+        {
+            await using var up = DroverProcess.Start(["up", "--port", "0", "--workers", "1", "--store", "memory"], workingDirectory: folder);
+            await up.WaitForLineAsync("registered as", TimeSpan.FromSeconds(30));
+            // No --server, no $DROVER_URL: the URL comes from ./drover-data/server.json, the token from ./drover-data/admin.token.
+            var (code, output) = await DroverProcess.RunAsync(["submit", "--wait", "--data", Path.Combine(folder, "drover-data"), "--", "echo", "found"]);
+            Assert.True(code == 0, output);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Workers_show_their_machine_stats()
     {
         using var client = _cluster.Client();

@@ -49,13 +49,18 @@ public sealed class DataDirectoryLock : IDisposable
     }
 
     /// <summary>Records who holds the directory, once the address is known.</summary>
-    public void Announce(Uri url)
+    public void Announce(Uri url) => Write(_infoPath, url);
+
+    /// <summary>Records this server's address in <c>server.json</c> of a directory it does not lock (a store other than SQLite).</summary>
+    public static void Record(string dataDirectory, Uri url) => Write(Path.Combine(Path.GetFullPath(dataDirectory), InfoFileName), url);
+
+    private static void Write(string infoPath, Uri url)
     {
         var info = new ServerInfo(Environment.ProcessId, url.ToString());
-        var temporary = _infoPath + ".tmp";
+        var temporary = infoPath + ".tmp";
         File.WriteAllText(temporary, JsonSerializer.Serialize(info, ServerInfo.Json));
         File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.Move(temporary, _infoPath, overwrite: true);
+        File.Move(temporary, infoPath, overwrite: true);
     }
 
     /// <summary>What <c>server.json</c> says, or null when it is missing or unreadable.</summary>

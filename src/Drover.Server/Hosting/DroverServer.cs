@@ -126,7 +126,10 @@ public sealed class DroverServer : IAsyncDisposable
         await _app.StartAsync(cancellationToken);
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Url = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
-        _app.Services.GetService<DataDirectoryLock>()?.Announce(Url);
+        // Clients on the data directory find the server there (its port may have been picked): the
+        // lock holder (SQLite) records it; with another store, the directory is still this server's.
+        if (_app.Services.GetService<DataDirectoryLock>() is { } held) held.Announce(Url);
+        else DataDirectoryLock.Record(Options.DataDirectory, Url);
         _app.Services.GetRequiredService<ServerAddress>().Listening(Url);
         Log.Listening(_app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Drover.Server"), Url.ToString(), Options.Store);
     }
