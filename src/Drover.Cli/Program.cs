@@ -79,7 +79,7 @@ catch (HttpRequestException ex)
     return 3;
 }
 
-/// <summary>Exit codes: 0 done; 1 a task failed (wait, result; submit --wait exits with the task's own code); 2 bad input or refused by the server; 3 the server cannot be reached.</summary>
+/// <summary>Exit codes: 0 done; 1 a task failed (wait, result; submit --wait exits with the task's own code); 2 bad input or refused by the server; 3 the server cannot be reached; 4 wait --timeout ran out.</summary>
 internal static partial class Program
 {
     private const string TokenHint = " Give the token with --token, $DROVER_TOKEN, or --data pointing at the server's data directory (its admin.token).";

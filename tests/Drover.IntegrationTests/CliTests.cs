@@ -18,8 +18,10 @@ public sealed class CliTests(SharedCluster shared)
         Assert.True(Guid.TryParse(output.Trim().Split('\n')[0], out var id), output);
 
         var (resultCode, result) = await _cluster.CliAsync("result", id.ToString());
-        Assert.Equal(0, resultCode);
+        // A failed task is a failure for scripts too.
+        Assert.Equal(1, resultCode);
         Assert.Contains("status:    failed", result);
+        Assert.Matches(@"duration:  \d+\.\d\d? s\n", result);
         Assert.Contains("exit code: 3", result);
         Assert.Contains("from-cli", result);
         Assert.Contains("worker:", result);
@@ -125,6 +127,21 @@ public sealed class CliTests(SharedCluster shared)
         Assert.DoesNotContain("   at ", output);
         (code, output) = await DroverProcess.RunAsync(["tasks", "--server", _cluster.Url.ToString(), "--token", "wrong"]);
         Assert.Contains("--token, $DROVER_TOKEN, or --data", output);
+    }
+
+    [Fact]
+    public async Task Wait_gives_up_at_its_timeout_naming_the_tasks_still_going()
+    {
+        var (code, output) = await _cluster.CliAsync("submit", "--", "sleep", "30");
+        Assert.Equal(0, code);
+        var id = output.Trim();
+        (code, output) = await _cluster.CliAsync("wait", "--timeout", "1s", id);
+        Assert.Equal(4, code);
+        Assert.Contains($"1 of 1 task(s) had not ended after 1s: {id}", output);
+        (code, output) = await _cluster.CliAsync("wait", "--timeout", "soon", id);
+        Assert.Equal(2, code);
+        Assert.Contains("--timeout", output);
+        await _cluster.CliAsync("cancel", id);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ internal static class AdminCommands
             using var client = CommonOptions.Client(parse);
             var info = await client.AdminInfoAsync(cancellationToken);
             var s = info.Server;
-            Console.WriteLine($"server:   drover {s.Version} on {s.Host} (pid {s.Pid}), store {s.Store}, log level {s.LogLevel}, up {Durations.Format(TimeSpan.FromSeconds(Math.Round(s.UptimeSeconds)))}");
+            Console.WriteLine($"server:   drover {s.Version} on {s.Host} (pid {s.Pid}), store {s.Store}, log level {s.LogLevel}, up {Display.Duration(TimeSpan.FromSeconds(s.UptimeSeconds))}");
             Console.WriteLine($"workers:  {Counts(info.Workers)}");
             Console.WriteLine($"tasks:    {Counts(info.Tasks)}");
             Console.WriteLine($"datasets: {info.Datasets}, {info.Shards} shard(s), {info.Rows} rows, {Display.Bytes(info.Bytes)}");
@@ -81,7 +81,7 @@ internal static class AdminCommands
             Console.WriteLine($"task {started.Task} sleeps on worker {started.Name} ({started.Worker})");
             if (parse.GetValue(noWait)) return 0;
             var task = (await client.WaitAllAsync([started.Task], cancellationToken))[0];
-            Console.WriteLine($"{Enums.Name(task.Status)} after {Durations.Format(((task.Completed ?? DateTimeOffset.UtcNow) - task.Submitted).Duration())}");
+            Console.WriteLine($"{Enums.Name(task.Status)} after {Display.Duration((task.Completed ?? DateTimeOffset.UtcNow) - task.Submitted)}");
             return task.Status == Model.TaskState.Succeeded ? 0 : 1;
         });
         return command;

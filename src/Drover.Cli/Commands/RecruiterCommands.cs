@@ -94,7 +94,7 @@ internal static class RecruiterCommands
             foreach (var j in await client.ListJobsAsync(state, parse.GetValue(limit), cancellationToken))
             {
                 table.Add(j.Id.ToString(), Enums.Name(j.Action), j.Target, j.Provider, j.Batch ?? "", Enums.Name(j.Status), Display.Time(j.Created),
-                    j.Started is { } s && j.Ended is { } e ? Durations.Format(e - s) : "", j.Reason ?? "");
+                    j.Started is { } s && j.Ended is { } e ? Display.Duration(e - s) : "", j.Reason ?? "");
             }
             table.Write(Console.Out);
             return 0;

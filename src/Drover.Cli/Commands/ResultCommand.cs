@@ -4,7 +4,7 @@ using Drover.Validation;
 
 namespace Drover.Cli.Commands;
 
-/// <summary><c>drover result ID</c>: how a task ended, and its output.</summary>
+/// <summary><c>drover result ID</c>: how a task ended, and its output; exit 1 when it failed or was canceled.</summary>
 internal static class ResultCommand
 {
     private static readonly Argument<string> Id = new("id") { Description = "The task's id" };
@@ -24,6 +24,8 @@ internal static class ResultCommand
             Console.WriteLine($"batch:     {task.Batch}");
             Console.WriteLine($"command:   {Display.What(task)}");
             Console.WriteLine($"status:    {Enums.Name(task.Status)}");
+            if (task.StatusMessage is not null || task.Progress is not null)
+                Console.WriteLine($"message:   {task.StatusMessage}{(task.Progress is { } p ? $" ({p:P0})" : "")}".TrimEnd());
             if (task.ExitCode is { } exit) Console.WriteLine($"exit code: {exit}");
             if (task.Reason is not null) Console.WriteLine($"reason:    {task.Reason}");
             if (task.Error is not null && task.Error != task.Reason) Console.WriteLine($"error:     {task.Error}");
@@ -32,7 +34,7 @@ internal static class ResultCommand
             Console.WriteLine($"submitted: {Display.Time(task.Submitted)}");
             if (task.Started is not null) Console.WriteLine($"started:   {Display.Time(task.Started)}");
             if (task.Completed is not null) Console.WriteLine($"completed: {Display.Time(task.Completed)}");
-            if (task.Started is { } s && task.Completed is { } c) Console.WriteLine($"duration:  {Durations.Format(c - s)}");
+            if (task.Started is { } s && task.Completed is { } c) Console.WriteLine($"duration:  {Display.Duration(c - s)}");
             if (task.Container is not null) Console.WriteLine($"container: {task.Container}");
             if (task.Transfer is { } t)
             {
@@ -44,7 +46,8 @@ internal static class ResultCommand
             if (task.Result is { } result) Console.WriteLine($"result:    {result.GetRawText()}");
             Section("stdout", task.Stdout, task.StdoutBytes);
             Section("stderr", task.Stderr, task.StderrBytes);
-            return 0;
+            // A task that failed or was canceled is a failure for scripts too.
+            return task.Status is Model.TaskState.Failed or Model.TaskState.Canceled ? 1 : 0;
         });
         return command;
     }
