@@ -36,6 +36,13 @@ public sealed class WorkerOptions
     public string WorkDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "drover-work");
 
     /// <summary>
+    /// How to run this drover program (the program and its first arguments, e.g. <c>dotnet
+    /// /opt/drover/drover.dll</c>): every command task finds it on its PATH as <c>drover</c>, for
+    /// <c>drover status</c>, however Drover was installed. Null: nothing is added to the PATH.
+    /// </summary>
+    public IReadOnlyList<string>? DroverCommand { get; set; }
+
+    /// <summary>
     /// Where the worker caches resources (data every task of a kind reads, fetched once per worker).
     /// Default: <c>resource-cache-&lt;pid&gt;</c> under <see cref="WorkDirectory"/>, emptied when the worker starts and stops.
     /// </summary>

@@ -130,6 +130,18 @@ public sealed class CliTests(SharedCluster shared)
     }
 
     [Fact]
+    public async Task Drover_status_is_on_every_tasks_path_and_prints_nothing()
+    {
+        using var client = _cluster.Client();
+        // The worker runs from a build output, not an installed tool: its own drover is put on the task's PATH.
+        var ended = await client.RunAsync(Specs.Shell("drover status 'from the path' --progress 0.3 && echo done"), Token);
+        var task = (await client.GetTaskAsync(ended.Id, Token))!;
+        Assert.True(task.Status == TaskState.Succeeded, task.Stderr);
+        Assert.Equal("done\n", task.Stdout);
+        Assert.Equal(("from the path", 0.3), (task.StatusMessage, task.Progress));
+    }
+
+    [Fact]
     public async Task Wait_gives_up_at_its_timeout_naming_the_tasks_still_going()
     {
         var (code, output) = await _cluster.CliAsync("submit", "--", "sleep", "30");

@@ -26,8 +26,8 @@ internal static class StatusCommand
             var token = parse.GetValue(CommonOptions.Token) ?? Environment.GetEnvironmentVariable("DROVER_TASK_TOKEN")
                 ?? throw new CliException("no token: run inside a task (DROVER_TASK_TOKEN) or give --token");
             using var client = new DroverClient(CommonOptions.ServerUrl(parse), token, CommonOptions.ClientOptions(parse));
-            var task = await client.SetStatusAsync(taskId, new StatusUpdate { Message = parse.GetValue(Message), Progress = parse.GetValue(Progress) }, cancellationToken);
-            Console.WriteLine($"{task.Id} {task.StatusMessage}{(task.Progress is { } p ? $" ({p.ToString("P0", CultureInfo.InvariantCulture)})" : "")}");
+            // Silent on success: it runs inside tasks, whose stdout is their output.
+            await client.SetStatusAsync(taskId, new StatusUpdate { Message = parse.GetValue(Message), Progress = parse.GetValue(Progress) }, cancellationToken);
             return 0;
         });
         return command;

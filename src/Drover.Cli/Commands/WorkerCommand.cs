@@ -74,6 +74,7 @@ internal static class WorkerCommand
                 Server = CommonOptions.ServerUrl(parse),
                 Token = WorkerToken(parse),
                 CaFile = CommonOptions.CaFile(parse),
+                DroverCommand = [.. SelfCommand.Argv()],
                 Name = parse.GetValue(Name),
                 Concurrency = parse.GetValue(Concurrency),
                 Prefetch = ParsePrefetch(parse.GetValue(Prefetch), "--prefetch"),

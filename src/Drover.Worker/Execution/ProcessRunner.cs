@@ -13,6 +13,9 @@ public sealed class ProcessRunner(WorkerOptions options, Uri server) : ITaskRunn
     private static readonly string? Setsid = PosixProcess.Resolve("setsid", Environment.GetEnvironmentVariable("PATH"));
     private static readonly string? Sh = PosixProcess.Resolve("sh", "/bin:/usr/bin");
 
+    /// <summary>Where this worker's <c>drover</c> is, first on each task's PATH (null: not added).</summary>
+    private readonly string? _tools = DroverShim.Write(options);
+
     /// <summary>
     /// Runs first in the task's new process group, then becomes the task (exec, same pid): a watcher
     /// in the group blocks reading the pipe the worker holds on stdin, and kills the whole group when
@@ -38,6 +41,7 @@ public sealed class ProcessRunner(WorkerOptions options, Uri server) : ITaskRunn
         {
             var start = GuardedStart(program, argv.Skip(1), workDirectory);
             foreach (var (key, value) in TaskEnvironment.For(lease, server, task.Folder?.Variables ?? [])) start.Environment[key] = value;
+            if (_tools is not null) start.Environment["PATH"] = _tools + ":" + (start.Environment.TryGetValue("PATH", out var inherited) ? inherited : "/usr/bin:/bin");
             return await ChildProcess.RunAsync(task, start, argv[0], process =>
             {
                 task.ProcessGroup = process.Id;
