@@ -142,6 +142,33 @@ public sealed class CliTests(SharedCluster shared)
     }
 
     [Fact]
+    public async Task Tasks_are_listed_newest_first_a_page_at_a_time_saying_how_many_more_match()
+    {
+        var batch = $"pages-{Guid.NewGuid():N}";
+        using var client = _cluster.Client();
+        var ids = new List<Guid>();
+        for (var i = 0; i < 5; i++)
+            ids.Add((await client.CreateTaskAsync(Specs.Command("echo", $"{i}") with { Batch = batch, Group = i % 2 == 0 ? "even" : "odd" }, Token)).Id);
+
+        var (code, output) = await _cluster.CliAsync("tasks", "--batch", batch, "--limit", "2");
+        Assert.Equal(0, code);
+        Assert.Equal([ids[4], ids[3]], Rows(output));
+        Assert.Contains($"… 3 more match: drover tasks --before {ids[3]}", output);
+        (code, output) = await _cluster.CliAsync("tasks", "--batch", batch, "--limit", "2", "--before", ids[3].ToString());
+        Assert.Equal([ids[2], ids[1]], Rows(output));
+        Assert.Contains("… 1 more match", output);
+        (code, output) = await _cluster.CliAsync("tasks", "--batch", batch, "--group", "even", "--sort", "id");
+        Assert.Equal([ids[0], ids[2], ids[4]], Rows(output));
+        Assert.DoesNotContain("more match", output);
+        (code, output) = await _cluster.CliAsync("tasks", "--before", "nope");
+        Assert.Equal(2, code);
+        Assert.Contains("--before", output);
+
+        static List<Guid> Rows(string table) =>
+            [.. table.Split('\n').Select(l => l.Split(' ')[0]).Where(w => Guid.TryParse(w, out _)).Select(Guid.Parse)];
+    }
+
+    [Fact]
     public async Task Wait_gives_up_at_its_timeout_naming_the_tasks_still_going()
     {
         var (code, output) = await _cluster.CliAsync("submit", "--", "sleep", "30");
