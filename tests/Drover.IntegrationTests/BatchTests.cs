@@ -17,8 +17,9 @@ public sealed class BatchTests(SharedCluster shared)
     {
         using var client = _cluster.Client();
         var batch = $"b-{Guid.NewGuid():N}";
-        var (code, _) = await _cluster.CliAsync("batch", "pause", batch);
+        var (code, said) = await _cluster.CliAsync("batch", "pause", batch);
         Assert.Equal(0, code);
+        Assert.Equal($"batch {batch} paused: its queued tasks wait (running ones go on)", said.Trim());
         var held = await client.CreateTasksAsync([.. Enumerable.Range(0, 3).Select(_ => Specs.Command("true") with { Batch = batch })], Token);
         var answer = await client.WaitAsync([.. held.Select(t => t.Id)], TimeSpan.FromSeconds(1), Token);
         Assert.Equal(3, answer.Pending.Count); // paused: none was leased
@@ -26,6 +27,7 @@ public sealed class BatchTests(SharedCluster shared)
         (code, var listing) = await _cluster.CliAsync("batches");
         Assert.Equal(0, code);
         Assert.Contains(listing.Split('\n'), line => line.StartsWith(batch, StringComparison.Ordinal) && line.Contains("yes"));
+        Assert.Single(listing.Split('\n')[0].Split("  ", StringSplitOptions.RemoveEmptyEntries), h => h.Trim() == "PAUSED");
 
         await client.BatchAsync(batch, "resume", Token);
         Assert.All(await client.WaitAllAsync([.. held.Select(t => t.Id)], Token), t => Assert.Equal(TaskState.Succeeded, t.Status));
@@ -41,8 +43,9 @@ public sealed class BatchTests(SharedCluster shared)
 
         var counts = (await client.ListBatchesAsync(Token)).Single(b => b.Name == batch).Counts;
         Assert.Equal((3, 2), (counts["succeeded"], counts["canceled"]));
-        var deleted = await client.DeleteBatchAsync(batch, Token);
-        Assert.Equal(5, deleted.GetProperty("deleted").GetInt32());
+        (code, said) = await _cluster.CliAsync("batch", "delete", batch);
+        Assert.Equal(0, code);
+        Assert.Equal($"batch {batch} deleted: 5 task record(s), 0 recruiter(s)", said.Trim());
         Assert.DoesNotContain(await client.ListBatchesAsync(Token), b => b.Name == batch);
         var missing = await Assert.ThrowsAsync<DroverApiException>(() => client.DeleteBatchAsync(batch, Token));
         Assert.Equal(HttpStatusCode.NotFound, missing.Status);

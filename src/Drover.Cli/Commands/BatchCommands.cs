@@ -14,7 +14,8 @@ internal static class BatchCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var client = CommonOptions.Client(parse);
-            var table = new TextTable(["BATCH", "PAUSED", .. States.Select(s => s.ToUpperInvariant()), "TOTAL", "WORKERS"]);
+            // "PAUSED" is the batch's flag; its tasks paused by a signal are the "TASKS PAUSED" column.
+            var table = new TextTable(["BATCH", "PAUSED", .. States.Select(s => s == "paused" ? "TASKS PAUSED" : s.ToUpperInvariant()), "TOTAL", "WORKERS"]);
             foreach (var batch in await client.ListBatchesAsync(cancellationToken))
             {
                 table.Add([batch.Name, batch.Paused ? "yes" : "",
@@ -27,6 +28,9 @@ internal static class BatchCommands
         return command;
     }
 
+    private static long Count(System.Text.Json.JsonElement answer, string name) =>
+        answer.TryGetProperty(name, out var n) && n.TryGetInt64(out var count) ? count : 0;
+
     public static Command Batch()
     {
         var action = new Argument<string>("action") { Description = "pause, resume, cancel or delete" };
@@ -37,10 +41,17 @@ internal static class BatchCommands
             var verb = parse.GetValue(action)!;
             if (verb is not ("pause" or "resume" or "cancel" or "delete")) throw new CliException("the action must be pause, resume, cancel or delete");
             using var client = CommonOptions.Client(parse);
+            var batch = parse.GetValue(name)!;
             var answer = verb == "delete"
-                ? await client.DeleteBatchAsync(parse.GetValue(name)!, cancellationToken)
-                : await client.BatchAsync(parse.GetValue(name)!, verb, cancellationToken);
-            Console.WriteLine(answer.ToString());
+                ? await client.DeleteBatchAsync(batch, cancellationToken)
+                : await client.BatchAsync(batch, verb, cancellationToken);
+            Console.WriteLine(verb switch
+            {
+                "pause" => $"batch {batch} paused: its queued tasks wait (running ones go on)",
+                "resume" => $"batch {batch} resumed",
+                "cancel" => $"batch {batch}: {Count(answer, "canceled")} task(s) canceled",
+                _ => $"batch {batch} deleted: {Count(answer, "deleted")} task record(s), {Count(answer, "recruiters")} recruiter(s)",
+            });
             return 0;
         });
         return command;
