@@ -300,6 +300,14 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
             return expired.Count;
         }, cancellationToken);
 
+    public async Task<int> PurgeWorkersAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        await using var command = Command(
+            "DELETE FROM workers WHERE status IN ('stopped', 'lost') AND last_seen < $1 AND NOT EXISTS " +
+            $"(SELECT 1 FROM tasks t WHERE t.worker_id = workers.id AND t.status IN ('assigned', 'running', 'paused'))", before);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <returns>The worker's batch (it leases only from it) or null, and whether it is told to take no new work.</returns>
     private static async Task<(string? Batch, bool HoldsBack, string[] Handlers)> TouchAsync(Transaction tx, Guid workerId, WorkerState state, DateTimeOffset now, CancellationToken cancellationToken)
     {

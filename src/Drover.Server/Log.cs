@@ -43,6 +43,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1016, Level = LogLevel.Information, Message = "Purged {Count} job(s) made more than {Keep} ago")]
     public static partial void PurgedJobs(ILogger logger, int count, TimeSpan keep);
 
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Information, Message = "Purged {Count} stopped or lost worker(s) last seen more than {Keep} ago")]
+    public static partial void PurgedWorkers(ILogger logger, int count, TimeSpan keep);
+
     [LoggerMessage(EventId = 1017, Level = LogLevel.Warning, Message = "The channel of worker {WorkerId} ended: {Why}")]
     public static partial void ChannelEnded(ILogger logger, Guid workerId, string why);
 }

@@ -338,6 +338,17 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
             return expired.Count;
         }, cancellationToken);
 
+    public Task<int> PurgeWorkersAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(context =>
+        {
+            var purged = context.QueryOnce(
+                "DELETE FROM workers WHERE status IN ('stopped', 'lost') AND last_seen < $before AND NOT EXISTS " +
+                "(SELECT 1 FROM tasks t WHERE t.worker_id = workers.id AND t.status IN ('assigned', 'running', 'paused')) RETURNING id",
+                r => Guid.Parse(r.GetString(0)), [("$before", SqliteValues.Time(before))]);
+            purged.ForEach(_live.RemoveWorker);
+            return purged.Count;
+        }, cancellationToken, durable: false);
+
     public Task<TaskRecord?> GetTaskAsync(Guid id, CancellationToken cancellationToken) => _reader.GetTaskAsync(id, cancellationToken);
 
     public Task<IReadOnlyList<TaskRecord>> GetTasksAsync(IReadOnlyCollection<Guid> ids, bool includeOutput, CancellationToken cancellationToken) =>

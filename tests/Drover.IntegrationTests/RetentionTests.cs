@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using Drover.IntegrationTests.Infrastructure;
 using Drover.Model;
 
@@ -7,7 +8,7 @@ namespace Drover.IntegrationTests;
 /// <summary><c>--keep-finished</c>: ended tasks older than that are purged in the background; live ones stay.</summary>
 public sealed class RetentionTests : IAsyncLifetime
 {
-    private readonly DroverCluster _cluster = new(store: "sqlite", extraServerArgs: ["--keep-finished", "2s"]);
+    private readonly DroverCluster _cluster = new(store: "sqlite", extraServerArgs: ["--keep-finished", "2s", "--keep-workers", "2s"]);
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
@@ -17,6 +18,25 @@ public sealed class RetentionTests : IAsyncLifetime
     }
 
     public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task Stopped_workers_are_purged_after_keep_workers_and_hidden_by_the_cli_meanwhile()
+    {
+        using var http = _cluster.Http(_cluster.WorkerToken);
+        var registered = await http.PostAsJsonAsync("api/workers", new { name = "gone-soon", concurrency = 1, batch = "nothing-here" }, Token);
+        var id = (await registered.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Token)).GetProperty("worker").GetProperty("id").GetGuid();
+        (await http.PostAsJsonAsync($"api/workers/{id}/report", new { events = Array.Empty<object>(), state = "stopped" }, Token)).EnsureSuccessStatusCode();
+
+        using var client = _cluster.Client();
+        var clock = Stopwatch.StartNew();
+        while (await client.GetWorkerAsync(id, Token) is not null)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "the stopped worker was not purged");
+            await Task.Delay(200, Token);
+        }
+        // The running worker stays.
+        Assert.Contains(await client.ListWorkersAsync(Token), w => w.Status == WorkerState.Running);
+    }
 
     [Fact]
     public async Task Tasks_that_ended_longer_ago_than_the_retention_are_purged_and_live_ones_kept()

@@ -1,3 +1,4 @@
+using Drover.Contracts;
 using Drover.Model;
 
 namespace Drover.Storage.Tests;
@@ -90,5 +91,33 @@ public abstract partial class TaskStoreConformance
             (await Access.QueryAuditAsync(AuditFilter($"{{\"time\": {{\"$gt\": \"{start:O}\"}}}}"), 100, Token)).Select(e => e.Action));
         Assert.Equal(["token.revoke"], (await Access.QueryAuditAsync(AuditFilter("{\"status\": {\"$gte\": 400}, \"token\": {\"$regex\": \"^adm\"}}"), 100, Token)).Select(e => e.Action));
         Assert.Single(await Access.QueryAuditAsync(Query.Filter.All, 1, Token));
+    }
+}
+
+/// <summary>Stopped and lost workers do not pile up: purged once last seen long enough ago (<c>--keep-workers</c>).</summary>
+public abstract partial class TaskStoreConformance
+{
+    [Fact]
+    public async Task Stopped_and_lost_workers_last_seen_long_ago_are_purged_and_others_kept()
+    {
+        var stopped = await WorkerAsync();
+        await Store.ReportAsync(stopped, new WorkerReport { State = WorkerState.Stopped }, Token);
+        // Lost with a lease: the lease expires with it, so it holds nothing once lost.
+        var lost = await WorkerAsync();
+        await Store.CreateAsync([Task("purge-workers")], Token);
+        Assert.Single(await Store.LeaseAsync(lost, 1, Token));
+        var running = await WorkerAsync();
+
+        Time.Advance(TimeSpan.FromMinutes(10));
+        await Store.ReportAsync(running, new WorkerReport(), Token);
+        await Store.ExpireLeasesAsync(Token);
+        Assert.Equal(WorkerState.Lost, (await Store.GetWorkerAsync(lost, Token))!.Status);
+        Assert.Equal(0, await Store.PurgeWorkersAsync(Time.GetUtcNow() - TimeSpan.FromHours(1), Token));
+        Assert.Equal(2, await Store.PurgeWorkersAsync(Time.GetUtcNow() - TimeSpan.FromMinutes(1), Token));
+        Assert.Equal([running], (await Store.ListWorkersAsync(Token)).Select(w => w.Id));
+        Assert.Null(await Store.GetWorkerAsync(stopped, Token));
+        // A purged worker that speaks again is told to register again.
+        await Assert.ThrowsAsync<UnknownWorkerException>(() => Store.ReportAsync(lost, new WorkerReport(), Token));
+        Assert.Equal(0, await Store.PurgeWorkersAsync(Time.GetUtcNow(), Token));
     }
 }

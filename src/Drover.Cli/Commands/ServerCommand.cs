@@ -18,6 +18,7 @@ internal static class ServerCommand
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DROVER_POSTGRES"),
     };
     public static readonly Option<string?> KeepFinished = new("--keep-finished") { Description = "Purge tasks that ended longer ago than this, e.g. 30d (default: keep all)" };
+    public static readonly Option<string> KeepWorkers = new("--keep-workers") { Description = "Purge stopped and lost workers last seen longer ago than this", DefaultValueFactory = _ => "7d" };
     public static readonly Option<string?> Providers = new("--providers") { Description = "A JSON file of command providers (ssh pools, sbatch, cloud CLIs) and their flavors, for recruiters" };
     public static readonly Option<int> MaxLocalWorkers = new("--max-local-workers")
     {
@@ -49,7 +50,7 @@ internal static class ServerCommand
 
     public static Command Create()
     {
-        var command = new Command("server", "Run the Drover server alone") { Port, Host, Store, Postgres, LeaseTimeout, OutputLimit, KeepFinished, NoSync, WorkerChannel };
+        var command = new Command("server", "Run the Drover server alone") { Port, Host, Store, Postgres, LeaseTimeout, OutputLimit, KeepFinished, KeepWorkers, NoSync, WorkerChannel };
         foreach (var option in RecruitmentOptions.Concat(SecurityOptions)) command.Options.Add(option);
         command.SetAction(async (parse, _) =>
         {
@@ -78,6 +79,7 @@ internal static class ServerCommand
         return new DroverServerOptions
         {
             KeepFinished = Duration(parse, KeepFinished),
+            KeepWorkers = Duration(parse, KeepWorkers)!.Value,
             Postgres = parse.GetValue(Postgres),
             Port = parse.GetValue(Port),
             Host = parse.GetValue(Host)!,

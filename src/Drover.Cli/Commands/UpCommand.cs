@@ -24,7 +24,7 @@ internal static class UpCommand
         var command = new Command("up", "Start a server and local workers on this machine")
         {
             ServerCommand.Port, ServerCommand.Host, ServerCommand.Store, ServerCommand.Postgres, ServerCommand.LeaseTimeout, ServerCommand.OutputLimit,
-            ServerCommand.KeepFinished, ServerCommand.NoSync, ServerCommand.WorkerChannel, Workers, Grace, WorkerCommand.Concurrency, WorkerCommand.Prefetch, WorkerCommand.DataDir,
+            ServerCommand.KeepFinished, ServerCommand.KeepWorkers, ServerCommand.NoSync, ServerCommand.WorkerChannel, Workers, Grace, WorkerCommand.Concurrency, WorkerCommand.Prefetch, WorkerCommand.DataDir,
             WorkerCommand.ResourceCache, WorkerCommand.ContainerEngine,
         };
         foreach (var option in ServerCommand.RecruitmentOptions.Concat(ServerCommand.SecurityOptions)) command.Options.Add(option);

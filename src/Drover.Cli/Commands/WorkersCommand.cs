@@ -4,16 +4,25 @@ using Drover.Json;
 
 namespace Drover.Cli.Commands;
 
-/// <summary><c>drover workers</c>: every worker and its state.</summary>
+/// <summary><c>drover workers</c>: the workers and their state (stopped and lost ones only for a while, or with --all).</summary>
 internal static class WorkersCommand
 {
+    /// <summary>Stopped and lost workers are shown this long after they were last seen (the server purges them after --keep-workers).</summary>
+    public static readonly TimeSpan ShownGone = TimeSpan.FromMinutes(10);
+
+    private static readonly Option<bool> All = new("--all") { Description = "Also the workers that stopped or were lost more than 10 minutes ago" };
+
+    private static bool IsLongGone(Model.WorkerRecord worker) =>
+        worker.Status is Model.WorkerState.Stopped or Model.WorkerState.Lost && DateTimeOffset.UtcNow - worker.LastSeen > ShownGone;
+
     public static Command Create()
     {
-        var command = new Command("workers", "List workers");
+        var command = new Command("workers", "List workers") { All };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var client = CommonOptions.Client(parse);
-            var workers = await client.ListWorkersAsync(cancellationToken);
+            var every = await client.ListWorkersAsync(cancellationToken);
+            var workers = parse.GetValue(All) ? every : [.. every.Where(w => !IsLongGone(w))];
             var table = new TextTable("NAME", "ID", "STATUS", "RUNNING", "CONCURRENCY", "PREFETCH", "BATCH", "PROVIDER", "HOST", "LOAD", "MEMORY", "DISK FREE", "LAST SEEN");
             foreach (var w in workers)
             {
@@ -27,6 +36,8 @@ internal static class WorkersCommand
                     Display.Time(w.LastSeen));
             }
             table.Write(Console.Out);
+            if (every.Count > workers.Count)
+                Console.WriteLine($"({every.Count - workers.Count} stopped or lost more than {ShownGone.TotalMinutes:0} minutes ago not shown: --all shows them)");
             return 0;
         });
         return command;

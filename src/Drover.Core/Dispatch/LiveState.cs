@@ -40,6 +40,9 @@ public sealed class LiveState
 
     public void AddWorker(LiveWorker worker) => _workers[worker.Id] = worker;
 
+    /// <summary>Forgets a worker that was purged (stopped or lost, holding nothing).</summary>
+    public void RemoveWorker(Guid id) => _workers.Remove(id);
+
     /// <summary>
     /// Adds a task that has not ended (a new one, or one read back at start), with its open execution
     /// if leased, or the requirements it still waits for if pending.

@@ -88,4 +88,10 @@ public interface ITaskStore : ITaskReader
 
     /// <summary>Queues again the tasks whose lease has expired and marks silent workers lost.</summary>
     Task<int> ExpireLeasesAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes the stopped and lost workers last seen before <paramref name="before"/> that hold no
+    /// leased task (<c>--keep-workers</c>); returns how many. A lost worker that comes back is told to register again.
+    /// </summary>
+    Task<int> PurgeWorkersAsync(DateTimeOffset before, CancellationToken cancellationToken);
 }

@@ -351,7 +351,8 @@ function workersPage(main) {
   const load = async () => {
     // Recruiters and jobs are an admin's; other tokens see the workers only.
     if (me.role === 'admin') await loadRecruitment(recruiterBody, jobBody);
-    const list = await api('GET', '/api/workers');
+    // Workers stopped or lost more than 10 minutes ago are left out (drover workers --all lists them; the server purges them after --keep-workers).
+    const list = (await api('GET', '/api/workers')).filter(w => !(['stopped', 'lost'].includes(w.status) && Date.now() - Date.parse(w.last_seen) > 600000));
     const editing = body.querySelector('input:focus, input[data-dirty]');
     if (editing) return; // do not redraw under someone typing
     body.replaceChildren(...list.map(w => {

@@ -71,6 +71,9 @@ public sealed class DroverServerOptions
     /// <summary>Ended tasks older than this are purged in the background; null (the default) keeps them all.</summary>
     public TimeSpan? KeepFinished { get; set; }
 
+    /// <summary>Stopped and lost workers last seen longer ago than this are purged in the background. Default 7 days.</summary>
+    public TimeSpan KeepWorkers { get; set; } = TimeSpan.FromDays(7);
+
     public StoreOptions StoreOptions { get; set; } = new();
 
     /// <summary>How to start <c>drover worker</c> on this machine (the program and its first arguments), for the <c>local</c> provider; null: no local provider.</summary>
@@ -113,6 +116,7 @@ public sealed class DroverServerOptions
             throw new ArgumentException($"--port must be between 0 and 65535, not {Port}.");
         if (KeepFinished is { } keep && keep <= TimeSpan.Zero)
             throw new ArgumentException("--keep-finished must be longer than zero.");
+        if (KeepWorkers <= TimeSpan.Zero) throw new ArgumentException("--keep-workers must be longer than zero.");
         if (MaxRequestBodyBytes < 1024)
             throw new ArgumentException("MaxRequestBodyBytes must be at least 1 KiB.");
         if (MaxLocalWorkers < 0) throw new ArgumentException($"--max-local-workers must not be negative, not {MaxLocalWorkers}.");

@@ -383,6 +383,24 @@ public sealed partial class MemoryTaskStore(StoreOptions options, StoreSignals s
         return Task.FromResult(expired.Count);
     }
 
+    public Task<int> PurgeWorkersAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            // Their state and last sighting are dispatch's (Current), not the registration's.
+            var purged = _workers.Values.Select(Current)
+                .Where(w => w.Status is WorkerState.Stopped or WorkerState.Lost && w.LastSeen < before
+                    && !_tasks.Values.Any(t => t.WorkerId == w.Id && TaskStateRules.IsLeased(t.Status)))
+                .Select(w => w.Id).ToList();
+            foreach (var id in purged)
+            {
+                _workers.Remove(id);
+                _live.RemoveWorker(id);
+            }
+            return Task.FromResult(purged.Count);
+        }
+    }
+
     public Task<TaskRecord?> GetTaskAsync(Guid id, CancellationToken cancellationToken)
     {
         lock (_gate) return Task.FromResult(_tasks.GetValueOrDefault(id));
