@@ -42,7 +42,15 @@ try
 {
     // Our own handlers: signals stop commands cleanly (see Shutdown), and errors print in one line.
     var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
-    return await root.Parse(args).InvokeAsync(invocation);
+    var parsed = root.Parse(args);
+    if (parsed.Errors.Count > 0)
+    {
+        // One line per mistake in words, and where the help is, not the whole help with .NET type names.
+        foreach (var error in parsed.Errors) Console.Error.WriteLine($"drover: {ParseErrors.Plain(error.Message)}");
+        Console.Error.WriteLine($"drover: see '{ParseErrors.CommandLine(parsed.CommandResult)} --help'");
+        return 2;
+    }
+    return await parsed.InvokeAsync(invocation);
 }
 catch (Drover.Tracker.TrackerFileException ex)
 {

@@ -109,6 +109,10 @@ public sealed class CliTests(SharedCluster shared)
         (code, output) = await _cluster.CliAsync("submit", "--retry", "-1", "--", "true");
         Assert.Equal(2, code);
         Assert.Contains("retry", output);
+        // A parse error is a line in words and where the help is: no .NET type names, not the whole help.
+        (code, output) = await _cluster.CliAsync("recruiter", "add", "b", "--maximum-workers", "many");
+        Assert.Equal(2, code);
+        Assert.Equal("drover: Cannot parse argument 'many' for option '--maximum-workers' as a whole number.\ndrover: see 'drover recruiter add --help'", output.Trim());
     }
 
     [Fact]
