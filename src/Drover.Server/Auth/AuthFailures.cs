@@ -1,15 +1,15 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Drover.Server.Hosting;
-using Drover.Server.Http;
-using Microsoft.AspNetCore.Builder;
 
 namespace Drover.Server.Auth;
 
 /// <summary>
-/// Failed authentications per client address, in one-minute windows: past the limit an address is
-/// answered <c>429</c> without its token being looked at until its window ends, so guessing tokens
-/// is slow. Memory is bounded: past <see cref="MaxAddresses"/> addresses the counts start over.
+/// Failed authentications per client address, in one-minute windows: past the limit, until its
+/// window ends, the address's failures are answered <c>429</c> and a named token the server has not
+/// just checked is not looked up in the store, so guessing is slow and cheap to refuse. A valid
+/// token still works from that address: workers sharing an address with a guesser are not locked out.
+/// Memory is bounded: past <see cref="MaxAddresses"/> addresses the counts start over.
 /// </summary>
 public sealed class AuthFailures(DroverServerOptions options, TimeProvider time)
 {
@@ -34,16 +34,4 @@ public sealed class AuthFailures(DroverServerOptions options, TimeProvider time)
         return seen.Count >= options.AuthFailureLimit && left > TimeSpan.Zero ? left : null;
     }
 
-    /// <summary>Answers a blocked address before authentication.</summary>
-    public static IApplicationBuilder UseAuthFailureLimit(IApplicationBuilder app) => app.Use(async (context, next) =>
-    {
-        var failures = context.RequestServices.GetService(typeof(AuthFailures)) as AuthFailures;
-        if (context.Request.Headers.Authorization.Count > 0 && failures?.Blocked(context.Connection.RemoteIpAddress) is { } wait)
-        {
-            await RateLimits.TooManyAsync(context, wait,
-                $"Too many failed authentications from {context.Connection.RemoteIpAddress} in a minute; try again in {Math.Ceiling(wait.TotalSeconds)} s.");
-            return;
-        }
-        await next(context);
-    });
 }

@@ -22,16 +22,26 @@ public sealed class BearerTokenHandler(
 {
     public const string SchemeName = "DroverBearer";
 
+    /// <summary>Set on a request whose authentication failed from an address past its failure limit: answered 429, not 401.</summary>
+    private const string BlockedFor = "drover-auth-blocked-for";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var result = await AuthenticateAnyAsync();
         // Counted per address: guessing tokens from one address soon waits out a minute. (A session
         // cookie is an HMAC no one guesses; an expired one left in a browser tab is not counted.)
-        if (result.Failure is not null && Request.Headers.Authorization.Count > 0) failures.Failed(Context.Connection.RemoteIpAddress);
+        var address = Context.Connection.RemoteIpAddress;
+        var bearer = Request.Headers.Authorization.Count > 0;
+        var blocked = bearer ? failures.Blocked(address) : null;
+        var result = await AuthenticateAnyAsync(rememberedOnly: blocked is not null);
+        if (result.Failure is not null && bearer)
+        {
+            failures.Failed(address);
+            if (blocked is { } wait) Context.Items[BlockedFor] = wait;
+        }
         return result;
     }
 
-    private async Task<AuthenticateResult> AuthenticateAnyAsync()
+    private async Task<AuthenticateResult> AuthenticateAnyAsync(bool rememberedOnly)
     {
         var header = Request.Headers.Authorization.ToString();
         if (string.IsNullOrEmpty(header)) return await FromSessionCookieAsync();
@@ -41,7 +51,7 @@ public sealed class BearerTokenHandler(
         var given = header["Bearer ".Length..].Trim();
         if (NamedTokens.LooksLikeOne(given))
         {
-            var (token, refusal) = await namedTokens.VerifyAsync(given, Context.RequestAborted);
+            var (token, refusal) = await namedTokens.VerifyAsync(given, Context.RequestAborted, rememberedOnly);
             return token is null ? AuthenticateResult.Fail(refusal!) : Success(Principal(token));
         }
         if (TaskTokens.LooksLikeOne(given))
@@ -95,6 +105,12 @@ public sealed class BearerTokenHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items[BlockedFor] is TimeSpan wait)
+        {
+            await Http.RateLimits.TooManyAsync(Context, wait,
+                $"Too many failed authentications from {Context.Connection.RemoteIpAddress} in a minute; try again in {Math.Ceiling(wait.TotalSeconds)} s.");
+            return;
+        }
         // Why this token was refused (expired, revoked...), then how to give one.
         var why = (await HandleAuthenticateOnceSafeAsync()).Failure?.Message is { } failure ? failure + " " : "";
         await WriteProblem(StatusCodes.Status401Unauthorized, "Unauthorized",

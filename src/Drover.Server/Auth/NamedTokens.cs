@@ -36,12 +36,14 @@ public sealed class NamedTokens(IAccessStore store, TokenFiles files, TimeProvid
     }
 
     /// <summary>The token this secret belongs to, if it is one, is not revoked and has not expired.</summary>
-    public async ValueTask<(TokenRecord? Token, string? Refusal)> VerifyAsync(string secret, CancellationToken cancellationToken)
+    /// <param name="rememberedOnly">Do not look in the store (an address past its failure limit): only a token checked moments ago passes.</param>
+    public async ValueTask<(TokenRecord? Token, string? Refusal)> VerifyAsync(string secret, CancellationToken cancellationToken, bool rememberedOnly = false)
     {
         var hash = Hash(secret);
         var now = time.GetUtcNow();
         if (!_checked.TryGetValue(hash, out var entry) || now - entry.Checked > Recheck)
         {
+            if (rememberedOnly) return (null, "The token was not looked up: too many failed authentications from this address.");
             var found = await store.FindTokenAsync(hash, cancellationToken);
             if (found is null)
             {

@@ -70,7 +70,6 @@ public sealed class DroverServer : IAsyncDisposable
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseWebSockets();
-        AuthFailures.UseAuthFailureLimit(app);
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
