@@ -27,7 +27,7 @@ internal static class CommonOptions
 
     public static readonly Option<string> Data = new("--data")
     {
-        Description = "The data directory (default: ./drover-data)",
+        Description = "The data directory: the server's database and tokens, where clients find the token and URL",
         DefaultValueFactory = _ => "drover-data",
         Recursive = true,
     };

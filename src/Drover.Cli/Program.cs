@@ -5,8 +5,6 @@ using Drover.Client;
 
 var root = new RootCommand("Drover: a distributed task dispatcher with a queryable task database")
 {
-    CommonOptions.Server,
-    CommonOptions.Token,
     CommonOptions.Ca,
     CommonOptions.Data,
     UpCommand.Create(),
@@ -37,6 +35,13 @@ var root = new RootCommand("Drover: a distributed task dispatcher with a queryab
     RecruiterCommands.Job(),
     RecruiterCommands.Flavors(),
 };
+
+// --server and --token are for commands that talk to a server: not up and server (which are one), nor the local tracker.
+foreach (var command in root.Subcommands.Where(c => c.Name is not ("up" or "server" or "tracker")))
+{
+    command.Options.Add(CommonOptions.Server);
+    command.Options.Add(CommonOptions.Token);
+}
 
 try
 {

@@ -173,6 +173,20 @@ public sealed class CliTests(SharedCluster shared)
     }
 
     [Fact]
+    public async Task Help_lists_only_what_means_something_for_the_command_with_each_default_once()
+    {
+        var (code, up) = await DroverProcess.RunAsync(["up", "--help"]);
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("--server", up);
+        Assert.DoesNotContain("--token", up);
+        Assert.Contains("--data", up);
+        var (_, tasks) = await DroverProcess.RunAsync(["tasks", "--help"]);
+        Assert.Contains("--server", tasks);
+        foreach (var line in up.Split('\n').Concat(tasks.Split('\n')))
+            Assert.False(line.Contains("(default:", StringComparison.Ordinal) && line.Contains("[default:", StringComparison.Ordinal), line);
+    }
+
+    [Fact]
     public async Task Wait_gives_up_at_its_timeout_naming_the_tasks_still_going()
     {
         var (code, output) = await _cluster.CliAsync("submit", "--", "sleep", "30");
