@@ -51,6 +51,11 @@ public sealed class AuthTests(SharedCluster shared)
             "tasks_per_worker", "maximum_workers", "worker_concurrency", "recyclable" })
             Assert.Contains($"\"{field}\"", openApi);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("swagger/index.html", Token)).StatusCode);
+        // The bearer token is declared, so /swagger offers Authorize and generated clients send it.
+        using var document = System.Text.Json.JsonDocument.Parse(openApi);
+        var scheme = document.RootElement.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer");
+        Assert.Equal(("http", "bearer"), (scheme.GetProperty("type").GetString(), scheme.GetProperty("scheme").GetString()));
+        Assert.True(document.RootElement.GetProperty("security")[0].TryGetProperty("bearer", out _));
     }
 
     [Fact]

@@ -175,6 +175,10 @@ public sealed class DashboardTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#workers button").First).ToBeHiddenAsync();
         await ScreenshotAsync(page, "read-token");
 
+        // The API browser offers Authorize: the OpenAPI document declares the bearer token.
+        await page.GotoAsync(_cluster.Url + "swagger/index.html");
+        await Assertions.Expect(page.Locator("button.authorize")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+
         // Revoking the token ends its session at the next request.
         await client.RevokeTokenAsync("observer", Token);
         await page.GotoAsync(_cluster.Url + "#/tasks");

@@ -62,7 +62,7 @@ public sealed class DroverServer : IAsyncDisposable
         builder.Services.ConfigureHttpJsonOptions(o => DroverJson.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<Http.StorageFullHandler>();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<Http.BearerSecurityScheme>());
         builder.Services.AddDroverServer(options);
         Http.RateLimits.AddDroverRateLimits(builder.Services, options);
 
