@@ -298,6 +298,20 @@ public sealed class NamedTokenTests(SharedCluster shared)
         var bad = await adminHttp.PostAsJsonAsync("api/audit/query", new { filter = new { colour = "red" } }, Token);
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("colour", await bad.Content.ReadAsStringAsync(Token));
+        // Other bad audit requests: each a 400 naming its field.
+        foreach (var (request, field) in new[]
+        {
+            (adminHttp.GetAsync("api/audit?since=yesterday", Token), "since"),
+            (adminHttp.GetAsync("api/audit?limit=0", Token), "limit"),
+            (adminHttp.PostAsJsonAsync("api/audit/query", new { limit = "ten" }, Token), "limit"),
+            (adminHttp.PostAsJsonAsync("api/audit/query", new { limit = 1.5 }, Token), "limit"),
+            (adminHttp.PostAsJsonAsync("api/audit/query", new { order = "asc" }, Token), "order"),
+        })
+        {
+            var answer = await request;
+            Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
+            Assert.True((await JsonAsync(answer)).GetProperty("errors").TryGetProperty(field, out _), field);
+        }
 
         await admin.RevokeTokenAsync(name, Token);
         var (code, output) = await _cluster.CliAsync("audit", "--filter", $"{{\"target\": \"{name}\"}}");
@@ -305,5 +319,48 @@ public sealed class NamedTokenTests(SharedCluster shared)
         Assert.Contains("token.revoke", output);
         Assert.Contains("admin", output);
         await admin.BatchAsync(batch, "cancel", Token);
+    }
+
+    [Fact]
+    public async Task A_scoped_websocket_follower_cannot_follow_or_get_another_scopes_task()
+    {
+        var group = $"ws-{Guid.NewGuid():N}";
+        var (batch, mine, theirs) = await PausedBatchAsync(group, "other");
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", $"Bearer {await CreateAsync("read", groups: [group])}");
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{_cluster.Port}/api/events"), Token);
+        // Asked by id, both follow and get: only its own task comes back, now and when both change.
+        await SendAsync(socket, new { subscribe = new { tasks = new[] { mine, theirs } } });
+        await SendAsync(socket, new { get = new[] { mine, theirs } });
+        var first = await ReceiveAsync(socket);
+        Assert.Contains(mine.ToString(), first);
+        Assert.DoesNotContain(theirs.ToString(), first);
+        using var admin = _cluster.Client();
+        await admin.CancelAsync(theirs, Token);
+        await admin.CancelAsync(mine, Token);
+        var seen = "";
+        while (!seen.Contains("canceled", StringComparison.Ordinal)) seen += await ReceiveAsync(socket);
+        Assert.Contains(mine.ToString(), seen);
+        Assert.DoesNotContain(theirs.ToString(), seen);
+        await admin.BatchAsync(batch, "cancel", Token);
+
+        static async Task SendAsync(System.Net.WebSockets.ClientWebSocket socket, object message) =>
+            await socket.SendAsync(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(message), System.Net.WebSockets.WebSocketMessageType.Text, true, Token);
+
+        static async Task<string> ReceiveAsync(System.Net.WebSockets.ClientWebSocket socket)
+        {
+            using var within = CancellationTokenSource.CreateLinkedTokenSource(Token);
+            within.CancelAfter(TimeSpan.FromSeconds(30));
+            var buffer = new byte[1 << 20];
+            var text = new System.Text.StringBuilder();
+            System.Net.WebSockets.WebSocketReceiveResult result;
+            do
+            {
+                result = await socket.ReceiveAsync(buffer, within.Token);
+                text.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, result.Count));
+            }
+            while (!result.EndOfMessage);
+            return text.ToString();
+        }
     }
 }

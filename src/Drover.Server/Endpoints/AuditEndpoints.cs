@@ -55,7 +55,7 @@ public static class AuditEndpoints
             foreach (var member in body.EnumerateObject())
             {
                 if (member.Name == "filter") filter = FilterParser.Parse(member.Value, errors, AuditFields.Catalogue);
-                else if (member.Name == "limit") count = member.Value.ValueKind == JsonValueKind.Number && member.Value.TryGetInt32(out var n) ? Limit(n.ToString(System.Globalization.CultureInfo.InvariantCulture), errors) : Limit("x", errors);
+                else if (member.Name == "limit") count = Limit(member.Value.ValueKind == JsonValueKind.Number ? member.Value.GetRawText() : null, errors, given: true);
                 else errors.Add(member.Name, "is not a member of an audit query (filter, limit)");
             }
         }
@@ -65,9 +65,10 @@ public static class AuditEndpoints
 
     private static CompareFilter After(DateTimeOffset time) => new(AuditFields.Catalogue["time"], CompareOp.Gte, time);
 
-    private static int Limit(string? text, FieldErrors errors)
+    /// <param name="given">The caller named a limit, so null is not "use the default" but a wrong value.</param>
+    private static int Limit(string? text, FieldErrors errors, bool given = false)
     {
-        if (text is null) return DefaultLimit;
+        if (text is null && !given) return DefaultLimit;
         if (int.TryParse(text, out var limit) && limit is >= 1 and <= MaxLimit) return limit;
         errors.Add("limit", $"must be a whole number from 1 to {MaxLimit}");
         return DefaultLimit;

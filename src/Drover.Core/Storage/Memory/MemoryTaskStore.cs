@@ -387,10 +387,9 @@ public sealed partial class MemoryTaskStore(StoreOptions options, StoreSignals s
     {
         lock (_gate)
         {
-            // Their state and last sighting are dispatch's (Current), not the registration's.
+            // Their state, last sighting and the leases they hold are dispatch's (Current, the live state), not the registration's.
             var purged = _workers.Values.Select(Current)
-                .Where(w => w.Status is WorkerState.Stopped or WorkerState.Lost && w.LastSeen < before
-                    && !_tasks.Values.Any(t => t.WorkerId == w.Id && TaskStateRules.IsLeased(t.Status)))
+                .Where(w => w.Status is WorkerState.Stopped or WorkerState.Lost && w.LastSeen < before && _live.Worker(w.Id)?.Held.Count is null or 0)
                 .Select(w => w.Id).ToList();
             foreach (var id in purged)
             {
