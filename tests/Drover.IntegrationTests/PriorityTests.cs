@@ -25,12 +25,14 @@ public sealed class PriorityTests : IAsyncLifetime
     public async Task Higher_priority_starts_first_and_equals_go_oldest_first()
     {
         using var client = _cluster.Client();
-        // Occupy the only slot so that the rest queue up behind it.
-        var blocker = await client.CreateTaskAsync(Specs.Command("sleep", "1"), Token);
+        // Occupy the only slot until all the rest are queued behind it (a file, not a sleep: a loaded machine may take longer to submit them).
+        var release = Path.Combine(Path.GetTempPath(), $"drover-priority-{Guid.NewGuid():N}");
+        var blocker = await client.CreateTaskAsync(Specs.Shell($"while [ ! -e {release} ]; do sleep 0.05; done; rm -f {release}"), Token);
         var specs = new (string Name, int Priority)[] { ("low", -1), ("mid-1", 3), ("high", 9), ("mid-2", 3), ("zero", 0) };
         var created = new List<Model.TaskRecord>();
         foreach (var (name, priority) in specs)
             created.Add(await client.CreateTaskAsync(Specs.Command("true") with { Name = name, Priority = priority }, Token));
+        File.WriteAllText(release, "");
 
         var ended = await client.WaitAllAsync([blocker.Id, .. created.Select(t => t.Id)], Token);
         var order = ended.Where(t => t.Id != blocker.Id).OrderBy(t => t.Started).Select(t => t.Name);
