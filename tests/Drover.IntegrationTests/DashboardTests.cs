@@ -6,57 +6,25 @@ using Microsoft.Playwright;
 namespace Drover.IntegrationTests;
 
 /// <summary>
-/// The dashboard in a real browser: Debian's Chromium, headless, driven by Playwright, against a
-/// real server with a real worker. A screenshot of each page is kept as a test artifact
-/// (bin/.../artifacts/dashboard-*.png).
+/// The dashboard in a real browser (see <see cref="DashboardBrowser"/>): logging in, a task's page
+/// and its buttons, workers, batches, recruiters, a read token's view.
 /// </summary>
-public sealed class DashboardTests : IAsyncLifetime
+public sealed class DashboardTests : DashboardBrowser
 {
-    private const string Chromium = "/usr/bin/chromium";
-    private readonly DroverCluster _cluster = new();
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
-    {
-        await _cluster.StartServerAsync();
-        await _cluster.StartWorkerAsync(concurrency: 2);
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        await _cluster.DisposeAsync();
-    }
-
-    private static async Task ScreenshotAsync(IPage page, string name)
-    {
-        var directory = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artifacts")).FullName;
-        var bytes = await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, $"dashboard-{name}.png"), FullPage = true });
-        TestContext.Current.AddAttachment($"dashboard-{name}.png", bytes, "image/png");
-    }
-
     [Fact]
     public async Task Log_in_watch_a_task_turn_succeeded_without_a_reload_and_read_its_output()
     {
-        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 800 } });
-        await page.GotoAsync(_cluster.Url.ToString());
+        var page = await Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 800 } });
+        await page.GotoAsync(Cluster.Url.ToString());
 
         // A wrong token is refused with a message; the right one logs in.
         await page.FillAsync("#token", "not-the-token");
         await page.ClickAsync("#login-form button");
         await Assertions.Expect(page.Locator("#login-error")).ToContainTextAsync("neither the admin token nor a named token");
-        await page.FillAsync("#token", _cluster.AdminToken);
+        await page.FillAsync("#token", Cluster.AdminToken);
         await page.ClickAsync("#login-form button");
+        await Assertions.Expect(page.Locator("#states")).ToBeVisibleAsync();
+        await page.ClickAsync("nav a[data-view=tasks]");
         await Assertions.Expect(page.Locator("#tasks")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#live")).ToHaveTextAsync("live");
         // The session is an HTTP-only cookie: the page's script cannot read it.
@@ -64,7 +32,7 @@ public sealed class DashboardTests : IAsyncLifetime
         // Marks this page load: a reload would lose it.
         await page.EvaluateAsync("window.sameLoad = true");
 
-        using var client = _cluster.Client();
+        using var client = Cluster.Client();
         var task = await client.CreateTaskAsync(Specs.Shell("echo hello-from-the-dashboard; sleep 1; echo bye") with { Name = "dashboard-task", Batch = "web" }, Token);
         var row = page.Locator($"tr[data-id='{task.Id}']");
         await Assertions.Expect(row).ToBeVisibleAsync();
@@ -82,17 +50,17 @@ public sealed class DashboardTests : IAsyncLifetime
     [Fact]
     public async Task Task_page_streams_output_and_its_buttons_act_on_the_task_and_workers_and_batches_pages_work()
     {
-        var context = await _browser.NewContextAsync();
-        using var client = _cluster.Client();
+        var context = await Browser.NewContextAsync();
+        using var client = Cluster.Client();
         // Logged in through the API: the cookie is what the browser keeps.
         var page = await context.NewPageAsync();
-        await page.GotoAsync(_cluster.Url.ToString());
-        await page.FillAsync("#token", _cluster.AdminToken);
+        await page.GotoAsync(Cluster.Url.ToString());
+        await page.FillAsync("#token", Cluster.AdminToken);
         await page.ClickAsync("#login-form button");
-        await Assertions.Expect(page.Locator("#tasks")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#states")).ToBeVisibleAsync();
 
         var task = await client.CreateTaskAsync(Specs.Shell("echo started; sleep 1.5; echo still-going; sleep 60") with { Name = "long", Batch = "web-long" }, Token);
-        await page.GotoAsync($"{_cluster.Url}#/task/{task.Id}");
+        await page.GotoAsync($"{Cluster.Url}#/task/{task.Id}");
         await Assertions.Expect(page.Locator("#stdout")).ToContainTextAsync("still-going", new() { Timeout = 30_000 });
         await page.GetByRole(AriaRole.Button, new() { Name = "Kill" }).ClickAsync();
         await Assertions.Expect(page.Locator("#main h1")).ToContainTextAsync("canceled", new() { Timeout = 30_000 });
@@ -104,7 +72,7 @@ public sealed class DashboardTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#main h1")).ToContainTextAsync("canceled", new() { Timeout = 30_000 });
         Assert.Equal(TaskState.Canceled, (await client.GetTaskAsync(again, Token))!.Status);
 
-        await page.GotoAsync($"{_cluster.Url}#/workers");
+        await page.GotoAsync($"{Cluster.Url}#/workers");
         var worker = page.Locator("#workers tbody tr").First;
         await Assertions.Expect(worker).ToContainTextAsync("running");
         await worker.Locator("input[name=concurrency]").FillAsync("3");
@@ -113,7 +81,7 @@ public sealed class DashboardTests : IAsyncLifetime
         Assert.Equal(3, (await client.ListWorkersAsync(Token)).Single().Concurrency);
         await ScreenshotAsync(page, "workers");
 
-        await page.GotoAsync($"{_cluster.Url}#/batches");
+        await page.GotoAsync($"{Cluster.Url}#/batches");
         var batch = page.Locator("#batches tr[data-batch='web-long']");
         await Assertions.Expect(batch).ToContainTextAsync("Pause");
         await batch.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
@@ -130,7 +98,7 @@ public sealed class DashboardTests : IAsyncLifetime
         await client.UpdateWorkerAsync(serving.Id, new WorkerSettings { Batch = "web-long" }, Token);
         await client.PutRecruiterAsync(new RecruiterSpec { Batch = "web-recruit", Rank = 1, Provider = "local", MaximumWorkers = 1, TasksPerWorker = 1 }, Token);
         await client.CreateTasksAsync([Specs.Command("true") with { Batch = "web-recruit" }], Token, wait: TimeSpan.FromSeconds(60));
-        await page.GotoAsync($"{_cluster.Url}#/workers");
+        await page.GotoAsync($"{Cluster.Url}#/workers");
         await Assertions.Expect(page.Locator("#recruiters")).ToContainTextAsync("web-recruit");
         var job = page.Locator("#jobs tbody tr").First;
         await Assertions.Expect(job).ToContainTextAsync("deploy");
@@ -143,7 +111,7 @@ public sealed class DashboardTests : IAsyncLifetime
         // Logging out ends the session for this browser.
         await page.ClickAsync("#logout");
         await Assertions.Expect(page.Locator("#login-form")).ToBeVisibleAsync();
-        var response = await page.APIRequest.GetAsync($"{_cluster.Url}api/tasks");
+        var response = await page.APIRequest.GetAsync($"{Cluster.Url}api/tasks");
         Assert.Equal(401, response.Status);
         await context.DisposeAsync();
     }
@@ -151,17 +119,18 @@ public sealed class DashboardTests : IAsyncLifetime
     [Fact]
     public async Task A_read_token_logs_in_sees_its_groups_tasks_only_and_no_buttons_it_may_not_use()
     {
-        using var client = _cluster.Client();
+        using var client = Cluster.Client();
         var secret = (await client.CreateTokenAsync(new TokenSpec { Name = "observer", Role = "read", Groups = ["seen"] }, Token)).Secret;
         var seen = await client.CreateTaskAsync(Specs.Command("echo", "seen") with { Group = "seen", Batch = "web" }, Token);
         var hidden = await client.CreateTaskAsync(Specs.Command("echo", "hidden") with { Group = "other", Batch = "web" }, Token);
         await client.WaitAsync([seen.Id, hidden.Id], TimeSpan.FromSeconds(30), Token);
 
-        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 800 } });
-        await page.GotoAsync(_cluster.Url.ToString());
+        var page = await Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 800 } });
+        await page.GotoAsync(Cluster.Url.ToString());
         await page.FillAsync("#token", secret);
         await page.ClickAsync("#login-form button");
         await Assertions.Expect(page.Locator("#who")).ToHaveTextAsync("observer (read: seen)");
+        await page.ClickAsync("nav a[data-view=tasks]");
         await Assertions.Expect(page.Locator($"tr[data-id='{seen.Id}']")).ToBeVisibleAsync();
         Assert.Equal(0, await page.Locator($"tr[data-id='{hidden.Id}']").CountAsync());
 
@@ -169,19 +138,19 @@ public sealed class DashboardTests : IAsyncLifetime
         await page.Locator($"tr[data-id='{seen.Id}'] a").ClickAsync();
         await Assertions.Expect(page.Locator("#main h1")).ToContainTextAsync("succeeded");
         await Assertions.Expect(page.Locator("#main .actions")).ToBeHiddenAsync();
-        await page.GotoAsync(_cluster.Url + "#/workers");
+        await page.GotoAsync(Cluster.Url + "#/workers");
         await Assertions.Expect(page.Locator("#workers tbody tr").First).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#recruiters")).ToBeHiddenAsync();
         await Assertions.Expect(page.Locator("#workers button").First).ToBeHiddenAsync();
         await ScreenshotAsync(page, "read-token");
 
         // The API browser offers Authorize: the OpenAPI document declares the bearer token.
-        await page.GotoAsync(_cluster.Url + "swagger/index.html");
+        await page.GotoAsync(Cluster.Url + "swagger/index.html");
         await Assertions.Expect(page.Locator("button.authorize")).ToBeVisibleAsync(new() { Timeout = 20_000 });
 
         // Revoking the token ends its session at the next request.
         await client.RevokeTokenAsync("observer", Token);
-        await page.GotoAsync(_cluster.Url + "#/tasks");
+        await page.GotoAsync(Cluster.Url + "#/tasks");
         await page.ReloadAsync();
         await Assertions.Expect(page.Locator("#login")).ToBeVisibleAsync(new() { Timeout = 20_000 });
     }

@@ -100,6 +100,7 @@ public sealed class DroverServer : IAsyncDisposable
         app.MapCacheEndpoints();
         app.MapDatasetEndpoints();
         app.MapDashboardEndpoints();
+        app.MapOverviewEndpoints();
         app.MapAdminEndpoints();
         app.MapRecruiterEndpoints();
         app.MapTokenEndpoints();
