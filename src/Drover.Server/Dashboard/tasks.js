@@ -4,7 +4,7 @@
 
 const PAGE = 200;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const SORTABLE = { Status: 'status', Name: 'name', Batch: 'batch', Group: 'group', Submitted: 'submitted', Took: 'started' };
+const SORTABLE = { Status: 'status', Name: 'name', Batch: 'batch', Group: 'group', Submitted: 'submitted' };
 const escapeRegex = text => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function tasksPage(main, query) {
