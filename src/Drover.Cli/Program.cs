@@ -3,52 +3,15 @@ using Drover.Cli;
 using Drover.Cli.Commands;
 using Drover.Client;
 
-var root = new RootCommand("Drover: a distributed task dispatcher with a queryable task database")
-{
-    CommonOptions.Ca,
-    CommonOptions.Data,
-    UpCommand.Create(),
-    ServerCommand.Create(),
-    WorkerCommand.Create(),
-    SubmitCommand.Create(),
-    TasksCommand.Create(),
-    QueryCommand.Create(),
-    ResubmitCommand.Create(),
-    CancelCommand.Create(),
-    SignalCommand.Create(),
-    BatchCommands.List(),
-    BatchCommands.Batch(),
-    StatusCommand.Create(),
-    PurgeCommand.Create(),
-    ResultCommand.Create(),
-    WaitCommand.Create(),
-    WatchCommand.Create(),
-    TrackerCommands.Create(),
-    WorkersCommand.Create(),
-    DatasetCommands.Dataset(),
-    DatasetCommands.GroupBy(),
-    AdminCommands.Admin(),
-    RecruiterCommands.Recruiter(),
-    TokenCommands.Token(),
-    TokenCommands.Audit(),
-    RecruiterCommands.Jobs(),
-    RecruiterCommands.Job(),
-    RecruiterCommands.Flavors(),
-};
-
-// --server and --token are for commands that talk to a server: not up and server (which are one), nor the local tracker.
-foreach (var command in root.Subcommands.Where(c => c.Name is not ("up" or "server" or "tracker")))
-{
-    command.Options.Add(CommonOptions.Server);
-    command.Options.Add(CommonOptions.Token);
-}
+var root = DroverCommands.Create();
 
 try
 {
     // Our own handlers: signals stop commands cleanly (see Shutdown), and errors print in one line.
     var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
     var parsed = root.Parse(args);
-    if (parsed.Errors.Count > 0)
+    // --help answers even when the rest of the line is incomplete (drover dataset import --help).
+    if (parsed.Errors.Count > 0 && parsed.Action is not HelpWithExamples)
     {
         // One line per mistake in words, and where the help is, not the whole help with .NET type names.
         foreach (var error in parsed.Errors) Console.Error.WriteLine($"drover: {ParseErrors.Plain(error.Message)}");
