@@ -6,6 +6,10 @@ namespace Drover.IntegrationTests;
 /// <summary>
 /// README walk-throughs run as written: each bash block is read from the README and run by bash in
 /// a folder of its own, where <c>./drover</c> is this build and <c>samples/</c> the repository's.
+/// Every bash block in the README says before it whether it is a walk-through
+/// (<c>&lt;!-- walk-through: NAME; server: UP-ARGS --&gt;</c>: run here with <c>drover up UP-ARGS</c>
+/// serving its folder) or why it is not run (<c>&lt;!-- not run: REASON --&gt;</c>), so a new example
+/// cannot slip in untried.
 /// </summary>
 public sealed class ReadmeWalkthroughTests : IAsyncLifetime
 {
@@ -44,13 +48,78 @@ public sealed class ReadmeWalkthroughTests : IAsyncLifetime
         return section[start..section.IndexOf("```", start, StringComparison.Ordinal)];
     }
 
-    private async Task<string> RunAsync(string script, IDictionary<string, string>? environment = null)
+    private async Task<string> RunAsync(string script, IDictionary<string, string>? environment = null) => (await RunWithExitAsync(script, environment)).Output;
+
+    private async Task<(int ExitCode, string Output)> RunWithExitAsync(string script, IDictionary<string, string>? environment = null)
     {
         // From a file, as a pasted block runs in a shell whose own command line is not the block (pkill -f must not match it).
         File.WriteAllText(Path.Combine(_directory, "walk-through.sh"), script);
         await using var shell = DroverProcess.StartProgram("bash", ["walk-through.sh"], environment, _directory);
         await shell.WaitForExitAsync(TimeSpan.FromSeconds(180));
-        return shell.Output;
+        return (shell.ExitCode, shell.Output);
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex Marker = new(@"<!-- (walk-through: (?<name>[\w-]+)(; server:(?<server>[^;>]*))?|not run: [^>]+)[^>]*-->\n```bash\n(?<script>.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline);
+
+    /// <summary>The README's walk-throughs that run against a <c>drover up</c>: name, its arguments, the script.</summary>
+    private static IEnumerable<(string Name, string[] Server, string Script)> ServedWalkThroughs()
+    {
+        var readme = File.ReadAllText(Path.Combine(Repository, "README.md"));
+        foreach (System.Text.RegularExpressions.Match match in Marker.Matches(readme))
+        {
+            if (!match.Groups["server"].Success) continue;
+            yield return (match.Groups["name"].Value, match.Groups["server"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries), match.Groups["script"].Value);
+        }
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex TaskEnded = new(@"^drover: [0-9a-f-]{36} (succeeded|failed|canceled)");
+
+    public static TheoryData<string> WalkThroughNames => [.. ServedWalkThroughs().Select(w => w.Name)];
+
+    /// <summary>What each walk-through's output shows when it did what the README says (beyond not failing).</summary>
+    private static readonly Dictionary<string, string[]> Shows = new()
+    {
+        ["cli-tour"] = ["hello world", "to stdout", "to stderr", "status:    failed", "alice"],
+        ["workflows"] = ["nightly"],
+        ["data-files"] = ["apple\nbanana\ncherry"],
+        ["watch"] = ["line 1\nline 2\nline 3", "oops"],
+        ["resubmit-purge"] = ["Deleted 0 task(s)."],
+        ["admin"] = ["sleep"],
+        ["recruiters"] = ["nightly-local-"],
+        ["rest"] = ["\"done\":[{", "\"status\":\"succeeded\""],
+    };
+
+    [Fact]
+    public void Every_bash_block_in_the_readme_is_a_walk_through_or_says_why_it_is_not_run()
+    {
+        var readme = File.ReadAllText(Path.Combine(Repository, "README.md"));
+        var blocks = System.Text.RegularExpressions.Regex.Matches(readme, "```bash\n").Count;
+        Assert.Equal(blocks, Marker.Matches(readme).Count);
+        Assert.True(WalkThroughNames.Count >= 8);
+        Assert.All(ServedWalkThroughs(), w => Assert.True(Shows.ContainsKey(w.Name) || w.Name == "queries", $"{w.Name}: say what its output shows"));
+    }
+
+    [Theory]
+    [MemberData(nameof(WalkThroughNames))]
+    public async Task A_walk_through_runs_as_written_against_drover_up(string name)
+    {
+        var (_, server, script) = ServedWalkThroughs().Single(w => w.Name == name);
+        var port = FreePort.Next().ToString(CultureInfo.InvariantCulture);
+        await using var up = DroverProcess.Start(["up", "--port", port, .. server], workingDirectory: _directory);
+        await up.WaitForLineAsync("Press Ctrl-C", TimeSpan.FromSeconds(30));
+        if (!server.Contains("0")) await up.WaitForLineAsync("registered as", TimeSpan.FromSeconds(30));
+
+        // As pasted into a shell in that folder (the CLI finds the server through ./drover-data/server.json).
+        var (exit, output) = await RunWithExitAsync(script, new Dictionary<string, string> { ["DROVER_URL"] = $"http://127.0.0.1:{port}" });
+        Assert.True(exit == 0, $"exit {exit}:\n{output}");
+        foreach (var line in output.Split('\n'))
+        {
+            // The CLI's failures are one line starting "drover: " (watch ends with one saying how the task ended).
+            Assert.False(line.StartsWith("drover: ", StringComparison.Ordinal) && !TaskEnded.IsMatch(line), $"a command failed: {line}\n{output}");
+            foreach (var trouble in new[] { "command not found", "syntax error", "No such file or directory", "Unhandled exception" })
+                Assert.False(line.Contains(trouble, StringComparison.Ordinal), $"{line}\n{output}");
+        }
+        foreach (var shown in Shows.GetValueOrDefault(name, [])) Assert.Contains(shown, output);
     }
 
     [Fact]
