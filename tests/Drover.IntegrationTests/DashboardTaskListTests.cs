@@ -25,23 +25,35 @@ public sealed class DashboardTaskListTests : DashboardBrowser
         // Newest first; the command shows for each.
         await Assertions.Expect(page.Locator("#tasks tbody tr").First).ToContainTextAsync("t-449");
         await Assertions.Expect(page.Locator("#tasks tbody tr").First.Locator("td.command")).ToHaveTextAsync("echo number-449");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Older →" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Next →" }).ClickAsync();
         await Assertions.Expect(page.Locator("#range")).ToHaveTextAsync("201–400 of 450");
         await Assertions.Expect(page.Locator("#tasks tbody tr").First).ToContainTextAsync("t-249");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Older →" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Next →" }).ClickAsync();
         await Assertions.Expect(page.Locator("#range")).ToHaveTextAsync("401–450 of 450");
-        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Older →" })).ToBeDisabledAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "← Newer" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Next →" })).ToBeDisabledAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "← Previous" }).ClickAsync();
         await Assertions.Expect(page.Locator("#range")).ToHaveTextAsync("201–400 of 450");
+        // A page is a cursor, not an offset: a new task counts, but does not shift the page being read.
+        await client.CreateTaskAsync(Specs.Command("echo", "late") with { Batch = "many", Name = "t-late" }, Token);
+        await Assertions.Expect(page.Locator("#range")).ToHaveTextAsync("201–400 of 451");
+        await Assertions.Expect(page.Locator("#tasks tbody tr").First).ToContainTextAsync("t-249");
+        await page.GetByRole(AriaRole.Button, new() { Name = "← Previous" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#tasks tbody tr").First).ToContainTextAsync("t-late");
 
         // Sorting by name: descending first, then ascending; back to the first page.
         await page.ClickAsync("th[data-sort=name] button");
-        await Assertions.Expect(page.Locator("#range")).ToHaveTextAsync("1–200 of 450");
+        await Assertions.Expect(page.Locator("#range")).ToHaveTextAsync("1–200 of 451");
         await Assertions.Expect(page.Locator("th[data-sort=name]")).ToHaveAttributeAsync("aria-sort", "descending");
-        await Assertions.Expect(page.Locator("#tasks tbody tr").First).ToContainTextAsync("t-449");
+        await Assertions.Expect(page.Locator("#tasks tbody tr").First).ToContainTextAsync("t-late");
         await page.ClickAsync("th[data-sort=name] button");
         await Assertions.Expect(page.Locator("th[data-sort=name]")).ToHaveAttributeAsync("aria-sort", "ascending");
         await Assertions.Expect(page.Locator("#tasks tbody tr").First).ToContainTextAsync("t-000");
+        // The next page by name starts where this one ended.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Next →" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#tasks tbody tr").First).ToContainTextAsync("t-200");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Next →" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#tasks tbody tr").First).ToContainTextAsync("t-400");
+        await Assertions.Expect(page.Locator("#tasks tbody tr").Last).ToContainTextAsync("t-late");
         Assert.Contains("sort=name", page.Url);
 
         // Search: part of a name (any case), or a whole id.

@@ -1,5 +1,7 @@
 // The task list (#/tasks?status=&batch=&group=&q=&sort=): filters, search, a JSON query, sortable
-// columns, pages of 200, rows that change live, and actions on many tasks at once.
+// columns, pages of 200 with a cursor (a page starts after the last row of the one before, by the
+// sort key and then the id, so new tasks never shift the pages you are reading), rows that change
+// live, and actions on many tasks at once.
 'use strict';
 
 const PAGE = 200;
@@ -20,6 +22,8 @@ function tasksPage(main, query) {
   const body = h('tbody');
   const rows = new Map();
   let jsonFilter = null, sort = query.get('sort') || '-submitted', page = 0, total = 0;
+  // cursors[p]: the filter that starts page p (null for the first).
+  let cursors = [null];
 
   const simple = () => {
     const filter = {};
@@ -57,6 +61,7 @@ function tasksPage(main, query) {
   const put = (task, atTop) => {
     const old = rows.get(task.id);
     const el = row(task);
+    el.task = task; // the last row's values start the next page
     if (old) old.replaceWith(el);
     else if (atTop) { body.prepend(el); total++; }
     else body.append(el);
@@ -69,12 +74,21 @@ function tasksPage(main, query) {
     for (const button of bulk.querySelectorAll('button[data-needs-selection]')) button.disabled = selected.size === 0;
   };
   const showProblem = message => { problem.textContent = message.replace(/filter\.\$and\[0\]/g, 'filter'); };
+  const order = () => [sort, sort.startsWith('-') ? '-id' : 'id'];
+  // The rows after `row` in the current order: the sort key past its value, or equal with a later id
+  // (absent values sort lowest: last when descending, first when ascending).
+  const after = row => {
+    const field = sort.replace(/^-/, ''), desc = sort.startsWith('-'), op = desc ? '$lt' : '$gt', v = row[field] ?? null;
+    if (v === null) return desc ? { [field]: null, id: { [op]: row.id } } : { $or: [{ [field]: null, id: { [op]: row.id } }, { [field]: { $exists: true } }] };
+    return { $or: [{ [field]: { [op]: v } }, { [field]: v, id: { [op]: row.id } }, ...(desc ? [{ [field]: null }] : [])] };
+  };
   const load = async () => {
     const wanted = filter();
+    const paged = cursors[page] ? { $and: [wanted, cursors[page]] } : wanted;
     let tasks;
     try {
       [tasks, { count: total }] = await Promise.all([
-        api('POST', '/api/tasks/query', { filter: wanted, sort: [sort], skip: page * PAGE, limit: PAGE }),
+        api('POST', '/api/tasks/query', { filter: paged, sort: order(), limit: PAGE }),
         api('POST', '/api/tasks/query', { filter: wanted, count: true })]);
     } catch (e) {
       // A bad filter shows no rows at all (not the last good ones) and says why, here.
@@ -93,15 +107,15 @@ function tasksPage(main, query) {
     try {
       jsonFilter = json.value.trim() ? JSON.parse(json.value) : null;
     } catch (error) { body.replaceChildren(); rows.clear(); total = 0; showRange(); showProblem(`The filter is not valid JSON: ${error.message}`); return; }
-    page = 0;
+    page = 0; cursors = [null];
     selected.clear(); showSelection();
     // The simple filters live in the address: a link or a reload shows the same list.
     history.replaceState(null, '', link('tasks', { status: status.value, batch: batch.value.trim(), group: group.value.trim(), q: search.value.trim(), sort: sort === '-submitted' ? '' : sort }));
     act(load);
   };
   const reload = debounce(() => act(load), 500);
-  const previous = h('button', { class: 'quiet', type: 'button', onclick: () => { page--; act(load); } }, '← Newer');
-  const next = h('button', { class: 'quiet', type: 'button', onclick: () => { page++; act(load); } }, 'Older →');
+  const previous = h('button', { class: 'quiet', type: 'button', onclick: () => { page--; act(load); } }, '← Previous');
+  const next = h('button', { class: 'quiet', type: 'button', onclick: () => { cursors[page + 1] = after(body.lastElementChild.task); page++; act(load); } }, 'Next →');
 
   // Actions on the selected tasks, and on every failed task the filter selects.
   const ids = () => [...selected];
