@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Drover.Logging;
 using Microsoft.Extensions.Logging;
 
@@ -64,6 +65,7 @@ public sealed class DroverServer : IAsyncDisposable
         builder.Services.AddExceptionHandler<Http.StorageFullHandler>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<Http.BearerSecurityScheme>());
         builder.Services.AddDroverServer(options);
+        builder.Services.AddSingleton<IHostLifetime, CallerLifetime>();
         Http.RateLimits.AddDroverRateLimits(builder.Services, options);
 
         var app = builder.Build();
