@@ -34,12 +34,14 @@ function overviewPage(main) {
       from, to, step: stepMs, values: start => steps.get(start),
       series: [{ key: 'failed', label: 'failed', cls: 'bad' }, { key: 'canceled', label: 'canceled', cls: 'idle' }],
     }));
-    // The last full minute's rate (the current step is still filling).
+    // The rate over the last minute: the current step so far and the five before it.
+    const current = to - stepMs, since = current - 5 * stepMs;
     let lastMinute = 0;
-    for (let start = to - 2 * stepMs; start >= to - 7 * stepMs; start -= stepMs) {
+    for (let start = since; start <= current; start += stepMs) {
       const v = steps.get(start);
       if (v) lastMinute += v.succeeded + v.failed + v.canceled;
     }
+    lastMinute = lastMinute * 60000 / Math.max(stepMs, now - since);
     rate.textContent = `${short(lastMinute / 60)} tasks/s over the last minute`;
     const bins = RUN_TIME_LABELS.map(() => 0);
     for (const v of steps.values()) v.durations.forEach((n, i) => { bins[i] += n; });
