@@ -98,6 +98,11 @@ internal static class PostgresSchema
             action text COLLATE "C" NOT NULL, target text COLLATE "C", detail text, address text COLLATE "C", status integer NOT NULL);
         CREATE INDEX audit_at ON audit (at, seq);
         """,
+        """
+        -- Schedules: the definition as one JSON document; how far firing got in columns of their own,
+        -- which only the scheduler writes.
+        CREATE TABLE schedules (name text COLLATE "C" PRIMARY KEY, doc text NOT NULL, last_fire timestamptz, last_task uuid, skipped bigint NOT NULL DEFAULT 0);
+        """,
     ];
 
     public static async Task MigrateAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)

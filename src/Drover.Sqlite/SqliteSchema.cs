@@ -100,6 +100,11 @@ internal static class SqliteSchema
             action TEXT NOT NULL, target TEXT, detail TEXT, address TEXT, status INTEGER NOT NULL);
         CREATE INDEX audit_at ON audit (at, seq);
         """,
+        """
+        -- Schedules: the definition as one JSON document; how far firing got in columns of their own,
+        -- which only the scheduler writes.
+        CREATE TABLE schedules (name TEXT PRIMARY KEY, doc TEXT NOT NULL, last_fire TEXT, last_task TEXT, skipped INTEGER NOT NULL DEFAULT 0);
+        """,
     ];
 
     public static void Migrate(SqliteConnection connection)
