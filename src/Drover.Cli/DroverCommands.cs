@@ -38,6 +38,7 @@ public static class DroverCommands
             RecruiterCommands.Recruiter(),
             TokenCommands.Token(),
             TokenCommands.Audit(),
+            ScheduleCommands.Schedule(),
             RecruiterCommands.Jobs(),
             RecruiterCommands.Job(),
             RecruiterCommands.Flavors(),

@@ -73,7 +73,12 @@ internal static class SubmitCommand
 
     private static bool IsTimeout(this string? reason) => reason?.StartsWith("timed out", StringComparison.Ordinal) == true;
 
-    private static TaskSpec FromOptions(ParseResult parse)
+    /// <summary>The options that describe a task (for <c>drover schedule add</c> too: each firing creates one).</summary>
+    public static Option[] TaskOptions => [Name, Batch, Group, Shell, Retry, Priority, Timeout, Env, Handler, Args, Input, Resource, Output, OutputOn, Container, ContainerOptions, Cache];
+
+    public static Argument<string[]> CommandWords => Command;
+
+    public static TaskSpec FromOptions(ParseResult parse)
     {
         var words = parse.GetValue(Command) ?? [];
         var handler = parse.GetValue(Handler);

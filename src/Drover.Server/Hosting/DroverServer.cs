@@ -103,6 +103,7 @@ public sealed class DroverServer : IAsyncDisposable
         app.MapDatasetEndpoints();
         app.MapDashboardEndpoints();
         app.MapOverviewEndpoints();
+        app.MapScheduleEndpoints();
         app.MapAdminEndpoints();
         app.MapRecruiterEndpoints();
         app.MapTokenEndpoints();

@@ -63,6 +63,9 @@ public static class ServiceCollectionExtensions
         // Every backend keeps recruiters and jobs beside the tasks: the store is the recruitment store too.
         services.AddSingleton(sp => (IRecruitmentStore)sp.GetRequiredService<ITaskStore>());
         services.AddSingleton(sp => (IAccessStore)sp.GetRequiredService<ITaskStore>());
+        services.AddSingleton(sp => (IScheduleStore)sp.GetRequiredService<ITaskStore>());
+        services.AddSingleton<Scheduling.Scheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<Scheduling.Scheduler>());
         services.AddSingleton(new Recruiting.ProviderRegistry(options));
         services.AddSingleton<ServerAddress>();
         services.AddSingleton<Recruiting.Recruitment>();
