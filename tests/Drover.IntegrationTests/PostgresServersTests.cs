@@ -35,6 +35,32 @@ public sealed class PostgresServersTests(PostgresServer postgres) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task Both_servers_fire_a_schedule_and_each_firing_is_one_task()
+    {
+        await _first.StartWorkerAsync(concurrency: 4);
+        using var client = _first.Client();
+        using var other = _second.Client();
+        // Made through one server; the other reads it within its reread period, and both fire from then on.
+        await client.CreateScheduleAsync(new ScheduleSpec
+        {
+            Name = "shared", Cron = "* * * * * *", Overlap = "allow",
+            Task = JsonSerializer.SerializeToElement(new { command = new[] { "true" }, batch = "shared-beats" }),
+        }, Token);
+        Assert.Equal("shared", (await other.GetScheduleAsync("shared", Token))!.Name);
+        // Poke the second server's scheduler by changing the schedule through it (no waiting for its reread).
+        await other.UpdateScheduleAsync("shared", new ScheduleSpec { CatchUp = "once" }, Token);
+        await Task.Delay(TimeSpan.FromSeconds(5), Token);
+        await client.ScheduleActionAsync("shared", "pause", Token);
+        await Task.Delay(1500, Token);
+        var firings = (await client.ListTasksAsync(new Storage.TaskListFilter { Batch = "shared-beats", Limit = 1000 }, Token))
+            .Select(t => t.Env!["DROVER_SCHEDULED_FOR"]).ToList();
+        Assert.True(firings.Count >= 4, $"{firings.Count} firings");
+        Assert.Equal(firings.Count, firings.Distinct().Count());
+        var times = firings.Select(f => DateTimeOffset.Parse(f, System.Globalization.CultureInfo.InvariantCulture)).Order().ToList();
+        Assert.Equal((int)(times[^1] - times[0]).TotalSeconds + 1, times.Count);
+    }
+
+    [Fact]
     public async Task Five_thousand_tasks_through_two_servers_each_run_exactly_once()
     {
         await _first.StartWorkerAsync(concurrency: 4);
