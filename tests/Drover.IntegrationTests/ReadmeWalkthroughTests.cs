@@ -86,6 +86,7 @@ public sealed class ReadmeWalkthroughTests : IAsyncLifetime
         ["resubmit-purge"] = ["Deleted 0 task(s)."],
         ["admin"] = ["sleep"],
         ["recruiters"] = ["nightly-local-"],
+        ["schedules"] = ["schedule heartbeat added", "heartbeat  beats", "schedule heartbeat paused", "schedule nightly-backup added"],
         ["rest"] = ["\"done\":[{", "\"status\":\"succeeded\""],
     };
 
