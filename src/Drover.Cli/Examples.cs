@@ -32,8 +32,8 @@ public static class Examples
         ],
         ["submit"] = [
             ("submit -- echo hello", "a command and its arguments, after --"),
-            ("submit --shell --name count --retry 2 --timeout 5m -- 'ls | wc -l'", "shell text, retried twice, killed after 5 minutes"),
-            ("submit --wait --batch align -- ./align.sh sample1.fq", "waits, prints the output and exits with the task's exit code"),
+            ("submit --wait --shell --retry 2 --timeout 5m -- 'ls | wc -l'", "shell text, retried twice, killed after 5 minutes; waits and exits with its exit code"),
+            ("submit --in 15m -- ./remind.sh", "pending for 15 minutes, then queued (--run-after 2026-12-24T18:00:00Z for a time)"),
         ],
         ["tasks"] = [
             ("tasks", "the newest 100, newest first"),

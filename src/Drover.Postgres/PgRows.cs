@@ -14,7 +14,7 @@ internal static class PgRows
         "seq, id, name, batch, grp, command, shell, handler, env, requires, priority, retry, timeout_ms, " +
         "status, status_message, progress, attempts, failures, worker_id, execution_id, submitted, started, " +
         "completed, lease_expires, exit_code, error, stdout_bytes, stderr_bytes, client_id, reason, assigned, " +
-        "resubmitted_from, resubmitted, signals, staging, container, transfer, cached_from, cache_key";
+        "resubmitted_from, resubmitted, signals, staging, container, transfer, cached_from, cache_key, run_after";
 
     public const string OutputColumns = Columns + ", args, result, stdout, stderr";
 
@@ -71,15 +71,16 @@ internal static class PgRows
             Transfer = FromJson<TransferRecord>(Str(r, 36)),
             CachedFrom = GuidOrNull(r, 37),
             CacheKey = Str(r, 38),
+            RunAfter = Time(r, 39),
         };
         task = TaskStaging.Apply(task, FromJson<TaskStaging>(Str(r, 34)));
-        if (r.FieldCount <= 39) return task;
+        if (r.FieldCount <= 40) return task;
         return task with
         {
-            Args = JsonElementFrom(Str(r, 39)),
-            Result = JsonElementFrom(Str(r, 40)),
-            Stdout = Str(r, 41),
-            Stderr = Str(r, 42),
+            Args = JsonElementFrom(Str(r, 40)),
+            Result = JsonElementFrom(Str(r, 41)),
+            Stdout = Str(r, 42),
+            Stderr = Str(r, 43),
         };
     }
 
@@ -123,13 +124,13 @@ internal static class PgRows
     };
 
     public const string InsertTask =
-        "INSERT INTO tasks (id, name, batch, grp, command, shell, handler, args, env, requires, priority, retry, timeout_ms, status, submitted, client_id, resubmitted_from, reason, completed, staging, container) " +
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) ON CONFLICT (id) DO NOTHING RETURNING seq";
+        "INSERT INTO tasks (id, name, batch, grp, command, shell, handler, args, env, requires, priority, retry, timeout_ms, status, submitted, client_id, resubmitted_from, reason, completed, staging, container, run_after) " +
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) ON CONFLICT (id) DO NOTHING RETURNING seq";
 
     public static NpgsqlBatchCommand InsertNewTask(TaskRecord t) => Command(InsertTask,
         t.Id, t.Name, t.Batch, t.Group, JsonText(t.Command), t.Shell, t.Handler, JsonText(t.Args), JsonText(t.Env), JsonText(t.Requires),
         t.Priority, t.Retry, t.Timeout is { } timeout ? (long)timeout.TotalMilliseconds : null, Enums.Name(t.Status), t.Submitted,
-        t.ClientId, t.ResubmittedFrom, t.Reason, t.Completed, JsonText(TaskStaging.Of(t)), t.Container);
+        t.ClientId, t.ResubmittedFrom, t.Reason, t.Completed, JsonText(TaskStaging.Of(t)), t.Container, t.RunAfter);
 
     private const string UpdateStateSet =
         "status = $1, status_message = $2, progress = $3, attempts = $4, failures = $5, worker_id = $6, execution_id = $7, " +

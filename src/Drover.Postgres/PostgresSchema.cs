@@ -103,6 +103,11 @@ internal static class PostgresSchema
         -- which only the scheduler writes.
         CREATE TABLE schedules (name text COLLATE "C" PRIMARY KEY, doc text NOT NULL, last_fire timestamptz, last_task uuid, skipped bigint NOT NULL DEFAULT 0);
         """,
+        """
+        -- Delayed tasks: pending until this time; the index finds the next one and those due.
+        ALTER TABLE tasks ADD COLUMN run_after timestamptz;
+        CREATE INDEX tasks_delayed ON tasks (run_after) WHERE status = 'pending' AND run_after IS NOT NULL;
+        """,
     ];
 
     public static async Task MigrateAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)

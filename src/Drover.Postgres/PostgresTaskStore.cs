@@ -64,6 +64,7 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
             var starts = Dependencies.Starts(fresh, id => states.TryGetValue(id, out var state) ? state : null);
             records = [.. records.Select(t => starts.TryGetValue(t.Id, out var start) ? Dependencies.Apply(t, start, now) : t)];
         }
+        records = [.. records.Select(t => Dependencies.Delay(t, now))];
         var seqs = await tx.BatchAsync(records.Select(PgRows.InsertNewTask), r => r.GetInt64(0), cancellationToken);
         var created = records.Where((_, i) => seqs[i] is not null).ToList();
         await tx.ExecuteAsync(created.Where(t => t.Requires is { Count: > 0 }).Select(t => PgRows.Command(
@@ -75,6 +76,7 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
             ? new CreateOutcome(t with { Seq = seq }, Created: true)
             : new CreateOutcome(found[t.Id], Created: false)).ToList();
         changes.Ready |= outcomes.Any(o => o.Created && o.Task.Status == TaskState.Queued);
+        changes.Delayed |= outcomes.Any(o => o.Created && o.Task.Status == TaskState.Pending && o.Task.RunAfter is not null);
         changes.Created.AddRange(outcomes.Where(o => o.Created).Select(o => o.Task));
         changes.Ended.AddRange(outcomes.Where(o => o.Created && o.Task.Status == TaskState.Canceled).Select(o => o.Task.WithoutLargeFields()));
         return outcomes;
@@ -300,6 +302,23 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
             return expired.Count;
         }, cancellationToken);
 
+    public Task<DateTimeOffset?> ReleaseDueAsync(CancellationToken cancellationToken) =>
+        WriteAsync(async (tx, changes) =>
+        {
+            var now = _time.GetUtcNow();
+            // Pending, due, and every requirement succeeded (a task still waiting on one is queued when its last one ends).
+            var due = await tx.QueryAsync(
+                $"SELECT {PgRows.OutputColumns} FROM tasks t WHERE status = 'pending' AND run_after <= $1 AND NOT EXISTS " +
+                "(SELECT 1 FROM dependencies d JOIN tasks r ON r.id = d.requirement WHERE d.task = t.id AND r.status <> 'succeeded') ORDER BY seq FOR UPDATE SKIP LOCKED",
+                PgRows.ReadTask, cancellationToken, now);
+            var writes = new Writes(now);
+            foreach (var task in due) writes.Add(Dependencies.Ready(task));
+            await writes.FlushAsync(tx, changes, cancellationToken);
+            var next = await tx.QueryAsync("SELECT min(run_after) FROM tasks WHERE status = 'pending' AND run_after > $1",
+                r => r.IsDBNull(0) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(0), cancellationToken, now);
+            return next[0];
+        }, cancellationToken);
+
     public async Task<int> PurgeWorkersAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {
         await using var command = Command(
@@ -379,6 +398,7 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
         await transaction.CommitAsync(cancellationToken);
         if (changes.Ended.Count > 0) _signals.Ended(changes.Ended);
         if (changes.Ready) _signals.TasksReady.Pulse();
+        if (changes.Delayed) _signals.Delayed.Pulse();
         foreach (var worker in changes.SignaledWorkers) _signals.SignalWorker(worker);
         _events?.Publish(changes.Created, created: true);
         _events?.Publish(changes.Changed);
@@ -390,6 +410,8 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
     private sealed class Changes
     {
         public bool Ready { get; set; }
+        /// <summary>A task began waiting for its run_after.</summary>
+        public bool Delayed { get; set; }
         public List<TaskRecord> Ended { get; } = [];
         public HashSet<Guid> SignaledWorkers { get; } = [];
         /// <summary>Tasks created and tasks changed, for followers.</summary>
@@ -462,7 +484,8 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
                 var unmet = await tx.QueryAsync(
                     "SELECT count(*) FROM dependencies d JOIN tasks r ON r.id = d.requirement WHERE d.task = $1 AND r.status <> 'succeeded'",
                     r => r.GetInt64(0), cancellationToken, task.Id);
-                if (unmet[0] == 0) Add(Dependencies.Ready(task));
+                // Its requirements met, it still waits for its run_after if that has not come (ReleaseDueAsync queues it then).
+                if (unmet[0] == 0 && !(task.RunAfter > now)) Add(Dependencies.Ready(task));
             }
         }
     }

@@ -105,6 +105,10 @@ internal static class SqliteSchema
         -- which only the scheduler writes.
         CREATE TABLE schedules (name TEXT PRIMARY KEY, doc TEXT NOT NULL, last_fire TEXT, last_task TEXT, skipped INTEGER NOT NULL DEFAULT 0);
         """,
+        """
+        -- Delayed tasks: pending until this time (the live state times them; the column brings them back after a restart).
+        ALTER TABLE tasks ADD COLUMN run_after TEXT;
+        """,
     ];
 
     public static void Migrate(SqliteConnection connection)

@@ -70,6 +70,7 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
         {
             var task = definition.ToQueuedRecord(now, seq: 0);
             if (starts is not null && starts.TryGetValue(definition.Id, out var start)) task = Dependencies.Apply(task, start, now);
+            task = Dependencies.Delay(task, now);
             if (TaskRows.InsertNewTask(insert, task) is { } seq)
             {
                 task = task with { Seq = seq };
@@ -85,6 +86,7 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
         }
         if (outcomes.Any(o => o.Created)) context.AfterCommit(_signals.TasksReady.Pulse);
         if (ended.Count > 0) context.AfterCommit(() => _signals.Ended(ended));
+        AnnounceDelayed(context);
         return outcomes;
     }
 
@@ -199,8 +201,24 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
             if (TaskStateRules.IsEnded(changed.Status)) ended.Add(changed.WithoutLargeFields());
             else ready = true;
         }
+        AnnounceDelayed(context);
         return ready;
     }
+
+    /// <summary>A task began waiting for its run_after: whoever times them looks again after the commit.</summary>
+    private void AnnounceDelayed(WriteContext context)
+    {
+        if (_live.TakeDelayedAdded()) context.AfterCommit(_signals.Delayed.Pulse);
+    }
+
+    public Task<DateTimeOffset?> ReleaseDueAsync(CancellationToken cancellationToken) =>
+        _writer.WriteAsync(context =>
+        {
+            var released = _live.ReleaseDue(_time.GetUtcNow());
+            foreach (var task in released) Write(context, task);
+            if (released.Count > 0) context.AfterCommit(_signals.TasksReady.Pulse);
+            return _live.NextRunAfter;
+        }, cancellationToken);
 
     /// <summary>A task's state, live or stored; null when there is no such task.</summary>
     private TaskState? StateOf(WriteContext context, Guid id) => _live.TryGetTask(id, out var live) ? live.Status : LoadState(context, id);

@@ -14,7 +14,7 @@ internal static class TaskRows
         "seq, id, name, batch, grp, command, shell, handler, env, requires, priority, retry, timeout_ms, " +
         "status, status_message, progress, attempts, failures, worker_id, execution_id, submitted, started, " +
         "completed, lease_expires, exit_code, error, stdout_bytes, stderr_bytes, client_id, reason, assigned, " +
-        "resubmitted_from, resubmitted, signals, staging, container, transfer, cached_from, cache_key";
+        "resubmitted_from, resubmitted, signals, staging, container, transfer, cached_from, cache_key, run_after";
 
     /// <summary>What a lease needs: the definition, handler args included, but no output.</summary>
     public const string LeaseColumns = Columns + ", args";
@@ -70,16 +70,17 @@ internal static class TaskRows
             Transfer = FromJson<TransferRecord>(Str(r, 36)),
             CachedFrom = GuidOrNull(r, 37),
             CacheKey = Str(r, 38),
+            RunAfter = TimeOrNull(r, 39),
         };
         task = TaskStaging.Apply(task, FromJson<TaskStaging>(Str(r, 34)));
-        if (r.FieldCount <= 39) return task;
-        task = task with { Args = JsonElementFrom(Str(r, 39)) };
         if (r.FieldCount <= 40) return task;
+        task = task with { Args = JsonElementFrom(Str(r, 40)) };
+        if (r.FieldCount <= 41) return task;
         return task with
         {
-            Result = JsonElementFrom(Str(r, 40)),
-            Stdout = Str(r, 41),
-            Stderr = Str(r, 42),
+            Result = JsonElementFrom(Str(r, 41)),
+            Stdout = Str(r, 42),
+            Stderr = Str(r, 43),
         };
     }
 
@@ -126,8 +127,8 @@ internal static class TaskRows
     // order their parameters first appear in the SQL.
 
     public const string InsertTask =
-        "INSERT INTO tasks (id, name, batch, grp, command, shell, handler, args, env, requires, priority, retry, timeout_ms, status, submitted, client_id, resubmitted_from, reason, completed, staging, container) " +
-        "VALUES ($id, $name, $batch, $grp, $command, $shell, $handler, $args, $env, $requires, $priority, $retry, $timeout_ms, $status, $submitted, $client_id, $resubmitted_from, $reason, $completed, $staging, $container) " +
+        "INSERT INTO tasks (id, name, batch, grp, command, shell, handler, args, env, requires, priority, retry, timeout_ms, status, submitted, client_id, resubmitted_from, reason, completed, staging, container, run_after) " +
+        "VALUES ($id, $name, $batch, $grp, $command, $shell, $handler, $args, $env, $requires, $priority, $retry, $timeout_ms, $status, $submitted, $client_id, $resubmitted_from, $reason, $completed, $staging, $container, $run_after) " +
         "ON CONFLICT (id) DO NOTHING RETURNING seq";
 
     public static long? InsertNewTask(RawStatement insert, TaskRecord t) => insert
@@ -135,7 +136,7 @@ internal static class TaskRows
         .Text(t.Handler).Text(JsonText(t.Args)).Text(JsonText(t.Env)).Text(JsonText(t.Requires)).Integer(t.Priority).Integer(t.Retry)
         .Integer(t.Timeout is { } timeout ? (long)timeout.TotalMilliseconds : null).Text(Enums.Name(t.Status)).Text(TimeText(t.Submitted))
         .Text(t.ClientId).Text(t.ResubmittedFrom?.ToString()).Text(t.Reason).Text(TimeText(t.Completed))
-        .Text(JsonText(TaskStaging.Of(t))).Text(t.Container)
+        .Text(JsonText(TaskStaging.Of(t))).Text(t.Container).Text(TimeText(t.RunAfter))
         .Execute();
 
     private const string UpdateStateSet =

@@ -21,6 +21,8 @@ internal static class SubmitCommand
     private static readonly Option<string?> Handler = new("--handler") { Description = "Run a named handler (e.g. echo) instead of a command" };
     private static readonly Option<string?> Args = new("--args") { Description = "The handler's arguments, as JSON" };
     private static readonly Option<string[]> Requires = new("--requires") { Description = "A task that must succeed first (an id; repeatable)", AllowMultipleArgumentsPerToken = false };
+    private static readonly Option<string?> RunAfter = new("--run-after") { Description = "Not before this time (ISO 8601, e.g. 2026-12-24T18:00:00Z): pending until then" };
+    private static readonly Option<string?> In = new("--in") { Description = "Not before this long from now, e.g. 15m, 2h: pending until then" };
     private static readonly Option<bool> Wait = new("--wait") { Description = "Wait for the task and exit with its exit code" };
     private static readonly Option<string[]> Input = new("--input") { Description = "Fetch into the run's $INPUT first: a URI with actions, e.g. 's3://b/reads.fq.gz|gunzip' (repeatable)", AllowMultipleArgumentsPerToken = false };
     private static readonly Option<string[]> Resource = new("--resource") { Description = "Fetch once per worker and share read-only as $RESOURCE: e.g. 'https://h/db.tgz|untar' (repeatable)", AllowMultipleArgumentsPerToken = false };
@@ -39,7 +41,7 @@ internal static class SubmitCommand
     {
         var command = new Command("submit", "Submit a task: drover submit [options] -- CMD ARGS...")
         {
-            Name, Batch, Group, Shell, Retry, Priority, Timeout, Env, Id, Handler, Args, Requires,
+            Name, Batch, Group, Shell, Retry, Priority, Timeout, RunAfter, In, Env, Id, Handler, Args, Requires,
             Input, Resource, Output, OutputOn, Container, ContainerOptions, Cache, Wait, File, Command,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -119,6 +121,8 @@ internal static class SubmitCommand
             Retry = parse.GetValue(Retry),
             Priority = parse.GetValue(Priority),
             Timeout = parse.GetValue(Timeout) is { } timeout ? JsonSerializer.SerializeToElement(timeout) : null,
+            RunAfter = parse.GetValue(RunAfter),
+            In = parse.GetValue(In) is { } delay ? JsonSerializer.SerializeToElement(delay) : null,
             Requires = parse.GetValue(Requires) is { Length: > 0 } requires ? [.. requires] : null,
             Input = parse.GetValue(Input) is { Length: > 0 } input ? JsonSerializer.SerializeToElement(input) : null,
             Resource = parse.GetValue(Resource) is { Length: > 0 } resource ? JsonSerializer.SerializeToElement(resource) : null,

@@ -22,6 +22,10 @@ public sealed record TaskSpec
     public int? Priority { get; init; }
     public int? Retry { get; init; }
     public JsonElement? Timeout { get; init; }
+    /// <summary>Not before this time (ISO 8601): the task is <c>pending</c> until then.</summary>
+    public string? RunAfter { get; init; }
+    /// <summary>Not before this long after it is created (<c>"15m"</c>): the same as <see cref="RunAfter"/>, relative.</summary>
+    public JsonElement? In { get; init; }
     /// <summary>Staging URIs: a string or an array of strings (<c>s3://b/k|gunzip</c>).</summary>
     public JsonElement? Input { get; init; }
     public JsonElement? Resource { get; init; }

@@ -73,6 +73,10 @@ public static class Dependencies
         return starts;
     }
 
+    /// <summary>A new task that could be queued but whose run_after has not come: pending until then.</summary>
+    public static TaskRecord Delay(TaskRecord task, DateTimeOffset now) =>
+        task.Status == TaskState.Queued && task.RunAfter > now ? task with { Status = TaskState.Pending } : task;
+
     /// <summary>The new task's record, as it starts.</summary>
     public static TaskRecord Apply(TaskRecord task, Start start, DateTimeOffset now) => start.State switch
     {

@@ -23,6 +23,10 @@ public sealed class LiveState
     private readonly Dictionary<Guid, HashSet<Guid>> _unmet = [];
     private readonly Dictionary<Guid, List<Guid>> _dependants = [];
 
+    // Pending tasks whose requirements are met but whose run_after has not come, by that time.
+    private readonly SortedSet<(DateTimeOffset At, Guid Id)> _delayed = [];
+    private bool _delayedAdded;
+
     // Workers with signals waiting; its own lock, since it is asked on every exchange.
     private readonly HashSet<Guid> _signaled = [];
 
@@ -54,6 +58,7 @@ public sealed class LiveState
         if (task.Status == TaskState.Pending)
         {
             _unmet[task.Id] = [.. unmet ?? []];
+            if (_unmet[task.Id].Count == 0 && task.RunAfter is { } at) Delay(at, task.Id);
             foreach (var requirement in _unmet[task.Id])
             {
                 if (!_dependants.TryGetValue(requirement, out var list)) _dependants[requirement] = list = [];
@@ -123,6 +128,12 @@ public sealed class LiveState
                 if (requirement.Status == TaskState.Succeeded)
                 {
                     if (unmet.Count > 0) continue;
+                    // Its requirements are met, its time is not: it waits for its run_after.
+                    if (task.RunAfter is { } at && at > now)
+                    {
+                        Delay(at, id);
+                        continue;
+                    }
                     _unmet.Remove(id);
                     _tasks[id] = task = Dependencies.Ready(task);
                     AddReady(task);
@@ -166,8 +177,43 @@ public sealed class LiveState
         return null;
     }
 
+    /// <summary>The earliest run_after of a pending task whose requirements are met; null when none waits for its time.</summary>
+    public DateTimeOffset? NextRunAfter => _delayed.Count > 0 ? _delayed.Min.At : null;
+
+    /// <summary>Whether a task began waiting for its run_after since the last call (a store then wakes whoever times them).</summary>
+    public bool TakeDelayedAdded()
+    {
+        var added = _delayedAdded;
+        _delayedAdded = false;
+        return added;
+    }
+
+    /// <summary>The pending tasks whose run_after has come (and whose requirements are met): queued now, in the ready set. Returns them for the store to write.</summary>
+    public List<TaskRecord> ReleaseDue(DateTimeOffset now)
+    {
+        var released = new List<TaskRecord>();
+        while (_delayed.Count > 0 && _delayed.Min.At <= now)
+        {
+            var (_, id) = _delayed.Min;
+            _delayed.Remove(_delayed.Min);
+            if (!_tasks.TryGetValue(id, out var task) || task.Status != TaskState.Pending || !_unmet.TryGetValue(id, out var unmet) || unmet.Count > 0) continue;
+            _unmet.Remove(id);
+            _tasks[id] = task = Dependencies.Ready(task);
+            AddReady(task);
+            released.Add(task);
+        }
+        return released;
+    }
+
+    private void Delay(DateTimeOffset at, Guid id)
+    {
+        _delayed.Add((at, id));
+        _delayedAdded = true;
+    }
+
     private void ForgetPending(TaskRecord ended)
     {
+        if (ended.RunAfter is { } at) _delayed.Remove((at, ended.Id));
         _tasks.Remove(ended.Id);
         if (_unmet.Remove(ended.Id, out var unmet))
         {

@@ -18,6 +18,9 @@ public sealed record TaskDefinition
     public int Priority { get; init; }
     public int Retry { get; init; }
     public TimeSpan? Timeout { get; init; }
+    /// <summary>Not before this time; or, with <see cref="RunIn"/>, this long after the store creates it.</summary>
+    public DateTimeOffset? RunAfter { get; init; }
+    public TimeSpan? RunIn { get; init; }
     /// <summary>Fetched into the run's <c>$INPUT</c> before it starts (normalized staging URIs).</summary>
     public IReadOnlyList<string>? Input { get; init; }
     /// <summary>Fetched once per worker into its cache and given read-only as <c>$RESOURCE</c>.</summary>
@@ -75,6 +78,7 @@ public sealed record TaskDefinition
         Priority = Priority,
         Retry = Retry,
         Timeout = Timeout,
+        RunAfter = RunAfter ?? (RunIn is { } delay ? submitted + delay : null),
         Input = Input,
         Resource = Resource,
         Output = Output,

@@ -22,6 +22,8 @@ public sealed record TaskRecord
     public int Retry { get; init; }
     [JsonConverter(typeof(NullableDurationJsonConverter))]
     public TimeSpan? Timeout { get; init; }
+    /// <summary>Not before this time: <c>pending</c> until then (and until its requirements succeeded).</summary>
+    public DateTimeOffset? RunAfter { get; init; }
     /// <summary>Fetched into the run's <c>$INPUT</c> before it starts (normalized staging URIs).</summary>
     public IReadOnlyList<string>? Input { get; init; }
     /// <summary>Fetched once per worker into its cache and given read-only as <c>$RESOURCE</c>.</summary>

@@ -47,6 +47,7 @@ public static class TaskFields
         new("assigned", "assigned", FieldKind.Time, t => t.Assigned),
         new("started", "started", FieldKind.Time, t => t.Started),
         new("completed", "completed", FieldKind.Time, t => t.Completed),
+        new("run_after", "run_after", FieldKind.Time, t => t.RunAfter),
         new("exit_code", "exit_code", FieldKind.Integer, t => t.ExitCode is { } c ? (long)c : null),
         new("error", "error", FieldKind.Text, t => t.Error),
         new("reason", "reason", FieldKind.Text, t => t.Reason),

@@ -94,4 +94,10 @@ public interface ITaskStore : ITaskReader
     /// leased task (<c>--keep-workers</c>); returns how many. A lost worker that comes back is told to register again.
     /// </summary>
     Task<int> PurgeWorkersAsync(DateTimeOffset before, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Queues the pending tasks whose run_after has come (and whose requirements have succeeded);
+    /// returns the next run_after one waits for, null when none does. Called by a single timer.
+    /// </summary>
+    Task<DateTimeOffset?> ReleaseDueAsync(CancellationToken cancellationToken);
 }

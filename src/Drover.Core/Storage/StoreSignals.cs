@@ -18,6 +18,9 @@ public sealed class StoreSignals
 
     public AsyncSignal TasksReady { get; } = new();
 
+    /// <summary>Pulsed after a commit when a task began waiting for its run_after (its time may be the earliest now).</summary>
+    public AsyncSignal Delayed { get; } = new();
+
     /// <summary>
     /// After a commit that leaves a signal or new settings for the worker: its next exchange asks the
     /// store for them, and a waiting long-poll answers at once.

@@ -73,6 +73,24 @@ public static class TaskSpecValidator
             else timeout = value;
         }
 
+        // Delayed: a time, or a duration from when the store creates it (not from here: the store's clock decides).
+        DateTimeOffset? runAfter = null;
+        TimeSpan? runIn = null;
+        if (spec.RunAfter is not null && spec.In is { ValueKind: not JsonValueKind.Null })
+            errors.Add(prefix + "run_after", "give run_after (a time) or in (a duration), not both");
+        else if (spec.RunAfter is { } after)
+        {
+            if (!DateTimeOffset.TryParse(after, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at) || after.Length < 10)
+                errors.Add(prefix + "run_after", "must be a time (ISO 8601, e.g. \"2026-12-24T18:00:00Z\")");
+            else runAfter = at.ToUniversalTime();
+        }
+        else if (spec.In is { ValueKind: not JsonValueKind.Null } delay)
+        {
+            if (!TryReadDuration(delay, out var value) || value < TimeSpan.Zero) errors.Add(prefix + "in", "must be a duration such as \"15m\", \"2h\" or a number of seconds");
+            else if (value > MaxTimeout) errors.Add(prefix + "in", "must be at most 365d");
+            else runIn = value;
+        }
+
         var staging = StagingFields.Read(spec, isCommand: hasCommand && spec.Handler is null, prefix, errors);
 
         if (errors.Count != before) return null;
@@ -90,6 +108,8 @@ public static class TaskSpecValidator
             Priority = spec.Priority ?? 0,
             Retry = spec.Retry ?? 0,
             Timeout = timeout,
+            RunAfter = runAfter,
+            RunIn = runIn,
             Input = staging.Input,
             Resource = staging.Resource,
             Output = staging.Output,

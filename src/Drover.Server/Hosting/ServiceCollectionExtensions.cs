@@ -66,6 +66,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => (IScheduleStore)sp.GetRequiredService<ITaskStore>());
         services.AddSingleton<Scheduling.Scheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<Scheduling.Scheduler>());
+        services.AddHostedService<Scheduling.DelayedTasks>();
         services.AddSingleton(new Recruiting.ProviderRegistry(options));
         services.AddSingleton<ServerAddress>();
         services.AddSingleton<Recruiting.Recruitment>();

@@ -40,14 +40,10 @@ public sealed partial class Scheduler(ITaskStore store, IScheduleStore schedules
             {
                 LogFailed(logger, ex);
             }
-            try
-            {
-                await Task.WhenAny(Task.Delay(wait, time, stoppingToken), woken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            // The timer of this round ends with it, whichever came first.
+            using var round = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            await Task.WhenAny(Task.Delay(wait, time, round.Token), woken);
+            await round.CancelAsync();
         }
     }
 

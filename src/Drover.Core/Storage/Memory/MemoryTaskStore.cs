@@ -56,7 +56,7 @@ public sealed partial class MemoryTaskStore(StoreOptions options, StoreSignals s
                 continue;
             }
             var start = starts[definition.Id];
-            var task = Dependencies.Apply(definition.ToQueuedRecord(now, _nextSeq++), start, now);
+            var task = Dependencies.Delay(Dependencies.Apply(definition.ToQueuedRecord(now, _nextSeq++), start, now), now);
             _tasks[task.Id] = task;
             _bySeq[task.Seq] = task.Id;
             if (events?.HasSubscribers == true) _created.Add(task);
@@ -130,6 +130,9 @@ public sealed partial class MemoryTaskStore(StoreOptions options, StoreSignals s
     /// <summary>Hands the changes made under the lock to the followers (outside the lock).</summary>
     private void PublishChanges()
     {
+        bool delayed;
+        lock (_gate) delayed = _live.TakeDelayedAdded();
+        if (delayed) signals.Delayed.Pulse();
         if (events is null) return;
         List<TaskRecord> created, changed;
         List<TaskOutputChunk> output;
@@ -381,6 +384,24 @@ public sealed partial class MemoryTaskStore(StoreOptions options, StoreSignals s
         PublishChanges();
         if (expired.Count > 0) signals.TasksReady.Pulse();
         return Task.FromResult(expired.Count);
+    }
+
+    public Task<DateTimeOffset?> ReleaseDueAsync(CancellationToken cancellationToken)
+    {
+        DateTimeOffset? next;
+        var released = false;
+        lock (_gate)
+        {
+            foreach (var task in _live.ReleaseDue(time.GetUtcNow()))
+            {
+                Update(task);
+                released = true;
+            }
+            next = _live.NextRunAfter;
+        }
+        PublishChanges();
+        if (released) signals.TasksReady.Pulse();
+        return Task.FromResult(next);
     }
 
     public Task<int> PurgeWorkersAsync(DateTimeOffset before, CancellationToken cancellationToken)
