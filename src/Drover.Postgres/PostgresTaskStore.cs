@@ -388,6 +388,7 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
 
     private async Task<T> WriteOnceAsync<T>(Func<Transaction, Changes, Task<T>> write, CancellationToken cancellationToken)
     {
+        var began = System.Diagnostics.Stopwatch.GetTimestamp();
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var changes = new Changes();
@@ -396,6 +397,8 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
             .Concat(_relay.Commands(changes.Created, changes.Changed, changes.Output)).ToList();
         if (notify.Count > 0) await new Transaction(connection, transaction).ExecuteAsync(notify, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        Observability.TaskMetrics.Committed(System.Diagnostics.Stopwatch.GetElapsedTime(began), Math.Max(1, changes.Created.Count + changes.Changed.Count));
+        if (changes.Created.Count > 0) Observability.TaskMetrics.Created(changes.Created);
         if (changes.Ended.Count > 0) _signals.Ended(changes.Ended);
         if (changes.Ready) _signals.TasksReady.Pulse();
         if (changes.Delayed) _signals.Delayed.Pulse();

@@ -84,7 +84,11 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
                 outcomes.Add(new CreateOutcome(LoadTask(context, task.Id)!, Created: false));
             }
         }
-        if (outcomes.Any(o => o.Created)) context.AfterCommit(_signals.TasksReady.Pulse);
+        if (outcomes.Any(o => o.Created))
+        {
+            context.AfterCommit(_signals.TasksReady.Pulse);
+            context.AfterCommit(() => Observability.TaskMetrics.Created(outcomes.Where(o => o.Created).Select(o => o.Task)));
+        }
         if (ended.Count > 0) context.AfterCommit(() => _signals.Ended(ended));
         AnnounceDelayed(context);
         return outcomes;

@@ -74,6 +74,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     {
         var succeeded = new List<IWriteOperation>(batch.Count);
         var anyFailed = false;
+        var began = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             SyncAtCommit(_syncToDisk && batch.Exists(o => o.Durable));
@@ -101,6 +102,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 }
                 transaction.Commit();
             }
+            Observability.TaskMetrics.Committed(System.Diagnostics.Stopwatch.GetElapsedTime(began), batch.Count);
         }
         catch (Exception ex)
         {

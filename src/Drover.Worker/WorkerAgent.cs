@@ -242,6 +242,7 @@ public sealed partial class WorkerAgent
 
     private async Task RunAsync(LeasedTask lease, RunningTask task)
     {
+        using var scope = TaskScope(lease.TaskId);
         var runner = _runners.FirstOrDefault(r => r.CanRun(lease));
         ReportEvent finished;
         try
@@ -329,13 +330,18 @@ public sealed partial class WorkerAgent
         }
     }
 
+    /// <summary>What is logged about a task names it and this worker (the scopes of <c>--log-format json</c>).</summary>
+    private IDisposable? TaskScope(Guid taskId) =>
+        _logger.BeginScope(new Dictionary<string, object> { ["task_id"] = taskId, ["worker_id"] = _reporter.WorkerId });
+
     private void ApplySignals(IReadOnlyList<SignalCommand> signals)
     {
         foreach (var command in signals)
         {
             if (_hand.TryGetRunning(command.ExecutionId, out var task))
             {
-                Log.Signaled(_logger, task!.Lease.TaskId, Enums.Name(command.Signal));
+                using var scope = TaskScope(task!.Lease.TaskId);
+                Log.Signaled(_logger, task.Lease.TaskId, Enums.Name(command.Signal));
                 task.Apply(command.Signal);
             }
         }

@@ -46,12 +46,17 @@ internal static class ServerCommand
     /// <summary>The options of TLS, exposure and limits, shared by <c>server</c> and <c>up</c>.</summary>
     public static Option[] SecurityOptions => [TlsCert, TlsKey, Insecure, PublicDocs, RateLimit, AuthFailureLimit];
 
+    public static readonly Option<bool> PublicMetrics = new("--public-metrics") { Description = "Serve /metrics (Prometheus) without a token; by default it takes the admin token" };
+    public static readonly Option<string?> Otlp = new("--otlp") { Description = "Also send metrics and traces to this OpenTelemetry collector, e.g. http://127.0.0.1:4317" };
+    public static readonly Option<string> LogFormat = new("--log-format") { Description = "simple (a line each) or json (an object each, with the task and worker ids as scopes)", DefaultValueFactory = _ => "simple" };
+    public static Option[] ObservabilityOptions => [PublicMetrics, Otlp, LogFormat];
+
     public static readonly Option<bool> NoSync = new("--no-sync") { Description = "Commits survive a crash of Drover but not of the machine (faster)" };
 
     public static Command Create()
     {
         var command = new Command("server", "Run the Drover server alone") { Port, Host, Store, Postgres, LeaseTimeout, OutputLimit, KeepFinished, KeepWorkers, NoSync, WorkerChannel };
-        foreach (var option in RecruitmentOptions.Concat(SecurityOptions)) command.Options.Add(option);
+        foreach (var option in RecruitmentOptions.Concat(SecurityOptions).Concat(ObservabilityOptions)) command.Options.Add(option);
         command.SetAction(async (parse, _) =>
         {
             using var shutdown = new Shutdown();
@@ -92,6 +97,11 @@ internal static class ServerCommand
             Insecure = parse.GetValue(Insecure),
             RateLimit = parse.GetValue(RateLimit),
             AuthFailureLimit = parse.GetValue(AuthFailureLimit),
+            PublicMetrics = parse.GetValue(PublicMetrics),
+            OtlpEndpoint = parse.GetValue(Otlp) is { } otlp
+                ? Uri.TryCreate(otlp, UriKind.Absolute, out var collector) && collector.Scheme is "http" or "https" ? collector : throw new CliException($"--otlp: '{otlp}' is not an http(s) URL")
+                : null,
+            LogFormat = parse.GetValue(LogFormat) is "simple" or "json" ? parse.GetValue(LogFormat)! : throw new CliException($"--log-format must be simple or json, not '{parse.GetValue(LogFormat)}'"),
             PublicDocs = parse.GetValue(PublicDocs) switch
             {
                 null => null,

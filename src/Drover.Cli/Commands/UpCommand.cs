@@ -27,7 +27,7 @@ internal static class UpCommand
             ServerCommand.KeepFinished, ServerCommand.KeepWorkers, ServerCommand.NoSync, ServerCommand.WorkerChannel, Workers, Grace, WorkerCommand.Concurrency, WorkerCommand.Prefetch, WorkerCommand.DataDir,
             WorkerCommand.ResourceCache, WorkerCommand.ContainerEngine,
         };
-        foreach (var option in ServerCommand.RecruitmentOptions.Concat(ServerCommand.SecurityOptions)) command.Options.Add(option);
+        foreach (var option in ServerCommand.RecruitmentOptions.Concat(ServerCommand.SecurityOptions).Concat(ServerCommand.ObservabilityOptions)) command.Options.Add(option);
         command.SetAction(async (parse, _) =>
         {
             var workerCount = parse.GetValue(Workers);
@@ -67,7 +67,7 @@ internal static class UpCommand
             "--concurrency", parse.GetValue(WorkerCommand.Concurrency).ToString(CultureInfo.InvariantCulture),
             "--prefetch", WorkerCommand.ParsePrefetch(parse.GetValue(WorkerCommand.Prefetch), "--prefetch")?.ToString(CultureInfo.InvariantCulture) ?? "auto",
             "--grace", parse.GetValue(Grace)!, "--resource-cache", parse.GetValue(WorkerCommand.ResourceCache)!, "--stop-with-stdin",
-            "--channel", parse.GetValue(ServerCommand.WorkerChannel)!,
+            "--channel", parse.GetValue(ServerCommand.WorkerChannel)!, "--log-format", parse.GetValue(ServerCommand.LogFormat)!,
             .. parse.GetValue(WorkerCommand.DataDir) is { } data ? new[] { "--data-dir", Path.GetFullPath(data) } : [],
             .. parse.GetValue(WorkerCommand.ContainerEngine) is { } engine ? new[] { "--container-engine", engine } : [],
             .. CommonOptions.CaFile(parse) is { } ca ? new[] { "--ca", Path.GetFullPath(ca) } : [],

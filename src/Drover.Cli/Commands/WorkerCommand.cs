@@ -64,7 +64,7 @@ internal static class WorkerCommand
 
     public static Command Create()
     {
-        var command = new Command("worker", "Run tasks from a Drover server") { Concurrency, Prefetch, Batch, Name, Recyclable, Channel, OutputLimit, Grace, DataDir, ResourceCache, ContainerEngine, StopWithStdin };
+        var command = new Command("worker", "Run tasks from a Drover server") { Concurrency, Prefetch, Batch, Name, Recyclable, Channel, OutputLimit, Grace, DataDir, ResourceCache, ContainerEngine, StopWithStdin, ServerCommand.LogFormat };
         command.SetAction(async (parse, _) =>
         {
             using var shutdown = new Shutdown();
@@ -92,7 +92,9 @@ internal static class WorkerCommand
             // Tasks inherit it, so `drover status` from inside a task trusts the same private CA.
             if (options.CaFile is { } ca) Environment.SetEnvironmentVariable("DROVER_CA", Path.GetFullPath(ca));
             options.LogLevels = new Logging.LogLevelSwitch(LogLevel.Information);
-            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Trace).AddFilter(options.LogLevels.Allows));
+            var logFormat = parse.GetValue(ServerCommand.LogFormat) is "simple" or "json" ? parse.GetValue(ServerCommand.LogFormat)!
+                : throw new CliException($"--log-format must be simple or json, not '{parse.GetValue(ServerCommand.LogFormat)}'");
+            using var logging = LoggerFactory.Create(b => Server.Observability.Telemetry.AddDroverLogFormat(b, logFormat).SetMinimumLevel(LogLevel.Trace).AddFilter(options.LogLevels.Allows));
             WorkerAgent agent;
             try
             {

@@ -75,6 +75,8 @@ public sealed class StoreSignals
     /// <summary>After a commit: these tasks ended; waiters get the records and need not read them back.</summary>
     public void Ended(IReadOnlyCollection<TaskRecord> tasks)
     {
+        // Every backend announces its ends here after the commit: counted once, by the server that committed them.
+        Observability.TaskMetrics.Ended(tasks);
         List<(TaskCompletionSource<TaskRecord?> Source, TaskRecord Task)>? done = null;
         lock (_gate)
         {

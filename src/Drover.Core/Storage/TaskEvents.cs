@@ -151,6 +151,7 @@ public sealed class TaskSubscription : IDisposable
                 {
                     // Too slow a follower: forget what waits and tell it to re-read instead.
                     _overflowed = true;
+                    Observability.TaskMetrics.Dropped(_pending.Count + 1);
                     _pending.Clear();
                     _order.Clear();
                     continue;

@@ -150,6 +150,7 @@ public static class EventEndpoints
     private static List<(string Kind, byte[] Message)> Waiting(TaskSubscription subscription)
     {
         var waiting = subscription.Take(MaxTasksPerMessage);
+        Drover.Observability.TaskMetrics.Delivered(waiting.Added.Count + waiting.Updated.Count + waiting.Output.Count);
         var messages = new List<(string, byte[])>();
         if (waiting.Resync) messages.Add(("resync", Bytes(new JsonObject { ["resync"] = true })));
         if (waiting.Added.Count > 0) messages.Add(("add", Message("add", waiting.Added)));

@@ -150,7 +150,10 @@ public static class WorkerEndpoints
         if (!context.WebSockets.IsWebSocketRequest) return Problems.Invalid("connection", "must be a WebSocket upgrade");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         using var frames = new FrameSocket(await context.WebSockets.AcceptWebSocketAsync(), options.MaxRequestBodyBytes);
-        var channel = new WorkerChannel(workerId, frames, store, signals, taskTokens, catalogue, logging.CreateLogger("Drover.Server"));
+        var logger = logging.CreateLogger("Drover.Server");
+        // What the channel logs names its worker (the scopes of --log-format json).
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["worker_id"] = workerId });
+        var channel = new WorkerChannel(workerId, frames, store, signals, taskTokens, catalogue, logger);
         await channel.RunAsync(stop.Token);
         return Results.Empty;
     }

@@ -39,7 +39,7 @@ public sealed class DroverServer : IAsyncDisposable
         // Drover reads no appsettings.json, so there is nothing to watch for changes.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        Observability.Telemetry.AddDroverLogFormat(builder.Logging, options);
         // One switch decides (drover admin loglevel turns it while the server runs): Drover's own logs
         // at Information, the libraries' at Warning.
         var logLevels = new LogLevelSwitch(LogLevel.Information);
@@ -66,6 +66,7 @@ public sealed class DroverServer : IAsyncDisposable
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<Http.BearerSecurityScheme>());
         builder.Services.AddDroverServer(options);
         builder.Services.AddSingleton<IHostLifetime, CallerLifetime>();
+        Observability.Telemetry.AddDroverTelemetry(builder.Services, options);
         Http.RateLimits.AddDroverRateLimits(builder.Services, options);
 
         var app = builder.Build();
@@ -104,6 +105,7 @@ public sealed class DroverServer : IAsyncDisposable
         app.MapDashboardEndpoints();
         app.MapOverviewEndpoints();
         app.MapScheduleEndpoints();
+        Observability.Telemetry.MapMetricsEndpoint(app, options);
         app.MapAdminEndpoints();
         app.MapRecruiterEndpoints();
         app.MapTokenEndpoints();

@@ -47,6 +47,15 @@ public sealed class DroverServerOptions
     /// <summary>Requests a second per token (bursts of twice that); 0: no limit. The worker protocol is not limited. Default 1000.</summary>
     public int RateLimit { get; set; } = 1000;
 
+    /// <summary><c>--public-metrics</c>: <c>/metrics</c> answers without a token (for a Prometheus on a trusted network); otherwise the admin token.</summary>
+    public bool PublicMetrics { get; set; }
+
+    /// <summary><c>--otlp URL</c>: metrics and traces also go to this OpenTelemetry collector (OTLP over gRPC or HTTP/protobuf).</summary>
+    public Uri? OtlpEndpoint { get; set; }
+
+    /// <summary><c>--log-format</c>: <c>simple</c> (one line each) or <c>json</c> (one JSON object each, with scopes).</summary>
+    public string LogFormat { get; set; } = "simple";
+
     /// <summary>Failed authentications a minute from one address before it must wait out the minute; 0: no limit. Default 30.</summary>
     public int AuthFailureLimit { get; set; } = 30;
 

@@ -85,6 +85,7 @@ public sealed partial class Scheduler(ITaskStore store, IScheduleStore schedules
             await store.CancelAsync(prior, $"schedule {schedule.Name}: replaced by its firing at {at:u}", cancellationToken);
         }
         var id = ScheduleRules.FiringId(schedule.Name, at);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["task_id"] = id, ["schedule"] = schedule.Name });
         var errors = new FieldErrors();
         if (Validation.TaskSpecValidator.Validate(ScheduleRules.TaskFor(schedule, at, id), errors, "task.") is not { } definition)
         {

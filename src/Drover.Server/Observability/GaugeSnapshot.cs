@@ -1,0 +1,50 @@
+using System.Diagnostics.Metrics;
+using Drover.Json;
+using Drover.Model;
+using Drover.Observability;
+using Drover.Storage;
+using Microsoft.Extensions.Hosting;
+
+namespace Drover.Server.Observability;
+
+/// <summary>
+/// The values of the gauges (queue depth per batch and state, workers per state): read from the
+/// store every <see cref="Every"/> in the background, since a gauge is asked for synchronously and
+/// a scrape should not wait on the database.
+/// </summary>
+public sealed class GaugeSnapshot(ITaskStore store, TimeProvider time) : BackgroundService
+{
+    public static readonly TimeSpan Every = TimeSpan.FromSeconds(5);
+    private static readonly string[] QueueStates = [.. TaskStateRules.Live.Select(Enums.Name)];
+    private volatile IReadOnlyList<BatchRecord> _batches = [];
+    private volatile IReadOnlyList<WorkerRecord> _workers = [];
+    private static int _registered;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // The meter is static: one server per process registers its gauges (tests may host several).
+        if (Interlocked.Exchange(ref _registered, 1) == 0) TaskMetrics.ObserveGauges(QueueDepth, Workers);
+        using var timer = new PeriodicTimer(Every, time);
+        do
+        {
+            try
+            {
+                _batches = await store.ListBatchesAsync(stoppingToken);
+                _workers = await store.ListWorkersAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The last values stay; the next round tries again.
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    private IEnumerable<Measurement<long>> QueueDepth() =>
+        from batch in _batches
+        from state in QueueStates
+        select new Measurement<long>(batch.Counts.GetValueOrDefault(state), new KeyValuePair<string, object?>("batch", batch.Name), new("state", state));
+
+    private IEnumerable<Measurement<long>> Workers() =>
+        Enum.GetValues<WorkerState>().Select(state => new Measurement<long>(_workers.Count(w => w.Status == state), new KeyValuePair<string, object?>("state", Enums.Name(state))));
+}
