@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Drover.Client;
 using Drover.Contracts;
 using Drover.IntegrationTests.Infrastructure;
@@ -32,6 +33,7 @@ public sealed class HandlerTests : IAsyncLifetime
                 return new ResizeResult(args.Image, args.Width, args.Width * 3 / 4);
             })
             .Handle<string>("explode", (what, ctx) => throw new InvalidOperationException($"cannot handle {what}"))
+            .Handle<int, string>("trace", (_, ctx) => Task.FromResult(System.Diagnostics.Activity.Current is { } a ? $"{a.TraceId} {a.ParentSpanId}" : "none"))
             .Handle<int, int>("block", async (seconds, ctx) =>
             {
                 _blockStarted.TrySetResult();
@@ -74,6 +76,35 @@ public sealed class HandlerTests : IAsyncLifetime
     }
 
     private DroverClient Client() => new(_cluster.Url, _cluster.AdminToken, new DroverClientOptions());
+
+    [Fact]
+    public async Task A_task_joins_the_trace_of_the_request_that_submitted_it_in_a_handler_and_in_a_command()
+    {
+        // A listener for Drover's source, as a host with OpenTelemetry tracing would have.
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == Observability.TaskTraces.SourceName,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        const string traceId = "4bf92f3577b34da6a3ce929d0e0e4736", spanId = "00f067aa0ba902b7";
+        using var http = _cluster.Http(_cluster.AdminToken);
+        http.DefaultRequestHeaders.Add("traceparent", $"00-{traceId}-{spanId}-01");
+        using var response = await http.PostAsJsonAsync("api/tasks", new object[]
+        {
+            new { handler = "trace", args = 1 },
+            new { command = "echo \"$TRACEPARENT\"", shell = true },
+        }, Token);
+        var created = (await response.Content.ReadFromJsonAsync<List<TaskRecord>>(Json.DroverJson.Options, Token))!;
+        Assert.All(created, t => Assert.Equal($"00-{traceId}-{spanId}-01", t.Env![Observability.TaskTraces.TraceParentVariable]));
+        await _cluster.StartWorkerAsync();
+        using var client = _cluster.Client();
+        var ended = await client.WaitAllAsync([.. created.Select(t => t.Id)], Token);
+        Assert.All(ended, t => Assert.Equal(TaskState.Succeeded, t.Status));
+        // The handler ran under an activity whose parent is the submitter's span: its own spans nest under the task's.
+        Assert.Equal($"\"{traceId} {spanId}\"", (await client.GetTaskAsync(created[0].Id, Token))!.Result!.Value.GetRawText());
+        Assert.Equal($"00-{traceId}-{spanId}-01\n", (await client.GetTaskAsync(created[1].Id, Token))!.Stdout);
+    }
 
     [Fact]
     public async Task A_handler_gets_typed_args_returns_a_typed_result_and_reports_status_and_output()
@@ -121,7 +152,7 @@ public sealed class HandlerTests : IAsyncLifetime
     {
         await using var client = Client();
         var offered = await client.ListHandlersAsync(Token);
-        Assert.Equal(["block", "echo", "explode", "resize"], offered.Select(o => o.Name));
+        Assert.Equal(["block", "echo", "explode", "resize", "trace"], offered.Select(o => o.Name));
         var waiting = await client.EnqueueAsync("thumbnail", new ResizeArgs("dog.png", 64), cancellationToken: Token);
         var other = await client.EnqueueAsync("resize", new ResizeArgs("cow.png", 400), cancellationToken: Token);
         await other.WaitAsync(Token);

@@ -64,12 +64,12 @@ public sealed class ObservabilityTests
     [Fact]
     public async Task Public_metrics_otlp_to_a_collector_and_json_logs()
     {
-        var received = new ConcurrentBag<(string Path, string Type, long Length)>();
+        var received = new ConcurrentBag<(string Path, string Type, long Length, string Text)>();
         await using var collector = new TestWebServer(async (context, stop) =>
         {
             using var body = new MemoryStream();
             await context.Request.InputStream.CopyToAsync(body, stop);
-            received.Add((context.Request.Url!.AbsolutePath, context.Request.ContentType ?? "", body.Length));
+            received.Add((context.Request.Url!.AbsolutePath, context.Request.ContentType ?? "", body.Length, System.Text.Encoding.Latin1.GetString(body.ToArray())));
             context.Response.StatusCode = 200;
             context.Response.Close();
         });
@@ -99,8 +99,9 @@ public sealed class ObservabilityTests
         Assert.Equal(1, Sample(scrape, "drover_tasks_ended_total", "state=\"succeeded\""));
 
         await Eventually.ValueAsync(() => Task.FromResult(received.ToList()),
-            r => r.Any(x => x.Path == "/otlp/v1/metrics" && x.Length > 0) && r.Any(x => x.Path == "/otlp/v1/traces" && x.Length > 0),
-            TimeSpan.FromSeconds(30), "metrics and traces posted to the collector");
+            r => r.Any(x => x.Path == "/otlp/v1/metrics" && x.Text.Contains("drover.tasks.ended", StringComparison.Ordinal))
+                && r.Any(x => x.Path == "/otlp/v1/traces" && x.Text.Contains("drover.task.run", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "Drover's metrics and a task's spans posted to the collector");
         Assert.All(received, r => Assert.Equal("application/x-protobuf", r.Type));
 
         // Every log line of the server is one JSON object.

@@ -78,6 +78,7 @@ public static class TaskEndpoints
         var forbidden = new FieldErrors();
         var scope = Scope.Of(request.HttpContext.User);
         var definitions = new List<TaskDefinition>();
+        var traceParent = TraceParentOf(request, serverTraces: options.OtlpEndpoint is not null);
         var isArray = root.ValueKind == JsonValueKind.Array;
         if (isArray)
         {
@@ -137,8 +138,31 @@ public static class TaskEndpoints
         {
             var spec = JsonBody.Deserialize<TaskSpec>(element, errors, prefix);
             if (spec is not null) spec = ScopeChecks.Apply(scope, spec, forbidden, prefix);
-            if (spec is not null && TaskSpecValidator.Validate(spec, errors, prefix) is { } definition) definitions.Add(definition);
+            if (spec is not null && TaskSpecValidator.Validate(spec, errors, prefix) is { } definition) definitions.Add(Traced(definition, traceParent));
         }
+    }
+
+    /// <summary>
+    /// The trace a task joins: the server's span of this request when the server records its traces
+    /// (--otlp), else the caller's W3C traceparent header if it sent a valid one (a span nobody
+    /// exports would leave the task's spans under a parent no collector has); null for none.
+    /// </summary>
+    private static string? TraceParentOf(HttpRequest request, bool serverTraces)
+    {
+        if (serverTraces && System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } current) return current.Id;
+        var header = request.Headers["traceparent"].ToString();
+        return header.Length > 0 && System.Diagnostics.ActivityContext.TryParse(header, null, out _) ? header : null;
+    }
+
+    /// <summary>The task with the trace in its environment (TRACEPARENT), unless it names one itself.</summary>
+    private static TaskDefinition Traced(TaskDefinition definition, string? traceParent)
+    {
+        if (traceParent is null || definition.Env?.ContainsKey(Drover.Observability.TaskTraces.TraceParentVariable) == true) return definition;
+        var env = new Dictionary<string, string>(definition.Env ?? new Dictionary<string, string>(), StringComparer.Ordinal)
+        {
+            [Drover.Observability.TaskTraces.TraceParentVariable] = traceParent,
+        };
+        return definition with { Env = env };
     }
 
     private static async Task<IResult> ListAsync(HttpRequest request, ITaskStore store, CancellationToken cancellationToken)

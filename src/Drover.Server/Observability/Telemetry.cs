@@ -30,7 +30,7 @@ public static class Telemetry
         });
         if (options.OtlpEndpoint is { } collector)
         {
-            telemetry.WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddOtlpExporter(o => Collector(o, collector, "v1/traces")));
+            telemetry.WithTracing(tracing => tracing.AddSource(TaskTraces.SourceName).AddAspNetCoreInstrumentation().AddOtlpExporter(o => Collector(o, collector, "v1/traces")));
         }
         services.AddHostedService<GaugeSnapshot>();
     }

@@ -25,6 +25,11 @@ public sealed class HandlerRunner(TaskHandlers handlers, Func<LeasedTask, Status
         if (lease.Handler != LeasedTask.EchoHandler) task.MarkStarted();
         using var timeout = new Deadline(lease.Timeout);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(task.Stopping, timeout.Token);
+        // Under the task's trace: a handler's own spans (and Activity.Current) are the task's children.
+        using var activity = Observability.TaskTraces.ContextOf(lease.Env) is { } parent
+            ? Observability.TaskTraces.Source.StartActivity($"drover.handler {lease.Handler}", System.Diagnostics.ActivityKind.Internal, parent)
+            : null;
+        activity?.SetTag("drover.task.id", lease.TaskId.ToString());
         var context = new HandlerContext(lease, stop.Token, (update, ct) => status(lease, update, ct), ct => record(lease, ct), logger, services,
             new CaptureWriter(task.Stdout), new CaptureWriter(task.Stderr));
         try

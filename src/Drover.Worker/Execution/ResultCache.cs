@@ -14,6 +14,8 @@ namespace Drover.Worker.Execution;
 /// </summary>
 public sealed class ResultCache(Func<string, CancellationToken, Task<CachedResult?>> find)
 {
+    private static readonly HashSet<string> Occasion = new(StringComparer.Ordinal) { "TRACEPARENT", "TRACESTATE", "DROVER_SCHEDULED_FOR" };
+
     /// <summary>The task's key, or null when a remote cannot be asked its version (the run then fails or succeeds on its own).</summary>
     public static async Task<string?> KeyAsync(LeasedTask lease, CancellationToken cancellationToken)
     {
@@ -25,7 +27,8 @@ public sealed class ResultCache(Func<string, CancellationToken, Task<CachedResul
                 shell = lease.Shell,
                 container = lease.Container,
                 container_options = lease.ContainerOptions,
-                env = lease.Env?.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => new[] { e.Key, e.Value }),
+                // Not the variables that say on what occasion it runs (its trace, its schedule's firing): the same work is the same work.
+                env = lease.Env?.Where(e => !Occasion.Contains(e.Key)).OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => new[] { e.Key, e.Value }),
                 input = await VersionsAsync(lease.Input, cancellationToken),
                 resource = await VersionsAsync(lease.Resource, cancellationToken),
             };
