@@ -87,6 +87,7 @@ public sealed class ReadmeWalkthroughTests : IAsyncLifetime
         ["admin"] = ["sleep"],
         ["recruiters"] = ["nightly-local-"],
         ["schedules"] = ["schedule heartbeat added", "heartbeat  beats", "schedule heartbeat paused", "schedule nightly-backup added"],
+        ["metrics"] = ["drover_tasks_created_total{", "drover_tasks_ended_total{"],
         ["rest"] = ["\"done\":[{", "\"status\":\"succeeded\""],
     };
 
