@@ -87,7 +87,7 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
         if (outcomes.Any(o => o.Created))
         {
             context.AfterCommit(_signals.TasksReady.Pulse);
-            context.AfterCommit(() => Observability.TaskMetrics.Created(outcomes.Where(o => o.Created).Select(o => o.Task)));
+            context.AfterCommit(() => Observability.TaskMetrics.Created([.. outcomes.Where(o => o.Created).Select(o => o.Task)]));
         }
         if (ended.Count > 0) context.AfterCommit(() => _signals.Ended(ended));
         AnnounceDelayed(context);

@@ -40,14 +40,32 @@ public static class TaskMetrics
         Meter.CreateObservableGauge("drover.workers", workers, "{worker}", "Workers by state");
     }
 
-    public static void Created(IEnumerable<TaskRecord> tasks)
+    /// <summary>
+    /// Counts tasks that ended and records their spans, off the caller's thread: stores call this
+    /// after a commit, often on their one writer thread, which has better things to do.
+    /// </summary>
+    public static void Ended(IReadOnlyCollection<TaskRecord> tasks)
     {
-        if (!CreatedCounter.Enabled) return;
-        foreach (var batch in tasks.GroupBy(t => t.Batch, StringComparer.Ordinal))
-            CreatedCounter.Add(batch.Count(), new KeyValuePair<string, object?>("batch", batch.Key));
+        if (!EndedCounter.Enabled && !RunDuration.Enabled && !LeaseWait.Enabled && !StagingDuration.Enabled && !TaskTraces.Source.HasListeners()) return;
+        ThreadPool.UnsafeQueueUserWorkItem(static ended =>
+        {
+            Record(ended);
+            TaskTraces.Ended(ended);
+        }, tasks, preferLocal: false);
     }
 
-    public static void Ended(IReadOnlyCollection<TaskRecord> tasks)
+    /// <summary>Counted off the caller's thread, as <see cref="Ended"/>.</summary>
+    public static void Created(IReadOnlyCollection<TaskRecord> tasks)
+    {
+        if (!CreatedCounter.Enabled) return;
+        ThreadPool.UnsafeQueueUserWorkItem(static created =>
+        {
+            foreach (var batch in created.GroupBy(t => t.Batch, StringComparer.Ordinal))
+                CreatedCounter.Add(batch.Count(), new KeyValuePair<string, object?>("batch", batch.Key));
+        }, tasks, preferLocal: false);
+    }
+
+    private static void Record(IReadOnlyCollection<TaskRecord> tasks)
     {
         if (EndedCounter.Enabled)
         {

@@ -77,7 +77,6 @@ public sealed class StoreSignals
     {
         // Every backend announces its ends here after the commit: counted once, by the server that committed them.
         Observability.TaskMetrics.Ended(tasks);
-        Observability.TaskTraces.Ended(tasks);
         List<(TaskCompletionSource<TaskRecord?> Source, TaskRecord Task)>? done = null;
         lock (_gate)
         {

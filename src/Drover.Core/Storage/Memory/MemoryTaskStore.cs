@@ -69,7 +69,7 @@ public sealed partial class MemoryTaskStore(StoreOptions options, StoreSignals s
 
     private void Announce(List<CreateOutcome> outcomes, List<TaskRecord> ended)
     {
-        Observability.TaskMetrics.Created(outcomes.Where(o => o.Created).Select(o => o.Task));
+        Observability.TaskMetrics.Created([.. outcomes.Where(o => o.Created).Select(o => o.Task)]);
         if (outcomes.Any(o => o.Created)) signals.TasksReady.Pulse();
         if (ended.Count > 0) signals.Ended([.. ended.Select(t => t.WithoutLargeFields())]);
     }
