@@ -466,12 +466,12 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
                 _tasks.Clear();
                 _closed.Clear();
                 if (endings.Count == 0) return;
-                while (endings.TryDequeue(out var ended)) await SettleAsync(tx, ended, cancellationToken);
+                while (endings.TryDequeue(out var ended)) await SettleAsync(tx, ended, changes, cancellationToken);
             }
         }
 
         /// <summary>The pending tasks that require <paramref name="ended"/>: ready when it was their last, canceled if it failed.</summary>
-        private async Task SettleAsync(Transaction tx, TaskRecord ended, CancellationToken cancellationToken)
+        private async Task SettleAsync(Transaction tx, TaskRecord ended, Changes changes, CancellationToken cancellationToken)
         {
             var dependants = await tx.QueryAsync(
                 $"SELECT {PgRows.OutputColumns} FROM tasks WHERE id IN (SELECT task FROM dependencies WHERE requirement = $1) AND status = 'pending' ORDER BY seq FOR UPDATE",
@@ -488,7 +488,9 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
                     "SELECT count(*) FROM dependencies d JOIN tasks r ON r.id = d.requirement WHERE d.task = $1 AND r.status <> 'succeeded'",
                     r => r.GetInt64(0), cancellationToken, task.Id);
                 // Its requirements met, it still waits for its run_after if that has not come (ReleaseDueAsync queues it then).
-                if (unmet[0] == 0 && !(task.RunAfter > now)) Add(Dependencies.Ready(task));
+                if (unmet[0] > 0) continue;
+                if (task.RunAfter > now) changes.Delayed = true;
+                else Add(Dependencies.Ready(task));
             }
         }
     }
