@@ -39,6 +39,8 @@ public sealed class ObservabilityTests
         await client.WaitAllAsync([.. tasks.Select(t => t.Id)], Token);
         await client.BatchAsync("metered-later", "pause", Token);
         await client.CreateTasksAsync([.. Enumerable.Range(0, 4).Select(_ => Specs.Command("true") with { Batch = "metered-later" })], Token);
+        // Two tasks for a handler no worker offers: they wait queued, counted by handler.
+        await client.CreateTasksAsync([.. Enumerable.Range(0, 2).Select(_ => new Contracts.TaskSpec { Handler = "nobody.offers", Batch = "metered-handlers" })], Token);
 
         using var http = cluster.Http(cluster.AdminToken);
         // The gauges are read from the store every 5 s.
@@ -51,6 +53,8 @@ public sealed class ObservabilityTests
         Assert.Equal(7, Sample(scrape, "drover_task_run_duration_seconds_count", "batch=\"metered\"", "state=\"succeeded\""));
         Assert.Equal(10, Sample(scrape, "drover_task_lease_wait_seconds_count", "batch=\"metered\""));
         Assert.Equal(1, Sample(scrape, "drover_workers", "state=\"running\""));
+        Assert.Equal(2, Sample(scrape, "drover_queue_handler_depth", "handler=\"nobody.offers\""));
+        Assert.Equal(0, Sample(scrape, "drover_queue_handler_depth", "handler=\"echo\""));
         Assert.True(Sample(scrape, "drover_store_commit_duration_seconds_count") > 0);
         Assert.True(Sample(scrape, "http_server_request_duration_seconds_count") > 0);
 

@@ -34,9 +34,10 @@ public static class TaskMetrics
     private static readonly Counter<long> EventsDropped = Meter.CreateCounter<long>("drover.events.dropped", "{event}", "Task changes dropped for followers too slow to take them (they were told to re-read)");
 
     /// <summary>Gauges whose values the server reads when asked (queue depth, workers): registered once, by the server.</summary>
-    public static void ObserveGauges(Func<IEnumerable<Measurement<long>>> queueDepth, Func<IEnumerable<Measurement<long>>> workers)
+    public static void ObserveGauges(Func<IEnumerable<Measurement<long>>> queueDepth, Func<IEnumerable<Measurement<long>>> handlerDepth, Func<IEnumerable<Measurement<long>>> workers)
     {
         Meter.CreateObservableGauge("drover.queue.depth", queueDepth, "{task}", "Tasks waiting (pending and queued) and in hand (assigned, running, paused), by batch and state");
+        Meter.CreateObservableGauge("drover.queue.handler.depth", handlerDepth, "{task}", "Queued tasks that name a .NET handler, by handler (one no worker offers waits until one does)");
         Meter.CreateObservableGauge("drover.workers", workers, "{worker}", "Workers by state");
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Drover.Json;
 using Drover.Model;
 using Drover.Observability;
+using Drover.Query;
 using Drover.Storage;
 using Microsoft.Extensions.Hosting;
 
@@ -18,12 +19,15 @@ public sealed class GaugeSnapshot(ITaskStore store, TimeProvider time) : Backgro
     private static readonly string[] QueueStates = [.. TaskStateRules.Live.Select(Enums.Name)];
     private volatile IReadOnlyList<BatchRecord> _batches = [];
     private volatile IReadOnlyList<WorkerRecord> _workers = [];
+    private volatile IReadOnlyDictionary<string, long> _handlers = new Dictionary<string, long>();
+    private static readonly TaskField Status = TaskFields.Get("status");
+    private static readonly TaskField Handler = TaskFields.Get("handler");
     private static int _registered;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // The meter is static: one server per process registers its gauges (tests may host several).
-        if (Interlocked.Exchange(ref _registered, 1) == 0) TaskMetrics.ObserveGauges(QueueDepth, Workers);
+        if (Interlocked.Exchange(ref _registered, 1) == 0) TaskMetrics.ObserveGauges(QueueDepth, HandlerDepth, Workers);
         using var timer = new PeriodicTimer(Every, time);
         do
         {
@@ -31,6 +35,7 @@ public sealed class GaugeSnapshot(ITaskStore store, TimeProvider time) : Backgro
             {
                 _batches = await store.ListBatchesAsync(stoppingToken);
                 _workers = await store.ListWorkersAsync(stoppingToken);
+                _handlers = await HandlersAsync(stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -39,6 +44,24 @@ public sealed class GaugeSnapshot(ITaskStore store, TimeProvider time) : Backgro
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
+
+    /// <summary>
+    /// Queued tasks per handler: the handlers workers offer, and those queued tasks name (from up to
+    /// 1,000 of them), each counted by the store.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, long>> HandlersAsync(CancellationToken cancellationToken)
+    {
+        var queued = new CompareFilter(Status, CompareOp.Eq, Enums.Name(TaskState.Queued));
+        var named = await store.QueryTasksAsync(new TaskQuery { Filter = new AndFilter([queued, new ExistsFilter(Handler, true)]), Limit = 1000 }, cancellationToken);
+        var names = _workers.SelectMany(w => w.Handlers ?? []).Concat(named.Select(t => t.Handler!)).ToHashSet(StringComparer.Ordinal);
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var name in names)
+            counts[name] = await store.CountTasksAsync(new AndFilter([queued, new CompareFilter(Handler, CompareOp.Eq, name)]), cancellationToken);
+        return counts;
+    }
+
+    private IEnumerable<Measurement<long>> HandlerDepth() =>
+        _handlers.Select(h => new Measurement<long>(h.Value, new KeyValuePair<string, object?>("handler", h.Key)));
 
     private IEnumerable<Measurement<long>> QueueDepth() =>
         from batch in _batches
