@@ -29,6 +29,18 @@ public sealed class GaugeSnapshot(ITaskStore store, TimeProvider time) : Backgro
         // The meter is static: one server per process registers its gauges (tests may host several).
         if (Interlocked.Exchange(ref _registered, 1) == 0) TaskMetrics.ObserveGauges(QueueDepth, HandlerDepth, Workers);
         using var timer = new PeriodicTimer(Every, time);
+        try
+        {
+            await ReadAsync(timer, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping (or a server that never started being disposed): nothing to report.
+        }
+    }
+
+    private async Task ReadAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
         do
         {
             try
