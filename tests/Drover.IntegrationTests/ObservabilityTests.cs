@@ -66,6 +66,33 @@ public sealed class ObservabilityTests
     }
 
     [Fact]
+    public async Task A_bad_log_format_or_collector_url_stops_the_command_with_one_line()
+    {
+        var data = Directory.CreateTempSubdirectory("drover-bad-otel-").FullName;
+        try
+        {
+            foreach (var (args, says) in new (string[] Args, string Says)[]
+            {
+                (["server", "--port", "0", "--log-format", "xml"], "--log-format must be simple or json, not 'xml'"),
+                (["up", "--port", "0", "--log-format", "yaml"], "--log-format must be simple or json, not 'yaml'"),
+                (["worker", "--log-format", "xml"], "--log-format must be simple or json, not 'xml'"),
+                (["server", "--port", "0", "--otlp", "ftp://collector"], "--otlp: 'ftp://collector' is not an http(s) URL"),
+                (["server", "--port", "0", "--otlp", "collector:4317"], "--otlp: 'collector:4317' is not an http(s) URL"),
+            })
+            {
+                var (code, output) = await DroverProcess.RunAsync([.. args, "--data", data]);
+                Assert.Equal(2, code);
+                Assert.Contains(says, output);
+                Assert.DoesNotContain("   at ", output);
+            }
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Public_metrics_otlp_to_a_collector_and_json_logs()
     {
         var received = new ConcurrentBag<(string Path, string Type, long Length, string Text)>();

@@ -51,6 +51,11 @@ internal static class ServerCommand
     public static readonly Option<string> LogFormat = new("--log-format") { Description = "simple (a line each) or json (an object each, with the task and worker ids as scopes)", DefaultValueFactory = _ => "simple" };
     public static Option[] ObservabilityOptions => [PublicMetrics, Otlp, LogFormat];
 
+    /// <summary>--log-format, checked (server, up and worker take it).</summary>
+    public static string LogFormatOf(ParseResult parse) => parse.GetValue(LogFormat) is "simple" or "json"
+        ? parse.GetValue(LogFormat)!
+        : throw new CliException($"--log-format must be simple or json, not '{parse.GetValue(LogFormat)}'");
+
     public static readonly Option<bool> NoSync = new("--no-sync") { Description = "Commits survive a crash of Drover but not of the machine (faster)" };
 
     public static Command Create()
@@ -101,7 +106,7 @@ internal static class ServerCommand
             OtlpEndpoint = parse.GetValue(Otlp) is { } otlp
                 ? Uri.TryCreate(otlp, UriKind.Absolute, out var collector) && collector.Scheme is "http" or "https" ? collector : throw new CliException($"--otlp: '{otlp}' is not an http(s) URL")
                 : null,
-            LogFormat = parse.GetValue(LogFormat) is "simple" or "json" ? parse.GetValue(LogFormat)! : throw new CliException($"--log-format must be simple or json, not '{parse.GetValue(LogFormat)}'"),
+            LogFormat = LogFormatOf(parse),
             PublicDocs = parse.GetValue(PublicDocs) switch
             {
                 null => null,

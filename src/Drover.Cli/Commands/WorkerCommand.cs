@@ -69,6 +69,8 @@ internal static class WorkerCommand
         {
             using var shutdown = new Shutdown();
             if (parse.GetValue(StopWithStdin)) StopAtEndOfInput(shutdown);
+            // Checked before anything is looked up: a mistyped option is said as such.
+            var logFormat = ServerCommand.LogFormatOf(parse);
             var options = new WorkerOptions
             {
                 Server = CommonOptions.ServerUrl(parse),
@@ -92,8 +94,6 @@ internal static class WorkerCommand
             // Tasks inherit it, so `drover status` from inside a task trusts the same private CA.
             if (options.CaFile is { } ca) Environment.SetEnvironmentVariable("DROVER_CA", Path.GetFullPath(ca));
             options.LogLevels = new Logging.LogLevelSwitch(LogLevel.Information);
-            var logFormat = parse.GetValue(ServerCommand.LogFormat) is "simple" or "json" ? parse.GetValue(ServerCommand.LogFormat)!
-                : throw new CliException($"--log-format must be simple or json, not '{parse.GetValue(ServerCommand.LogFormat)}'");
             using var logging = LoggerFactory.Create(b => Server.Observability.Telemetry.AddDroverLogFormat(b, logFormat).SetMinimumLevel(LogLevel.Trace).AddFilter(options.LogLevels.Allows));
             WorkerAgent agent;
             try

@@ -66,7 +66,7 @@ public static class ScheduleRules
         var first = Next(cron, zone, since);
         if (first is null || first > now) return new FiringPlan([], null, first ?? next);
         var window = now - Lateness > since ? now - Lateness : since;
-        var recent = cron.GetOccurrences(window.UtcDateTime, now.UtcDateTime, zone, fromInclusive: window == since ? false : true, toInclusive: true)
+        var recent = cron.GetOccurrences(window.UtcDateTime, now.UtcDateTime, zone, fromInclusive: window != since, toInclusive: true)
             .Select(t => new DateTimeOffset(t, TimeSpan.Zero)).Where(t => t > since).ToList();
         if (recent.Count > MaxFiringsAtOnce) recent = recent[^MaxFiringsAtOnce..];
         var missed = first < window ? LatestBefore(cron, zone, since, window) : null;

@@ -1,7 +1,6 @@
 using Drover.Model;
 using Drover.Storage;
 using Drover.Validation;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Drover.Server.Scheduling;
@@ -14,7 +13,7 @@ namespace Drover.Server.Scheduling;
 /// and a server restarting mid-firing make it once. Missed firings (the server was down) follow the
 /// schedule's <c>catch_up</c>.
 /// </summary>
-public sealed partial class Scheduler(ITaskStore store, IScheduleStore schedules, TimeProvider time, ILogger<Scheduler> logger) : BackgroundService
+public sealed partial class Scheduler(ITaskStore store, IScheduleStore schedules, TimeProvider time, ILogger<Scheduler> logger) : NextTimeLoop(time)
 {
     public static readonly TimeSpan Reread = TimeSpan.FromSeconds(30);
     private readonly AsyncSignal _changed = new();
@@ -22,42 +21,13 @@ public sealed partial class Scheduler(ITaskStore store, IScheduleStore schedules
     /// <summary>A schedule was created, changed or deleted: look again now.</summary>
     public void Poke() => _changed.Pulse();
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            await LoopAsync(stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopping (or a server that never started being disposed).
-        }
-    }
+    protected override AsyncSignal Wake => _changed;
 
-    private async Task LoopAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var woken = _changed.WaitHandle;
-            var wait = Reread;
-            try
-            {
-                if (await RunDueAsync(stoppingToken) is { } next)
-                {
-                    var until = next - time.GetUtcNow();
-                    if (until < wait) wait = until < TimeSpan.Zero ? TimeSpan.Zero : until;
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogFailed(logger, ex);
-            }
-            // The timer of this round ends with it, whichever came first.
-            using var round = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            await Task.WhenAny(Task.Delay(wait, time, round.Token), woken);
-            await round.CancelAsync();
-        }
-    }
+    protected override TimeSpan Longest => Reread;
+
+    protected override Task<DateTimeOffset?> RoundAsync(CancellationToken cancellationToken) => RunDueAsync(cancellationToken);
+
+    protected override void LogFailed(Exception exception) => Failed(logger, exception);
 
     /// <summary>Makes every firing due now; returns when the next one is due (null: none).</summary>
     public async Task<DateTimeOffset?> RunDueAsync(CancellationToken cancellationToken)
@@ -72,7 +42,7 @@ public sealed partial class Scheduler(ITaskStore store, IScheduleStore schedules
                 LogUnusable(logger, schedule.Name, schedule.Cron, schedule.Timezone);
                 continue;
             }
-            var now = time.GetUtcNow();
+            var now = Time.GetUtcNow();
             var plan = ScheduleRules.Plan(cron, zone, schedule.CatchUp, schedule.LastFire ?? schedule.Created, now);
             if (plan.SkipTo is { } skipped && await schedules.RecordFiringAsync(schedule.Name, skipped, null, cancellationToken))
                 LogMissed(logger, schedule.Name, skipped);
@@ -123,5 +93,5 @@ public sealed partial class Scheduler(ITaskStore store, IScheduleStore schedules
     private static partial void LogUnusable(ILogger logger, string schedule, string cron, string timezone);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The scheduler failed; it tries again")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
+    private static partial void Failed(ILogger logger, Exception exception);
 }
