@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as _dt
 import http.client
 import json
-import time
+import socket
+import threading
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional
 from urllib.parse import quote
 
@@ -20,39 +21,87 @@ _MARGIN = _dt.timedelta(minutes=1)
 _REREAD_LIMIT = 10_000
 
 
-def follow_events(client: "Client", groups: List[str], batches: List[str], tasks: List[str], all: bool,
-                  reconnect: bool) -> Iterator[Dict[str, Any]]:
-    query = "&".join(["all=true"] * bool(all) + [f"group={quote(g, safe='')}" for g in groups]
-                     + [f"batch={quote(b, safe='')}" for b in batches] + [f"task={t}" for t in tasks])
-    lost: Optional[_dt.datetime] = None
-    attempt = 0
-    while True:
-        try:
-            response, connection = client._transport.open_stream(f"api/events?{query}", "text/event-stream", client.attempt_timeout)
-        except Transient as ex:
-            if not reconnect:
-                raise Unavailable(f"the event stream could not be opened: {ex}") from None
-            lost = lost or _dt.datetime.now(_dt.timezone.utc)
-            time.sleep(backoff(attempt))
-            attempt += 1
-            continue
+class EventStream:
+    """Iterates over the messages of the event stream; ``close()`` (from any thread) ends the iteration."""
+
+    def __init__(self, client: "Client", groups: List[str], batches: List[str], tasks: List[str], all: bool,
+                 reconnect: bool):
+        self._client = client
+        self._follow = (groups, batches, tasks, all)
+        self._query = "&".join(["all=true"] * bool(all) + [f"group={quote(g, safe='')}" for g in groups]
+                               + [f"batch={quote(b, safe='')}" for b in batches] + [f"task={t}" for t in tasks])
+        self._reconnect = reconnect
+        self._closed = threading.Event()
+        self._connection: Optional[http.client.HTTPConnection] = None
+        self._messages = self._run()
+
+    def __iter__(self) -> "EventStream":
+        return self
+
+    def __next__(self) -> Dict[str, Any]:
+        return next(self._messages)
+
+    def __enter__(self) -> "EventStream":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._closed.set()
+        connection = self._connection
+        if connection is not None and connection.sock is not None:
+            try:
+                connection.sock.shutdown(socket.SHUT_RDWR)  # wakes a read blocked in another thread
+            except OSError:
+                pass
+
+    def _run(self) -> Iterator[Dict[str, Any]]:
+        lost: Optional[_dt.datetime] = None
         attempt = 0
-        try:
-            if lost is not None:
-                yield {"resync": True}
-                yield {"update": _reread(client, groups, batches, tasks, all, lost - _MARGIN)}
-            for message in _messages(response):
-                yield message
-                if message.get("resync"):
-                    since = _dt.datetime.now(_dt.timezone.utc) - _MARGIN
-                    yield {"update": _reread(client, groups, batches, tasks, all, since)}
-        except (OSError, http.client.HTTPException):
-            pass  # the stream was dropped: reconnect below
-        finally:
-            connection.close()
-        if not reconnect:
-            return
-        lost = _dt.datetime.now(_dt.timezone.utc)
+        while not self._closed.is_set():
+            try:
+                response, self._connection = self._client._transport.open_stream(
+                    f"api/events?{self._query}", "text/event-stream", self._client.attempt_timeout)
+            except Transient as ex:
+                if not self._reconnect:
+                    raise Unavailable(f"the event stream could not be opened: {ex}") from None
+                lost = lost or _dt.datetime.now(_dt.timezone.utc)
+                self._closed.wait(backoff(attempt))
+                attempt += 1
+                continue
+            attempt = 0
+            try:
+                if self._closed.is_set():
+                    return
+                if lost is not None:
+                    yield {"resync": True}
+                    yield {"update": self._reread(lost - _MARGIN)}
+                for message in _messages(response):
+                    yield message
+                    if message.get("resync"):
+                        yield {"update": self._reread(_dt.datetime.now(_dt.timezone.utc) - _MARGIN)}
+            except (OSError, http.client.HTTPException, ValueError):
+                pass  # the stream was dropped (or closed): reconnect below
+            finally:
+                self._connection.close()
+            if not self._reconnect or self._closed.is_set():
+                return
+            lost = _dt.datetime.now(_dt.timezone.utc)
+
+    def _reread(self, since: _dt.datetime) -> List[Dict[str, Any]]:
+        """The followed tasks that may have changed since ``since``: those not ended, and those submitted or ended since."""
+        groups, batches, tasks, all = self._follow
+        recent = {"$or": [{"completed": None}, {"submitted": {"$gte": since}}, {"completed": {"$gte": since}}]}
+        followed = (([{"id": {"$in": tasks}}] if tasks else []) + ([{"group": {"$in": groups}}] if groups else [])
+                    + ([{"batch": {"$in": batches}}] if batches else []))
+        if all:
+            query = recent
+        elif followed:
+            query = {"$and": [{"$or": followed}, recent]}
+        else:
+            return []
+        return self._client.db_query(query, limit=_REREAD_LIMIT)
 
 
 def _messages(response: http.client.HTTPResponse) -> Iterator[Dict[str, Any]]:
@@ -74,18 +123,3 @@ def _messages(response: http.client.HTTPResponse) -> Iterator[Dict[str, Any]]:
         elif line.startswith("data:"):
             data.append(line[5:].lstrip(" "))
         # "event:" repeats the message's own key; comments (":") and other fields are ignored.
-
-
-def _reread(client: "Client", groups: List[str], batches: List[str], tasks: List[str], all: bool,
-            since: _dt.datetime) -> List[Dict[str, Any]]:
-    """The followed tasks that may have changed since ``since``: those not ended, and those submitted or ended since."""
-    recent = {"$or": [{"completed": None}, {"submitted": {"$gte": since}}, {"completed": {"$gte": since}}]}
-    followed = [f for f in ([{"id": {"$in": tasks}}] if tasks else []) + ([{"group": {"$in": groups}}] if groups else [])
-                + ([{"batch": {"$in": batches}}] if batches else [])]
-    if all:
-        query = recent
-    elif followed:
-        query = {"$and": [{"$or": followed}, recent]}
-    else:
-        return []
-    return client.db_query(query, limit=_REREAD_LIMIT)

@@ -124,6 +124,7 @@ class Outbox:
                 while not self._queue and not self._closed:
                     self._gate.wait()
                 if self._closed:
+                    self._transport._drop()  # this thread's connection goes with it
                     return
                 head = self._queue[0]
             try:

@@ -10,7 +10,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequ
 from . import _times
 from ._datasets import groupby_body, groupby_answer
 from ._discovery import find_ca, find_token, find_url
-from ._events import follow_events
+from ._events import EventStream
 from ._http import Transient, Transport, backoff
 from ._ids import uuid7
 from ._outbox import DELIVERED, Delivery, Outbox
@@ -351,12 +351,12 @@ class Client:
     # ---- live -----------------------------------------------------------------------------------
 
     def follow(self, group: Union[str, Sequence[str], None] = None, batch: Union[str, Sequence[str], None] = None,
-               tasks: Optional[Iterable[TaskLike]] = None, all: bool = False, reconnect: Optional[bool] = None) -> Iterator[Dict[str, Any]]:
+               tasks: Optional[Iterable[TaskLike]] = None, all: bool = False, reconnect: Optional[bool] = None) -> EventStream:
         """The server-sent event stream of task changes, as moi's messages: ``{"add": [records]}``,
         ``{"update": [records]}``, ``{"output": {...}}``, ``{"resync": True}``. Reconnects by itself
         (resilient clients), then yields ``{"resync": True}`` and ``{"update": [re-read records]}`` of
-        what it follows, so no change is missed. Stop by breaking out of the loop."""
-        return follow_events(self, _many(group), _many(batch), [_id(t) for t in tasks or []], all,
+        what it follows, so no change is missed. ``close()`` on the stream (from any thread) ends it."""
+        return EventStream(self, _many(group), _many(batch), [_id(t) for t in tasks or []], all,
                              self.resilient if reconnect is None else reconnect)
 
     # ---- datasets -------------------------------------------------------------------------------

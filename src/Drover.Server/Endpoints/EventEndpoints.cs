@@ -61,6 +61,10 @@ public static class EventEndpoints
             errors.Add("queue", "must be a whole number from 1 to 1000000");
         if (!errors.IsEmpty) return Problems.Invalid(errors);
 
+        // A follower that reconnects the moment its stream ends may arrive while this server stops:
+        // "not now" (503, which clients retry), not a 500 from a stream cancelled before it began.
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The server is stopping.");
         var scope = Scope.Of(context.User);
         using var subscription = events.Subscribe(capacity);
         // A scoped follower receives its scope's tasks only, whatever it asks to follow; output follows task ids, so those are checked here.
@@ -99,9 +103,9 @@ public static class EventEndpoints
     {
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
-        await response.Body.FlushAsync(stop);
         try
         {
+            await response.Body.FlushAsync(stop);
             while (!stop.IsCancellationRequested)
                 foreach (var (kind, message) in await NextAsync(subscription, stop)) await WriteEventAsync(response, kind, message, stop);
         }
