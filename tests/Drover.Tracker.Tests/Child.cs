@@ -12,22 +12,25 @@ internal sealed class Child : IDisposable
 
     private Child(Process process) => _process = process;
 
-    private static string Dll
-    {
-        get
-        {
-            // Built beside the tests: .../tests/Drover.Tracker.Child/bin/<configuration>/net10.0/.
-            var here = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory));
-            var configuration = here.Parent!.Name;
-            var tests = here.Parent.Parent!.Parent!.Parent!.FullName;
-            return Path.Combine(tests, "Drover.Tracker.Child", "bin", configuration, "net10.0", "Drover.Tracker.Child.dll");
-        }
-    }
+    private static DirectoryInfo Here => new(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory));
 
-    public static Child Start(params string[] args)
+    /// <summary>The tests folder of the checkout: .../tests/Drover.Tracker.Tests/bin/&lt;configuration&gt;/net10.0/ is where this runs.</summary>
+    private static string Tests => Here.Parent!.Parent!.Parent!.Parent!.FullName;
+
+    // Built beside the tests: .../tests/Drover.Tracker.Child/bin/<configuration>/net10.0/.
+    private static string Dll => Path.Combine(Tests, "Drover.Tracker.Child", "bin", Here.Parent!.Name, "net10.0", "Drover.Tracker.Child.dll");
+
+    /// <summary>The Python client's twin of the child program (the same modes), on the same file format.</summary>
+    private static string PythonChild => Path.Combine(Tests, "..", "clients", "python", "tests", "tracker_child.py");
+
+    public static Child Start(params string[] args) => Run("dotnet", [Dll, .. args]);
+
+    /// <summary>The same modes, run by Python's drover.tracker (python3 from PATH).</summary>
+    public static Child StartPython(params string[] args) => Run("python3", [PythonChild, .. args]);
+
+    private static Child Run(string program, string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Dll);
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args) start.ArgumentList.Add(arg);
         var process = new Process { StartInfo = start };
         var child = new Child(process);
