@@ -46,12 +46,12 @@ def groupby_answer(client: "Client", dataset: str, body: Dict[str, Any], output:
     seconds = body.get("timeout") if isinstance(body.get("timeout"), (int, float)) else _DEFAULT_SECONDS
     path = f"api/datasets/{quote(dataset, safe='')}/groupby"
     if pyarrow is not None and (pandas is not None or output == "arrow"):
-        _, content = client._call("POST", path, body, deadline=client.get_timeout, long_poll=seconds, accept=ARROW_STREAM)
+        content = client._call("POST", path, body, deadline=client.get_timeout, long_poll=seconds, accept=ARROW_STREAM)
         import pyarrow.ipc  # noqa: F401 - the submodule is not imported with pyarrow
 
         table = pyarrow.ipc.open_stream(content).read_all()
         return table if output == "arrow" else table.to_pandas()
-    _, content = client._call("POST", path, body, deadline=client.get_timeout, long_poll=seconds)
+    content = client._call("POST", path, body, deadline=client.get_timeout, long_poll=seconds)
     answer = json.loads(content)
     names = [c["name"] for c in answer["columns"]]
     if pandas is not None:

@@ -81,11 +81,10 @@ class Transport:
         for connection in connections:
             connection.close()
 
-    def _headers(self, accept: str, token: Optional[str]) -> Dict[str, str]:
+    def _headers(self, accept: str) -> Dict[str, str]:
         headers = {"Accept": accept}
-        bearer = token or self.token
-        if bearer:
-            headers["Authorization"] = f"Bearer {bearer}"
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         return headers
 
     def open_stream(self, path: str, accept: str, timeout: float) -> Tuple[http.client.HTTPResponse, http.client.HTTPConnection]:
@@ -93,7 +92,7 @@ class Transport:
         a quiet stream is not a dead one). ApiError for a refusal; Transient when it cannot be opened."""
         connection = self._new_connection(timeout)
         try:
-            connection.request("GET", self._base + path, headers=self._headers(accept, None))
+            connection.request("GET", self._base + path, headers=self._headers(accept))
             response = connection.getresponse()
         except (OSError, http.client.HTTPException) as ex:
             connection.close()
@@ -108,9 +107,9 @@ class Transport:
         return response, connection
 
     def attempt(self, method: str, path: str, body: Any = None, *, timeout: float = 15.0,
-                accept: str = "application/json", token: Optional[str] = None) -> Tuple[int, str, bytes]:
+                accept: str = "application/json") -> Tuple[int, str, bytes]:
         """One exchange: (status, content type, body) for a 2xx; ApiError for a refusal; Transient otherwise."""
-        headers = self._headers(accept, token)
+        headers = self._headers(accept)
         data = None
         if body is not None:
             data = json.dumps(body, separators=(",", ":")).encode("utf-8")

@@ -1,11 +1,10 @@
 """The Drover client: tasks, the task database, live events and datasets over the REST API."""
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import threading
 import time
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _times
 from ._datasets import groupby_body, groupby_answer
@@ -17,7 +16,6 @@ from ._outbox import DELIVERED, Delivery, Outbox
 from .errors import ApiError, TaskFailed, Unavailable
 from .task import ENDED, Task
 
-T = TypeVar("T")
 TaskLike = Union[Task, str]
 
 # submit()'s keyword arguments and the fields they become (the rest keep their names).
@@ -101,15 +99,13 @@ class Client:
     # ---- requests -------------------------------------------------------------------------------
 
     def _call(self, method: str, path: str, body: Any = None, *, deadline: float, long_poll: float = 0.0,
-              accept: str = "application/json", token: Optional[str] = None) -> Tuple[str, bytes]:
+              accept: str = "application/json") -> bytes:
         """One request, retried on a transient failure until ``deadline`` seconds have passed (resilient clients)."""
         started = time.monotonic()
         attempt = 0
         while True:
             try:
-                _, content_type, content = self._transport.attempt(
-                    method, path, body, timeout=self.attempt_timeout + long_poll, accept=accept, token=token)
-                return content_type, content
+                return self._transport.attempt(method, path, body, timeout=self.attempt_timeout + long_poll, accept=accept)[2]
             except Transient as ex:
                 delay = backoff(attempt)
                 attempt += 1
@@ -122,14 +118,14 @@ class Client:
                 time.sleep(delay)
 
     def _read(self, method: str, path: str, body: Any = None, long_poll: float = 0.0) -> Any:
-        _, content = self._call(method, path, body, deadline=self.get_timeout, long_poll=long_poll)
+        content = self._call(method, path, body, deadline=self.get_timeout, long_poll=long_poll)
         return json.loads(content) if content else None
 
     def _write(self, method: str, path: str, body: Any = None) -> Any:
         # Never overtake writes that wait in the outbox: give them put_timeout to go out first.
         if self._outbox is not None and not self._outbox.flush(self.put_timeout):
             raise Unavailable(f"the server at {self.url} has not taken the earlier writes waiting in the outbox")
-        _, content = self._call(method, path, body, deadline=self.put_timeout)
+        content = self._call(method, path, body, deadline=self.put_timeout)
         return json.loads(content) if content else None
 
     def _write_or_queue(self, method: str, path: str, body: Any) -> Tuple[Any, Delivery]:
@@ -140,7 +136,7 @@ class Client:
                 # Something waits already: queue behind it, so a cancel never overtakes its create.
                 return None, outbox.add(method, path, body)
         try:
-            _, content = self._call(method, path, body, deadline=self.put_timeout)
+            content = self._call(method, path, body, deadline=self.put_timeout)
         except Unavailable:
             if not self.resilient:
                 raise
@@ -201,7 +197,7 @@ class Client:
     def run(self, command: Union[str, Sequence[str], None] = None, **fields: Any) -> Dict[str, Any]:
         """Submits and waits in one exchange (``POST /api/tasks?wait=``); the ended record."""
         body = task_spec(command, **fields)
-        _, content = self._call("POST", f"api/tasks?wait={int(_LONG_POLL)}s", [body], deadline=self.put_timeout, long_poll=_LONG_POLL)
+        content = self._call("POST", f"api/tasks?wait={int(_LONG_POLL)}s", [body], deadline=self.put_timeout, long_poll=_LONG_POLL)
         record = _times.record_from_wire(json.loads(content)[0])
         return record if record["status"] in ENDED else self.join([record["id"]])[0]
 

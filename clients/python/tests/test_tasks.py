@@ -1,5 +1,6 @@
 """Submit, wait, results, join with retries, map, the task database, resubmit and purge — on a real server."""
 import datetime as dt
+import gzip
 import os
 import subprocess
 import sys
@@ -107,6 +108,18 @@ class TaskTests(ServerTestCase):
         self.assertEqual("pending", held.refresh()["status"])
         self.assertEqual("renamed", self.client.update(held, name="renamed")["name"])
         held.cancel()
+
+    def test_inputs_and_outputs_are_staged(self):
+        folder = os.path.join(self.server.folder, "staging")
+        os.makedirs(os.path.join(folder, "results"))
+        with gzip.open(os.path.join(folder, "fruit.txt.gz"), "wt") as file:
+            file.write("cherry\napple\nbanana\n")
+        task = self.client.submit("sort $INPUT/fruit.txt > $OUTPUT/sorted.txt", shell=True,
+                                  input=f"file://{folder}/fruit.txt.gz|gunzip", output=f"file://{folder}/results/")
+        self.assertEqual("succeeded", task.wait(60)["status"])
+        with open(os.path.join(folder, "results", "sorted.txt")) as file:
+            self.assertEqual("apple\nbanana\ncherry\n", file.read())
+        self.assertGreater(task.refresh()["transfer"]["bytes_in"], 0)
 
     def test_bad_input_names_the_field_and_changes_nothing(self):
         before = self.client.count()
