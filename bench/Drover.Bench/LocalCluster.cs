@@ -13,20 +13,33 @@ namespace Drover.Bench;
 internal sealed class LocalCluster : IAsyncDisposable
 {
     private readonly List<Process> _processes = [];
+    private readonly List<Process> _servers = [];
+    private readonly List<Uri> _urls = [];
     private readonly string? _dataDirectory;
 
     private LocalCluster(Uri url, string token, Process? server, string? dataDirectory)
     {
-        Url = url;
         Token = token;
-        Server = server;
         _dataDirectory = dataDirectory;
-        if (server is not null) _processes.Add(server);
+        _urls.Add(url);
+        if (server is not null)
+        {
+            _processes.Add(server);
+            _servers.Add(server);
+        }
     }
 
-    public Uri Url { get; }
+    /// <summary>The first server's URL (the only one unless --servers N).</summary>
+    public Uri Url => _urls[0];
+
+    /// <summary>Every server's URL: several servers share one PostgreSQL database (--servers N).</summary>
+    public IReadOnlyList<Uri> Urls => _urls;
+
     public string Token { get; }
-    public Process? Server { get; }
+    public Process? Server => _servers.FirstOrDefault();
+
+    /// <summary>What the database did meanwhile (PostgreSQL), or null.</summary>
+    public PostgresStats? Database { get; set; }
 
     public static LocalCluster Existing(Uri url, string token) => new(url, token, null, null);
 
@@ -34,17 +47,28 @@ internal sealed class LocalCluster : IAsyncDisposable
     /// <param name="environment">More variables for the workers (an S3 endpoint and its keys, say).</param>
     /// <param name="prefetch">auto, or a number of tasks.</param>
     /// <param name="channel">on: the workers hold their channel (the default); off: they lease and report over HTTP.</param>
+    /// <param name="servers">Servers on one database (PostgreSQL); worker i goes to server i mod N.</param>
+    /// <param name="serverArgs">More arguments for every server (the PostgreSQL connection string, say).</param>
     public static async Task<LocalCluster> StartAsync(string store, int workers, int concurrency, string prefetch, Func<int, IEnumerable<string>>? workerArgs = null,
-        IReadOnlyDictionary<string, string>? environment = null, string channel = "on")
+        IReadOnlyDictionary<string, string>? environment = null, string channel = "on", int servers = 1, IReadOnlyList<string>? serverArgs = null)
     {
-        var cluster = await StartServerAsync(store, Directory.CreateTempSubdirectory("drover-bench-").FullName);
-        var url = cluster.Url;
+        var cluster = await StartServerAsync(store, Directory.CreateTempSubdirectory("drover-bench-").FullName, [.. serverArgs ?? []]);
         var data = cluster._dataDirectory!;
+        for (var s = 1; s < servers; s++)
+        {
+            var port = FreePort();
+            var server = Start(["server", "--port", Str(port), "--data", data, "--store", store, .. serverArgs ?? []]);
+            var url = new Uri($"http://127.0.0.1:{port}/");
+            cluster._processes.Add(server);
+            cluster._servers.Add(server);
+            cluster._urls.Add(url);
+            await WaitForHealthAsync(url, server);
+        }
         var workerToken = File.ReadAllText(Path.Combine(data, "worker.token")).Trim();
         for (var i = 0; i < workers; i++)
         {
             cluster._processes.Add(Start(
-                ["worker", "--server", url.ToString(), "--concurrency", Str(concurrency), "--prefetch", prefetch, "--name", $"bench-{i}", "--channel", channel,
+                ["worker", "--server", cluster._urls[i % cluster._urls.Count].ToString(), "--concurrency", Str(concurrency), "--prefetch", prefetch, "--name", $"bench-{i}", "--channel", channel,
                     .. workerArgs?.Invoke(i) ?? []],
                 new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["DROVER_TOKEN"] = workerToken }));
         }
@@ -78,15 +102,21 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     public DroverClient Client() => new(Url, Token);
 
+    /// <summary>A client of server <paramref name="index"/> mod N.</summary>
+    public DroverClient Client(int index) => new(_urls[index % _urls.Count], Token);
+
     /// <summary>The server's peak resident set size (VmHWM), in MiB; null for a server we did not start.</summary>
     public double? ServerPeakRssMiB()
     {
         if (Server is null) return null;
-        var line = File.ReadLines($"/proc/{Server.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return line is null ? null : double.Parse(line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+        return _servers.Max(server =>
+        {
+            var line = File.ReadLines($"/proc/{server.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return line is null ? 0 : double.Parse(line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+        });
     }
 
-    /// <summary>CPU seconds used so far by the server and by all the workers (user + system), from /proc.</summary>
+    /// <summary>CPU seconds used so far by the servers and by all the workers (user + system), from /proc.</summary>
     public (double Server, double Workers)? CpuSeconds()
     {
         if (Server is null) return null;
@@ -96,7 +126,7 @@ internal sealed class LocalCluster : IAsyncDisposable
             var fields = File.ReadAllText($"/proc/{p.Id}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
             return (double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture)) / ticksPerSecond;
         }
-        return (Cpu(Server), _processes.Where(p => p != Server).Sum(Cpu));
+        return (_servers.Sum(Cpu), _processes.Where(p => !_servers.Contains(p)).Sum(Cpu));
     }
 
     public async ValueTask DisposeAsync()

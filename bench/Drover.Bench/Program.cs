@@ -6,7 +6,8 @@ using Drover.Bench;
 var server = new Option<string?>("--server") { Description = "Use a running server instead of starting one", Recursive = true };
 var token = new Option<string?>("--token") { Description = "Admin token for --server (default: $DROVER_TOKEN)", Recursive = true };
 var json = new Option<bool>("--json") { Description = "Print one JSON object per scenario", Recursive = true };
-var store = new Option<string>("--store") { DefaultValueFactory = _ => "sqlite", Description = "sqlite or memory", Recursive = true };
+var store = new Option<string>("--store") { DefaultValueFactory = _ => "sqlite", Description = "sqlite, memory or postgres (with --postgres)", Recursive = true };
+var servers = new Option<int>("--servers") { DefaultValueFactory = _ => 1, Description = "Servers on one PostgreSQL database (--store postgres): workers and submit requests are spread over them", Recursive = true };
 var workers = new Option<int>("--workers") { DefaultValueFactory = _ => 2, Recursive = true };
 var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 4, Recursive = true };
 var prefetch = new Option<string>("--prefetch") { DefaultValueFactory = _ => "1000", Description = "Tasks each worker leases beyond those running: a number, or auto (the workers' default)", Recursive = true };
@@ -24,13 +25,31 @@ var postgres = new Option<string?>("--postgres")
 {
     Description = "PostgreSQL connection string for --store postgres (default: $DROVER_POSTGRES); its tables are replaced",
     DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DROVER_POSTGRES"),
+    Recursive = true,
 };
 
-async Task<LocalCluster> ClusterAsync(ParseResult parse) => parse.GetValue(server) is { } url
-    ? LocalCluster.Existing(new Uri(url), parse.GetValue(token) ?? Environment.GetEnvironmentVariable("DROVER_TOKEN")
-        ?? throw new ArgumentException("--server needs --token or DROVER_TOKEN"))
-    : await LocalCluster.StartAsync(parse.GetValue(store)!, parse.GetValue(workers), parse.GetValue(concurrency), parse.GetValue(prefetch)!,
-        channel: parse.GetValue(channel)!);
+async Task<LocalCluster> ClusterAsync(ParseResult parse)
+{
+    if (parse.GetValue(server) is { } url)
+    {
+        return LocalCluster.Existing(new Uri(url), parse.GetValue(token) ?? Environment.GetEnvironmentVariable("DROVER_TOKEN")
+            ?? throw new ArgumentException("--server needs --token or DROVER_TOKEN"));
+    }
+    var (storeName, serverCount) = (parse.GetValue(store)!, parse.GetValue(servers));
+    if (serverCount < 1 || (serverCount > 1 && storeName != "postgres")) throw new ArgumentException("--servers N (N > 1) needs --store postgres: the servers share its database");
+    string[] serverArgs = [];
+    PostgresStats? stats = null;
+    if (storeName == "postgres")
+    {
+        var connection = parse.GetValue(postgres) ?? throw new ArgumentException("--store postgres needs --postgres or DROVER_POSTGRES");
+        await PostgresStats.ResetAsync(connection);
+        (serverArgs, stats) = (["--postgres", connection], new PostgresStats(connection));
+    }
+    var cluster = await LocalCluster.StartAsync(storeName, parse.GetValue(workers), parse.GetValue(concurrency), parse.GetValue(prefetch)!,
+        channel: parse.GetValue(channel)!, servers: serverCount, serverArgs: serverArgs);
+    cluster.Database = stats;
+    return cluster;
+}
 
 var throughput = new Command("throughput", "Submit many tasks in batches and wait for all") { tasks, batchSize, submitters, kind, subscribers, followMode };
 throughput.SetAction(async parse =>
@@ -40,7 +59,7 @@ throughput.SetAction(async parse =>
     await using var cluster = await ClusterAsync(parse);
     var result = await Scenarios.ThroughputAsync(cluster, parse.GetValue(tasks), parse.GetValue(batchSize), parse.GetValue(submitters), taskKind,
         parse.GetValue(workers) * parse.GetValue(concurrency), parse.GetValue(subscribers), parse.GetValue(followMode)!);
-    result.Add("store", parse.GetValue(store)!).Add("workers", parse.GetValue(workers)).Add("concurrency", parse.GetValue(concurrency)).Add("prefetch", parse.GetValue(prefetch)!).Add("channel", parse.GetValue(channel)!);
+    result.Add("store", parse.GetValue(store)!).Add("servers", parse.GetValue(servers)).Add("workers", parse.GetValue(workers)).Add("concurrency", parse.GetValue(concurrency)).Add("prefetch", parse.GetValue(prefetch)!).Add("channel", parse.GetValue(channel)!);
     result.Print(parse.GetValue(json));
 });
 
@@ -55,7 +74,7 @@ latency.SetAction(async parse =>
 var spawn = new Command("spawn-baseline", "How fast this machine starts and reaps `true`, without Drover") { tasks, parallel };
 spawn.SetAction(parse => Scenarios.SpawnBaseline(parse.GetValue(tasks), parse.GetValue(parallel)).Print(parse.GetValue(json)));
 
-var query = new Command("query", "Typical task-database queries over many synthetic tasks, through the API") { records, count, postgres };
+var query = new Command("query", "Typical task-database queries over many synthetic tasks, through the API") { records, count };
 query.SetAction(async parse =>
 {
     var storeName = parse.GetValue(store)!;
@@ -110,5 +129,5 @@ var frameRepeat = new Option<int>("--repeat") { DefaultValueFactory = _ => 200, 
 var frames = new Command("frames", "The worker channel's frames (a push of tasks, a report of their ends) in JSON and in MessagePack, in this process") { frameTasks, frameRepeat };
 frames.SetAction(parse => FramesScenario.Run(parse.GetValue(frameTasks), parse.GetValue(frameRepeat)).Print(parse.GetValue(json)));
 
-var root = new RootCommand("Drover's load generator") { server, token, json, store, workers, concurrency, prefetch, channel, throughput, latency, spawn, query, tracker, badBodies, groupby, staging, recruit, hangfire, frames };
+var root = new RootCommand("Drover's load generator") { server, token, json, store, servers, postgres, workers, concurrency, prefetch, channel, throughput, latency, spawn, query, tracker, badBodies, groupby, staging, recruit, hangfire, frames };
 return await root.Parse(args).InvokeAsync();

@@ -16,14 +16,17 @@ internal static class Scenarios
         // With "idle", the followers' groups get no work: what 1,000 connections cost by themselves.
         var groups = follow == "group" ? subscribers : 0;
         // A first, unmeasured round brings every process to its steady state (JIT, connections, caches).
-        var warmUp = await SubmitAllAsync(client, Specs(Math.Min(tasks, 2000), kind, groups), batchSize, submitters);
+        // Submit requests go to every server in turn (--servers N).
+        var submitClients = Enumerable.Range(0, cluster.Urls.Count).Select(cluster.Client).ToList();
+        var warmUp = await SubmitAllAsync(submitClients, Specs(Math.Min(tasks, 2000), kind, groups), batchSize, submitters);
         await client.WaitAllAsync(warmUp, CancellationToken.None);
         var specs = Specs(tasks, kind, groups);
+        if (cluster.Database is { } database) await database.StartAsync();
         var cpuBefore = cluster.CpuSeconds();
         var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
 
         var clock = Stopwatch.StartNew();
-        var ids = await SubmitAllAsync(client, specs, batchSize, submitters);
+        var ids = await SubmitAllAsync(submitClients, specs, batchSize, submitters);
         var submitted = clock.Elapsed;
         var ended = await client.WaitAllAsync(ids, CancellationToken.None);
         var elapsed = clock.Elapsed;
@@ -53,6 +56,8 @@ internal static class Scenarios
                 .Add("workers_cpu_seconds", Math.Round(cpu.Workers - before.Workers, 2));
         }
         result.Add("client_cpu_seconds", Math.Round((Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds, 2));
+        submitClients.ForEach(c => c.Dispose());
+        if (cluster.Database is { } db) await db.AddToAsync(result, tasks);
         if (kind == "shell")
         {
             var baseline = SpawnRate(Math.Min(tasks, 2000), parallel);
@@ -73,12 +78,13 @@ internal static class Scenarios
     }
 
     /// <summary>Submits in batches, <paramref name="submitters"/> requests in flight, as a busy client would.</summary>
-    private static async Task<List<Guid>> SubmitAllAsync(Client.DroverClient client, List<TaskSpec> specs, int batchSize, int submitters)
+    /// <summary>Chunk i goes to clients[i mod N].</summary>
+    private static async Task<List<Guid>> SubmitAllAsync(IReadOnlyList<Client.DroverClient> clients, List<TaskSpec> specs, int batchSize, int submitters)
     {
         var chunks = specs.Chunk(batchSize).ToList();
         var ids = new Guid[chunks.Count][];
         await Parallel.ForEachAsync(Enumerable.Range(0, chunks.Count), new ParallelOptions { MaxDegreeOfParallelism = submitters },
-            async (i, cancellationToken) => ids[i] = [.. (await client.CreateTasksAsync(chunks[i], cancellationToken)).Select(t => t.Id)]);
+            async (i, cancellationToken) => ids[i] = [.. (await clients[i % clients.Count].CreateTasksAsync(chunks[i], cancellationToken)).Select(t => t.Id)]);
         return [.. ids.SelectMany(chunk => chunk)];
     }
 
