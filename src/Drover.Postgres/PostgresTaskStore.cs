@@ -30,7 +30,7 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
     public PostgresTaskStore(PostgresStoreOptions postgres, StoreOptions options, StoreSignals signals, TimeProvider time, TaskEvents? events = null)
     {
         _events = events;
-        _dataSource = NpgsqlDataSource.Create(postgres.ConnectionString);
+        _dataSource = NpgsqlDataSource.Create(PostgresConnection.WithDefaults(postgres.ConnectionString));
         _options = options;
         _signals = signals;
         _time = time;
@@ -327,10 +327,18 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Marks the worker seen and reads its settings. The row is written (and so locked until commit)
+    /// only when its status changes or it was last seen over a second ago: a worker's lease and report
+    /// transactions, which overlap all the time under load, do not queue behind each other's lock on
+    /// its row (they did, for tens of milliseconds each).
+    /// </summary>
     /// <returns>The worker's batch (it leases only from it) or null, and whether it is told to take no new work.</returns>
     private static async Task<(string? Batch, bool HoldsBack, string[] Handlers)> TouchAsync(Transaction tx, Guid workerId, WorkerState state, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var found = await tx.QueryAsync("UPDATE workers SET last_seen = $1, status = $2 WHERE id = $3 RETURNING batch, paused OR drain, handlers",
+        var found = await tx.QueryAsync(
+            "WITH seen AS (UPDATE workers SET last_seen = $1, status = $2 WHERE id = $3 AND (status <> $2 OR last_seen < $1 - interval '1 second')) " +
+            "SELECT batch, paused OR drain, handlers FROM workers WHERE id = $3",
             r => (Batch: r.IsDBNull(0) ? null : r.GetString(0), HoldsBack: r.GetBoolean(1),
                 Handlers: r.IsDBNull(2) ? [] : System.Text.Json.JsonSerializer.Deserialize<string[]>(r.GetString(2)) ?? []),
             cancellationToken, now, Enums.Name(state), workerId);
@@ -449,38 +457,46 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
 
         public async Task FlushAsync(Transaction tx, Changes changes, CancellationToken cancellationToken)
         {
-            var endings = new Queue<TaskRecord>();
             while (true)
             {
                 await tx.ExecuteAsync(_tasks.Values.Select(w => PgRows.UpdateTaskState(w.Task, w.Output)).Concat(_closed.Select(PgRows.InsertClosedExecution)), cancellationToken);
+                var endings = new List<TaskRecord>();
                 foreach (var (task, _) in _tasks.Values)
                 {
                     changes.Changed.Add(task);
                     if (TaskStateRules.IsEnded(task.Status))
                     {
                         changes.Ended.Add(task.WithoutLargeFields());
-                        endings.Enqueue(task);
+                        endings.Add(task);
                     }
                     changes.Ready |= task.Status == TaskState.Queued;
                 }
                 _tasks.Clear();
                 _closed.Clear();
                 if (endings.Count == 0) return;
-                while (endings.TryDequeue(out var ended)) await SettleAsync(tx, ended, changes, cancellationToken);
+                await SettleAsync(tx, endings, changes, cancellationToken);
             }
         }
 
-        /// <summary>The pending tasks that require <paramref name="ended"/>: ready when it was their last, canceled if it failed.</summary>
-        private async Task SettleAsync(Transaction tx, TaskRecord ended, Changes changes, CancellationToken cancellationToken)
+        /// <summary>
+        /// The pending tasks that require any of <paramref name="ended"/>: ready when those were their
+        /// last, canceled if one failed. One query for all of them (usually answering none), not one each.
+        /// </summary>
+        private async Task SettleAsync(Transaction tx, List<TaskRecord> ended, Changes changes, CancellationToken cancellationToken)
         {
+            var links = await tx.QueryAsync("SELECT task, requirement FROM dependencies WHERE requirement = ANY($1)",
+                r => (Task: r.GetGuid(0), Requirement: r.GetGuid(1)), cancellationToken, ended.Select(t => t.Id).ToArray());
+            if (links.Count == 0) return;
+            var endedById = ended.ToDictionary(t => t.Id);
+            var requirementsOf = links.GroupBy(l => l.Task).ToDictionary(g => g.Key, g => g.Select(l => endedById[l.Requirement]).ToList());
             var dependants = await tx.QueryAsync(
-                $"SELECT {PgRows.OutputColumns} FROM tasks WHERE id IN (SELECT task FROM dependencies WHERE requirement = $1) AND status = 'pending' ORDER BY seq FOR UPDATE",
-                PgRows.ReadTask, cancellationToken, ended.Id);
+                $"SELECT {PgRows.OutputColumns} FROM tasks WHERE id = ANY($1) AND status = 'pending' ORDER BY seq FOR UPDATE",
+                PgRows.ReadTask, cancellationToken, requirementsOf.Keys.ToArray());
             foreach (var task in dependants)
             {
-                if (ended.Status != TaskState.Succeeded)
+                if (requirementsOf[task.Id].FirstOrDefault(r => r.Status != TaskState.Succeeded) is { } failed)
                 {
-                    Add(Dependencies.CancelDependant(task, ended.Id, ended.Status, now));
+                    Add(Dependencies.CancelDependant(task, failed.Id, failed.Status, now));
                     continue;
                 }
                 // The row lock above serializes this with the ends of the task's other requirements.
