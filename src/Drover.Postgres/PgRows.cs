@@ -123,39 +123,6 @@ internal static class PgRows
         Recyclable = r.GetBoolean(15),
     };
 
-    public const string InsertTask =
-        "INSERT INTO tasks (id, name, batch, grp, command, shell, handler, args, env, requires, priority, retry, timeout_ms, status, submitted, client_id, resubmitted_from, reason, completed, staging, container, run_after) " +
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) ON CONFLICT (id) DO NOTHING RETURNING seq";
-
-    public static NpgsqlBatchCommand InsertNewTask(TaskRecord t) => Command(InsertTask,
-        t.Id, t.Name, t.Batch, t.Group, JsonText(t.Command), t.Shell, t.Handler, JsonText(t.Args), JsonText(t.Env), JsonText(t.Requires),
-        t.Priority, t.Retry, t.Timeout is { } timeout ? (long)timeout.TotalMilliseconds : null, Enums.Name(t.Status), t.Submitted,
-        t.ClientId, t.ResubmittedFrom, t.Reason, t.Completed, JsonText(TaskStaging.Of(t)), t.Container, t.RunAfter);
-
-    private const string UpdateStateSet =
-        "status = $1, status_message = $2, progress = $3, attempts = $4, failures = $5, worker_id = $6, execution_id = $7, " +
-        "started = $8, completed = $9, lease_expires = $10, exit_code = $11, error = $12, stdout_bytes = $13, stderr_bytes = $14, " +
-        "reason = $15, assigned = $16, signals = $17, signal_pending = $18, transfer = $19, cached_from = $20, cache_key = $21";
-
-    public static NpgsqlBatchCommand UpdateTaskState(TaskRecord t, bool output)
-    {
-        object?[] state =
-        [
-            Enums.Name(t.Status), t.StatusMessage, t.Progress, t.Attempts, t.Failures, t.WorkerId, t.ExecutionId, t.Started, t.Completed,
-            t.LeaseExpires, t.ExitCode, t.Error, t.StdoutBytes, t.StderrBytes, t.Reason, t.Assigned, JsonText(t.Signals),
-            Dispatch.Lifecycle.HasUndelivered(t), JsonText(t.Transfer), t.CachedFrom, t.CacheKey,
-        ];
-        return output
-            ? Command($"UPDATE tasks SET {UpdateStateSet}, result = $22, stdout = $23, stderr = $24 WHERE seq = $25",
-                [.. state, JsonText(t.Result), t.Stdout, t.Stderr, t.Seq])
-            : Command($"UPDATE tasks SET {UpdateStateSet} WHERE seq = $22", [.. state, t.Seq]);
-    }
-
-    public static NpgsqlBatchCommand InsertClosedExecution(ExecutionRecord e) => Command(
-        "INSERT INTO executions (" + ExecutionColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        e.Id, e.TaskId, e.WorkerId, e.Attempt, Enums.Name(e.Status), e.Assigned, e.Started, e.Completed, e.ExitCode, e.TimedOut, e.Reason, JsonText(e.Signals),
-        JsonText(e.Transfer));
-
     /// <summary>A command with positional parameters; a null becomes SQL NULL of the column's type.</summary>
     public static NpgsqlBatchCommand Command(string sql, params object?[] values)
     {

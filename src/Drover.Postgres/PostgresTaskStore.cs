@@ -65,7 +65,10 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
             records = [.. records.Select(t => starts.TryGetValue(t.Id, out var start) ? Dependencies.Apply(t, start, now) : t)];
         }
         records = [.. records.Select(t => Dependencies.Delay(t, now))];
-        var seqs = await tx.BatchAsync(records.Select(PgRows.InsertNewTask), r => r.GetInt64(0), cancellationToken);
+        var inserted = (await tx.QueryAsync(PgWrites.InsertNewTasks(records), r => (Id: r.GetGuid(0), Seq: r.GetInt64(1)), cancellationToken))
+            .ToDictionary(r => r.Id, r => r.Seq);
+        // An id given twice in one request is created once, by its first occurrence.
+        var seqs = records.Select(t => inserted.Remove(t.Id, out var seq) ? seq : (long?)null).ToList();
         var created = records.Where((_, i) => seqs[i] is not null).ToList();
         await tx.ExecuteAsync(created.Where(t => t.Requires is { Count: > 0 }).Select(t => PgRows.Command(
             "INSERT INTO dependencies (requirement, task) SELECT r, $2 FROM unnest($1::uuid[]) r ON CONFLICT DO NOTHING", t.Requires!.ToArray(), t.Id)), cancellationToken);
@@ -182,7 +185,7 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
                 "ORDER BY priority DESC, seq LIMIT $1 FOR UPDATE SKIP LOCKED",
                 PgRows.ReadTask, cancellationToken, batch is null ? [max, handlers] : [max, handlers, batch]);
             var leases = ready.Select(t => Lifecycle.Lease(t, workerId, Ids.New(), now, now + _options.LeaseTimeout)).ToList();
-            await tx.ExecuteAsync(leases.Select(l => PgRows.UpdateTaskState(l.Task, output: true)), cancellationToken);
+            await tx.ExecuteAsync(PgWrites.UpdateTaskStates(leases.Select(l => (l.Task, true))), cancellationToken);
             return leases.Select(Lifecycle.ToLeasedTask).ToList();
         }, cancellationToken);
 
@@ -233,7 +236,7 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
             if (task is null) return SignalOutcome.Missing;
             if (!TaskStateRules.IsLeased(task.Status) || (executionId is { } execution && task.ExecutionId != execution)) return SignalOutcome.NotRunning(task);
             var updated = Lifecycle.Status(task, status);
-            await tx.ExecuteAsync([PgRows.UpdateTaskState(updated, output: false)], cancellationToken);
+            await tx.ExecuteAsync([PgWrites.UpdateTaskState(updated, output: false)], cancellationToken);
             changes.Changed.Add(updated);
             return SignalOutcome.Signaled(updated);
         }, cancellationToken);
@@ -245,7 +248,7 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
             if (task is null) return SignalOutcome.Missing;
             if (!TaskStateRules.IsLeased(task.Status)) return SignalOutcome.NotRunning(task);
             var t = Lifecycle.Signal(task, Lifecycle.OpenExecution(task)!, signal, _time.GetUtcNow());
-            await tx.ExecuteAsync([PgRows.UpdateTaskState(t.Task, output: false)], cancellationToken);
+            await tx.ExecuteAsync([PgWrites.UpdateTaskState(t.Task, output: false)], cancellationToken);
             changes.SignaledWorkers.Add(t.Execution.WorkerId);
             changes.Changed.Add(t.Task);
             return SignalOutcome.Signaled(t.Task);
@@ -259,7 +262,7 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
                 PgRows.ReadTask, cancellationToken, workerId);
             var now = _time.GetUtcNow();
             var delivered = waiting.Select(t => Lifecycle.Deliver(t, now)).ToList();
-            await tx.ExecuteAsync(delivered.Select(d => PgRows.UpdateTaskState(d.Task, output: false)), cancellationToken);
+            await tx.ExecuteAsync(delivered.Select(d => PgWrites.UpdateTaskState(d.Task, output: false)), cancellationToken);
             return [.. delivered.SelectMany(d => d.Commands)];
         }, cancellationToken);
 
@@ -459,7 +462,7 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
         {
             while (true)
             {
-                await tx.ExecuteAsync(_tasks.Values.Select(w => PgRows.UpdateTaskState(w.Task, w.Output)).Concat(_closed.Select(PgRows.InsertClosedExecution)), cancellationToken);
+                await tx.ExecuteAsync(PgWrites.UpdateTaskStates(_tasks.Values).Concat(PgWrites.InsertClosedExecutions(_closed)), cancellationToken);
                 var endings = new List<TaskRecord>();
                 foreach (var (task, _) in _tasks.Values)
                 {

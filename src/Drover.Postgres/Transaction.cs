@@ -21,29 +21,22 @@ internal sealed class Transaction(NpgsqlConnection connection, NpgsqlTransaction
         return await ReadAllAsync(command, read, cancellationToken);
     }
 
+    /// <summary>One statement's rows.</summary>
+    public async Task<List<T>> QueryAsync<T>(NpgsqlBatchCommand command, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { command } };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken)) rows.Add(read(reader));
+        return rows;
+    }
+
     /// <summary>Many statements in one round trip.</summary>
     public async Task ExecuteAsync(IEnumerable<NpgsqlBatchCommand> commands, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
         foreach (var command in commands) batch.BatchCommands.Add(command);
         if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <summary>Many statements in one round trip; the first row of each one's answer, or default when it has none.</summary>
-    public async Task<List<T?>> BatchAsync<T>(IEnumerable<NpgsqlBatchCommand> commands, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
-        where T : struct
-    {
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        foreach (var command in commands) batch.BatchCommands.Add(command);
-        var results = new List<T?>(batch.BatchCommands.Count);
-        if (batch.BatchCommands.Count == 0) return results;
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        do
-        {
-            results.Add(await reader.ReadAsync(cancellationToken) ? read(reader) : null);
-        }
-        while (await reader.NextResultAsync(cancellationToken));
-        return results;
     }
 
     private static async Task<List<T>> ReadAllAsync<T>(NpgsqlCommand command, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
