@@ -30,7 +30,7 @@ public sealed class PostgresServer : IAsyncLifetime
         Port = FreePort();
         await RunAsync(Path.Combine(_bin, "initdb"), "-D", Path.Combine(_directory, "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync");
         await RunAsync(Path.Combine(_bin, "pg_ctl"), "-D", Path.Combine(_directory, "data"), "-l", Path.Combine(_directory, "log"), "-w", "start", "-o",
-            $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300");
+            $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_preload_libraries=pg_stat_statements");
     }
 
     /// <summary>A new, empty database; returns its connection string.</summary>
