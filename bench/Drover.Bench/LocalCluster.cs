@@ -105,6 +105,10 @@ internal sealed class LocalCluster : IAsyncDisposable
     /// <summary>A client of server <paramref name="index"/> mod N.</summary>
     public DroverClient Client(int index) => new(_urls[index % _urls.Count], Token);
 
+    /// <summary>A client of server <paramref name="index"/> mod N with the worker token (the worker protocol is not rate-limited).</summary>
+    public DroverClient WorkerClient(int index) =>
+        new(_urls[index % _urls.Count], File.ReadAllText(Path.Combine(_dataDirectory ?? throw new InvalidOperationException("a server this bench started"), "worker.token")).Trim());
+
     /// <summary>The server's peak resident set size (VmHWM), in MiB; null for a server we did not start.</summary>
     public double? ServerPeakRssMiB()
     {

@@ -28,7 +28,7 @@ var postgres = new Option<string?>("--postgres")
     Recursive = true,
 };
 
-async Task<LocalCluster> ClusterAsync(ParseResult parse)
+async Task<LocalCluster> ClusterAsync(ParseResult parse, int? workerCount = null)
 {
     if (parse.GetValue(server) is { } url)
     {
@@ -45,7 +45,7 @@ async Task<LocalCluster> ClusterAsync(ParseResult parse)
         await PostgresStats.ResetAsync(connection);
         (serverArgs, stats) = (["--postgres", connection], new PostgresStats(connection));
     }
-    var cluster = await LocalCluster.StartAsync(storeName, parse.GetValue(workers), parse.GetValue(concurrency), parse.GetValue(prefetch)!,
+    var cluster = await LocalCluster.StartAsync(storeName, workerCount ?? parse.GetValue(workers), parse.GetValue(concurrency), parse.GetValue(prefetch)!,
         channel: parse.GetValue(channel)!, servers: serverCount, serverArgs: serverArgs);
     cluster.Database = stats;
     return cluster;
@@ -80,6 +80,17 @@ query.SetAction(async parse =>
     var storeName = parse.GetValue(store)!;
     if (storeName is not ("sqlite" or "postgres")) throw new ArgumentException("query runs on --store sqlite or postgres");
     (await QueryScenario.RunAsync(storeName, parse.GetValue(records), parse.GetValue(count), parse.GetValue(postgres))).Print(parse.GetValue(json));
+});
+
+var simulatedWorkers = new Option<int>("--count") { DefaultValueFactory = _ => 100, Description = "Simulated workers" };
+var workersTasks = new Option<int>("--tasks") { DefaultValueFactory = _ => 20_000 };
+var simulate = new Command("workers", "Many simulated workers from one process speaking the worker protocol (HTTP): load per request, spread, exactly once")
+    { simulatedWorkers, workersTasks, batchSize };
+simulate.SetAction(async parse =>
+{
+    await using var cluster = await ClusterAsync(parse, workerCount: 0);
+    (await WorkersScenario.RunAsync(cluster, parse.GetValue(simulatedWorkers), parse.GetValue(workersTasks), parse.GetValue(concurrency), parse.GetValue(batchSize)))
+        .Add("store", parse.GetValue(store)!).Print(parse.GetValue(json));
 });
 
 var updates = new Option<int>("--updates") { DefaultValueFactory = _ => 200_000 };
@@ -129,5 +140,5 @@ var frameRepeat = new Option<int>("--repeat") { DefaultValueFactory = _ => 200, 
 var frames = new Command("frames", "The worker channel's frames (a push of tasks, a report of their ends) in JSON and in MessagePack, in this process") { frameTasks, frameRepeat };
 frames.SetAction(parse => FramesScenario.Run(parse.GetValue(frameTasks), parse.GetValue(frameRepeat)).Print(parse.GetValue(json)));
 
-var root = new RootCommand("Drover's load generator") { server, token, json, store, servers, postgres, workers, concurrency, prefetch, channel, throughput, latency, spawn, query, tracker, badBodies, groupby, staging, recruit, hangfire, frames };
+var root = new RootCommand("Drover's load generator") { server, token, json, store, servers, postgres, workers, concurrency, prefetch, channel, throughput, latency, spawn, query, simulate, tracker, badBodies, groupby, staging, recruit, hangfire, frames };
 return await root.Parse(args).InvokeAsync();

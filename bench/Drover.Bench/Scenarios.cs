@@ -79,7 +79,7 @@ internal static class Scenarios
 
     /// <summary>Submits in batches, <paramref name="submitters"/> requests in flight, as a busy client would.</summary>
     /// <summary>Chunk i goes to clients[i mod N].</summary>
-    private static async Task<List<Guid>> SubmitAllAsync(IReadOnlyList<Client.DroverClient> clients, List<TaskSpec> specs, int batchSize, int submitters)
+    internal static async Task<List<Guid>> SubmitAllAsync(IReadOnlyList<Client.DroverClient> clients, List<TaskSpec> specs, int batchSize, int submitters)
     {
         var chunks = specs.Chunk(batchSize).ToList();
         var ids = new Guid[chunks.Count][];

@@ -126,6 +126,16 @@ public sealed class BenchmarkTests
     }
 
     [Fact]
+    public async Task Simulated_workers_run_every_task_once()
+    {
+        var result = await RunAsync("workers", "--count", "20", "--tasks", "400", "--batch-size", "100", "--concurrency", "2");
+        Assert.Equal(0, result.GetProperty("failed").GetInt32());
+        Assert.Equal(0, result.GetProperty("tasks_not_run_once").GetInt32());
+        Assert.Equal(400, result.GetProperty("finished_reported").GetInt32());
+        Assert.True(result.GetProperty("lease_requests_per_second").GetDouble() > 0);
+    }
+
+    [Fact]
     public async Task Bad_bodies_benchmark_runs_to_completion()
     {
         var result = await RunAsync("bad-bodies", "--count", "3", "--settle", "0.5");
