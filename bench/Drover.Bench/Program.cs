@@ -93,6 +93,14 @@ simulate.SetAction(async parse =>
         .Add("store", parse.GetValue(store)!).Print(parse.GetValue(json));
 });
 
+var purge = new Command("purge", "A purge of every ended task of --records synthetic ones through the API, with one task's round trip measured before and during it") { records };
+purge.SetAction(async parse =>
+{
+    var storeName = parse.GetValue(store)!;
+    if (storeName is not ("sqlite" or "postgres")) throw new ArgumentException("purge runs on --store sqlite or postgres");
+    (await PurgeScenario.RunAsync(storeName, parse.GetValue(records), parse.GetValue(postgres))).Print(parse.GetValue(json));
+});
+
 var updates = new Option<int>("--updates") { DefaultValueFactory = _ => 200_000 };
 var processes = new Option<int>("--processes") { DefaultValueFactory = _ => 4 };
 var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 8, Description = "Writer threads per process (they share commits)" };
@@ -140,5 +148,5 @@ var frameRepeat = new Option<int>("--repeat") { DefaultValueFactory = _ => 200, 
 var frames = new Command("frames", "The worker channel's frames (a push of tasks, a report of their ends) in JSON and in MessagePack, in this process") { frameTasks, frameRepeat };
 frames.SetAction(parse => FramesScenario.Run(parse.GetValue(frameTasks), parse.GetValue(frameRepeat)).Print(parse.GetValue(json)));
 
-var root = new RootCommand("Drover's load generator") { server, token, json, store, servers, postgres, workers, concurrency, prefetch, channel, throughput, latency, spawn, query, simulate, tracker, badBodies, groupby, staging, recruit, hangfire, frames };
+var root = new RootCommand("Drover's load generator") { server, token, json, store, servers, postgres, workers, concurrency, prefetch, channel, throughput, latency, spawn, query, simulate, purge, tracker, badBodies, groupby, staging, recruit, hangfire, frames };
 return await root.Parse(args).InvokeAsync();

@@ -205,6 +205,6 @@ internal static class Scenarios
         return tasks / clock.Elapsed.TotalSeconds;
     }
 
-    private static double Percentile(List<double> sorted, double p) =>
+    internal static double Percentile(List<double> sorted, double p) =>
         Math.Round(sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)], 3);
 }

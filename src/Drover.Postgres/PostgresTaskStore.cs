@@ -144,18 +144,32 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
             return new ResubmitOutcome(created, [], []);
         }, cancellationToken);
 
-    public Task<PurgeOutcome> PurgeAsync(Filter filter, CancellationToken cancellationToken) =>
-        WriteAsync(async (tx, _) =>
+    /// <summary>Deletes the ended tasks the filter selects, <see cref="StoreOptions.PurgeBatch"/> per transaction, so dispatch goes on between.</summary>
+    public async Task<PurgeOutcome> PurgeAsync(Filter filter, CancellationToken cancellationToken)
+    {
+        var refused = await WriteAsync(async (tx, _) =>
         {
             var dialect = new PostgresDialect();
-            var selected = SqlFilter.Where(filter, dialect);
-            var refused = await tx.QueryNamedAsync($"SELECT id FROM tasks WHERE {selected} AND NOT {PgRows.Ended} ORDER BY seq",
+            return await tx.QueryNamedAsync($"SELECT id FROM tasks WHERE {SqlFilter.Where(filter, dialect)} AND NOT {PgRows.Ended} ORDER BY seq",
                 r => r.GetGuid(0), dialect.Parameters, cancellationToken);
-            var deleted = await tx.QueryNamedAsync($"DELETE FROM tasks WHERE {selected} AND {PgRows.Ended} RETURNING id",
-                r => r.GetGuid(0), dialect.Parameters.Select(p => p.Clone()), cancellationToken);
-            if (deleted.Count > 0) await tx.ExecuteAsync([PgRows.Command("DELETE FROM executions WHERE task_id = ANY($1)", deleted.ToArray())], cancellationToken);
-            return new PurgeOutcome(deleted.Count, refused);
         }, cancellationToken);
+        var total = 0;
+        while (true)
+        {
+            var deleted = await WriteAsync(async (tx, _) =>
+            {
+                var dialect = new PostgresDialect();
+                var ids = await tx.QueryNamedAsync(
+                    $"DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE {SqlFilter.Where(filter, dialect)} AND {PgRows.Ended} " +
+                    $"LIMIT {_options.PurgeBatch}) RETURNING id",
+                    r => r.GetGuid(0), dialect.Parameters, cancellationToken);
+                if (ids.Count > 0) await tx.ExecuteAsync([PgRows.Command("DELETE FROM executions WHERE task_id = ANY($1)", ids.ToArray())], cancellationToken);
+                return ids.Count;
+            }, cancellationToken);
+            total += deleted;
+            if (deleted < _options.PurgeBatch) return new PurgeOutcome(total, refused);
+        }
+    }
 
     public Task<WorkerRecord> RegisterWorkerAsync(WorkerRegistration registration, CancellationToken cancellationToken) =>
         WriteAsync(async (tx, _) =>

@@ -256,23 +256,35 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
             return new ResubmitOutcome(created, [], []);
         }, cancellationToken);
 
-    public Task<PurgeOutcome> PurgeAsync(Query.Filter filter, CancellationToken cancellationToken) =>
-        _writer.WriteAsync(context =>
+    /// <summary>Deletes the ended tasks the filter selects, <see cref="StoreOptions.PurgeBatch"/> per write, so other writes go on between.</summary>
+    public async Task<PurgeOutcome> PurgeAsync(Query.Filter filter, CancellationToken cancellationToken)
+    {
+        const string ended = "status IN ('succeeded', 'failed', 'canceled')";
+        var refused = await _writer.WriteAsync(context =>
         {
             var dialect = new SqliteDialect();
-            var selected = Query.SqlFilter.Where(filter, dialect);
-            const string ended = "status IN ('succeeded', 'failed', 'canceled')";
-            var refused = context.QueryOnce($"SELECT id FROM tasks WHERE {selected} AND NOT {ended} ORDER BY seq",
+            return context.QueryOnce($"SELECT id FROM tasks WHERE {Query.SqlFilter.Where(filter, dialect)} AND NOT {ended} ORDER BY seq",
                 r => Guid.Parse(r.GetString(0)), dialect.Parameters);
-            var deleted = context.QueryOnce($"DELETE FROM tasks WHERE {selected} AND {ended} RETURNING id",
-                r => r.GetString(0), dialect.Parameters);
-            if (deleted.Count > 0)
-            {
-                context.Execute("DELETE FROM executions WHERE task_id IN (SELECT value FROM json_each($ids))",
-                    ("$ids", SqliteValues.JsonOrNull(deleted)));
-            }
-            return new PurgeOutcome(deleted.Count, refused);
         }, cancellationToken);
+        var total = 0;
+        while (true)
+        {
+            var deleted = await _writer.WriteAsync(context =>
+            {
+                var dialect = new SqliteDialect();
+                var ids = context.QueryOnce(
+                    $"DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE {Query.SqlFilter.Where(filter, dialect)} AND {ended} LIMIT {_options.PurgeBatch}) RETURNING id",
+                    r => r.GetString(0), dialect.Parameters);
+                if (ids.Count > 0)
+                {
+                    context.Execute("DELETE FROM executions WHERE task_id IN (SELECT value FROM json_each($ids))", ("$ids", SqliteValues.JsonOrNull(ids)));
+                }
+                return ids.Count;
+            }, cancellationToken);
+            total += deleted;
+            if (deleted < _options.PurgeBatch) return new PurgeOutcome(total, refused);
+        }
+    }
 
     public Task<WorkerRecord> RegisterWorkerAsync(WorkerRegistration registration, CancellationToken cancellationToken) =>
         _writer.WriteAsync(context =>

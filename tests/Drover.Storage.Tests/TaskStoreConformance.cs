@@ -16,7 +16,8 @@ public abstract partial class TaskStoreConformance : IAsyncLifetime
     protected ManualTime Time { get; } = new();
     protected StoreSignals Signals { get; } = new();
     protected TaskEvents Events { get; } = new();
-    protected StoreOptions Options { get; } = new() { LeaseTimeout = TimeSpan.FromSeconds(30), OutputLimitBytes = 64 };
+    // PurgeBatch 2: a purge of three tasks takes two batches, on every store.
+    protected StoreOptions Options { get; } = new() { LeaseTimeout = TimeSpan.FromSeconds(30), OutputLimitBytes = 64, PurgeBatch = 2 };
     protected ITaskStore Store { get; set; } = null!;
 
     protected abstract ITaskStore CreateStore();
