@@ -136,6 +136,15 @@ public sealed class BenchmarkTests
     }
 
     [Fact]
+    public async Task Purge_benchmark_purges_every_ended_task_while_round_trips_go_on()
+    {
+        var result = await RunAsync("purge", "--records", "3000");
+        // The synthetic tasks (2,400 ended, 600 run first) and the echo tasks measured before and during.
+        Assert.True(result.GetProperty("purged").GetInt32() >= 3000, result.ToString());
+        Assert.True(result.GetProperty("round_trip_before_p50_ms").GetDouble() > 0);
+    }
+
+    [Fact]
     public async Task Bad_bodies_benchmark_runs_to_completion()
     {
         var result = await RunAsync("bad-bodies", "--count", "3", "--settle", "0.5");
