@@ -67,9 +67,17 @@ internal sealed class PostgresTaskReader(NpgsqlDataSource dataSource) : ITaskRea
         return (await QueryAsync($"SELECT count(*) FROM tasks WHERE {SqlFilter.Where(filter, dialect)}", r => r.GetInt64(0), cancellationToken, dialect.Parameters))[0];
     }
 
-    public async Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(CancellationToken cancellationToken) => BatchesAsync("", cancellationToken);
+
+    /// <summary>Through the status index: the live states' entries only.</summary>
+    public Task<IReadOnlyList<BatchRecord>> ListLiveBatchesAsync(CancellationToken cancellationToken) =>
+        BatchesAsync($"WHERE status IN ({LiveStates}) ", cancellationToken);
+
+    private static readonly string LiveStates = string.Join(", ", TaskStateRules.Live.Select(s => $"'{Enums.Name(s)}'"));
+
+    private async Task<IReadOnlyList<BatchRecord>> BatchesAsync(string where, CancellationToken cancellationToken)
     {
-        var counts = await QueryAsync("SELECT batch, status, count(*) FROM tasks GROUP BY batch, status",
+        var counts = await QueryAsync($"SELECT batch, status, count(*) FROM tasks {where}GROUP BY batch, status",
             r => (Batch: r.GetString(0), Status: r.GetString(1), Count: r.GetInt64(2)), cancellationToken);
         var paused = (await QueryAsync("SELECT name FROM batches WHERE paused", r => r.GetString(0), cancellationToken)).ToHashSet(StringComparer.Ordinal);
         var serving = await QueryAsync(

@@ -195,6 +195,8 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
 
     public Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(CancellationToken cancellationToken) => _reader.ListBatchesAsync(cancellationToken);
 
+    public Task<IReadOnlyList<BatchRecord>> ListLiveBatchesAsync(CancellationToken cancellationToken) => _reader.ListLiveBatchesAsync(cancellationToken);
+
     /// <summary>Writes what an ended task does to the tasks that require it; returns whether some became ready.</summary>
     private bool Settle(WriteContext context, TaskRecord endedTask, DateTimeOffset now, List<TaskRecord> ended)
     {

@@ -28,6 +28,13 @@ public abstract partial class TaskDatabaseConformance
         Assert.Equal(1, batches["q"].Counts["succeeded"]);
         Assert.Equal(1, batches["q"].Total);
 
+        // The live view (the queue gauges' read): only batches with tasks not ended, only those counts.
+        var live = Assert.Single(await Store.ListLiveBatchesAsync(Token));
+        Assert.Equal("p", live.Name);
+        Assert.True(live.Paused);
+        Assert.Equal(new Dictionary<string, long> { ["queued"] = 1 }, live.Counts);
+        Assert.Equal([dedicated], live.Workers);
+
         var ready = Signals.TasksReady.WaitHandle;
         await Store.SetBatchPausedAsync("p", paused: false, Token);
         await ready.WaitAsync(TimeSpan.FromSeconds(10), Token); // long-polls wake

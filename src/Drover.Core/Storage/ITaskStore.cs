@@ -1,4 +1,5 @@
 using Drover.Contracts;
+using Drover.Json;
 using Drover.Model;
 
 namespace Drover.Storage;
@@ -43,6 +44,16 @@ public interface ITaskStore : ITaskReader
 
     /// <summary>Every batch with its counts per state, whether it is paused, and the workers serving it.</summary>
     Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The batches with tasks not ended, counting only those: what the queue gauges need every few
+    /// seconds. A SQL store reads it through its status index instead of counting every task it
+    /// keeps (ten million ended ones, say); this default filters <see cref="ListBatchesAsync"/>.
+    /// </summary>
+    async Task<IReadOnlyList<BatchRecord>> ListLiveBatchesAsync(CancellationToken cancellationToken) =>
+        [.. (await ListBatchesAsync(cancellationToken).ConfigureAwait(false))
+            .Select(b => b with { Counts = b.Counts.Where(c => TaskStateRules.Live.Any(s => Enums.Name(s) == c.Key)).ToDictionary() })
+            .Where(b => b.Counts.Count > 0)];
 
     /// <summary>
     /// Changes a worker's settings (concurrency, prefetch, batch, paused) or asks it to drain and exit;

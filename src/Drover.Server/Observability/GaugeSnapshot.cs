@@ -45,7 +45,12 @@ public sealed class GaugeSnapshot(ITaskStore store, TimeProvider time) : Backgro
         {
             try
             {
-                _batches = await store.ListBatchesAsync(stoppingToken);
+                // Live batches only (an index read, not a count of every task kept); a batch that has just
+                // emptied reports zeros once, so its series ends at 0 rather than at its last depth.
+                var live = await store.ListLiveBatchesAsync(stoppingToken);
+                var emptied = _batches.Where(b => b.Counts.Count > 0 && live.All(l => l.Name != b.Name))
+                    .Select(b => b with { Counts = new Dictionary<string, long>() });
+                _batches = [.. live, .. emptied];
                 _workers = await store.ListWorkersAsync(stoppingToken);
                 _handlers = await HandlersAsync(stoppingToken);
             }
