@@ -71,9 +71,7 @@ internal sealed class PostgresTaskReader(NpgsqlDataSource dataSource) : ITaskRea
 
     /// <summary>Through the status index: the live states' entries only.</summary>
     public Task<IReadOnlyList<BatchRecord>> ListLiveBatchesAsync(CancellationToken cancellationToken) =>
-        BatchesAsync($"WHERE status IN ({LiveStates}) ", cancellationToken);
-
-    private static readonly string LiveStates = string.Join(", ", TaskStateRules.Live.Select(s => $"'{Enums.Name(s)}'"));
+        BatchesAsync($"WHERE {Query.SqlFilter.Live} ", cancellationToken);
 
     private async Task<IReadOnlyList<BatchRecord>> BatchesAsync(string where, CancellationToken cancellationToken)
     {

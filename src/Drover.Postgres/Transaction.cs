@@ -26,9 +26,7 @@ internal sealed class Transaction(NpgsqlConnection connection, NpgsqlTransaction
     {
         await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { command } };
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        var rows = new List<T>();
-        while (await reader.ReadAsync(cancellationToken)) rows.Add(read(reader));
-        return rows;
+        return await ReadAllAsync(reader, read, cancellationToken);
     }
 
     /// <summary>Many statements in one round trip.</summary>
@@ -42,6 +40,11 @@ internal sealed class Transaction(NpgsqlConnection connection, NpgsqlTransaction
     private static async Task<List<T>> ReadAllAsync<T>(NpgsqlCommand command, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await ReadAllAsync(reader, read, cancellationToken);
+    }
+
+    private static async Task<List<T>> ReadAllAsync<T>(NpgsqlDataReader reader, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    {
         var rows = new List<T>();
         while (await reader.ReadAsync(cancellationToken)) rows.Add(read(reader));
         return rows;

@@ -77,9 +77,7 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
 
     /// <summary>Through the status index: the live states' entries only.</summary>
     public Task<IReadOnlyList<BatchRecord>> ListLiveBatchesAsync(CancellationToken cancellationToken) =>
-        BatchesAsync($"WHERE status IN ({LiveStates}) ", cancellationToken);
-
-    private static readonly string LiveStates = string.Join(", ", TaskStateRules.Live.Select(s => $"'{Enums.Name(s)}'"));
+        BatchesAsync($"WHERE {Query.SqlFilter.Live} ", cancellationToken);
 
     private async Task<IReadOnlyList<BatchRecord>> BatchesAsync(string where, CancellationToken cancellationToken)
     {

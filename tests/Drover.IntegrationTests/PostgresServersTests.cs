@@ -61,42 +61,6 @@ public sealed class PostgresServersTests(PostgresServer postgres) : IAsyncLifeti
     }
 
     [Fact]
-    public async Task Five_thousand_tasks_through_two_servers_each_run_exactly_once()
-    {
-        await _first.StartWorkerAsync(concurrency: 4);
-        await _second.StartWorkerAsync(concurrency: 4);
-        using var client = _first.Client();
-        var marks = Directory.CreateTempSubdirectory("drover-once-").FullName;
-        try
-        {
-            // Mostly in-process tasks (the dispatch is what is under test), and 300 real processes that
-            // leave one mark each, so a task run twice would show.
-            var specs = Enumerable.Range(0, 5000).Select(i => i % 16 == 0
-                ? Specs.Shell($"echo run >> {marks}/{i}") with { Batch = "once" }
-                : new TaskSpec { Handler = "echo", Args = JsonSerializer.SerializeToElement(i), Batch = "once" }).ToList();
-            var ids = new List<Guid>();
-            foreach (var chunk in specs.Chunk(1000)) ids.AddRange((await client.CreateTasksAsync(chunk, Token)).Select(t => t.Id));
-
-            var ended = await client.WaitAllAsync(ids, Token);
-            Assert.Equal(5000, ended.Count);
-            Assert.All(ended, t => Assert.Equal(TaskState.Succeeded, t.Status));
-            Assert.All(ended, t => Assert.Equal(1, t.Attempts));
-            var marked = Directory.GetFiles(marks);
-            Assert.Equal(specs.Count(s => s.Shell is not null), marked.Length);
-            Assert.All(marked, f => Assert.Equal("run\n", File.ReadAllText(f)));
-            // Both servers handed out work.
-            var workers = await client.ListWorkersAsync(Token);
-            Assert.Equal(2, workers.Count);
-            var perWorker = ended.GroupBy(t => t.WorkerId).ToDictionary(g => g.Key!.Value, g => g.Count());
-            Assert.All(workers, w => Assert.True(perWorker.GetValueOrDefault(w.Id) > 0, $"worker {w.Name} ran nothing"));
-        }
-        finally
-        {
-            Directory.Delete(marks, recursive: true);
-        }
-    }
-
-    [Fact]
     public async Task A_lease_waiting_on_one_server_is_woken_by_a_task_submitted_through_the_other()
     {
         using var first = _first.Client();

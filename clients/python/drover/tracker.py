@@ -113,7 +113,29 @@ class _TrackerFile:
             self._db.close()
 
 
-class PersistentDict(MutableMapping):
+class _OnTrackerFile:
+    """What a dictionary and a tracker share: their file, its path, closing, and ``with``."""
+
+    _file: _TrackerFile
+
+    @property
+    def path(self) -> str:
+        return self._file.path
+
+    def __repr__(self) -> str:
+        return f"<drover.tracker.{type(self).__name__} {self.path}>"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class PersistentDict(_OnTrackerFile, MutableMapping):
     """A dictionary of string keys to JSON values kept in a file (tastypy's ``POD``).
 
     A write returns once it would survive a kill -9; entries iterate in insertion order (an update
@@ -123,22 +145,6 @@ class PersistentDict(MutableMapping):
 
     def __init__(self, path: str, sync_to_disk: bool = False):
         self._file = _TrackerFile(path, sync_to_disk)
-
-    @property
-    def path(self) -> str:
-        return self._file.path
-
-    def __repr__(self) -> str:
-        return f"<drover.tracker.PersistentDict {self.path}>"
-
-    def __enter__(self) -> "PersistentDict":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._file.close()
 
     def __getitem__(self, key: str) -> Any:
         rows = self._file.read("SELECT value FROM entries WHERE key = ?", (_key(key),))
@@ -237,7 +243,7 @@ class ProgressCounts:
         return self.done / self.total if self.total else 0.0
 
 
-class ProgressTracker:
+class ProgressTracker(_OnTrackerFile):
     """Which pieces of a long job are done (tastypy's ``Tracker``), in a file that survives a crash or
     kill -9 and that several processes share: keys with ``done``, ``tries``, ``aborted`` and user data.
 
@@ -252,22 +258,6 @@ class ProgressTracker:
         self.max_tries = max_tries
         self.claim_timeout = claim_timeout
         self._file = _TrackerFile(path, sync_to_disk)
-
-    @property
-    def path(self) -> str:
-        return self._file.path
-
-    def __repr__(self) -> str:
-        return f"<drover.tracker.ProgressTracker {self.path}>"
-
-    def __enter__(self) -> "ProgressTracker":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._file.close()
 
     # ---- keys -----------------------------------------------------------------------------------
 

@@ -77,6 +77,8 @@ class GroupByTests(unittest.TestCase):
         self.assertEqual(404, raised.exception.status)
         with self.assertRaises(ValueError):
             self.client.groupby("trips", agg=["fare_amount"])
+        with self.assertRaises(ValueError):
+            self.client.groupby("trips", agg=[("fare_amount", "sum")], output="xml")
 
     def test_a_pandas_data_frame_when_pandas_is_installed(self):
         # Run by a Python that has pandas (Debian's python3-pandas), whichever runs these tests.

@@ -152,6 +152,8 @@ class TaskTests(ServerTestCase):
                                  capture_output=True, text=True, timeout=60)
         self.assertNotEqual(0, outside.returncode)
         self.assertIn("runs inside a task", outside.stderr)
+        with self.assertRaises(ValueError):
+            drover.status("x", progress=1.5, task=task.id, url=self.server.url, token="unused")
 
     def test_client_finds_the_server_like_the_cli(self):
         code = ("import drover; c = drover.Client(); print(c.url); print(c.submit('echo found').result(60), end='')")

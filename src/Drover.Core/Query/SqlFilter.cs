@@ -28,6 +28,9 @@ public interface ISqlDialect
 /// </summary>
 public static class SqlFilter
 {
+    /// <summary><c>status IN ('pending', 'queued', …)</c>: the tasks not ended, as both SQL stores' status indexes read them.</summary>
+    public static readonly string Live = $"status IN ({string.Join(", ", Model.TaskStateRules.Live.Select(s => $"'{Json.Enums.Name(s)}'"))})";
+
     public static string Where(Filter filter, ISqlDialect dialect)
     {
         var sql = new StringBuilder();
