@@ -133,6 +133,11 @@ internal sealed class LocalCluster : IAsyncDisposable
         return (_servers.Sum(Cpu), _processes.Where(p => !_servers.Contains(p)).Sum(Cpu));
     }
 
+    /// <summary>Leaves the data directory when disposed (a measurement that restarts the server on it).</summary>
+    public void LeaveData() => _leaveData = true;
+
+    private bool _leaveData;
+
     public async ValueTask DisposeAsync()
     {
         foreach (var process in _processes.AsEnumerable().Reverse())
@@ -141,7 +146,7 @@ internal sealed class LocalCluster : IAsyncDisposable
             await process.WaitForExitAsync();
             process.Dispose();
         }
-        if (_dataDirectory is not null) Directory.Delete(_dataDirectory, recursive: true);
+        if (_dataDirectory is not null && !_leaveData) Directory.Delete(_dataDirectory, recursive: true);
     }
 
     private async Task WaitForWorkersAsync(int count)

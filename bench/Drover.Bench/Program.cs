@@ -93,12 +93,14 @@ simulate.SetAction(async parse =>
         .Add("store", parse.GetValue(store)!).Print(parse.GetValue(json));
 });
 
-var purge = new Command("purge", "A purge of every ended task of --records synthetic ones through the API, with one task's round trip measured before and during it") { records };
+var toPurge = new Option<int?>("--purge") { Description = "Purge the oldest N of the records (default: all)" };
+var retention = new Option<bool>("--retention") { Description = "Purged by the server's --keep-finished instead of POST /api/tasks/purge" };
+var purge = new Command("purge", "A purge of --records synthetic ended tasks (or the oldest --purge of them), with one task's round trip measured before and during it") { records, toPurge, retention };
 purge.SetAction(async parse =>
 {
     var storeName = parse.GetValue(store)!;
     if (storeName is not ("sqlite" or "postgres")) throw new ArgumentException("purge runs on --store sqlite or postgres");
-    (await PurgeScenario.RunAsync(storeName, parse.GetValue(records), parse.GetValue(postgres))).Print(parse.GetValue(json));
+    (await PurgeScenario.RunAsync(storeName, parse.GetValue(records), parse.GetValue(toPurge), parse.GetValue(retention), parse.GetValue(postgres))).Print(parse.GetValue(json));
 });
 
 var updates = new Option<int>("--updates") { DefaultValueFactory = _ => 200_000 };

@@ -10,8 +10,9 @@ namespace Drover.Bench;
 
 /// <summary>
 /// A task database of a given size for the query benchmark, written straight into the store's
-/// tables (the schema made by the store itself): 70% succeeded, 10% failed, 20% queued; a hundred
-/// batches; names <c>job-NNNN-i</c>; submitted over thirty days, two to three seconds apart.
+/// tables (the schema made by the store itself): 70% succeeded, 10% failed, 20% queued (or, with
+/// <c>ended</c>, succeeded too); a hundred batches; names <c>job-NNNN-i</c>; submitted over thirty
+/// days per million, two to three seconds apart, each ended within 607 seconds of its submission.
 /// </summary>
 internal static class SyntheticTasks
 {
@@ -27,10 +28,13 @@ internal static class SyntheticTasks
     private sealed record Row(Guid Id, string Name, string Batch, int Priority, string Status, int Attempts, int Failures,
         Guid? WorkerId, Guid? ExecutionId, DateTimeOffset Submitted, DateTimeOffset? Started, DateTimeOffset? Completed, int? ExitCode);
 
-    private static Row Make(int i)
+    /// <summary>Tasks <c>[0, count)</c> have all ended by then.</summary>
+    public static DateTimeOffset EndedBefore(int count) => Start + Span(count) + TimeSpan.FromSeconds(610);
+
+    private static Row Make(int i, bool allEnded)
     {
         var submitted = Start.AddMilliseconds(i * MillisecondsApart);
-        var status = (i % 10) switch { < 7 => "succeeded", 7 => "failed", _ => "queued" };
+        var status = (i % 10) switch { < 7 => "succeeded", 7 => "failed", _ => allEnded ? "succeeded" : "queued" };
         var ended = status != "queued";
         var started = ended ? submitted.AddSeconds(1 + i % 7) : (DateTimeOffset?)null;
         return new Row(Guid.CreateVersion7(submitted), $"job-{i % 5000:D4}-{i}", $"batch-{i % 100}", i % 5, status,
@@ -38,7 +42,7 @@ internal static class SyntheticTasks
             submitted, started, started?.AddSeconds(i % 600), ended ? (status == "failed" ? 1 : 0) : null);
     }
 
-    public static void LoadSqlite(string path, int count)
+    public static void LoadSqlite(string path, int count, bool allEnded = false)
     {
         // The store makes the schema; then the rows go in through one prepared statement, one transaction.
         new SqliteTaskStore(new SqliteStoreOptions { Path = path, SyncToDisk = false }, new StoreOptions(), new StoreSignals(), TimeProvider.System).DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -55,7 +59,7 @@ internal static class SyntheticTasks
         insert.Prepare();
         for (var i = 0; i < count; i++)
         {
-            var r = Make(i);
+            var r = Make(i, allEnded);
             object?[] values = [r.Id.ToString(), r.Name, r.Batch, r.Priority, r.Status, r.Attempts, r.Failures, r.WorkerId?.ToString(),
                 r.ExecutionId?.ToString(), Text(r.Submitted), Text(r.Started), Text(r.Completed), r.ExitCode];
             for (var k = 0; k < p.Length; k++) p[k].Value = values[k] ?? DBNull.Value;
@@ -68,7 +72,7 @@ internal static class SyntheticTasks
         static string? Text(DateTimeOffset? t) => t?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
     }
 
-    public static async Task LoadPostgresAsync(string connectionString, int count)
+    public static async Task LoadPostgresAsync(string connectionString, int count, bool allEnded = false)
     {
         await new PostgresTaskStore(new PostgresStoreOptions { ConnectionString = connectionString }, new StoreOptions(), new StoreSignals(), TimeProvider.System).DisposeAsync();
         await using var connection = new NpgsqlConnection(connectionString);
@@ -79,7 +83,7 @@ internal static class SyntheticTasks
         {
             for (var i = 0; i < count; i++)
             {
-                var r = Make(i);
+                var r = Make(i, allEnded);
                 await copy.StartRowAsync();
                 await copy.WriteAsync(r.Id, NpgsqlDbType.Uuid);
                 await copy.WriteAsync(r.Name, NpgsqlDbType.Text);

@@ -67,15 +67,25 @@ internal sealed class PostgresTaskReader(NpgsqlDataSource dataSource) : ITaskRea
         return (await QueryAsync($"SELECT count(*) FROM tasks WHERE {SqlFilter.Where(filter, dialect)}", r => r.GetInt64(0), cancellationToken, dialect.Parameters))[0];
     }
 
-    public Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(CancellationToken cancellationToken) => BatchesAsync("", cancellationToken);
+    public Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(CancellationToken cancellationToken) =>
+        BatchesAsync("SELECT batch, status, count(*) FROM tasks GROUP BY batch, status", cancellationToken);
 
-    /// <summary>Through the status index: the live states' entries only.</summary>
+    /// <summary>
+    /// The live states' entries only: the queued ones by batch from the partial index that leasing
+    /// reads (an index-only scan: 0.5 s for two million, against 1.9 s through the status index), the
+    /// few others through the status index.
+    /// </summary>
     public Task<IReadOnlyList<BatchRecord>> ListLiveBatchesAsync(CancellationToken cancellationToken) =>
-        BatchesAsync($"WHERE {Query.SqlFilter.Live} ", cancellationToken);
+        BatchesAsync("SELECT batch, status, count(*) FROM tasks WHERE status = 'queued' GROUP BY batch, status UNION ALL " +
+            $"SELECT batch, status, count(*) FROM tasks WHERE {Query.SqlFilter.Live} AND status <> 'queued' GROUP BY batch, status", cancellationToken);
 
-    private async Task<IReadOnlyList<BatchRecord>> BatchesAsync(string where, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, long>> CountQueuedByHandlerAsync(CancellationToken cancellationToken) =>
+        (await QueryAsync(SqlFilter.QueuedByHandler, r => (Handler: r.GetString(0), Count: r.GetInt64(1)), cancellationToken))
+            .ToDictionary(r => r.Handler, r => r.Count, StringComparer.Ordinal);
+
+    private async Task<IReadOnlyList<BatchRecord>> BatchesAsync(string countsSql, CancellationToken cancellationToken)
     {
-        var counts = await QueryAsync($"SELECT batch, status, count(*) FROM tasks {where}GROUP BY batch, status",
+        var counts = await QueryAsync(countsSql,
             r => (Batch: r.GetString(0), Status: r.GetString(1), Count: r.GetInt64(2)), cancellationToken);
         var paused = (await QueryAsync("SELECT name FROM batches WHERE paused", r => r.GetString(0), cancellationToken)).ToHashSet(StringComparer.Ordinal);
         var serving = await QueryAsync(

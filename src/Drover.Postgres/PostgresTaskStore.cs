@@ -293,6 +293,8 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
 
     public Task<IReadOnlyList<BatchRecord>> ListLiveBatchesAsync(CancellationToken cancellationToken) => _reader.ListLiveBatchesAsync(cancellationToken);
 
+    public Task<IReadOnlyDictionary<string, long>> CountQueuedByHandlerAsync(CancellationToken cancellationToken) => _reader.CountQueuedByHandlerAsync(cancellationToken);
+
     /// <summary>
     /// The heartbeat: the leases the worker says it holds (all, when it does not say) live another
     /// LeaseTimeout. Leases with more than half their time left are not rewritten yet.

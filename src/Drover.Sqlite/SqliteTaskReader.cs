@@ -79,6 +79,10 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
     public Task<IReadOnlyList<BatchRecord>> ListLiveBatchesAsync(CancellationToken cancellationToken) =>
         BatchesAsync($"WHERE {Query.SqlFilter.Live} ", cancellationToken);
 
+    public async Task<IReadOnlyDictionary<string, long>> CountQueuedByHandlerAsync(CancellationToken cancellationToken) =>
+        (await QueryAsync(SqlFilter.QueuedByHandler, r => (Handler: r.GetString(0), Count: r.GetInt64(1)), cancellationToken).ConfigureAwait(false))
+            .ToDictionary(r => r.Handler, r => r.Count, StringComparer.Ordinal);
+
     private async Task<IReadOnlyList<BatchRecord>> BatchesAsync(string where, CancellationToken cancellationToken)
     {
         var counts = await QueryAsync($"SELECT batch, status, count(*) FROM tasks {where}GROUP BY batch, status",

@@ -197,6 +197,8 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
 
     public Task<IReadOnlyList<BatchRecord>> ListLiveBatchesAsync(CancellationToken cancellationToken) => _reader.ListLiveBatchesAsync(cancellationToken);
 
+    public Task<IReadOnlyDictionary<string, long>> CountQueuedByHandlerAsync(CancellationToken cancellationToken) => _reader.CountQueuedByHandlerAsync(cancellationToken);
+
     /// <summary>Writes what an ended task does to the tasks that require it; returns whether some became ready.</summary>
     private bool Settle(WriteContext context, TaskRecord endedTask, DateTimeOffset now, List<TaskRecord> ended)
     {
@@ -282,7 +284,7 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
                     context.Execute("DELETE FROM executions WHERE task_id IN (SELECT value FROM json_each($ids))", ("$ids", SqliteValues.JsonOrNull(ids)));
                 }
                 return ids.Count;
-            }, cancellationToken);
+            }, cancellationToken, background: true);
             total += deleted;
             if (deleted < _options.PurgeBatch) return new PurgeOutcome(total, refused);
         }

@@ -41,10 +41,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// at-least-once allows): a transaction of only such writes skips the fsync. The next durable commit
     /// syncs the log, and with it every write before it.
     /// </param>
-    public Task<T> WriteAsync<T>(Func<WriteContext, T> work, CancellationToken cancellationToken, bool durable = true)
+    /// <param name="background">
+    /// A step of long work (a purge's batch): it commits in a transaction of its own, and only when no
+    /// other write is waiting, so that the dispatch's writes wait for one step at most, never queue
+    /// behind many of them.
+    /// </param>
+    public Task<T> WriteAsync<T>(Func<WriteContext, T> work, CancellationToken cancellationToken, bool durable = true, bool background = false)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var operation = new WriteOperation<T>(work, durable);
+        var operation = new WriteOperation<T>(work, durable, background);
         if (!_queue.Writer.TryWrite(operation))
             throw new ObjectDisposedException(nameof(SqliteWriter), "The task store is shutting down.");
         return operation.Completion;
@@ -61,10 +66,17 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private async Task RunAsync()
     {
         var batch = new List<IWriteOperation>();
-        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        var background = new Queue<IWriteOperation>();
+        while (background.Count > 0 || await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             while (batch.Count < MaxOperationsPerTransaction && _queue.Reader.TryRead(out var operation))
-                batch.Add(operation);
+            {
+                if (operation.Background) background.Enqueue(operation);
+                else batch.Add(operation);
+            }
+            // Nothing else waits: one background step, alone.
+            if (batch.Count == 0 && background.TryDequeue(out var step)) batch.Add(step);
+            if (batch.Count == 0) continue;
             Commit(batch);
             batch.Clear();
         }
@@ -167,14 +179,17 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private interface IWriteOperation
     {
         bool Durable { get; }
+        bool Background { get; }
         void Run(WriteContext context);
         void Complete();
         void Fail(Exception exception);
     }
 
-    private sealed class WriteOperation<T>(Func<WriteContext, T> work, bool durable) : IWriteOperation
+    private sealed class WriteOperation<T>(Func<WriteContext, T> work, bool durable, bool background) : IWriteOperation
     {
         public bool Durable => durable;
+
+        public bool Background => background;
 
         private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T? _result;

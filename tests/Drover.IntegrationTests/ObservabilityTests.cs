@@ -66,6 +66,15 @@ public sealed class ObservabilityTests
     }
 
     [Fact]
+    public void Gauges_that_cost_the_store_much_are_read_less_often()
+    {
+        // Cheap rounds keep the 5-s rhythm; a round of 2 s (millions queued) waits 40 s.
+        Assert.Equal(Server.Observability.GaugeSnapshot.Every, Server.Observability.GaugeSnapshot.NextRoundIn(TimeSpan.FromMilliseconds(3)));
+        Assert.Equal(Server.Observability.GaugeSnapshot.Every, Server.Observability.GaugeSnapshot.NextRoundIn(TimeSpan.FromMilliseconds(250)));
+        Assert.Equal(TimeSpan.FromSeconds(40), Server.Observability.GaugeSnapshot.NextRoundIn(TimeSpan.FromSeconds(2)));
+    }
+
+    [Fact]
     public async Task A_bad_log_format_or_collector_url_stops_the_command_with_one_line()
     {
         var data = Directory.CreateTempSubdirectory("drover-bad-otel-").FullName;

@@ -429,10 +429,13 @@ public abstract partial class TaskStoreConformance : IAsyncLifetime
         var count = Handled("count", priority: 5);
         var command = Task(priority: 1);
         await Store.CreateAsync([resize, count, command], Token);
+        // The queue gauges' count: queued tasks per handler (commands name none).
+        Assert.Equal(new Dictionary<string, long> { ["resize"] = 1, ["count"] = 1 }, await Store.CountQueuedByHandlerAsync(Token));
 
         var counter = await WorkerAsync(handlers: ["count"]);
         var leased = await Store.LeaseAsync(counter, 10, Token);
         Assert.Equal([count.Id, command.Id], leased.Select(l => l.TaskId)); // by priority, never "resize"
+        Assert.Equal(new Dictionary<string, long> { ["resize"] = 1 }, await Store.CountQueuedByHandlerAsync(Token));
         Assert.Empty(await Store.LeaseAsync(counter, 10, Token));
         Assert.Equal(TaskState.Queued, (await Store.GetTaskAsync(resize.Id, Token))!.Status);
 

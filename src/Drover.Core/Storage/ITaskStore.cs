@@ -56,6 +56,19 @@ public interface ITaskStore : ITaskReader
             .Where(b => b.Counts.Count > 0)];
 
     /// <summary>
+    /// Queued tasks per handler they name, for the queue gauges. A SQL store counts them in one
+    /// grouped read; this default, for the stores that keep their tasks in memory, reads them.
+    /// </summary>
+    async Task<IReadOnlyDictionary<string, long>> CountQueuedByHandlerAsync(CancellationToken cancellationToken)
+    {
+        var queued = new Query.AndFilter([
+            new Query.CompareFilter(Query.TaskFields.Get("status"), Query.CompareOp.Eq, Enums.Name(TaskState.Queued)),
+            new Query.ExistsFilter(Query.TaskFields.Get("handler"), true)]);
+        var tasks = await QueryTasksAsync(new Query.TaskQuery { Filter = queued, Limit = int.MaxValue }, cancellationToken).ConfigureAwait(false);
+        return tasks.GroupBy(t => t.Handler!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
+    }
+
+    /// <summary>
     /// Changes a worker's settings (concurrency, prefetch, batch, paused) or asks it to drain and exit;
     /// the worker gets them with its next exchange (<see cref="TakeControlAsync"/>). Null for an unknown worker.
     /// </summary>

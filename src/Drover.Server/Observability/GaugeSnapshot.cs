@@ -11,27 +11,27 @@ namespace Drover.Server.Observability;
 /// <summary>
 /// The values of the gauges (queue depth per batch and state, workers per state): read from the
 /// store every <see cref="Every"/> in the background, since a gauge is asked for synchronously and
-/// a scrape should not wait on the database.
+/// a scrape should not wait on the database. Counting millions of queued tasks takes the database
+/// seconds, so a round that took d waits at least <see cref="CostFactor"/>·d before the next: the
+/// gauges never take more than a twentieth of the store's time.
 /// </summary>
 public sealed class GaugeSnapshot(ITaskStore store, TimeProvider time) : BackgroundService
 {
     public static readonly TimeSpan Every = TimeSpan.FromSeconds(5);
+    public const int CostFactor = 20;
     private static readonly string[] QueueStates = [.. TaskStateRules.Live.Select(Enums.Name)];
     private volatile IReadOnlyList<BatchRecord> _batches = [];
     private volatile IReadOnlyList<WorkerRecord> _workers = [];
     private volatile IReadOnlyDictionary<string, long> _handlers = new Dictionary<string, long>();
-    private static readonly TaskField Status = TaskFields.Get("status");
-    private static readonly TaskField Handler = TaskFields.Get("handler");
     private static int _registered;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // The meter is static: one server per process registers its gauges (tests may host several).
         if (Interlocked.Exchange(ref _registered, 1) == 0) TaskMetrics.ObserveGauges(QueueDepth, HandlerDepth, Workers);
-        using var timer = new PeriodicTimer(Every, time);
         try
         {
-            await ReadAsync(timer, stoppingToken);
+            await ReadAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -39,10 +39,11 @@ public sealed class GaugeSnapshot(ITaskStore store, TimeProvider time) : Backgro
         }
     }
 
-    private async Task ReadAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    private async Task ReadAsync(CancellationToken stoppingToken)
     {
-        do
+        while (true)
         {
+            var started = time.GetTimestamp();
             try
             {
                 // Live batches only (an index read, not a count of every task kept); a batch that has just
@@ -58,22 +59,18 @@ public sealed class GaugeSnapshot(ITaskStore store, TimeProvider time) : Backgro
             {
                 // The last values stay; the next round tries again.
             }
+            await Task.Delay(NextRoundIn(time.GetElapsedTime(started)), time, stoppingToken).ConfigureAwait(false);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 
-    /// <summary>
-    /// Queued tasks per handler: the handlers workers offer, and those queued tasks name (from up to
-    /// 1,000 of them), each counted by the store.
-    /// </summary>
+    /// <summary>How long to wait after a round that took <paramref name="took"/>.</summary>
+    public static TimeSpan NextRoundIn(TimeSpan took) => took * CostFactor > Every ? took * CostFactor : Every;
+
+    /// <summary>Queued tasks per handler: those queued tasks name (one grouped read), and zero for the others workers offer.</summary>
     private async Task<IReadOnlyDictionary<string, long>> HandlersAsync(CancellationToken cancellationToken)
     {
-        var queued = new CompareFilter(Status, CompareOp.Eq, Enums.Name(TaskState.Queued));
-        var named = await store.QueryTasksAsync(new TaskQuery { Filter = new AndFilter([queued, new ExistsFilter(Handler, true)]), Limit = 1000 }, cancellationToken);
-        var names = _workers.SelectMany(w => w.Handlers ?? []).Concat(named.Select(t => t.Handler!)).ToHashSet(StringComparer.Ordinal);
-        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var name in names)
-            counts[name] = await store.CountTasksAsync(new AndFilter([queued, new CompareFilter(Handler, CompareOp.Eq, name)]), cancellationToken);
+        var counts = new Dictionary<string, long>(await store.CountQueuedByHandlerAsync(cancellationToken), StringComparer.Ordinal);
+        foreach (var offered in _workers.SelectMany(w => w.Handlers ?? [])) counts.TryAdd(offered, 0);
         return counts;
     }
 
