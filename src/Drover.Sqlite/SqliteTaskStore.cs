@@ -260,7 +260,10 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
             return new ResubmitOutcome(created, [], []);
         }, cancellationToken);
 
-    /// <summary>Deletes the ended tasks the filter selects, <see cref="StoreOptions.PurgeBatch"/> per write, so other writes go on between.</summary>
+    /// <summary>
+    /// Deletes the ended tasks the filter selects in steps of a few milliseconds (<see cref="PurgeSteps"/>,
+    /// at most <see cref="StoreOptions.PurgeBatch"/>), each committed alone when no other write waits.
+    /// </summary>
     public async Task<PurgeOutcome> PurgeAsync(Query.Filter filter, CancellationToken cancellationToken)
     {
         const string ended = "status IN ('succeeded', 'failed', 'canceled')";
@@ -271,23 +274,30 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
                 r => Guid.Parse(r.GetString(0)), dialect.Parameters);
         }, cancellationToken);
         var total = 0;
-        while (true)
+        // Steps of a few milliseconds each, so that the dispatch's writes never wait long for one.
+        var steps = new PurgeSteps(_options.PurgeBatch);
+        while (!steps.Done)
         {
+            var size = steps.Size;
+            var took = TimeSpan.Zero;
             var deleted = await _writer.WriteAsync(context =>
             {
+                var began = System.Diagnostics.Stopwatch.GetTimestamp();
                 var dialect = new SqliteDialect();
                 var ids = context.QueryOnce(
-                    $"DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE {Query.SqlFilter.Where(filter, dialect)} AND {ended} LIMIT {_options.PurgeBatch}) RETURNING id",
+                    $"DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE {Query.SqlFilter.Where(filter, dialect)} AND {ended} LIMIT {size}) RETURNING id",
                     r => r.GetString(0), dialect.Parameters);
                 if (ids.Count > 0)
                 {
                     context.Execute("DELETE FROM executions WHERE task_id IN (SELECT value FROM json_each($ids))", ("$ids", SqliteValues.JsonOrNull(ids)));
                 }
+                took = System.Diagnostics.Stopwatch.GetElapsedTime(began);
                 return ids.Count;
             }, cancellationToken, background: true);
             total += deleted;
-            if (deleted < _options.PurgeBatch) return new PurgeOutcome(total, refused);
+            steps.Took(deleted, took);
         }
+        return new PurgeOutcome(total, refused);
     }
 
     public Task<WorkerRecord> RegisterWorkerAsync(WorkerRegistration registration, CancellationToken cancellationToken) =>
