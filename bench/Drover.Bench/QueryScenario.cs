@@ -38,6 +38,20 @@ internal static class QueryScenario
             .Add("records", records)
             .Add("load_seconds", Math.Round(loaded.TotalSeconds, 1))
             .Add("server_start_seconds", Math.Round(started.TotalSeconds, 1));
+        // The server just started: its query path runs as quickly-compiled code until the JIT has
+        // optimized it, which takes a few hundred calls and a pause. Warm it up on the indexed queries
+        // for a few seconds (measured: p50 3.2 ms in the first hundred, 1.1–2 ms after), checking
+        // that each finds something.
+        var warmup = Stopwatch.StartNew();
+        while (warmup.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            foreach (var (name, body) in queries.Where(q => q.Name != "count_status"))
+            {
+                var answer = await client.QueryAsync(JsonDocument.Parse(body).RootElement, CancellationToken.None);
+                if (answer.ValueKind == JsonValueKind.Array && answer.GetArrayLength() == 0)
+                    throw new InvalidOperationException($"query {name} found nothing; the synthetic data and the query disagree");
+            }
+        }
         foreach (var (name, body) in queries)
         {
             var request = JsonDocument.Parse(body).RootElement;
@@ -45,10 +59,8 @@ internal static class QueryScenario
             for (var i = -5; i < count; i++)
             {
                 var clock = Stopwatch.StartNew();
-                var answer = await client.QueryAsync(request, CancellationToken.None);
+                await client.QueryAsync(request, CancellationToken.None);
                 if (i >= 0) samples.Add(clock.Elapsed.TotalMilliseconds);
-                if (i == -5 && answer.ValueKind == JsonValueKind.Array && answer.GetArrayLength() == 0)
-                    throw new InvalidOperationException($"query {name} found nothing; the synthetic data and the query disagree");
             }
             samples.Sort();
             result.Add($"{name}_p50_ms", Percentile(samples, 0.50)).Add($"{name}_p99_ms", Percentile(samples, 0.99));

@@ -34,7 +34,7 @@ public static class OverviewEndpoints
             .WithSummary("Tasks per state, queue depth per batch, workers busy and idle, and tasks ended per 10 s over the last hour (or since a time)");
     }
 
-    private static async Task<IResult> GetAsync(HttpContext context, ITaskStore store, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(HttpContext context, ITaskStore store, BatchCounts batchCounts, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var history = new EndedHistory(Step);
@@ -47,7 +47,8 @@ public static class OverviewEndpoints
             if (asked > from) from = history.StepOf(asked);
         }
         var scope = Scope.Of(context.User);
-        var batches = await store.ListBatchesAsync(cancellationToken);
+        // Shared by every open dashboard, and reused while young (a full count is a scan at millions).
+        var batches = await batchCounts.GetAsync(cancellationToken);
         // A batch's counts cover every group: a token scoped by groups counts its own tasks instead.
         var visible = scope.IsEverything ? batches
             : scope.Groups is null ? [.. batches.Where(b => scope.Batches!.Contains(b.Name, StringComparer.Ordinal))]

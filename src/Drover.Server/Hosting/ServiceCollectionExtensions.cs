@@ -57,6 +57,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(new Admin.ServerStart(DateTimeOffset.UtcNow));
         services.AddSingleton<Admin.WorkerOrders>();
         services.AddSingleton<TaskWaiter>();
+        services.AddSingleton<Overview.BatchCounts>();
         services.AddSingleton<Join>();
         services.AddHostedService<LeaseReaper>();
         services.AddHostedService<Retention>();

@@ -13,7 +13,8 @@ namespace Drover.Server.Observability;
 /// store every <see cref="Every"/> in the background, since a gauge is asked for synchronously and
 /// a scrape should not wait on the database. Counting millions of queued tasks takes the database
 /// seconds, so a round that took d waits at least <see cref="CostFactor"/>·d before the next: the
-/// gauges never take more than a twentieth of the store's time.
+/// gauges never take more than a twentieth of the store's time. And the rounds begin with the first
+/// collection (a <c>/metrics</c> scrape, an <c>--otlp</c> export): a server nobody measures never counts.
 /// </summary>
 public sealed class GaugeSnapshot(ITaskStore store, TimeProvider time) : BackgroundService
 {
@@ -24,6 +25,7 @@ public sealed class GaugeSnapshot(ITaskStore store, TimeProvider time) : Backgro
     private volatile IReadOnlyList<WorkerRecord> _workers = [];
     private volatile IReadOnlyDictionary<string, long> _handlers = new Dictionary<string, long>();
     private static int _registered;
+    private readonly TaskCompletionSource _observed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -31,6 +33,7 @@ public sealed class GaugeSnapshot(ITaskStore store, TimeProvider time) : Backgro
         if (Interlocked.Exchange(ref _registered, 1) == 0) TaskMetrics.ObserveGauges(QueueDepth, HandlerDepth, Workers);
         try
         {
+            await _observed.Task.WaitAsync(stoppingToken);
             await ReadAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -74,14 +77,24 @@ public sealed class GaugeSnapshot(ITaskStore store, TimeProvider time) : Backgro
         return counts;
     }
 
-    private IEnumerable<Measurement<long>> HandlerDepth() =>
-        _handlers.Select(h => new Measurement<long>(h.Value, new KeyValuePair<string, object?>("handler", h.Key)));
+    // Each gauge's callback runs at a collection: the first one starts the rounds.
+    private IEnumerable<Measurement<long>> HandlerDepth()
+    {
+        _observed.TrySetResult();
+        return _handlers.Select(h => new Measurement<long>(h.Value, new KeyValuePair<string, object?>("handler", h.Key)));
+    }
 
-    private IEnumerable<Measurement<long>> QueueDepth() =>
-        from batch in _batches
-        from state in QueueStates
-        select new Measurement<long>(batch.Counts.GetValueOrDefault(state), new KeyValuePair<string, object?>("batch", batch.Name), new("state", state));
+    private IEnumerable<Measurement<long>> QueueDepth()
+    {
+        _observed.TrySetResult();
+        return from batch in _batches
+               from state in QueueStates
+               select new Measurement<long>(batch.Counts.GetValueOrDefault(state), new KeyValuePair<string, object?>("batch", batch.Name), new("state", state));
+    }
 
-    private IEnumerable<Measurement<long>> Workers() =>
-        Enum.GetValues<WorkerState>().Select(state => new Measurement<long>(_workers.Count(w => w.Status == state), new KeyValuePair<string, object?>("state", Enums.Name(state))));
+    private IEnumerable<Measurement<long>> Workers()
+    {
+        _observed.TrySetResult();
+        return Enum.GetValues<WorkerState>().Select(state => new Measurement<long>(_workers.Count(w => w.Status == state), new KeyValuePair<string, object?>("state", Enums.Name(state))));
+    }
 }
