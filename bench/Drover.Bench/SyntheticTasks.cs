@@ -11,7 +11,7 @@ namespace Drover.Bench;
 /// <summary>
 /// A task database of a given size for the query benchmark, written straight into the store's
 /// tables (the schema made by the store itself): 70% succeeded, 10% failed, 20% queued (or, with
-/// <c>ended</c>, succeeded too); a hundred batches; names <c>job-NNNN-i</c>; submitted over thirty
+/// <c>allEnded</c>, succeeded too); a hundred batches; names <c>job-NNNN-i</c>; submitted over thirty
 /// days per million, two to three seconds apart, each ended within 607 seconds of its submission.
 /// </summary>
 internal static class SyntheticTasks

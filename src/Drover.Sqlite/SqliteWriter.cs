@@ -14,6 +14,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
 {
     private const int MaxOperationsPerTransaction = 2000;
 
+    /// <summary>Commits of other writes a waiting background step lets go first.</summary>
+    private const int BackgroundPatience = 4;
+
     private readonly Channel<IWriteOperation> _queue = Channel.CreateUnbounded<IWriteOperation>(
         new UnboundedChannelOptions { SingleReader = true });
     private readonly SqliteConnection _connection;
@@ -42,9 +45,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// syncs the log, and with it every write before it.
     /// </param>
     /// <param name="background">
-    /// A step of long work (a purge's batch): it commits in a transaction of its own, and only when no
-    /// other write is waiting, so that the dispatch's writes wait for one step at most, never queue
-    /// behind many of them.
+    /// A step of long work (a purge's batch): it commits in a transaction of its own, when no other
+    /// write is waiting (or after <see cref="BackgroundPatience"/> commits of others, so that a busy
+    /// server still purges), so that the dispatch's writes wait for one step at most.
     /// </param>
     public Task<T> WriteAsync<T>(Func<WriteContext, T> work, CancellationToken cancellationToken, bool durable = true, bool background = false)
     {
@@ -67,6 +70,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     {
         var batch = new List<IWriteOperation>();
         var background = new Queue<IWriteOperation>();
+        var passedOver = 0;
         while (background.Count > 0 || await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             while (batch.Count < MaxOperationsPerTransaction && _queue.Reader.TryRead(out var operation))
@@ -74,8 +78,13 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 if (operation.Background) background.Enqueue(operation);
                 else batch.Add(operation);
             }
-            // Nothing else waits: one background step, alone.
-            if (batch.Count == 0 && background.TryDequeue(out var step)) batch.Add(step);
+            // A background step, alone: when nothing else waits, or when it has waited long enough.
+            if (background.Count > 0 && (batch.Count == 0 || passedOver >= BackgroundPatience))
+            {
+                Commit([background.Dequeue()]);
+                passedOver = 0;
+            }
+            else if (background.Count > 0) passedOver++;
             if (batch.Count == 0) continue;
             Commit(batch);
             batch.Clear();

@@ -20,6 +20,34 @@ public sealed class SqliteTaskStoreTests : TaskDatabaseConformance
     }
 
     [Fact]
+    public async Task A_purge_finishes_while_other_writes_keep_coming()
+    {
+        // A purge's steps go after the writes waiting beside them (and after a few commits of them at
+        // most): with heartbeats kept 200 in flight, every step still comes through and the purge ends.
+        // (The writer drains its queue faster than this loop refills it, so the "at most" rule itself
+        // is not forced here.)
+        var worker = await WorkerAsync();
+        await Store.CreateAsync([.. Enumerable.Range(0, 300).Select(_ => Task())], Token);
+        var leases = await Store.LeaseAsync(worker, 300, Token);
+        await ReportAsync(worker, [.. leases.Select(l => Finished(l, 0))]);
+
+        using var stop = new CancellationTokenSource();
+        using var inFlight = new SemaphoreSlim(200);
+        var busy = System.Threading.Tasks.Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await inFlight.WaitAsync(Token);
+                _ = Store.ReportAsync(worker, new Contracts.WorkerReport(), Token).ContinueWith(_ => inFlight.Release(), TaskScheduler.Default);
+            }
+        }, Token);
+        var purged = await Store.PurgeAsync(new Query.AndFilter([]), Token).WaitAsync(TimeSpan.FromSeconds(60), Token);
+        await stop.CancelAsync();
+        await busy;
+        Assert.Equal(300, purged.Deleted);
+    }
+
+    [Fact]
     public async Task Everything_committed_is_there_after_reopening()
     {
         var definition = Task();

@@ -28,10 +28,10 @@ public interface ISqlDialect
 /// </summary>
 public static class SqlFilter
 {
-    /// <summary><c>status IN ('pending', 'queued', …)</c>: the tasks not ended, as both SQL stores' status indexes read them.</summary>
     /// <summary>Queued tasks per handler, one grouped read (the queue gauges').</summary>
     public const string QueuedByHandler = "SELECT handler, count(*) FROM tasks WHERE status = 'queued' AND handler IS NOT NULL GROUP BY handler";
 
+    /// <summary><c>status IN ('pending', 'queued', …)</c>: the tasks not ended, as both SQL stores' status indexes read them.</summary>
     public static readonly string Live = $"status IN ({string.Join(", ", Model.TaskStateRules.Live.Select(s => $"'{Json.Enums.Name(s)}'"))})";
 
     public static string Where(Filter filter, ISqlDialect dialect)

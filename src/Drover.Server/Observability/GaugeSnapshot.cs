@@ -2,7 +2,6 @@ using System.Diagnostics.Metrics;
 using Drover.Json;
 using Drover.Model;
 using Drover.Observability;
-using Drover.Query;
 using Drover.Storage;
 using Microsoft.Extensions.Hosting;
 
