@@ -100,6 +100,7 @@ purge.SetAction(async parse =>
 {
     var storeName = parse.GetValue(store)!;
     if (storeName is not ("sqlite" or "postgres")) throw new ArgumentException("purge runs on --store sqlite or postgres");
+    if (parse.GetValue(toPurge) is < 1) throw new ArgumentException("--purge must be at least 1 (or left out, to purge every record)");
     (await PurgeScenario.RunAsync(storeName, parse.GetValue(records), parse.GetValue(toPurge), parse.GetValue(retention), parse.GetValue(postgres))).Print(parse.GetValue(json));
 });
 

@@ -99,14 +99,14 @@ internal static class PurgeScenario
         return during;
     }
 
-    /// <summary>One echo task at a time (ahead of the queued synthetic ones), submit and wait in one request, until <paramref name="until"/> ends.</summary>
+    /// <summary>One echo task at a time, submit and wait in one request, until <paramref name="until"/> ends.</summary>
     private static async Task<List<double>> RoundTripsAsync(Client.DroverClient client, Task? until, int count)
     {
         var samples = new List<double>();
         for (var i = 0; i < count && until?.IsCompleted != true; i++)
         {
             var clock = Stopwatch.StartNew();
-            var ended = await client.RunAsync(new TaskSpec { Handler = "echo", Args = JsonSerializer.SerializeToElement(i), Priority = 1000 }, CancellationToken.None);
+            var ended = await client.RunAsync(new TaskSpec { Handler = "echo", Args = JsonSerializer.SerializeToElement(i) }, CancellationToken.None);
             if (ended.Status != TaskState.Succeeded) throw new InvalidOperationException($"task {ended.Id} ended {ended.Status}");
             samples.Add(clock.Elapsed.TotalMilliseconds);
         }

@@ -276,7 +276,7 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
                 PgRows.ReadTask, cancellationToken, workerId);
             var now = _time.GetUtcNow();
             var delivered = waiting.Select(t => Lifecycle.Deliver(t, now)).ToList();
-            await tx.ExecuteAsync(delivered.Select(d => PgWrites.UpdateTaskState(d.Task, output: false)), cancellationToken);
+            await tx.ExecuteAsync(PgWrites.UpdateTaskStates(delivered.Select(d => (d.Task, false))), cancellationToken);
             return [.. delivered.SelectMany(d => d.Commands)];
         }, cancellationToken);
 

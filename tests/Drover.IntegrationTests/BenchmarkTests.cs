@@ -161,6 +161,19 @@ public sealed class BenchmarkTests
     }
 
     [Fact]
+    public async Task Purge_benchmark_refuses_to_purge_none()
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "Drover.Bench.dll"), "purge", "--records", "100", "--purge", "0" }) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(Token);
+        var error = await process.StandardError.ReadToEndAsync(Token);
+        await process.WaitForExitAsync(Token);
+        Assert.NotEqual(0, process.ExitCode);
+        Assert.Contains("--purge must be at least 1", await output + error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bad_bodies_benchmark_runs_to_completion()
     {
         var result = await RunAsync("bad-bodies", "--count", "3", "--settle", "0.5");

@@ -11,14 +11,12 @@ namespace Drover.Server.Observability;
 /// The values of the gauges (queue depth per batch and state, workers per state): read from the
 /// store every <see cref="Every"/> in the background, since a gauge is asked for synchronously and
 /// a scrape should not wait on the database. Counting millions of queued tasks takes the database
-/// seconds, so a round that took d waits at least <see cref="CostFactor"/>·d before the next: the
-/// gauges never take more than a twentieth of the store's time. And the rounds begin with the first
+/// seconds, so a round is spaced as <see cref="CostlyReads"/> says. And the rounds begin with the first
 /// collection (a <c>/metrics</c> scrape, an <c>--otlp</c> export): a server nobody measures never counts.
 /// </summary>
 public sealed class GaugeSnapshot(ITaskStore store, TimeProvider time) : BackgroundService
 {
     public static readonly TimeSpan Every = TimeSpan.FromSeconds(5);
-    public const int CostFactor = 20;
     private static readonly string[] QueueStates = [.. TaskStateRules.Live.Select(Enums.Name)];
     private volatile IReadOnlyList<BatchRecord> _batches = [];
     private volatile IReadOnlyList<WorkerRecord> _workers = [];
@@ -66,7 +64,7 @@ public sealed class GaugeSnapshot(ITaskStore store, TimeProvider time) : Backgro
     }
 
     /// <summary>How long to wait after a round that took <paramref name="took"/>.</summary>
-    public static TimeSpan NextRoundIn(TimeSpan took) => took * CostFactor > Every ? took * CostFactor : Every;
+    public static TimeSpan NextRoundIn(TimeSpan took) => CostlyReads.Spacing(took) > Every ? CostlyReads.Spacing(took) : Every;
 
     /// <summary>Queued tasks per handler: those queued tasks name (one grouped read), and zero for the others workers offer.</summary>
     private async Task<IReadOnlyDictionary<string, long>> HandlersAsync(CancellationToken cancellationToken)

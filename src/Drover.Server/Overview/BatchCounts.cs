@@ -1,5 +1,4 @@
 using Drover.Model;
-using Drover.Server.Observability;
 using Drover.Storage;
 
 namespace Drover.Server.Overview;
@@ -7,8 +6,8 @@ namespace Drover.Server.Overview;
 /// <summary>
 /// The batches' counts for the Overview, which every open dashboard reads every 3 s. Counting every
 /// task per batch and state reads the whole table (seconds at ten million), so a count is reused
-/// while it is younger than <see cref="GaugeSnapshot.CostFactor"/> times what it cost: a count that
-/// took 2 ms is at most 40 ms old, one that took 3 s a minute. One count at a time; whoever asks
+/// while it is younger than <see cref="CostlyReads.Spacing"/> of what it cost: a count that took
+/// 2 ms is at most 40 ms old, one that took 3 s a minute. One count at a time; whoever asks
 /// meanwhile shares it.
 /// </summary>
 public sealed class BatchCounts(ITaskStore store, TimeProvider time)
@@ -24,7 +23,7 @@ public sealed class BatchCounts(ITaskStore store, TimeProvider time)
         lock (_gate)
         {
             if (_counting is not { } last || last.IsFaulted || last.IsCanceled
-                || (last.IsCompletedSuccessfully && time.GetElapsedTime(last.Result.At) > last.Result.Cost * GaugeSnapshot.CostFactor))
+                || (last.IsCompletedSuccessfully && time.GetElapsedTime(last.Result.At) > CostlyReads.Spacing(last.Result.Cost)))
                 _counting = CountAsync();
             counting = _counting;
         }
