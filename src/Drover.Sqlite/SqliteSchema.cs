@@ -111,6 +111,9 @@ internal static class SqliteSchema
         """,
     ];
 
+    /// <summary>The schema version this code writes.</summary>
+    public static int Version => Migrations.Length;
+
     public static void Migrate(SqliteConnection connection)
     {
         using var version = connection.CreateCommand();

@@ -58,6 +58,23 @@ internal sealed class SqliteWriter : IAsyncDisposable
         return operation.Completion;
     }
 
+    /// <summary>
+    /// Returns once commit number <paramref name="commit"/> (<see cref="WriteContext.Commit"/>) is on
+    /// disk: at once when a durable commit since has synced the log (an fsync of the log covers every
+    /// frame before it), else after a durable commit of its own.
+    /// </summary>
+    public Task SyncAsync(long commit, CancellationToken cancellationToken)
+    {
+        if (!_syncToDisk || Volatile.Read(ref _syncedThrough) >= commit) return Task.CompletedTask;
+        // A commit that writes nothing writes no log frame, and so syncs nothing: this one rewrites the
+        // schema version with its own value (one page).
+        return WriteAsync(context =>
+        {
+            context.Execute($"PRAGMA user_version = {SqliteSchema.Version}");
+            return true;
+        }, cancellationToken);
+    }
+
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
@@ -96,9 +113,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
         var succeeded = new List<IWriteOperation>(batch.Count);
         var anyFailed = false;
         var began = System.Diagnostics.Stopwatch.GetTimestamp();
+        var sync = _syncToDisk && batch.Exists(o => o.Durable);
+        _context.Commit = ++_commits;
         try
         {
-            SyncAtCommit(_syncToDisk && batch.Exists(o => o.Durable));
+            SyncAtCommit(sync);
             using (var transaction = _connection.BeginTransaction(deferred: false))
             {
                 _context.Transaction = transaction;
@@ -123,6 +142,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 }
                 transaction.Commit();
             }
+            if (sync) Volatile.Write(ref _syncedThrough, _context.Commit);
             Observability.TaskMetrics.Committed(System.Diagnostics.Stopwatch.GetElapsedTime(began), batch.Count);
         }
         catch (Exception ex)
@@ -148,6 +168,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private readonly bool _syncToDisk;
     private bool _synced;
+    private long _commits;
+    // The last commit that synced the log (read by SyncAsync's callers, written by the loop).
+    private long _syncedThrough;
 
     /// <summary>Sets whether the next commit fsyncs (WAL: FULL syncs the log at each commit, NORMAL leaves it to the next that does).</summary>
     private void SyncAtCommit(bool sync)

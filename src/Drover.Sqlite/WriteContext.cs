@@ -20,6 +20,9 @@ internal sealed class WriteContext(SqliteConnection connection, TaskEvents? even
 
     public SqliteTransaction? Transaction { get; set; }
 
+    /// <summary>The number of the commit this transaction will be (<see cref="SqliteWriter.SyncAsync"/>).</summary>
+    public long Commit { get; set; }
+
     /// <summary>A command for this SQL, prepared once and reused for every later operation.</summary>
     public SqliteCommand Command(string sql)
     {

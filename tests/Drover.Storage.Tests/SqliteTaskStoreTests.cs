@@ -48,6 +48,39 @@ public sealed class SqliteTaskStoreTests : TaskDatabaseConformance
     }
 
     [Fact]
+    public async Task An_unsynced_create_is_synced_by_the_next_durable_commit_or_by_a_commit_of_its_own()
+    {
+        var log = new FileInfo(DatabasePath + "-wal");
+        long LogLength()
+        {
+            log.Refresh();
+            return log.Length;
+        }
+
+        // Nothing durable after it: its sync writes (and fsyncs) a frame of its own.
+        var alone = await Store.CreateUnsyncedAsync([Task()], Token);
+        var before = LogLength();
+        await alone.SyncAsync(Token);
+        Assert.True(LogLength() > before, "a sync with nothing durable since it writes a commit of its own");
+
+        // Its task's end, a durable commit, came after: that fsync covered it, and the sync writes nothing.
+        var definition = Task();
+        var created = await Store.CreateUnsyncedAsync([definition], Token);
+        Assert.True(created.Outcomes.Single().Created);
+        var worker = await WorkerAsync();
+        var leases = await Store.LeaseAsync(worker, 2, Token);
+        Assert.Contains(definition.Id, leases.Select(l => l.TaskId));
+        await ReportAsync(worker, [.. leases.Select(l => Finished(l, 0))]);
+        var afterEnd = LogLength();
+        await created.SyncAsync(Token);
+        Assert.Equal(afterEnd, LogLength());
+
+        await ((IAsyncDisposable)Store).DisposeAsync();
+        await using var reopened = (SqliteTaskStore)CreateStore();
+        Assert.Equal(Model.TaskState.Succeeded, (await reopened.GetTaskAsync(definition.Id, Token))!.Status);
+    }
+
+    [Fact]
     public async Task Everything_committed_is_there_after_reopening()
     {
         var definition = Task();

@@ -105,6 +105,21 @@ public abstract partial class TaskStoreConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_unsynced_create_makes_the_same_tasks_and_leases_them_before_its_sync()
+    {
+        var definitions = new[] { Task(), Task() };
+        var created = await Store.CreateUnsyncedAsync(definitions, Token);
+        Assert.Equal(definitions.Select(d => d.Id), created.Outcomes.Select(o => o.Task.Id));
+        Assert.All(created.Outcomes, o => Assert.True(o.Created));
+        // Dispatched without waiting for the disk; an existing id is returned unchanged, as by CreateAsync.
+        Assert.Equal(2, (await Store.LeaseAsync(await WorkerAsync(), 2, Token)).Count);
+        var again = await Store.CreateUnsyncedAsync([definitions[0] with { Name = "changed" }], Token);
+        Assert.False(again.Outcomes.Single().Created);
+        await System.Threading.Tasks.Task.WhenAll(created.SyncAsync(Token), again.SyncAsync(Token));
+        Assert.Equal(TaskState.Assigned, (await Store.GetTaskAsync(definitions[0].Id, Token))!.Status);
+    }
+
+    [Fact]
     public async Task Many_tasks_are_created_in_one_call_in_order()
     {
         var definitions = Enumerable.Range(0, 50).Select(_ => Task()).ToList();

@@ -17,6 +17,16 @@ public interface ITaskStore : ITaskReader
     Task<IReadOnlyList<CreateOutcome>> CreateAsync(IReadOnlyList<TaskDefinition> tasks, CancellationToken cancellationToken);
 
     /// <summary>
+    /// <see cref="CreateAsync"/> for a caller that acknowledges the tasks only later
+    /// (<c>POST /api/tasks?wait=</c> answers when they end): the commit need not have reached the disk
+    /// when this returns, and the caller awaits <see cref="UnsyncedCreate.SyncAsync"/> before it answers.
+    /// That costs nothing once a later durable commit (the tasks' ends) has synced the log, which on
+    /// SQLite saves a round trip one fsync. Stores without that distinction create durably.
+    /// </summary>
+    async Task<UnsyncedCreate> CreateUnsyncedAsync(IReadOnlyList<TaskDefinition> tasks, CancellationToken cancellationToken) =>
+        new(await CreateAsync(tasks, cancellationToken), _ => Task.CompletedTask);
+
+    /// <summary>
     /// Cancels a task that has not ended, whatever its state, and with it every task that requires it,
     /// down the graph. A running task's worker learns it at its next exchange and stops it.
     /// </summary>

@@ -121,13 +121,24 @@ public static class TaskEndpoints
 
         // Submit and wait in one request: registered before the tasks exist, so no end can be missed.
         var ends = wait is null ? null : waiter.Register(definitions.Select(d => d.Id));
-        var outcomes = await store.CreateAsync(definitions, cancellationToken);
-        var records = outcomes.Select(o => o.Task).ToList();
-        if (ends is not null)
+        IReadOnlyList<CreateOutcome> outcomes;
+        List<TaskRecord> records;
+        if (ends is null)
         {
+            outcomes = await store.CreateAsync(definitions, cancellationToken);
+            records = [.. outcomes.Select(o => o.Task)];
+        }
+        else
+        {
+            // Acknowledged only in the answer, after the tasks' ends: their commits sync the log, and
+            // with it the create's, so the create needs no fsync of its own (SyncAsync makes sure).
+            var created = await store.CreateUnsyncedAsync(definitions, cancellationToken);
+            outcomes = created.Outcomes;
+            records = [.. outcomes.Select(o => o.Task)];
             var answer = await waiter.CollectAsync(ends, records, wait!.Value, cancellationToken);
             var ended = answer.Done.ToDictionary(t => t.Id);
             records = [.. records.Select(t => ended.GetValueOrDefault(t.Id, t))];
+            await created.SyncAsync(cancellationToken);
         }
         if (isArray) return Results.Json(records, DroverJson.Options, statusCode: StatusCodes.Status201Created);
         return outcomes[0].Created
