@@ -63,11 +63,13 @@ throughput.SetAction(async parse =>
     result.Print(parse.GetValue(json));
 });
 
-var latency = new Command("latency", "One echo task at a time: submit, wait, repeat") { count, subscribers };
+var warmup = new Option<double>("--warmup") { Description = "Seconds of unmeasured round trips first (the JIT's tiering of three processes settles in 5-10 s)", DefaultValueFactory = _ => 10 };
+var latency = new Command("latency", "One echo task at a time: submit, wait, repeat") { count, subscribers, warmup };
 latency.SetAction(async parse =>
 {
+    if (parse.GetValue(warmup) is < 0 or double.NaN) throw new ArgumentException("--warmup must be a number of seconds, 0 or more");
     await using var cluster = await ClusterAsync(parse);
-    (await Scenarios.LatencyAsync(cluster, parse.GetValue(count), parse.GetValue(subscribers))).Add("store", parse.GetValue(store)!).Add("channel", parse.GetValue(channel)!)
+    (await Scenarios.LatencyAsync(cluster, parse.GetValue(count), TimeSpan.FromSeconds(parse.GetValue(warmup)), parse.GetValue(subscribers))).Add("store", parse.GetValue(store)!).Add("channel", parse.GetValue(channel)!)
         .Print(parse.GetValue(json));
 });
 
