@@ -55,6 +55,12 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
     public Task<IReadOnlyList<CreateOutcome>> CreateAsync(IReadOnlyList<TaskDefinition> tasks, CancellationToken cancellationToken) =>
         _writer.WriteAsync<IReadOnlyList<CreateOutcome>>(context => Create(context, tasks), cancellationToken);
 
+    public async Task<UnsyncedCreate> CreateUnsyncedAsync(IReadOnlyList<TaskDefinition> tasks, CancellationToken cancellationToken)
+    {
+        var (outcomes, commit) = await _writer.WriteAsync(context => (Create(context, tasks), context.Commit), cancellationToken, durable: false);
+        return new UnsyncedCreate(outcomes, token => _writer.SyncAsync(commit, token));
+    }
+
     /// <summary>Inserts the tasks, each starting as its requirements allow, and leaves the signals for after the commit.</summary>
     private List<CreateOutcome> Create(WriteContext context, IReadOnlyList<TaskDefinition> tasks)
     {
