@@ -201,7 +201,7 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
             var leases = ready.Select(t => Lifecycle.Lease(t, workerId, Ids.New(), now, now + _options.LeaseTimeout)).ToList();
             await tx.ExecuteAsync(PgWrites.UpdateTaskStates(leases.Select(l => (l.Task, true))), cancellationToken);
             return leases.Select(Lifecycle.ToLeasedTask).ToList();
-        }, cancellationToken);
+        }, cancellationToken, durable: false);
 
     public Task<ReportResult> ReportAsync(Guid workerId, WorkerReport report, CancellationToken cancellationToken) =>
         WriteAsync(async (tx, changes) =>
@@ -241,7 +241,7 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
             }
             await RenewAsync(tx, workerId, report.Held, now, cancellationToken);
             return new ReportResult(stale);
-        }, cancellationToken);
+        }, cancellationToken, durable: Durability.Needed(report));
 
     public Task<SignalOutcome> SetStatusAsync(Guid taskId, Guid? executionId, StatusUpdate status, CancellationToken cancellationToken) =>
         WriteAsync(async (tx, changes) =>
@@ -402,11 +402,16 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
     /// Runs one write in its own transaction and, once it has committed, raises the signals it
     /// calls for: here directly, on the other servers through NOTIFY sent in the transaction.
     /// </summary>
-    private async Task<T> WriteAsync<T>(Func<Transaction, Changes, Task<T>> write, CancellationToken cancellationToken)
+    /// <param name="durable">
+    /// False for a write that may be lost with the machine (<see cref="Durability"/>): it commits without
+    /// waiting for its WAL to be flushed (<c>synchronous_commit</c> off for the transaction); the next
+    /// durable commit flushes the WAL, and with it every write before it.
+    /// </param>
+    private async Task<T> WriteAsync<T>(Func<Transaction, Changes, Task<T>> write, CancellationToken cancellationToken, bool durable = true)
     {
         try
         {
-            return await WriteOnceAsync(write, cancellationToken);
+            return await WriteOnceAsync(write, durable, cancellationToken);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DiskFull)
         {
@@ -415,7 +420,7 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
         }
     }
 
-    private async Task<T> WriteOnceAsync<T>(Func<Transaction, Changes, Task<T>> write, CancellationToken cancellationToken)
+    private async Task<T> WriteOnceAsync<T>(Func<Transaction, Changes, Task<T>> write, bool durable, CancellationToken cancellationToken)
     {
         var began = System.Diagnostics.Stopwatch.GetTimestamp();
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -424,6 +429,9 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
         var result = await write(new Transaction(connection, transaction), changes);
         var notify = PostgresNotifications.Commands(changes.Ready, [.. changes.Ended.Select(t => t.Id)], changes.SignaledWorkers)
             .Concat(_relay.Commands(changes.Created, changes.Changed, changes.Output)).ToList();
+        // Read at the commit: sent with the notifications when there are any, else alone (a round trip is
+        // a fraction of the flush it saves).
+        if (!durable) notify.Add(PgRows.Command("SET LOCAL synchronous_commit TO OFF"));
         if (notify.Count > 0) await new Transaction(connection, transaction).ExecuteAsync(notify, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         Observability.TaskMetrics.Committed(System.Diagnostics.Stopwatch.GetElapsedTime(began), Math.Max(1, changes.Created.Count + changes.Changed.Count));

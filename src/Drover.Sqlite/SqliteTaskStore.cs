@@ -381,7 +381,7 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
                 if (requeued) _signals.TasksReady.Pulse();
             });
             return new ReportResult(stale);
-        }, cancellationToken, durable: EndsSomething(report));
+        }, cancellationToken, durable: Durability.Needed(report));
 
     public Task<int> ExpireLeasesAsync(CancellationToken cancellationToken) =>
         _writer.WriteAsync(context =>
@@ -439,9 +439,6 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
     /// A report that ends an execution (or a worker) is durable before it is answered; a heartbeat, a
     /// start or output need not be: lost with the machine, the task runs again anyway.
     /// </summary>
-    private static bool EndsSomething(WorkerReport report) =>
-        report.State != WorkerState.Running || report.Events.Exists(e => e.Type is ReportEventType.Finished or ReportEventType.Released);
-
     private LiveWorker Touch(WriteContext context, Guid workerId, WorkerState state, DateTimeOffset now)
     {
         var worker = _live.Touch(workerId, state, now);
