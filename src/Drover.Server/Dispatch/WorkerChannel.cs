@@ -187,8 +187,10 @@ public sealed class WorkerChannel(Guid workerId, FrameSocket frames, ITaskStore 
             }
             // Not cut short by a stop: once taken from the store, they must reach the worker.
             await SendInstructionsAsync(CancellationToken.None);
-            // More may be ready than the credit let through: look again before waiting.
-            if (leased.Count > 0) continue;
+            // No second look right away: a lease that took less than the credit found nothing else
+            // ready, and one that took all of it left no credit; what becomes ready or credited since
+            // the wake was taken has completed it already. (Looking again cost an empty lease, a
+            // transaction, per push.)
             await wake.WaitAsync(stop);
         }
     }
