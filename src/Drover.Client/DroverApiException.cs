@@ -6,10 +6,14 @@ using Drover.Json;
 namespace Drover.Client;
 
 /// <summary>The server refused a request; carries its problem detail (title, detail, and the fields at fault).</summary>
-public sealed class DroverApiException(HttpStatusCode status, string title, string? detail, IReadOnlyDictionary<string, string[]>? errors)
+public sealed class DroverApiException(HttpStatusCode status, string title, string? detail, IReadOnlyDictionary<string, string[]>? errors,
+    TimeSpan? retryAfter = null)
     : Exception(Describe(status, title, detail, errors))
 {
     public HttpStatusCode Status { get; } = status;
+
+    /// <summary>How long the server asked to wait before trying again (<c>Retry-After</c>, with a 429 or 503), when it said.</summary>
+    public TimeSpan? RetryAfter { get; } = retryAfter;
     public string Title { get; } = title;
     public string? Detail { get; } = detail;
     public IReadOnlyDictionary<string, string[]> Errors { get; } = errors ?? new Dictionary<string, string[]>();
@@ -34,6 +38,7 @@ public sealed class DroverApiException(HttpStatusCode status, string title, stri
         catch (JsonException)
         {
         }
-        return new DroverApiException(response.StatusCode, problem?.Title ?? response.ReasonPhrase ?? "Error", problem?.Detail, problem?.Errors);
+        var retryAfter = response.Headers.RetryAfter is { } header ? header.Delta ?? header.Date - DateTimeOffset.UtcNow : null;
+        return new DroverApiException(response.StatusCode, problem?.Title ?? response.ReasonPhrase ?? "Error", problem?.Detail, problem?.Errors, retryAfter);
     }
 }

@@ -113,7 +113,7 @@ internal sealed class Outbox : IAsyncDisposable
             }
             catch (Exception ex) when (RequestSender.IsTransient(ex, stop))
             {
-                await Task.Delay(_options.Backoff.Delay(attempt++), stop).ContinueWith(_ => { }, TaskScheduler.Default);
+                await Task.Delay(RequestSender.Delay(ex, attempt++, _options.Backoff), stop).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
     }

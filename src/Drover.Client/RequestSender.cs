@@ -18,8 +18,8 @@ internal enum CallKind
 
 /// <summary>
 /// Sends one API request: a single attempt, or in resilient mode attempts with backoff while the
-/// failure is transient — the connection refused or dropped, 502/503/504, or no answer within the
-/// attempt timeout (a server that stalls).
+/// failure is transient — the connection refused or dropped, 502/503/504, a 429 (after its
+/// Retry-After), or no answer within the attempt timeout (a server that stalls).
 /// </summary>
 internal sealed class RequestSender(HttpClient http, DroverClientOptions options)
 {
@@ -42,7 +42,7 @@ internal sealed class RequestSender(HttpClient http, DroverClientOptions options
             }
             catch (Exception ex) when (IsTransient(ex, cancellationToken))
             {
-                var delay = options.Backoff.Delay(attempt);
+                var delay = Delay(ex, attempt, options.Backoff);
                 if (DateTimeOffset.UtcNow - started + delay > deadline)
                 {
                     if (!options.Resilient || kind == CallKind.Once) throw Unwrapped(ex);
@@ -81,9 +81,16 @@ internal sealed class RequestSender(HttpClient http, DroverClientOptions options
     public static bool IsTransient(Exception ex, CancellationToken cancellationToken) => !cancellationToken.IsCancellationRequested && ex switch
     {
         HttpRequestException or IOException or AttemptTimedOutException => true,
-        DroverApiException api => api.Status is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout,
+        DroverApiException api => api.Status is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout,
         _ => false,
     };
+
+    /// <summary>The wait before the next attempt: the backoff, or longer if the server asked for it.</summary>
+    public static TimeSpan Delay(Exception ex, int attempt, Drover.Resilience.BackoffPolicy backoff)
+    {
+        var delay = backoff.Delay(attempt);
+        return ex is DroverApiException { RetryAfter: { } asked } && asked > delay ? asked : delay;
+    }
 
     /// <summary>A fail-fast client reports a stalled server as the timeout it was.</summary>
     private static Exception Unwrapped(Exception ex) => ex is AttemptTimedOutException timedOut ? new TimeoutException(timedOut.Message, timedOut.InnerException) : ex;

@@ -58,6 +58,27 @@ public sealed class LimitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_resilient_client_waits_out_a_429_and_a_fail_fast_one_is_told()
+    {
+        var (server, url, admin, _) = await StartAsync("--rate-limit", "2");
+        await using var _ = server;
+        using (var failFast = new Client.DroverClient(url, admin, Client.DroverClientOptions.FailFast))
+        {
+            var refused = await Assert.ThrowsAsync<Client.DroverApiException>(async () =>
+            {
+                for (var i = 0; i < 20; i++) await failFast.ListWorkersAsync(Token);
+            });
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.Status);
+            Assert.True(refused.RetryAfter >= TimeSpan.FromSeconds(1));
+        }
+        // Twice the bucket and more: some are refused, waited out (Retry-After) and sent again.
+        using var client = new Client.DroverClient(url, admin, new Client.DroverClientOptions { ReadTimeout = TimeSpan.FromSeconds(60), WriteTimeout = TimeSpan.FromSeconds(60) });
+        for (var i = 0; i < 12; i++) Assert.Empty(await client.ListWorkersAsync(Token));
+        for (var i = 0; i < 8; i++) await client.SubmitAsync(Specs.Command("echo", $"{i}") with { Batch = "limited" }, Token);
+        Assert.Equal(8, (await client.ListTasksAsync(new Storage.TaskListFilter { Batch = "limited" }, Token)).Count);
+    }
+
+    [Fact]
     public async Task An_address_that_fails_to_authenticate_too_often_waits_out_the_minute()
     {
         var (server, url, admin, _) = await StartAsync("--auth-failure-limit", "3");

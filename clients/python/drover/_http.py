@@ -13,16 +13,30 @@ from urllib.parse import urlsplit
 
 from .errors import ApiError
 
-# Answers that mean "not now" rather than "no": the request is tried again.
-TRANSIENT_STATUSES = frozenset({502, 503, 504})
+# Answers that mean "not now" rather than "no": the request is tried again (a 429 after its Retry-After).
+TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 
 
 class Transient(Exception):
-    """An attempt that may succeed if repeated: no connection, a dropped one, a stall, or a 502/503/504."""
+    """An attempt that may succeed if repeated: no connection, a dropped one, a stall, a 429 or a 502/503/504."""
 
-    def __init__(self, message: str, api_error: Optional[ApiError] = None):
+    def __init__(self, message: str, api_error: Optional[ApiError] = None, retry_after: float = 0.0):
         super().__init__(message)
         self.api_error = api_error
+        # Seconds the server asked to wait (Retry-After), 0 when it did not say.
+        self.retry_after = retry_after
+
+    def delay(self, attempt: int) -> float:
+        """How long to wait before the next attempt: the backoff, or longer if the server asked."""
+        return max(backoff(attempt), self.retry_after)
+
+
+def _retry_after(response: http.client.HTTPResponse) -> float:
+    """The Retry-After header in seconds (the server sends whole seconds), 0 when absent or a date."""
+    try:
+        return max(0.0, float(response.getheader("Retry-After", "") or 0))
+    except ValueError:
+        return 0.0
 
 
 def backoff(attempt: int) -> float:
@@ -101,7 +115,7 @@ class Transport:
             error = _api_error(response.status, response.getheader("Content-Type", "") or "", response.read())
             connection.close()
             if response.status in TRANSIENT_STATUSES:
-                raise Transient(f"GET /{path}: {error}", error)
+                raise Transient(f"GET /{path}: {error}", error, _retry_after(response))
             raise error
         connection.sock.settimeout(None)
         return response, connection
@@ -139,7 +153,7 @@ class Transport:
             return response.status, content_type, content
         error = _api_error(response.status, content_type, content)
         if response.status in TRANSIENT_STATUSES:
-            raise Transient(f"{method} /{path}: {error}", error)
+            raise Transient(f"{method} /{path}: {error}", error, _retry_after(response))
         raise error
 
 

@@ -14,7 +14,7 @@ import threading
 from collections import deque
 from typing import Any, Callable, Deque, Dict, List, Optional
 
-from ._http import Transient, Transport, backoff
+from ._http import Transient, Transport
 from .errors import ApiError, DroverError
 
 
@@ -136,9 +136,9 @@ class Outbox:
                 if self._on_refused is not None:
                     self._on_refused(head.path, refused)
                 attempt = 0
-            except Transient:
+            except Transient as ex:
                 with self._gate:
-                    self._gate.wait(backoff(attempt))
+                    self._gate.wait(ex.delay(attempt))
                 attempt += 1
 
     def _done(self, entry: _Entry, refused: Optional[ApiError]) -> None:

@@ -10,7 +10,7 @@ from . import _times
 from ._datasets import groupby_body, groupby_answer
 from ._discovery import find_ca, find_token, find_url
 from ._events import EventStream
-from ._http import Transient, Transport, backoff
+from ._http import Transient, Transport
 from ._ids import uuid7
 from ._outbox import DELIVERED, Delivery, Outbox
 from .errors import ApiError, TaskFailed, Unavailable
@@ -107,7 +107,7 @@ class Client:
             try:
                 return self._transport.attempt(method, path, body, timeout=self.attempt_timeout + long_poll, accept=accept)[2]
             except Transient as ex:
-                delay = backoff(attempt)
+                delay = ex.delay(attempt)
                 attempt += 1
                 if not self.resilient:
                     if ex.api_error is not None:

@@ -128,3 +128,26 @@ class ResilienceTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RateLimitTests(unittest.TestCase):
+    """A token past its rate gets 429 with Retry-After: a resilient client waits and goes on, a fail-fast one is told."""
+
+    def test_a_resilient_client_waits_out_a_429_and_a_fail_fast_one_gets_it(self):
+        server = Drover("--rate-limit", "2", workers=0).start()
+        try:
+            with server.client(resilient=False) as fail_fast:
+                with self.assertRaises(drover.ApiError) as refused:
+                    for _ in range(20):
+                        fail_fast.workers()
+                self.assertEqual(429, refused.exception.status)
+            # Twice the bucket and more: some of these are refused, waited out, and sent again.
+            with server.client(get_timeout=60) as client:
+                for _ in range(12):
+                    self.assertEqual([], client.workers())
+                # Writes too, and through the outbox (a 429 is not a refusal that drops the write).
+                for i in range(8):
+                    client.submit(f"echo {i}", batch="limited")
+                self.assertEqual(8, client.count({"batch": "limited"}))
+        finally:
+            server.close()
