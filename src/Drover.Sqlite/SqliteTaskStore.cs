@@ -326,6 +326,9 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
         }, cancellationToken);
 
     public Task<IReadOnlyList<LeasedTask>> LeaseAsync(Guid workerId, int max, CancellationToken cancellationToken) =>
+        // Every waiting worker is woken by a "tasks ready" signal and all but one find nothing: they
+        // are answered without a commit of the one writer.
+        _live.LeaseFindsNothing(workerId, _time.GetUtcNow()) ? Task.FromResult<IReadOnlyList<LeasedTask>>([]) :
         _writer.WriteAsync<IReadOnlyList<LeasedTask>>(context =>
         {
             var now = _time.GetUtcNow();

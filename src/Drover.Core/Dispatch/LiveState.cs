@@ -17,7 +17,11 @@ public sealed class LiveState
     private readonly Dictionary<Guid, ExecutionRecord> _executions = [];
     private readonly ReadySets _ready = new();
     private readonly Dictionary<string, ReadySets> _readyByBatch = new(StringComparer.Ordinal);
-    private readonly Dictionary<Guid, LiveWorker> _workers = [];
+    // Concurrent only so that LeaseFindsNothing may look a worker up from outside the owner's serialization.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, LiveWorker> _workers = new();
+
+    // _ready's count, for LeaseFindsNothing's readers (written by the owner after each change of _ready).
+    private int _readyCount;
 
     // Dependencies: what each pending task still waits for, and who waits for each requirement.
     private readonly Dictionary<Guid, HashSet<Guid>> _unmet = [];
@@ -45,7 +49,7 @@ public sealed class LiveState
     public void AddWorker(LiveWorker worker) => _workers[worker.Id] = worker;
 
     /// <summary>Forgets a worker that was purged (stopped or lost, holding nothing).</summary>
-    public void RemoveWorker(Guid id) => _workers.Remove(id);
+    public void RemoveWorker(Guid id) => _workers.TryRemove(id, out _);
 
     /// <summary>
     /// Adds a task that has not ended (a new one, or one read back at start), with its open execution
@@ -79,6 +83,17 @@ public sealed class LiveState
         worker.LastSeen = now;
         return worker;
     }
+
+    /// <summary>
+    /// True when a lease by this worker would find no task and need no write: nothing is ready for
+    /// any worker, and the worker is known, running and was seen within the last second (so skipping
+    /// its touch loses nothing). A "tasks ready" signal wakes every waiting worker and all but one
+    /// find nothing; this answers them without a commit. Safe to call from any thread: a task made
+    /// ready counts before its signal is raised, so a true answer is never stale for the signal that woke the caller.
+    /// </summary>
+    public bool LeaseFindsNothing(Guid workerId, DateTimeOffset now) =>
+        Volatile.Read(ref _readyCount) == 0 && _workers.TryGetValue(workerId, out var worker)
+        && worker.Status == WorkerState.Running && now - worker.LastSeen < TimeSpan.FromSeconds(1);
 
     /// <summary>Leases up to <paramref name="max"/> ready tasks to the worker: highest priority first, then oldest.</summary>
     public List<Transition> Lease(LiveWorker worker, int max, DateTimeOffset now, DateTimeOffset expires)
@@ -363,6 +378,7 @@ public sealed class LiveState
             _pausedBatches.Remove(batch);
             if (ready is not null) _ready.AddAll(ready);
         }
+        Volatile.Write(ref _readyCount, _ready.Count);
     }
 
     private void AddReady(TaskRecord task)
@@ -372,6 +388,7 @@ public sealed class LiveState
         if (!_pausedBatches.Contains(task.Batch)) _ready.Add(handler, order);
         if (!_readyByBatch.TryGetValue(task.Batch, out var batch)) _readyByBatch[task.Batch] = batch = new();
         batch.Add(handler, order);
+        Volatile.Write(ref _readyCount, _ready.Count);
     }
 
     private void RemoveReady(TaskRecord task)
@@ -384,5 +401,6 @@ public sealed class LiveState
             batch.Remove(handler, order);
             if (batch.Count == 0) _readyByBatch.Remove(task.Batch);
         }
+        Volatile.Write(ref _readyCount, _ready.Count);
     }
 }

@@ -26,7 +26,14 @@ public sealed class LiveWorker(Guid id, string? batch, WorkerState status, DateT
     /// <summary>The pending settings, once: safe to call outside the store's lock.</summary>
     public Contracts.WorkerControl? TakePendingControl() => Interlocked.Exchange(ref _pendingControl, null);
     public WorkerState Status { get; set; } = status;
-    public DateTimeOffset LastSeen { get; set; } = lastSeen;
+    // Ticks (UTC), so that a reader outside the owner's serialization (LiveState.LeaseFindsNothing) never sees half a value.
+    private long _lastSeen = lastSeen.UtcTicks;
+
+    public DateTimeOffset LastSeen
+    {
+        get => new(Volatile.Read(ref _lastSeen), TimeSpan.Zero);
+        set => Volatile.Write(ref _lastSeen, value.UtcTicks);
+    }
 
     /// <summary>Ids of the tasks this worker holds under a lease.</summary>
     public HashSet<Guid> Held { get; } = [];
