@@ -438,10 +438,6 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
 
     public ValueTask DisposeAsync() => _writer.DisposeAsync();
 
-    /// <summary>
-    /// A report that ends an execution (or a worker) is durable before it is answered; a heartbeat, a
-    /// start or output need not be: lost with the machine, the task runs again anyway.
-    /// </summary>
     private LiveWorker Touch(WriteContext context, Guid workerId, WorkerState state, DateTimeOffset now)
     {
         var worker = _live.Touch(workerId, state, now);
