@@ -77,6 +77,10 @@ class EventStream:
                 if lost is not None:
                     yield {"resync": True}
                     yield {"update": self._reread(lost - _MARGIN)}
+                elif self._follow[2]:
+                    # Tasks followed by id start with their records as they are now (read once the stream
+                    # is open, so no change falls in between): one that ended before is seen too.
+                    yield {"update": self._client.db_query({"id": {"$in": self._follow[2]}}, limit=_REREAD_LIMIT)}
                 for message in _messages(response):
                     yield message
                     if message.get("resync"):

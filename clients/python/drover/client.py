@@ -351,7 +351,9 @@ class Client:
         """The server-sent event stream of task changes, as moi's messages: ``{"add": [records]}``,
         ``{"update": [records]}``, ``{"output": {...}}``, ``{"resync": True}``. Reconnects by itself
         (resilient clients), then yields ``{"resync": True}`` and ``{"update": [re-read records]}`` of
-        what it follows, so no change is missed. ``close()`` on the stream (from any thread) ends it."""
+        what it follows, so no change is missed. Tasks followed by id start with ``{"update": [their
+        records now]}``, so one that ended before the stream opened is seen. ``close()`` on the stream
+        (from any thread) ends it."""
         return EventStream(self, _many(group), _many(batch), [_id(t) for t in tasks or []], all,
                              self.resilient if reconnect is None else reconnect)
 

@@ -4,6 +4,7 @@ import gzip
 import os
 import subprocess
 import sys
+import threading
 
 from support import PACKAGE, ServerTestCase
 
@@ -26,6 +27,20 @@ class TaskTests(ServerTestCase):
 
         ran = self.client.run(["sh", "-c", "echo one; exit 0"])
         self.assertEqual("succeeded", ran["status"])
+
+    def test_following_a_task_that_already_ended_starts_with_its_record(self):
+        task = self.client.submit("echo early", group="py-follow")
+        self.assertEqual("early\n", task.result(timeout=60))
+        stream = self.client.follow(tasks=[task])
+        # Without its first record, nothing more would come for an ended task: close it after a while.
+        closer = threading.Timer(20, stream.close)
+        closer.start()
+        try:
+            first = next(iter(stream))
+        finally:
+            closer.cancel()
+            stream.close()
+        self.assertEqual([(task.id, "succeeded")], [(r["id"], r["status"]) for r in first["update"]])
 
     def test_handler_result_and_map(self):
         self.assertEqual({"a": [1, 2]}, self.client.submit(handler="echo", args={"a": [1, 2]}).result(60))
