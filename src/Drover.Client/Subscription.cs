@@ -8,7 +8,7 @@ namespace Drover.Client;
 /// <see cref="DroverClient.SubscribeAsync"/>: the event stream as an async sequence that reconnects
 /// by itself (resilient clients) and, after a reconnect or a resync, re-reads what it follows —
 /// every followed task not ended, and those that changed since a little before the stream was lost —
-/// so no change goes unseen.
+/// so no change goes unseen. Tasks followed by id start with their current records.
 /// </summary>
 internal static class Subscription
 {
@@ -36,6 +36,12 @@ internal static class Subscription
                 {
                     yield return new Resync();
                     yield return new TasksChanged(false, await ReReadAsync(client, follow, since - Margin, cancellationToken));
+                }
+                else if (follow.Tasks.Count > 0)
+                {
+                    // Tasks followed by id start with their records as they are now (read once the stream is
+                    // open, the server following them already): one that ended before is seen too.
+                    yield return new TasksChanged(false, await client.QueryTasksAsync(TaskFilter.In("id", follow.Tasks.Cast<object?>()), ReReadLimit, cancellationToken));
                 }
                 while (await ReadAsync(stream, cancellationToken) is { } message)
                 {

@@ -173,6 +173,20 @@ public sealed class ResilientClientTests : IAsyncLifetime
         Assert.True(sawResync);
     }
 
+    [Fact]
+    public async Task Following_a_task_that_already_ended_starts_with_its_record()
+    {
+        // Nothing more would come for an ended task: without its first record, the follower waits until cancelled.
+        using var client = _cluster.Client();
+        var ended = await client.RunAsync(Specs.Command("true"), Token);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        stop.CancelAfter(TimeSpan.FromSeconds(30));
+        await using var events = client.SubscribeAsync(new EventFollow { Tasks = [ended.Id] }, stop.Token).GetAsyncEnumerator(stop.Token);
+        Assert.True(await events.MoveNextAsync());
+        var first = Assert.IsType<TasksChanged>(events.Current);
+        Assert.Equal([(ended.Id, TaskState.Succeeded)], first.Tasks.Select(t => (t.Id, t.Status)));
+    }
+
     private static async Task<bool> UntilAsync(IAsyncEnumerator<TaskEvent> events, Func<TaskEvent, bool> done)
     {
         while (await events.MoveNextAsync())
