@@ -90,13 +90,13 @@ internal sealed class LocalCluster : IAsyncDisposable
         await WaitForWorkersAsync(before + count);
     }
 
-    /// <summary>A server alone, on a data directory the caller prepared (which it then owns and removes).</summary>
     /// <summary>
     /// No requests-per-token limit: the bench measures dispatch, and one latency loop alone makes about
     /// 3,000 requests a second with the admin token (the default limit is 1,000).
     /// </summary>
     private static readonly string[] Unlimited = ["--rate-limit", "0"];
 
+    /// <summary>A server alone, on a data directory the caller prepared (which it then owns and removes).</summary>
     public static async Task<LocalCluster> StartServerAsync(string store, string data, params string[] extraArgs)
     {
         var port = FreePort();

@@ -404,8 +404,8 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
     /// </summary>
     /// <param name="durable">
     /// False for a write that may be lost with the machine (<see cref="Durability"/>): it commits without
-    /// waiting for its WAL to be flushed (<c>synchronous_commit</c> off for the transaction); the next
-    /// durable commit flushes the WAL, and with it every write before it.
+    /// waiting for its WAL to be flushed (<see cref="Transaction.SkipFlushAtCommit"/>); the next durable
+    /// commit flushes the WAL, and with it every write before it.
     /// </param>
     private async Task<T> WriteAsync<T>(Func<Transaction, Changes, Task<T>> write, CancellationToken cancellationToken, bool durable = true)
     {
@@ -426,13 +426,11 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var changes = new Changes();
-        var result = await write(new Transaction(connection, transaction), changes);
+        var tx = new Transaction(connection, transaction) { SkipFlushAtCommit = !durable };
+        var result = await write(tx, changes);
         var notify = PostgresNotifications.Commands(changes.Ready, [.. changes.Ended.Select(t => t.Id)], changes.SignaledWorkers)
             .Concat(_relay.Commands(changes.Created, changes.Changed, changes.Output)).ToList();
-        // Read at the commit: sent with the notifications when there are any, else alone (a round trip is
-        // a fraction of the flush it saves).
-        if (!durable) notify.Add(PgRows.Command("SET LOCAL synchronous_commit TO OFF"));
-        if (notify.Count > 0) await new Transaction(connection, transaction).ExecuteAsync(notify, cancellationToken);
+        if (notify.Count > 0) await tx.ExecuteAsync(notify, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         Observability.TaskMetrics.Committed(System.Diagnostics.Stopwatch.GetElapsedTime(began), Math.Max(1, changes.Created.Count + changes.Changed.Count));
         if (changes.Created.Count > 0) Observability.TaskMetrics.Created(changes.Created);

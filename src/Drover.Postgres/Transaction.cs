@@ -29,12 +29,27 @@ internal sealed class Transaction(NpgsqlConnection connection, NpgsqlTransaction
         return await ReadAllAsync(reader, read, cancellationToken);
     }
 
+    /// <summary>
+    /// A write that may be lost with the machine (<see cref="Drover.Storage.Durability"/>): its commit need
+    /// not wait for the WAL's flush (the next durable commit flushes it, and this one with it). The next
+    /// batch of statements sent carries <c>SET LOCAL synchronous_commit TO OFF</c>, read at the commit: no
+    /// round trip of its own, and none at all for a transaction that writes nothing (whose commit
+    /// flushes nothing anyway).
+    /// </summary>
+    public bool SkipFlushAtCommit { get; set; }
+
     /// <summary>Many statements in one round trip.</summary>
     public async Task ExecuteAsync(IEnumerable<NpgsqlBatchCommand> commands, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
         foreach (var command in commands) batch.BatchCommands.Add(command);
-        if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(cancellationToken);
+        if (batch.BatchCommands.Count == 0) return;
+        if (SkipFlushAtCommit)
+        {
+            batch.BatchCommands.Add(PgRows.Command("SET LOCAL synchronous_commit TO OFF"));
+            SkipFlushAtCommit = false;
+        }
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task<List<T>> ReadAllAsync<T>(NpgsqlCommand command, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
