@@ -28,6 +28,9 @@ public sealed class PriorityTests : IAsyncLifetime
         // Occupy the only slot until all the rest are queued behind it (a file, not a sleep: a loaded machine may take longer to submit them).
         var release = Path.Combine(Path.GetTempPath(), $"drover-priority-{Guid.NewGuid():N}");
         var blocker = await client.CreateTaskAsync(Specs.Shell($"while [ ! -e {release} ]; do sleep 0.05; done; rm -f {release}"), Token);
+        // The slot must hold the blocker before the rest arrive: a worker that leases late (a loaded machine) rightly takes
+        // the best task queued at that moment, which may be "mid-1" before "high" exists.
+        while ((await client.GetTaskAsync(blocker.Id, Token))!.Status != Model.TaskState.Running) await Task.Delay(20, Token);
         var specs = new (string Name, int Priority)[] { ("low", -1), ("mid-1", 3), ("high", 9), ("mid-2", 3), ("zero", 0) };
         var created = new List<Model.TaskRecord>();
         foreach (var (name, priority) in specs)
