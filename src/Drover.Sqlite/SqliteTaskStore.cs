@@ -38,7 +38,10 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
         connection.Open();
         using (var pragma = connection.CreateCommand())
         {
-            pragma.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {(sqlite.SyncToDisk ? "FULL" : "NORMAL")}; PRAGMA busy_timeout = 5000;";
+            // temp_store: each write runs in a savepoint, whose journal (the pages' contents before it) SQLite
+            // keeps in a temporary file past 64 KiB; in memory it costs a copy instead of a write to the kernel
+            // (15 writes and 32 KB per task in the throughput bench).
+            pragma.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {(sqlite.SyncToDisk ? "FULL" : "NORMAL")}; PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY;";
             pragma.ExecuteNonQuery();
         }
         SqliteSchema.Migrate(connection);
