@@ -14,8 +14,9 @@ internal static class SqliteValues
 
     public static object Time(DateTimeOffset? value) => (object?)TimeText(value) ?? DBNull.Value;
 
+    // No styles: .NET parses "O" on its fast path only without any (the text's Z makes it UTC).
     public static DateTimeOffset ParseTime(string text) =>
-        DateTimeOffset.ParseExact(text, "O", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+        DateTimeOffset.ParseExact(text, "O", CultureInfo.InvariantCulture, DateTimeStyles.None);
 
     public static object TextOrNull(string? value) => value is null ? DBNull.Value : value;
 
