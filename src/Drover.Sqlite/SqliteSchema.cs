@@ -109,6 +109,12 @@ internal static class SqliteSchema
         -- Delayed tasks: pending until this time (the live state times them; the column brings them back after a restart).
         ALTER TABLE tasks ADD COLUMN run_after TEXT;
         """,
+        """
+        -- The open executions' index, with its condition as ORs (TaskRows.IsOpen): SQLite evaluates an IN of
+        -- three values by building a temporary table, at every row written (a third of an echo task's writing).
+        DROP INDEX tasks_open_execution;
+        CREATE INDEX tasks_open_execution ON tasks (execution_id) WHERE (status = 'assigned' OR status = 'running' OR status = 'paused');
+        """,
     ];
 
     /// <summary>The schema version this code writes.</summary>

@@ -90,7 +90,7 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
         var paused = (await QueryAsync("SELECT name FROM batches WHERE paused = 1", r => r.GetString(0), cancellationToken).ConfigureAwait(false))
             .ToHashSet(StringComparer.Ordinal);
         var serving = await QueryAsync(
-            "SELECT DISTINCT batch, worker_id FROM tasks WHERE status IN ('assigned', 'running', 'paused') " +
+            $"SELECT DISTINCT batch, worker_id FROM tasks WHERE {TaskRows.IsOpen} " +
             "UNION SELECT batch, id FROM workers WHERE batch IS NOT NULL AND status IN ('running', 'paused', 'draining')",
             r => (Batch: r.GetString(0), Worker: Guid.Parse(r.GetString(1))), cancellationToken).ConfigureAwait(false);
         return BatchRecords.From(counts, paused, serving);
@@ -111,7 +111,7 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
         var found = await QueryAsync($"SELECT {TaskRows.ExecutionColumns} FROM executions WHERE id = $id",
             TaskRows.ReadExecution, cancellationToken, ("$id", id.ToString())).ConfigureAwait(false);
         if (found.Count > 0) return found[0];
-        var task = await QueryAsync($"SELECT {TaskRows.Columns} FROM tasks WHERE execution_id = $id AND status IN ('assigned', 'running', 'paused')",
+        var task = await QueryAsync($"SELECT {TaskRows.Columns} FROM tasks WHERE execution_id = $id AND {TaskRows.IsOpen}",
             TaskRows.ReadTask, cancellationToken, ("$id", id.ToString())).ConfigureAwait(false);
         return task.Count > 0 ? Lifecycle.OpenExecution(task[0]) : null;
     }

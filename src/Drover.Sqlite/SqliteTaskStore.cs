@@ -406,7 +406,7 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
         {
             var purged = context.QueryOnce(
                 "DELETE FROM workers WHERE status IN ('stopped', 'lost') AND last_seen < $before AND NOT EXISTS " +
-                "(SELECT 1 FROM tasks t WHERE t.worker_id = workers.id AND t.status IN ('assigned', 'running', 'paused')) RETURNING id",
+                $"(SELECT 1 FROM tasks t WHERE t.worker_id = workers.id AND {TaskRows.IsOpenT}) RETURNING id",
                 r => Guid.Parse(r.GetString(0)), [("$before", SqliteValues.Time(before))]);
             purged.ForEach(_live.RemoveWorker);
             return purged.Count;
@@ -453,11 +453,6 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
         context.Query($"SELECT {TaskRows.OutputColumns} FROM tasks WHERE id = $id", TaskRows.ReadTask, ("$id", id.ToString()))
             .FirstOrDefault();
 
-    /// <summary>
-    /// Writes a transition: the task row always, an execution row only when the execution closes
-    /// (the open one is described by its task row). So a task's life is four row writes: create,
-    /// lease, finish, and its execution.
-    /// </summary>
     /// <summary>A task's new state without an execution change, written and announced to followers.</summary>
     private void Write(WriteContext context, TaskRecord task)
     {
@@ -465,10 +460,15 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
         context.Announce(task, created: false);
     }
 
+    /// <summary>
+    /// Writes a transition: the task row always (what changed of it), an execution row only when the
+    /// execution closes (the open one is described by its task row). So a task's life is four row
+    /// writes: create, lease, finish, and its execution.
+    /// </summary>
     private void Save(WriteContext context, Transition transition, bool output)
     {
         context.Announce(transition.Task, created: false);
-        TaskRows.UpdateTaskState(context.Raw(output ? TaskRows.UpdateStateAndOutput : TaskRows.UpdateState), transition.Task, output);
+        TaskRows.UpdateChanged(context, transition.Before, transition.Task, output);
         if (!transition.Execution.IsOpen) TaskRows.InsertClosedExecution(context.Raw(TaskRows.InsertExecution), transition.Execution);
     }
 

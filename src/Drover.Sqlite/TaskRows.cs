@@ -24,9 +24,18 @@ internal static class TaskRows
     public const string ExecutionColumns =
         "id, task_id, worker_id, attempt, status, assigned, started, completed, exit_code, timed_out, reason, signals, transfer";
 
+    /// <summary>
+    /// A leased task (an open execution), as the partial index tasks_open_execution says it: a query must say it
+    /// the same way for SQLite to use that index. ORs, not IN: SQLite builds a temporary table for an IN of three.
+    /// </summary>
+    public const string IsOpen = "(status = 'assigned' OR status = 'running' OR status = 'paused')";
+
+    /// <summary><see cref="IsOpen"/> of the tasks aliased t.</summary>
+    public const string IsOpenT = "(t.status = 'assigned' OR t.status = 'running' OR t.status = 'paused')";
+
     public const string WorkerColumns =
         "id, name, hostname, pid, concurrency, prefetch, batch, handlers, status, registered, last_seen, " +
-        "(SELECT count(*) FROM tasks t WHERE t.worker_id = workers.id AND t.status IN ('assigned', 'running', 'paused')), stats, paused, drain, recyclable";
+        "(SELECT count(*) FROM tasks t WHERE t.worker_id = workers.id AND " + IsOpenT + "), stats, paused, drain, recyclable";
 
     public static TaskRecord ReadTask(SqliteDataReader r)
     {
@@ -159,6 +168,74 @@ internal static class TaskRows
             .Text(t.Reason).Text(TimeText(t.Assigned)).Text(JsonText(t.Signals)).Text(JsonText(t.Transfer)).Text(t.CachedFrom?.ToString()).Text(t.CacheKey);
         if (output) update.Text(JsonText(t.Result)).Text(t.Stdout).Text(t.Stderr);
         update.Integer(t.Seq).Execute();
+    }
+
+    /// <summary>
+    /// A task's state columns (what <see cref="UpdateStateSet"/> writes), each with how to tell whether it
+    /// changed and how to bind it. Compared by reference where a value is rebuilt only when it changes
+    /// (lists, records): a new but equal one is written again, never one skipped.
+    /// </summary>
+    private static readonly StateColumn[] StateColumns =
+    [
+        new("status", (a, b) => a.Status == b.Status, (u, t) => u.Text(Enums.Name(t.Status))),
+        new("status_message", (a, b) => a.StatusMessage == b.StatusMessage, (u, t) => u.Text(t.StatusMessage)),
+        new("progress", (a, b) => a.Progress == b.Progress, (u, t) => u.Real(t.Progress)),
+        new("attempts", (a, b) => a.Attempts == b.Attempts, (u, t) => u.Integer(t.Attempts)),
+        new("failures", (a, b) => a.Failures == b.Failures, (u, t) => u.Integer(t.Failures)),
+        new("worker_id", (a, b) => a.WorkerId == b.WorkerId, (u, t) => u.Text(t.WorkerId?.ToString())),
+        new("execution_id", (a, b) => a.ExecutionId == b.ExecutionId, (u, t) => u.Text(t.ExecutionId?.ToString())),
+        new("started", (a, b) => a.Started == b.Started, (u, t) => u.Text(TimeText(t.Started))),
+        new("completed", (a, b) => a.Completed == b.Completed, (u, t) => u.Text(TimeText(t.Completed))),
+        new("lease_expires", (a, b) => a.LeaseExpires == b.LeaseExpires, (u, t) => u.Text(TimeText(t.LeaseExpires))),
+        new("exit_code", (a, b) => a.ExitCode == b.ExitCode, (u, t) => u.Integer(t.ExitCode)),
+        new("error", (a, b) => a.Error == b.Error, (u, t) => u.Text(t.Error)),
+        new("stdout_bytes", (a, b) => a.StdoutBytes == b.StdoutBytes, (u, t) => u.Integer(t.StdoutBytes)),
+        new("stderr_bytes", (a, b) => a.StderrBytes == b.StderrBytes, (u, t) => u.Integer(t.StderrBytes)),
+        new("reason", (a, b) => a.Reason == b.Reason, (u, t) => u.Text(t.Reason)),
+        new("assigned", (a, b) => a.Assigned == b.Assigned, (u, t) => u.Text(TimeText(t.Assigned))),
+        new("signals", (a, b) => ReferenceEquals(a.Signals, b.Signals), (u, t) => u.Text(JsonText(t.Signals))),
+        new("transfer", (a, b) => ReferenceEquals(a.Transfer, b.Transfer), (u, t) => u.Text(JsonText(t.Transfer))),
+        new("cached_from", (a, b) => a.CachedFrom == b.CachedFrom, (u, t) => u.Text(t.CachedFrom?.ToString())),
+        new("cache_key", (a, b) => a.CacheKey == b.CacheKey, (u, t) => u.Text(t.CacheKey)),
+    ];
+
+    private sealed record StateColumn(string Name, Func<TaskRecord, TaskRecord, bool> Same, Action<RawStatement, TaskRecord> Bind);
+
+    /// <summary>
+    /// Writes a transition's task row: only the state columns that differ from <paramref name="before"/>
+    /// (its row as stored), so that an index none of them is in is left alone (a finish no longer rewrites
+    /// the task's entry in the worker index, say) and fewer values are bound; every state column when
+    /// there is no before. The output columns (result, stdout, stderr) are written whole when asked.
+    /// </summary>
+    public static void UpdateChanged(WriteContext context, TaskRecord? before, TaskRecord after, bool output)
+    {
+        if (before is null)
+        {
+            UpdateTaskState(context.Raw(output ? UpdateStateAndOutput : UpdateState), after, output);
+            return;
+        }
+        var changed = 0;
+        for (var i = 0; i < StateColumns.Length; i++)
+        {
+            if (!StateColumns[i].Same(before, after)) changed |= 1 << i;
+        }
+        if (changed == 0 && !output) return;
+        var key = changed | (output ? 1 << StateColumns.Length : 0);
+        var update = context.Raw(key, UpdateOf);
+        for (var i = 0; i < StateColumns.Length; i++)
+        {
+            if ((changed & (1 << i)) != 0) StateColumns[i].Bind(update, after);
+        }
+        if (output) update.Text(JsonText(after.Result)).Text(after.Stdout).Text(after.Stderr);
+        update.Integer(after.Seq).Execute();
+    }
+
+    /// <summary>The UPDATE for a key of <see cref="UpdateChanged"/>: a bit per state column, then one for the output columns.</summary>
+    private static string UpdateOf(int key)
+    {
+        var set = StateColumns.Where((_, i) => (key & (1 << i)) != 0).Select(c => $"{c.Name} = ?").ToList();
+        if ((key & (1 << StateColumns.Length)) != 0) set.AddRange(["result = ?", "stdout = ?", "stderr = ?"]);
+        return $"UPDATE tasks SET {string.Join(", ", set)} WHERE seq = ?";
     }
 
     public const string InsertExecution =

@@ -17,6 +17,7 @@ internal sealed class WriteContext(SqliteConnection connection, TaskEvents? even
     // failed operation's share is discarded the same way whatever it left.
     private readonly List<object> _afterCommit = [];
     private readonly Dictionary<string, RawStatement> _raw = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, RawStatement> _rawByKey = [];
 
     public SqliteTransaction? Transaction { get; set; }
 
@@ -43,6 +44,13 @@ internal sealed class WriteContext(SqliteConnection connection, TaskEvents? even
         return statement;
     }
 
+    /// <summary>A hot statement whose SQL is built from a small number (a set of columns): found by the number, not by hashing its text.</summary>
+    public RawStatement Raw(int key, Func<int, string> sql)
+    {
+        if (!_rawByKey.TryGetValue(key, out var statement)) _rawByKey[key] = statement = Raw(sql(key));
+        return statement;
+    }
+
     private SqliteCommand Prepare(string sql, (string Name, object Value)[] parameters)
     {
         var command = Command(sql);
@@ -57,6 +65,7 @@ internal sealed class WriteContext(SqliteConnection connection, TaskEvents? even
         foreach (var statement in _raw.Values) statement.Dispose();
         foreach (var command in _commands.Values) command.Dispose();
         _raw.Clear();
+        _rawByKey.Clear();
         _commands.Clear();
     }
 

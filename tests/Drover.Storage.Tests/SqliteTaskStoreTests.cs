@@ -143,4 +143,25 @@ public sealed class SqliteTaskStoreTests : TaskDatabaseConformance
         command.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", (string?)await command.ExecuteScalarAsync(Token));
     }
+
+    [Theory]
+    [InlineData("INSERT INTO tasks (id, batch, status, submitted) VALUES ('x', 'b', 'queued', 'now')")]
+    [InlineData("UPDATE tasks SET status = 'running' WHERE seq = 1")]
+    [InlineData("UPDATE tasks SET status = 'succeeded', completed = 'now' WHERE seq = 1")]
+    public async Task Writing_a_task_builds_no_temporary_table(string write)
+    {
+        // A partial index's condition is evaluated at every row written; an IN of three values in it
+        // made SQLite build a temporary table each time (OpenEphemeral), a third of an echo task's writing.
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath}");
+        await connection.OpenAsync(Token);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN " + write;
+        var opcodes = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync(Token))
+        {
+            while (await reader.ReadAsync(Token)) opcodes.Add(reader.GetString(1));
+        }
+        Assert.Contains("IdxInsert", opcodes);
+        Assert.DoesNotContain("OpenEphemeral", opcodes);
+    }
 }

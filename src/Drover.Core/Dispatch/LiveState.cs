@@ -107,9 +107,7 @@ public sealed class LiveState
         {
             var next = first.Order;
             RemoveReady(_tasks[next.Id]);
-            var lease = Lifecycle.Lease(_tasks[next.Id], worker.Id, Ids.New(), now, expires);
-            Save(lease);
-            leases.Add(lease);
+            leases.Add(Save(Lifecycle.Lease(_tasks[next.Id], worker.Id, Ids.New(), now, expires)));
         }
         return leases;
     }
@@ -118,9 +116,7 @@ public sealed class LiveState
     public Transition? Apply(Guid workerId, ReportEvent e, DateTimeOffset now, int outputLimitBytes)
     {
         if (!_executions.TryGetValue(e.ExecutionId, out var execution) || execution.WorkerId != workerId) return null;
-        var transition = Lifecycle.Apply(_tasks[execution.TaskId], execution, e, now, outputLimitBytes);
-        if (transition is { } t) Save(t);
-        return transition;
+        return Lifecycle.Apply(_tasks[execution.TaskId], execution, e, now, outputLimitBytes) is { } transition ? Save(transition) : null;
     }
 
     /// <summary>
@@ -177,8 +173,7 @@ public sealed class LiveState
         if (!_tasks.TryGetValue(taskId, out var task)) return null;
         if (TaskStateRules.IsLeased(task.Status))
         {
-            var transition = Lifecycle.Cancel(task, _executions[task.ExecutionId!.Value], reason, now);
-            Save(transition);
+            var transition = Save(Lifecycle.Cancel(task, _executions[task.ExecutionId!.Value], reason, now));
             var worker = transition.Execution.WorkerId;
             if (!_kills.TryGetValue(worker, out var kills)) _kills[worker] = kills = [];
             kills.Add(new SignalCommand(transition.Execution.Id, TaskSignal.Kill));
@@ -267,8 +262,7 @@ public sealed class LiveState
     public Transition? Signal(Guid taskId, TaskSignal signal, DateTimeOffset now)
     {
         if (!_tasks.TryGetValue(taskId, out var task) || !TaskStateRules.IsLeased(task.Status)) return null;
-        var transition = Lifecycle.Signal(task, _executions[task.ExecutionId!.Value], signal, now);
-        Save(transition);
+        var transition = Save(Lifecycle.Signal(task, _executions[task.ExecutionId!.Value], signal, now));
         lock (_signaled) _signaled.Add(transition.Execution.WorkerId);
         return transition;
     }
@@ -335,17 +329,15 @@ public sealed class LiveState
         return lost;
     }
 
-    private List<Transition> Close(List<Guid> taskIds, Func<TaskRecord, Transition> close)
-    {
-        var transitions = taskIds.Select(id => close(_tasks[id])).ToList();
-        transitions.ForEach(Save);
-        return transitions;
-    }
+    private List<Transition> Close(List<Guid> taskIds, Func<TaskRecord, Transition> close) =>
+        taskIds.Select(id => Save(close(_tasks[id]))).ToList();
 
     /// <summary>Records a transition and keeps the indexes in step: ended tasks and closed executions leave.</summary>
-    private void Save(Transition transition)
+    /// <returns>The transition, with the task as it was before (<see cref="Transition.Before"/>).</returns>
+    private Transition Save(Transition transition)
     {
         var (task, execution) = transition;
+        transition = transition with { Before = _tasks.GetValueOrDefault(task.Id) };
         if (TaskStateRules.IsEnded(task.Status)) _tasks.Remove(task.Id);
         else _tasks[task.Id] = task;
         if (execution.IsOpen)
@@ -359,6 +351,7 @@ public sealed class LiveState
             _workers.GetValueOrDefault(execution.WorkerId)?.Held.Remove(task.Id);
         }
         if (task.Status == TaskState.Queued) AddReady(task);
+        return transition;
     }
 
     public bool IsPaused(string batch) => _pausedBatches.Contains(batch);
