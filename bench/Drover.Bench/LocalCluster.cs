@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using Drover.Client;
 
 namespace Drover.Bench;
@@ -56,13 +57,10 @@ internal sealed class LocalCluster : IAsyncDisposable
         var data = cluster._dataDirectory!;
         for (var s = 1; s < servers; s++)
         {
-            var port = FreePort();
-            var server = Start(["server", "--port", Str(port), "--data", data, "--store", store, .. Unlimited, .. serverArgs ?? []]);
-            var url = new Uri($"http://127.0.0.1:{port}/");
+            var server = Start(["server", "--port", "0", "--data", data, "--store", store, .. Unlimited, .. serverArgs ?? []]);
             cluster._processes.Add(server);
             cluster._servers.Add(server);
-            cluster._urls.Add(url);
-            await WaitForHealthAsync(url, server);
+            cluster._urls.Add(await WaitForServerAsync(server, data));
         }
         var workerToken = File.ReadAllText(Path.Combine(data, "worker.token")).Trim();
         for (var i = 0; i < workers; i++)
@@ -99,10 +97,8 @@ internal sealed class LocalCluster : IAsyncDisposable
     /// <summary>A server alone, on a data directory the caller prepared (which it then owns and removes).</summary>
     public static async Task<LocalCluster> StartServerAsync(string store, string data, params string[] extraArgs)
     {
-        var port = FreePort();
-        var server = Start(["server", "--port", Str(port), "--data", data, "--store", store, .. Unlimited, .. extraArgs]);
-        var url = new Uri($"http://127.0.0.1:{port}/");
-        await WaitForHealthAsync(url, server);
+        var server = Start(["server", "--port", "0", "--data", data, "--store", store, .. Unlimited, .. extraArgs]);
+        var url = await WaitForServerAsync(server, data);
         return new LocalCluster(url, File.ReadAllText(Path.Combine(data, "admin.token")).Trim(), server, data);
     }
 
@@ -167,7 +163,13 @@ internal sealed class LocalCluster : IAsyncDisposable
         throw new TimeoutException($"{count} workers did not register within 30 s");
     }
 
-    private static async Task WaitForHealthAsync(Uri url, Process server)
+    /// <summary>
+    /// The address of a server started on port 0, from its data directory's server.json once that names
+    /// this process, and once it answers. (A free port picked beforehand could be taken by another
+    /// process before the server bound it, and the health check then answered by that one: the tests
+    /// run many servers at once.)
+    /// </summary>
+    private static async Task<Uri> WaitForServerAsync(Process server, string data)
     {
         using var http = new HttpClient();
         for (var attempt = 0; attempt < 600; attempt++)
@@ -175,7 +177,9 @@ internal sealed class LocalCluster : IAsyncDisposable
             if (server.HasExited) throw new InvalidOperationException($"the server exited with code {server.ExitCode}");
             try
             {
-                if ((await http.GetAsync(new Uri(url, "health"))).IsSuccessStatusCode) return;
+                if (ReadServerInfo(data) is { Pid: var pid, Url: { } url } && pid == server.Id
+                    && (await http.GetAsync(new Uri(new Uri(url), "health"))).IsSuccessStatusCode)
+                    return new Uri(url);
             }
             catch (HttpRequestException)
             {
@@ -183,6 +187,20 @@ internal sealed class LocalCluster : IAsyncDisposable
             await Task.Delay(50);
         }
         throw new TimeoutException("the server did not start within 30 s");
+    }
+
+    private sealed record ServerInfo(int Pid, string? Url);
+
+    private static ServerInfo? ReadServerInfo(string data)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<ServerInfo>(File.ReadAllText(Path.Combine(data, "server.json")), new JsonSerializerOptions(JsonSerializerDefaults.Web));
+        }
+        catch (Exception ex) when (ex is IOException or JsonException)
+        {
+            return null;
+        }
     }
 
     private static Process Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
