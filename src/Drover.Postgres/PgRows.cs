@@ -145,7 +145,7 @@ internal static class PgRows
 
     public static T? FromJson<T>(string? text) => text is null ? default : JsonSerializer.Deserialize<T>(text, DroverJson.Options);
 
-    private static JsonElement? JsonElementFrom(string? text) => text is null ? null : JsonDocument.Parse(text).RootElement.Clone();
+    private static JsonElement? JsonElementFrom(string? text) => StoredJson.Parse(text);
 
     private static string? Str(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 

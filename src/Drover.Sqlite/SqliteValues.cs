@@ -30,5 +30,5 @@ internal static class SqliteValues
 
     public static T? FromJson<T>(string? text) => text is null ? default : JsonSerializer.Deserialize<T>(text, DroverJson.Options);
 
-    public static JsonElement? JsonElementFrom(string? text) => text is null ? null : JsonDocument.Parse(text).RootElement.Clone();
+    public static JsonElement? JsonElementFrom(string? text) => StoredJson.Parse(text);
 }
