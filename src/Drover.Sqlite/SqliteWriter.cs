@@ -8,7 +8,7 @@ namespace Drover.Sqlite;
 /// The one writer of the database (group commit). Callers queue operations; a single loop drains
 /// whatever is queued into one transaction, commits, and only then completes each caller's task.
 /// Under load transactions grow by themselves; when idle a lone operation commits at once.
-/// Each operation runs in its own savepoint, so one that throws fails alone.
+/// One operation that throws fails alone (see <see cref="Commit"/>).
 /// </summary>
 internal sealed class SqliteWriter : IAsyncDisposable
 {
@@ -108,7 +108,21 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Commits the batch. The operations first run one after another with no savepoint of their own
+    /// (a savepoint copies every page an operation touches, in case it is rolled back); should one
+    /// throw, the whole transaction is rolled back, the live state read back, and the batch run again
+    /// with a savepoint each, so that the one that throws fails alone. Operations change nothing but the
+    /// database, the live state (read back) and what they leave for after the commit (discarded), so
+    /// running one again is as running it once.
+    /// </summary>
     private void Commit(List<IWriteOperation> batch)
+    {
+        if (!TryCommit(batch, savepoints: false)) TryCommit(batch, savepoints: true);
+    }
+
+    /// <returns>False when an operation threw without savepoints: nothing was committed or completed.</returns>
+    private bool TryCommit(List<IWriteOperation> batch, bool savepoints)
     {
         var succeeded = new List<IWriteOperation>(batch.Count);
         var anyFailed = false;
@@ -123,6 +137,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 _context.Transaction = transaction;
                 foreach (var operation in batch)
                 {
+                    if (!savepoints)
+                    {
+                        if (!TryRun(operation)) return false;
+                        succeeded.Add(operation);
+                        continue;
+                    }
                     var actionsBefore = _context.AfterCommitCount;
                     _context.Execute("SAVEPOINT op");
                     try
@@ -152,7 +172,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
             foreach (var operation in succeeded) operation.Fail(failure);
             _context.Transaction = null;
             _afterFailure(_context);
-            return;
+            return true;
         }
         finally
         {
@@ -164,6 +184,33 @@ internal sealed class SqliteWriter : IAsyncDisposable
         // then the signals (waking long-polls first measurably delayed the answers: p90 3.5 → 7 ms).
         foreach (var operation in succeeded) operation.Complete();
         _context.RunAfterCommit();
+        return true;
+    }
+
+    /// <summary>Runs an operation without a savepoint; when it throws, undoes the whole transaction so far (see <see cref="Commit"/>).</summary>
+    private bool TryRun(IWriteOperation operation)
+    {
+        try
+        {
+            operation.Run(_context);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            try
+            {
+                _context.Transaction!.Rollback();
+            }
+            catch (SqliteException)
+            {
+                // SQLite rolled it back itself (as some errors, a full disk among them, do).
+            }
+            _context.Transaction = null;
+            _context.DiscardAfterCommit(0);
+            _afterFailure(_context);
+            _commits--;
+            return false;
+        }
     }
 
     private readonly bool _syncToDisk;

@@ -308,6 +308,30 @@ public abstract partial class TaskStoreConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_write_that_fails_fails_alone_among_those_committed_with_it()
+    {
+        // Writes queued while others commit share a transaction (SQLite's writer groups them): one that
+        // throws among them (a report from a worker no one registered) fails alone, and every other is
+        // there once, whole, its tasks leasable.
+        var worker = await WorkerAsync();
+        var creates = new List<Task<IReadOnlyList<CreateOutcome>>>();
+        Task<ReportResult>? refused = null;
+        for (var i = 0; i < 40; i++)
+        {
+            creates.Add(Store.CreateAsync([.. Enumerable.Range(0, 25).Select(_ => Task())], Token));
+            if (i == 20) refused = ReportOfNoOneAsync();
+        }
+        await Assert.ThrowsAsync<UnknownWorkerException>(() => refused!);
+        var created = (await System.Threading.Tasks.Task.WhenAll(creates)).SelectMany(o => o).ToList();
+        Assert.All(created, o => Assert.True(o.Created));
+        var leased = await Store.LeaseAsync(worker, 2000, Token);
+        Assert.Equal(created.Select(o => o.Task.Id).Order(), leased.Select(l => l.TaskId).Order());
+
+        // Some stores refuse at once rather than in the task they return.
+        async Task<ReportResult> ReportOfNoOneAsync() => await Store.ReportAsync(Ids.New(), new WorkerReport(), Token);
+    }
+
+    [Fact]
     public async Task Commits_raise_the_ready_and_ended_signals()
     {
         var ready = Signals.TasksReady.WaitHandle;
