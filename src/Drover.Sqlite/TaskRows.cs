@@ -138,7 +138,7 @@ internal static class TaskRows
     public const string InsertTask =
         "INSERT INTO tasks (id, name, batch, grp, command, shell, handler, args, env, requires, priority, retry, timeout_ms, status, submitted, client_id, resubmitted_from, reason, completed, staging, container, run_after) " +
         "VALUES ($id, $name, $batch, $grp, $command, $shell, $handler, $args, $env, $requires, $priority, $retry, $timeout_ms, $status, $submitted, $client_id, $resubmitted_from, $reason, $completed, $staging, $container, $run_after) " +
-        "ON CONFLICT (id) DO NOTHING RETURNING seq";
+        "ON CONFLICT (id) DO NOTHING";
 
     public static long? InsertNewTask(RawStatement insert, TaskRecord t) => insert
         .Text(t.Id.ToString()).Text(t.Name).Text(t.Batch).Text(t.Group).Text(JsonText(t.Command)).Text(t.Shell)
@@ -146,7 +146,7 @@ internal static class TaskRows
         .Integer(t.Timeout is { } timeout ? (long)timeout.TotalMilliseconds : null).Text(Enums.Name(t.Status)).Text(TimeText(t.Submitted))
         .Text(t.ClientId).Text(t.ResubmittedFrom?.ToString()).Text(t.Reason).Text(TimeText(t.Completed))
         .Text(JsonText(TaskStaging.Of(t))).Text(t.Container).Text(TimeText(t.RunAfter))
-        .Execute();
+        .Insert();
 
     private const string UpdateStateSet =
         "status = $status, status_message = $status_message, progress = $progress, attempts = $attempts, failures = $failures, " +

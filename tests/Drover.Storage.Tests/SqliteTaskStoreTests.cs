@@ -145,13 +145,15 @@ public sealed class SqliteTaskStoreTests : TaskDatabaseConformance
     }
 
     [Theory]
-    [InlineData("INSERT INTO tasks (id, batch, status, submitted) VALUES ('x', 'b', 'queued', 'now')")]
-    [InlineData("UPDATE tasks SET status = 'running' WHERE seq = 1")]
+    [InlineData(TaskRows.InsertTask)]
+    [InlineData(TaskRows.UpdateStateAndOutput)]
     [InlineData("UPDATE tasks SET status = 'succeeded', completed = 'now' WHERE seq = 1")]
+    [InlineData(TaskRows.InsertExecution)]
     public async Task Writing_a_task_builds_no_temporary_table(string write)
     {
-        // A partial index's condition is evaluated at every row written; an IN of three values in it
-        // made SQLite build a temporary table each time (OpenEphemeral), a third of an echo task's writing.
+        // Each run of these builds no table of its own (OpenEphemeral): an IN of three values in a
+        // partial index's condition did, at every row written (a third of an echo task's writing), and
+        // so did the insert's RETURNING.
         await using var connection = new SqliteConnection($"Data Source={DatabasePath}");
         await connection.OpenAsync(Token);
         await using var command = connection.CreateCommand();
@@ -161,7 +163,7 @@ public sealed class SqliteTaskStoreTests : TaskDatabaseConformance
         {
             while (await reader.ReadAsync(Token)) opcodes.Add(reader.GetString(1));
         }
-        Assert.Contains("IdxInsert", opcodes);
+        Assert.Contains(opcodes, o => o is "IdxInsert" or "Insert");
         Assert.DoesNotContain("OpenEphemeral", opcodes);
     }
 }
