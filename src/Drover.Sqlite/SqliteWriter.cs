@@ -111,8 +111,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// <summary>
     /// Commits the batch. The operations first run one after another with no savepoint of their own
     /// (a savepoint copies every page an operation touches, in case it is rolled back); should one
-    /// throw, the whole transaction is rolled back, the live state read back, and the batch run again
-    /// with a savepoint each, so that the one that throws fails alone. Operations change nothing but the
+    /// throw, the whole transaction is rolled back and the live state read back, and (when it was not
+    /// alone) the batch runs again with a savepoint each, so that the one that throws fails alone. Operations change nothing but the
     /// database, the live state (read back) and what they leave for after the commit (discarded), so
     /// running one again is as running it once.
     /// </summary>
@@ -121,7 +121,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         if (!TryCommit(batch, savepoints: false)) TryCommit(batch, savepoints: true);
     }
 
-    /// <returns>False when an operation threw without savepoints: nothing was committed or completed.</returns>
+    /// <returns>False when an operation of several threw without savepoints: nothing was committed or completed.</returns>
     private bool TryCommit(List<IWriteOperation> batch, bool savepoints)
     {
         var succeeded = new List<IWriteOperation>(batch.Count);
@@ -139,9 +139,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 {
                     if (!savepoints)
                     {
-                        if (!TryRun(operation)) return false;
-                        succeeded.Add(operation);
-                        continue;
+                        if (RunWithoutSavepoint(operation) is not { } thrown)
+                        {
+                            succeeded.Add(operation);
+                            continue;
+                        }
+                        if (batch.Count > 1) return false;
+                        // Alone in its transaction, it has failed alone: nothing to run again.
+                        operation.Fail(Translate(thrown));
+                        return true;
                     }
                     var actionsBefore = _context.AfterCommitCount;
                     _context.Execute("SAVEPOINT op");
@@ -188,12 +194,13 @@ internal sealed class SqliteWriter : IAsyncDisposable
     }
 
     /// <summary>Runs an operation without a savepoint; when it throws, undoes the whole transaction so far (see <see cref="Commit"/>).</summary>
-    private bool TryRun(IWriteOperation operation)
+    /// <returns>What it threw, or null.</returns>
+    private Exception? RunWithoutSavepoint(IWriteOperation operation)
     {
         try
         {
             operation.Run(_context);
-            return true;
+            return null;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -209,7 +216,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
             _context.DiscardAfterCommit(0);
             _afterFailure(_context);
             _commits--;
-            return false;
+            return ex;
         }
     }
 
