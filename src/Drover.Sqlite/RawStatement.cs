@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -21,9 +23,49 @@ internal sealed class RawStatement : IDisposable
         Check(raw.sqlite3_prepare_v2(_db, sql, out _statement));
     }
 
+    /// <summary>Longer strings go through SQLitePCL's own conversion (an array of their UTF-8); shorter ones through the stack.</summary>
+    private const int MaxStackChars = 256;
+
     public RawStatement Text(string? value)
     {
-        Check(value is null ? raw.sqlite3_bind_null(_statement, _next++) : raw.sqlite3_bind_text(_statement, _next++, value));
+        if (value is null) return Null();
+        if (value.Length > MaxStackChars)
+        {
+            Check(raw.sqlite3_bind_text(_statement, _next++, value));
+            return this;
+        }
+        Span<byte> utf8 = stackalloc byte[value.Length * 3];
+        return Utf8(utf8[..Encoding.UTF8.GetBytes(value, utf8)]);
+    }
+
+    /// <summary>An id as text ("D", as <see cref="Guid.ToString()"/> writes it), without a string of its own.</summary>
+    public RawStatement Id(Guid? value)
+    {
+        if (value is not { } id) return Null();
+        Span<byte> utf8 = stackalloc byte[36];
+        id.TryFormat(utf8, out var written, "D");
+        return Utf8(utf8[..written]);
+    }
+
+    /// <summary>A time as <see cref="SqliteValues.TimeText"/> writes it ("O" of its UTC time), without a string of its own.</summary>
+    public RawStatement Time(DateTimeOffset? value)
+    {
+        if (value is not { } time) return Null();
+        Span<byte> utf8 = stackalloc byte[28];
+        if (!time.UtcDateTime.TryFormat(utf8, out var written, "O", CultureInfo.InvariantCulture)) throw new FormatException("a time that does not fit its column");
+        return Utf8(utf8[..written]);
+    }
+
+    /// <summary>Text already in UTF-8 (SQLite copies it).</summary>
+    private RawStatement Utf8(ReadOnlySpan<byte> value)
+    {
+        Check(raw.sqlite3_bind_text(_statement, _next++, value));
+        return this;
+    }
+
+    private RawStatement Null()
+    {
+        Check(raw.sqlite3_bind_null(_statement, _next++));
         return this;
     }
 

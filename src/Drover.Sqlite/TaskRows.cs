@@ -141,11 +141,11 @@ internal static class TaskRows
         "ON CONFLICT (id) DO NOTHING";
 
     public static long? InsertNewTask(RawStatement insert, TaskRecord t) => insert
-        .Text(t.Id.ToString()).Text(t.Name).Text(t.Batch).Text(t.Group).Text(JsonText(t.Command)).Text(t.Shell)
+        .Id(t.Id).Text(t.Name).Text(t.Batch).Text(t.Group).Text(JsonText(t.Command)).Text(t.Shell)
         .Text(t.Handler).Text(JsonText(t.Args)).Text(JsonText(t.Env)).Text(JsonText(t.Requires)).Integer(t.Priority).Integer(t.Retry)
-        .Integer(t.Timeout is { } timeout ? (long)timeout.TotalMilliseconds : null).Text(Enums.Name(t.Status)).Text(TimeText(t.Submitted))
-        .Text(t.ClientId).Text(t.ResubmittedFrom?.ToString()).Text(t.Reason).Text(TimeText(t.Completed))
-        .Text(JsonText(TaskStaging.Of(t))).Text(t.Container).Text(TimeText(t.RunAfter))
+        .Integer(t.Timeout is { } timeout ? (long)timeout.TotalMilliseconds : null).Text(Enums.Name(t.Status)).Time(t.Submitted)
+        .Text(t.ClientId).Id(t.ResubmittedFrom).Text(t.Reason).Time(t.Completed)
+        .Text(JsonText(TaskStaging.Of(t))).Text(t.Container).Time(t.RunAfter)
         .Insert();
 
     private const string UpdateStateSet =
@@ -163,9 +163,9 @@ internal static class TaskRows
     public static void UpdateTaskState(RawStatement update, TaskRecord t, bool output)
     {
         update.Text(Enums.Name(t.Status)).Text(t.StatusMessage).Real(t.Progress).Integer(t.Attempts).Integer(t.Failures)
-            .Text(t.WorkerId?.ToString()).Text(t.ExecutionId?.ToString()).Text(TimeText(t.Started)).Text(TimeText(t.Completed))
-            .Text(TimeText(t.LeaseExpires)).Integer(t.ExitCode).Text(t.Error).Integer(t.StdoutBytes).Integer(t.StderrBytes)
-            .Text(t.Reason).Text(TimeText(t.Assigned)).Text(JsonText(t.Signals)).Text(JsonText(t.Transfer)).Text(t.CachedFrom?.ToString()).Text(t.CacheKey);
+            .Id(t.WorkerId).Id(t.ExecutionId).Time(t.Started).Time(t.Completed)
+            .Time(t.LeaseExpires).Integer(t.ExitCode).Text(t.Error).Integer(t.StdoutBytes).Integer(t.StderrBytes)
+            .Text(t.Reason).Time(t.Assigned).Text(JsonText(t.Signals)).Text(JsonText(t.Transfer)).Id(t.CachedFrom).Text(t.CacheKey);
         if (output) update.Text(JsonText(t.Result)).Text(t.Stdout).Text(t.Stderr);
         update.Integer(t.Seq).Execute();
     }
@@ -182,20 +182,20 @@ internal static class TaskRows
         new("progress", (a, b) => a.Progress == b.Progress, (u, t) => u.Real(t.Progress)),
         new("attempts", (a, b) => a.Attempts == b.Attempts, (u, t) => u.Integer(t.Attempts)),
         new("failures", (a, b) => a.Failures == b.Failures, (u, t) => u.Integer(t.Failures)),
-        new("worker_id", (a, b) => a.WorkerId == b.WorkerId, (u, t) => u.Text(t.WorkerId?.ToString())),
-        new("execution_id", (a, b) => a.ExecutionId == b.ExecutionId, (u, t) => u.Text(t.ExecutionId?.ToString())),
-        new("started", (a, b) => a.Started == b.Started, (u, t) => u.Text(TimeText(t.Started))),
-        new("completed", (a, b) => a.Completed == b.Completed, (u, t) => u.Text(TimeText(t.Completed))),
-        new("lease_expires", (a, b) => a.LeaseExpires == b.LeaseExpires, (u, t) => u.Text(TimeText(t.LeaseExpires))),
+        new("worker_id", (a, b) => a.WorkerId == b.WorkerId, (u, t) => u.Id(t.WorkerId)),
+        new("execution_id", (a, b) => a.ExecutionId == b.ExecutionId, (u, t) => u.Id(t.ExecutionId)),
+        new("started", (a, b) => a.Started == b.Started, (u, t) => u.Time(t.Started)),
+        new("completed", (a, b) => a.Completed == b.Completed, (u, t) => u.Time(t.Completed)),
+        new("lease_expires", (a, b) => a.LeaseExpires == b.LeaseExpires, (u, t) => u.Time(t.LeaseExpires)),
         new("exit_code", (a, b) => a.ExitCode == b.ExitCode, (u, t) => u.Integer(t.ExitCode)),
         new("error", (a, b) => a.Error == b.Error, (u, t) => u.Text(t.Error)),
         new("stdout_bytes", (a, b) => a.StdoutBytes == b.StdoutBytes, (u, t) => u.Integer(t.StdoutBytes)),
         new("stderr_bytes", (a, b) => a.StderrBytes == b.StderrBytes, (u, t) => u.Integer(t.StderrBytes)),
         new("reason", (a, b) => a.Reason == b.Reason, (u, t) => u.Text(t.Reason)),
-        new("assigned", (a, b) => a.Assigned == b.Assigned, (u, t) => u.Text(TimeText(t.Assigned))),
+        new("assigned", (a, b) => a.Assigned == b.Assigned, (u, t) => u.Time(t.Assigned)),
         new("signals", (a, b) => ReferenceEquals(a.Signals, b.Signals), (u, t) => u.Text(JsonText(t.Signals))),
         new("transfer", (a, b) => ReferenceEquals(a.Transfer, b.Transfer), (u, t) => u.Text(JsonText(t.Transfer))),
-        new("cached_from", (a, b) => a.CachedFrom == b.CachedFrom, (u, t) => u.Text(t.CachedFrom?.ToString())),
+        new("cached_from", (a, b) => a.CachedFrom == b.CachedFrom, (u, t) => u.Id(t.CachedFrom)),
         new("cache_key", (a, b) => a.CacheKey == b.CacheKey, (u, t) => u.Text(t.CacheKey)),
     ];
 
@@ -242,8 +242,8 @@ internal static class TaskRows
         "INSERT INTO executions (" + ExecutionColumns + ") VALUES ($id, $task_id, $worker_id, $attempt, $status, $assigned, $started, $completed, $exit_code, $timed_out, $reason, $signals, $transfer)";
 
     public static void InsertClosedExecution(RawStatement insert, ExecutionRecord e) => insert
-        .Text(e.Id.ToString()).Text(e.TaskId.ToString()).Text(e.WorkerId.ToString()).Integer(e.Attempt).Text(Enums.Name(e.Status))
-        .Text(TimeText(e.Assigned)).Text(TimeText(e.Started)).Text(TimeText(e.Completed)).Integer(e.ExitCode).Integer(e.TimedOut ? 1 : 0)
+        .Id(e.Id).Id(e.TaskId).Id(e.WorkerId).Integer(e.Attempt).Text(Enums.Name(e.Status))
+        .Time(e.Assigned).Time(e.Started).Time(e.Completed).Integer(e.ExitCode).Integer(e.TimedOut ? 1 : 0)
         .Text(e.Reason).Text(JsonText(e.Signals)).Text(JsonText(e.Transfer))
         .Execute();
 

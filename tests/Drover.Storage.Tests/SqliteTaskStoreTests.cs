@@ -166,4 +166,27 @@ public sealed class SqliteTaskStoreTests : TaskDatabaseConformance
         Assert.Contains(opcodes, o => o is "IdxInsert" or "Insert");
         Assert.DoesNotContain("OpenEphemeral", opcodes);
     }
+
+    [Fact]
+    public async Task Text_ids_and_times_are_stored_as_their_text_whatever_their_length()
+    {
+        // The writer binds short text, ids and times through a stack buffer, long text through SQLite's own
+        // conversion: both must store the same text ("" stays "", not NULL).
+        string[] names = ["", "é ✓ 𝄞 name", new string('é', 300), "a"];
+        var definitions = names.Select(n => Task() with { Name = n }).ToList();
+        await Store.CreateAsync(definitions, Token);
+        foreach (var definition in definitions)
+            Assert.Equal(definition.Name, (await Store.GetTaskAsync(definition.Id, Token))!.Name);
+
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath}");
+        await connection.OpenAsync(Token);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, typeof(name), submitted FROM tasks WHERE id = $id";
+        command.Parameters.AddWithValue("$id", definitions[0].Id.ToString());
+        await using var reader = await command.ExecuteReaderAsync(Token);
+        Assert.True(await reader.ReadAsync(Token));
+        Assert.Equal(definitions[0].Id.ToString(), reader.GetString(0));
+        Assert.Equal("text", reader.GetString(1));
+        Assert.Equal(Time.GetUtcNow().UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture), reader.GetString(2));
+    }
 }
