@@ -112,9 +112,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// Commits the batch. The operations first run one after another with no savepoint of their own
     /// (a savepoint copies every page an operation touches, in case it is rolled back); should one
     /// throw, the whole transaction is rolled back and the live state read back, and (when it was not
-    /// alone) the batch runs again with a savepoint each, so that the one that throws fails alone. Operations change nothing but the
-    /// database, the live state (read back) and what they leave for after the commit (discarded), so
-    /// running one again is as running it once.
+    /// alone) the batch runs again with a savepoint each, so that the one that throws fails alone.
+    /// Operations change nothing but the database, the live state (read back) and what they leave for
+    /// after the commit (discarded), so running one again is as running it once.
     /// </summary>
     private void Commit(List<IWriteOperation> batch)
     {
