@@ -15,15 +15,15 @@ public static class JsonBody
     /// <summary>The most a body may hold on an endpoint that takes one small object (a signal, a lease, a login).</summary>
     public const long SmallBodyBytes = 1024 * 1024;
 
+    /// <summary>How deep a body's JSON may nest: task args and filters may nest (bulk endpoints), settings and signals need little.</summary>
+    public const int MaxBulkDepth = 64;
+    public const int MaxDepth = 16;
+
     /// <param name="bulk">
     /// The endpoint takes many items at once (tasks, events, ids, filters): the server's whole limit
     /// (16 MiB). Otherwise <see cref="SmallBodyBytes"/>, so that no endpoint buffers more than it
     /// could ever need.
     /// </param>
-    /// <summary>How deep a body's JSON may nest: task args and filters may nest (bulk endpoints), settings and signals need little.</summary>
-    public const int MaxBulkDepth = 64;
-    public const int MaxDepth = 16;
-
     public static async Task<(JsonElement Root, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken, bool bulk = false)
     {
         var size = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
