@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.Json;
 using Drover.Client;
 
 namespace Drover.Bench;
@@ -177,8 +176,8 @@ internal sealed class LocalCluster : IAsyncDisposable
             if (server.HasExited) throw new InvalidOperationException($"the server exited with code {server.ExitCode}");
             try
             {
-                if (ReadServerInfo(data) is { Pid: var pid, Url: { } url } && pid == server.Id
-                    && (await http.GetAsync(new Uri(new Uri(url), "health"))).IsSuccessStatusCode)
+                if (Drover.Server.Hosting.DataDirectoryLock.ReadInfo(Path.Combine(data, Drover.Server.Hosting.DataDirectoryLock.InfoFileName)) is { Pid: var pid, Url: var url }
+                    && pid == server.Id && (await http.GetAsync(new Uri(new Uri(url), "health"))).IsSuccessStatusCode)
                     return new Uri(url);
             }
             catch (HttpRequestException)
@@ -187,20 +186,6 @@ internal sealed class LocalCluster : IAsyncDisposable
             await Task.Delay(50);
         }
         throw new TimeoutException("the server did not start within 30 s");
-    }
-
-    private sealed record ServerInfo(int Pid, string? Url);
-
-    private static ServerInfo? ReadServerInfo(string data)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<ServerInfo>(File.ReadAllText(Path.Combine(data, "server.json")), new JsonSerializerOptions(JsonSerializerDefaults.Web));
-        }
-        catch (Exception ex) when (ex is IOException or JsonException)
-        {
-            return null;
-        }
     }
 
     private static Process Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
