@@ -187,7 +187,7 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
         {
             var commands = new List<SignalCommand>();
             foreach (var task in _live.TakeSignals(workerId, _time.GetUtcNow(), commands))
-                TaskRows.UpdateTaskState(context.Raw(TaskRows.UpdateState), task, output: false);
+                TaskRows.UpdateChanged(context, before: null, task, output: false);
             return commands;
         }, cancellationToken);
     }
@@ -456,7 +456,7 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
     /// <summary>A task's new state without an execution change, written and announced to followers.</summary>
     private void Write(WriteContext context, TaskRecord task)
     {
-        TaskRows.UpdateTaskState(context.Raw(TaskRows.UpdateState), task, output: false);
+        TaskRows.UpdateChanged(context, before: null, task, output: false);
         context.Announce(task, created: false);
     }
 

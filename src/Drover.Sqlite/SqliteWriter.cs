@@ -215,7 +215,6 @@ internal sealed class SqliteWriter : IAsyncDisposable
             _context.Transaction = null;
             _context.DiscardAfterCommit(0);
             _afterFailure(_context);
-            _commits--;
             return ex;
         }
     }

@@ -148,30 +148,8 @@ internal static class TaskRows
         .Text(JsonText(TaskStaging.Of(t))).Text(t.Container).Time(t.RunAfter)
         .Insert();
 
-    private const string UpdateStateSet =
-        "status = $status, status_message = $status_message, progress = $progress, attempts = $attempts, failures = $failures, " +
-        "worker_id = $worker_id, execution_id = $execution_id, started = $started, completed = $completed, " +
-        "lease_expires = $lease_expires, exit_code = $exit_code, error = $error, stdout_bytes = $stdout_bytes, " +
-        "stderr_bytes = $stderr_bytes, reason = $reason, assigned = $assigned, signals = $signals, transfer = $transfer, cached_from = $cached_from, cache_key = $cache_key";
-
-    // By rowid (seq), the cheapest way SQLite has to find a row.
-    public const string UpdateState = "UPDATE tasks SET " + UpdateStateSet + " WHERE seq = $seq";
-
-    public const string UpdateStateAndOutput =
-        "UPDATE tasks SET " + UpdateStateSet + ", result = $result, stdout = $stdout, stderr = $stderr WHERE seq = $seq";
-
-    public static void UpdateTaskState(RawStatement update, TaskRecord t, bool output)
-    {
-        update.Text(Enums.Name(t.Status)).Text(t.StatusMessage).Real(t.Progress).Integer(t.Attempts).Integer(t.Failures)
-            .Id(t.WorkerId).Id(t.ExecutionId).Time(t.Started).Time(t.Completed)
-            .Time(t.LeaseExpires).Integer(t.ExitCode).Text(t.Error).Integer(t.StdoutBytes).Integer(t.StderrBytes)
-            .Text(t.Reason).Time(t.Assigned).Text(JsonText(t.Signals)).Text(JsonText(t.Transfer)).Id(t.CachedFrom).Text(t.CacheKey);
-        if (output) update.Text(JsonText(t.Result)).Text(t.Stdout).Text(t.Stderr);
-        update.Integer(t.Seq).Execute();
-    }
-
     /// <summary>
-    /// A task's state columns (what <see cref="UpdateStateSet"/> writes), each with how to tell whether it
+    /// A task's state columns (all but its definition and its output), each with how to tell whether it
     /// changed and how to bind it. Compared by reference where a value is rebuilt only when it changes
     /// (lists, records): a new but equal one is written again, never one skipped.
     /// </summary>
@@ -201,26 +179,26 @@ internal static class TaskRows
 
     private sealed record StateColumn(string Name, Func<TaskRecord, TaskRecord, bool> Same, Action<RawStatement, TaskRecord> Bind);
 
+    /// <summary>Every state column, and the output columns: keys of <see cref="UpdateOf"/>, to be combined.</summary>
+    internal static readonly int AllStateColumns = (1 << StateColumns.Length) - 1;
+    internal static readonly int WithOutput = 1 << StateColumns.Length;
+
     /// <summary>
-    /// Writes a transition's task row: only the state columns that differ from <paramref name="before"/>
-    /// (its row as stored), so that an index none of them is in is left alone (a finish no longer rewrites
-    /// the task's entry in the worker index, say) and fewer values are bound; every state column when
-    /// there is no before. The output columns (result, stdout, stderr) are written whole when asked.
+    /// Writes a task's row: only the state columns that differ from <paramref name="before"/> (its row as
+    /// stored), so that an index none of them is in is left alone (a finish no longer rewrites the task's
+    /// entry in the worker index, say) and fewer values are bound; every state column when there is no
+    /// before. The output columns (result, stdout, stderr) are written whole when asked. By rowid (seq),
+    /// the cheapest way SQLite has to find a row.
     /// </summary>
     public static void UpdateChanged(WriteContext context, TaskRecord? before, TaskRecord after, bool output)
     {
-        if (before is null)
-        {
-            UpdateTaskState(context.Raw(output ? UpdateStateAndOutput : UpdateState), after, output);
-            return;
-        }
-        var changed = 0;
-        for (var i = 0; i < StateColumns.Length; i++)
+        var changed = before is null ? AllStateColumns : 0;
+        for (var i = 0; before is not null && i < StateColumns.Length; i++)
         {
             if (!StateColumns[i].Same(before, after)) changed |= 1 << i;
         }
         if (changed == 0 && !output) return;
-        var key = changed | (output ? 1 << StateColumns.Length : 0);
+        var key = changed | (output ? WithOutput : 0);
         var update = context.Raw(key, UpdateOf);
         for (var i = 0; i < StateColumns.Length; i++)
         {
@@ -231,10 +209,10 @@ internal static class TaskRows
     }
 
     /// <summary>The UPDATE for a key of <see cref="UpdateChanged"/>: a bit per state column, then one for the output columns.</summary>
-    private static string UpdateOf(int key)
+    internal static string UpdateOf(int key)
     {
         var set = StateColumns.Where((_, i) => (key & (1 << i)) != 0).Select(c => $"{c.Name} = ?").ToList();
-        if ((key & (1 << StateColumns.Length)) != 0) set.AddRange(["result = ?", "stdout = ?", "stderr = ?"]);
+        if ((key & WithOutput) != 0) set.AddRange(["result = ?", "stdout = ?", "stderr = ?"]);
         return $"UPDATE tasks SET {string.Join(", ", set)} WHERE seq = ?";
     }
 

@@ -21,7 +21,7 @@ internal sealed class WriteContext(SqliteConnection connection, TaskEvents? even
 
     public SqliteTransaction? Transaction { get; set; }
 
-    /// <summary>The number of the commit this transaction will be (<see cref="SqliteWriter.SyncAsync"/>).</summary>
+    /// <summary>The number of the commit this transaction will be, increasing (<see cref="SqliteWriter.SyncAsync"/>; one rolled back and run again takes the next).</summary>
     public long Commit { get; set; }
 
     /// <summary>A command for this SQL, prepared once and reused for every later operation.</summary>
