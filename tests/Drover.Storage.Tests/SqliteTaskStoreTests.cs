@@ -118,6 +118,39 @@ public sealed class SqliteTaskStoreTests : TaskDatabaseConformance
     }
 
     [Fact]
+    public async Task A_version_8_database_is_upgraded_and_its_open_executions_still_found()
+    {
+        var task = Task();
+        await Store.CreateAsync([task], Token);
+        var worker = await WorkerAsync();
+        var lease = Assert.Single(await Store.LeaseAsync(worker, 1, Token));
+        await ((IAsyncDisposable)Store).DisposeAsync();
+        // Back to schema 8 as it was: the open-executions index with its IN.
+        using (var connection = new SqliteConnection($"Data Source={DatabasePath}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "DROP INDEX tasks_open_execution; " +
+                "CREATE INDEX tasks_open_execution ON tasks (execution_id) WHERE status IN ('assigned', 'running', 'paused'); PRAGMA user_version = 8";
+            command.ExecuteNonQuery();
+        }
+        SqliteConnection.ClearAllPools();
+
+        Store = CreateStore();
+        Assert.Equal(Model.ExecutionState.Assigned, (await Store.GetExecutionAsync(lease.ExecutionId, Token))!.Status);
+        await using var check = new SqliteConnection($"Data Source={DatabasePath}");
+        await check.OpenAsync(Token);
+        await using var read = check.CreateCommand();
+        read.CommandText = "SELECT (SELECT sql FROM sqlite_schema WHERE name = 'tasks_open_execution'), (SELECT user_version FROM pragma_user_version)";
+        await using var reader = await read.ExecuteReaderAsync(Token);
+        Assert.True(await reader.ReadAsync(Token));
+        Assert.DoesNotContain(" IN ", reader.GetString(0), StringComparison.Ordinal);
+        Assert.Equal(9, reader.GetInt64(1));
+        await ReportAsync(worker, Finished(lease, 0));
+        Assert.Equal(Model.TaskState.Succeeded, (await Store.GetTaskAsync(task.Id, Token))!.Status);
+    }
+
+    [Fact]
     public async Task A_database_newer_than_the_code_is_refused_clearly()
     {
         await ((IAsyncDisposable)Store).DisposeAsync();
