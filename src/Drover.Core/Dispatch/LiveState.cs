@@ -105,9 +105,9 @@ public sealed class LiveState
             : _readyByBatch.GetValueOrDefault(worker.Batch);
         while (leases.Count < max && ready?.First(worker.Handlers) is { } first)
         {
-            var next = first.Order;
-            RemoveReady(_tasks[next.Id]);
-            leases.Add(Save(Lifecycle.Lease(_tasks[next.Id], worker.Id, Ids.New(), now, expires)));
+            var task = _tasks[first.Order.Id];
+            RemoveReady(task);
+            leases.Add(Save(Lifecycle.Lease(task, worker.Id, Ids.New(), now, expires)));
         }
         return leases;
     }
