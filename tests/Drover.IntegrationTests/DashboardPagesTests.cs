@@ -48,6 +48,35 @@ public sealed class DashboardPagesTests : DashboardBrowser
     }
 
     [Fact]
+    public async Task A_task_page_whose_first_read_answers_late_shows_what_happened_meanwhile()
+    {
+        using var client = Cluster.Client();
+        // Paused: the task waits queued until the page's first read has its answer.
+        await client.BatchAsync("late", "pause", Token);
+        var task = await client.CreateTaskAsync(Specs.Shell("echo after-the-read") with { Batch = "late" }, Token);
+        var page = await LogInAsync();
+        var answered = new TaskCompletionSource<IAPIResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The page's first read of the task is answered as the task was (queued), but only after it ran and
+        // ended: its changes reach the page (on its socket) before that answer does.
+        await page.RouteAsync($"**/api/tasks/{task.Id}", async route =>
+        {
+            answered.TrySetResult(await route.FetchAsync());
+            await ended.Task;
+            await route.FulfillAsync(new RouteFulfillOptions { Response = await answered.Task });
+        }, new PageRouteOptions { Times = 1 });
+        await GoAsync(page, $"#/task/{task.Id}");
+        Assert.Equal(200, (await answered.Task).Status);
+        await client.BatchAsync("late", "resume", Token);
+        await client.WaitAsync([task.Id], TimeSpan.FromSeconds(30), Token);
+        ended.SetResult();
+
+        await Assertions.Expect(page.Locator("#stdout")).ToContainTextAsync("after-the-read", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("#main h1")).ToContainTextAsync("succeeded");
+        Assert.Empty(Errors);
+    }
+
+    [Fact]
     public async Task A_workers_page_shows_its_stats_over_time_and_tasks_and_pauses_resumes_and_drains_it()
     {
         using var client = Cluster.Client();

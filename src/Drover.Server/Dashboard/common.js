@@ -62,15 +62,17 @@ async function act(action, done) {
 // ---- live events ---------------------------------------------------------------------------
 
 /**
- * Follows /api/events with the given query; calls onMessage for each message, and onReconnect
- * after the socket came back (changes in between are unknown: re-read). Returns a function that stops.
+ * Follows /api/events with the given query; calls onMessage for each message, and onOpen each time
+ * the socket opened, the first time too: what changed before the subscription began (between the
+ * page's first read and the socket's opening, or while it was away) is only in a read made after
+ * it. Returns a function that stops.
  */
-function follow(query, onMessage, onReconnect) {
+function follow(query, onMessage, onOpen) {
   let socket, stopped = false, attempt = 0, timer;
   const open = () => {
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     socket = new WebSocket(`${scheme}://${location.host}/api/events?${query}`);
-    socket.onopen = () => { setLive(true); if (attempt++ > 0 && onReconnect) onReconnect(); attempt = 1; };
+    socket.onopen = () => { setLive(true); attempt = 1; if (onOpen) onOpen(); };
     socket.onmessage = e => onMessage(JSON.parse(e.data));
     socket.onclose = () => {
       if (stopped) return;
@@ -107,6 +109,24 @@ function poll(load, every) {
  * Calls fn once, `wait` ms after the first of a run of calls: a steady stream of events re-reads
  * every `wait` ms (a debounce that restarted on each call would never fire under load).
  */
+/**
+ * Runs `read` one at a time: a call while it runs makes it run once more after, so that the last
+ * read starts after the last call and an older answer never lands over a newer one. `busy()` says
+ * whether a read is under way (a change that comes meanwhile may be older or newer than its answer).
+ */
+function serial(read) {
+  let running = null, again = false;
+  const run = () => {
+    if (running) { again = true; return running; }
+    running = (async () => {
+      try { do { again = false; await read(); } while (again); } finally { running = null; }
+    })();
+    return running;
+  };
+  run.busy = () => running !== null;
+  return run;
+}
+
 function debounce(fn, wait) {
   let timer = null;
   return () => { if (timer === null) timer = setTimeout(() => { timer = null; fn(); }, wait); };

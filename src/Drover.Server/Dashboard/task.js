@@ -83,9 +83,13 @@ function taskPage(main, id) {
     h('h2', {}, 'Output'), stdout, h('h2', {}, 'Errors'), stderr,
     h('h2', {}, 'Executions'),
     scroller(h('table', {}, headers(['#', 'Status', 'Worker', 'Started', 'Completed', 'Exit', 'Reason']), executions)));
-  act(load);
+  const reload = serial(load);
+  act(reload);
   return follow(`task=${encodeURIComponent(id)}`, message => {
-    if (message.output && message.output.task === id && task) {
+    // Before the first read, or while one is under way, a change may be missing from what it shows:
+    // read (again) rather than apply the change to a page the read's answer will replace.
+    if (!task || reload.busy()) { act(reload); return; }
+    if (message.output && message.output.task === id) {
       const o = message.output;
       if (o.execution !== execution) { // a new attempt: its output starts afresh
         execution = o.execution; shown.stdout = shown.stderr = 0; stdout.textContent = ''; stderr.textContent = '';
@@ -94,13 +98,13 @@ function taskPage(main, id) {
       append(stderr, fresh('stderr', o.stderr, o.stderr_bytes));
     }
     for (const changed of [...(message.add ?? []), ...(message.update ?? [])]) {
-      if (changed.id !== id || !task) continue;
+      if (changed.id !== id) continue;
       const statusChanged = changed.status !== task.status;
       task = { ...task, ...changed, stdout: task.stdout, stderr: task.stderr, args: task.args, result: changed.result ?? task.result };
       render();
-      if (statusChanged) act(ENDED.has(task.status) ? load : loadExecutions);
+      if (statusChanged) act(ENDED.has(task.status) ? reload : loadExecutions);
     }
-    if (message.resync) act(load);
-  }, () => act(load));
+    if (message.resync) act(reload);
+  }, () => act(reload));
 }
 
