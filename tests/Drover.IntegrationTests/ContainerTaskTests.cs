@@ -138,6 +138,36 @@ public sealed class ContainerTaskTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_signal_sent_before_the_engine_made_the_container_reaches_it_once_it_runs()
+    {
+        // An engine slow to create its containers (a pull, a busy machine): `podman run` has started, so
+        // the task is running, but for two seconds there is no container that a pause or a stop could find.
+        var slow = PathOf("slow-podman");
+        File.WriteAllText(slow, "#!/bin/sh\n[ \"$1\" = run ] && sleep 2\nexec podman \"$@\"\n");
+        File.SetUnixFileMode(slow, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        await _cluster.StartWorkerAsync(2, "--container-engine", slow);
+        using var client = _cluster.Client();
+        var termed = (await client.CreateTasksAsync([InContainer("trap 'echo bye; exit 143' TERM; sleep 120 & wait")], Token))[0];
+        var paused = (await client.CreateTasksAsync([InContainer("i=0; while true; do i=$((i+1)); echo $i; sleep 0.1; done")], Token))[0];
+        await RunningAsync(client, termed.Id);
+        await client.SignalTaskAsync(termed.Id, TaskSignal.Term, Token);
+        await RunningAsync(client, paused.Id);
+        Assert.Equal(TaskState.Paused, (await client.SignalTaskAsync(paused.Id, TaskSignal.Pause, Token)).Status);
+
+        var ended = (await client.WaitAllAsync([termed.Id], Token))[0];
+        Assert.Equal(TaskState.Canceled, ended.Status);
+        Assert.Equal("bye\n", (await client.GetTaskAsync(termed.Id, Token))!.Stdout);
+        // The pause holds from the container's first moment: it printed no more than a line or so before it froze.
+        var execution = await ExecutionOfAsync(client, paused.Id);
+        await Eventually.ValueAsync(() => Podman.ContainersOfAsync(execution), names => names.Contains("Paused", StringComparison.OrdinalIgnoreCase),
+            TimeSpan.FromSeconds(30), "the paused task's container is paused");
+        Assert.True(await SteadyLinesAsync(client, paused.Id) <= 2, "the container ran on after its pause");
+        await client.SignalTaskAsync(paused.Id, TaskSignal.Kill, Token);
+        Assert.Equal(TaskState.Canceled, (await client.WaitAllAsync([paused.Id], Token))[0].Status);
+        Assert.Equal("", await Podman.ContainersOfAsync(execution));
+    }
+
+    [Fact]
     public async Task A_container_task_waits_for_a_worker_with_an_engine_and_a_missing_image_fails_with_the_engines_reason()
     {
         await _cluster.StartWorkerAsync(concurrency: 2);

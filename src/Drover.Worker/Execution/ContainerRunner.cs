@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Drover.Contracts;
 using Drover.Model;
@@ -34,10 +35,10 @@ public sealed class ContainerRunner(ContainerEngine engine, WorkerOptions option
         if (lease.Command is { Count: > 0 }) args.AddRange(ProcessRunner.CommandLine(lease));
 
         var start = ProcessRunner.GuardedStart(engine.Program, engine.GlobalArgs.Concat(args), folder.Root);
-        var control = new ContainerControl(engine, name, options.StopGrace);
         // Signals go to the engine once it runs; a pause before that holds the start (see RunningTask.HeldAsync).
-        var finished = await ChildProcess.RunAsync(task, start, engine.Name, _ =>
+        var finished = await ChildProcess.RunAsync(task, start, engine.Name, run =>
         {
+            var control = new ContainerControl(engine, name, options.StopGrace, run);
             task.Signaller = control.Apply;
             return control;
         }, options.StopGrace);
@@ -73,11 +74,17 @@ public sealed class ContainerRunner(ContainerEngine engine, WorkerOptions option
     private static string LastLine(string? text) =>
         text?.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "no reason given";
 
-    /// <summary>A running container, signalled through its engine, one command at a time and in order.</summary>
-    private sealed class ContainerControl(ContainerEngine engine, string name, TimeSpan grace) : IProcessControl
+    /// <summary>
+    /// A running container, signalled through its engine, one command at a time and in order, the
+    /// first once the container is up (<paramref name="run"/> is the engine's <c>run</c>).
+    /// </summary>
+    private sealed class ContainerControl(ContainerEngine engine, string name, TimeSpan grace, Process run) : IProcessControl
     {
+        /// <summary>How often a signal that came early asks whether the container is up yet.</summary>
+        private static readonly TimeSpan UpCheck = TimeSpan.FromMilliseconds(100);
+
         private readonly Lock _lock = new();
-        private Task _last = Task.CompletedTask;
+        private Task? _last;
 
         public void Apply(TaskSignal signal) => Enqueue(signal switch
         {
@@ -99,7 +106,24 @@ public sealed class ContainerRunner(ContainerEngine engine, WorkerOptions option
         {
             lock (_lock)
             {
-                return _last = _last.ContinueWith(_ => args is null ? StopAsync() : engine.RunAsync(args), TaskScheduler.Default).Unwrap();
+                return _last = (_last ?? UpAsync()).ContinueWith(_ => args is null ? StopAsync() : engine.RunAsync(args), TaskScheduler.Default).Unwrap();
+            }
+        }
+
+        /// <summary>
+        /// Completes once the container is up, or the engine's run ended. The task runs from the
+        /// moment <c>podman run</c> starts, but the container exists only once its image is there and
+        /// it was created: a pause, stop or kill sent in between would find no container and be lost.
+        /// Asked only when a signal comes, and only until the container is up.
+        /// </summary>
+        private async Task UpAsync()
+        {
+            while (!run.HasExited)
+            {
+                var (code, state) = await engine.RunAsync("container", "inspect", "--format", "{{.State.Status}}", name);
+                // Not yet made, or made and not started: podman says configured, created or initialized; docker created.
+                if (code == 0 && state.Trim() is not ("configured" or "created" or "initialized")) return;
+                await Task.Delay(UpCheck);
             }
         }
 
