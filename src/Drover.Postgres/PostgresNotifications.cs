@@ -21,8 +21,13 @@ internal sealed class PostgresNotifications : IAsyncDisposable
     private readonly NpgsqlDataSource _dataSource;
     private readonly StoreSignals _signals;
     private readonly PostgresEventRelay _relay;
+    /// <summary>How long a stop waits for the listener to end once its backend was ended.</summary>
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(2);
+
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _listening;
+    // The listening connection's backend process, while there is one (0 otherwise).
+    private volatile int _listener;
 
     public PostgresNotifications(NpgsqlDataSource dataSource, StoreSignals signals, PostgresEventRelay relay)
     {
@@ -49,6 +54,9 @@ internal sealed class PostgresNotifications : IAsyncDisposable
             try
             {
                 await using var connection = await _dataSource.OpenConnectionAsync(stop);
+                // A full fence: a stop that has not seen this pid cancelled before the check below.
+                Interlocked.Exchange(ref _listener, connection.ProcessID);
+                stop.ThrowIfCancellationRequested();
                 connection.Notification += (_, e) => OnNotification(e.Channel, e.Payload);
                 await using (var listen = new NpgsqlCommand($"LISTEN {Ready}; LISTEN {Ended}; LISTEN {Worker}; LISTEN {PostgresEventRelay.Changes}; LISTEN {PostgresEventRelay.Output}", connection))
                     await listen.ExecuteNonQueryAsync(stop);
@@ -59,17 +67,37 @@ internal sealed class PostgresNotifications : IAsyncDisposable
                 if (listened) _relay.Relisten();
                 listened = true;
                 attempt = 0;
-                while (true) await connection.WaitAsync(stop);
+                // Not given the token: Npgsql's WaitAsync does not always end when its token is cancelled
+                // (npgsql/npgsql#5975; a CI run hung here). A stop ends the backend instead (DisposeAsync).
+                while (true) await connection.WaitAsync(CancellationToken.None);
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            catch (Exception) when (stop.IsCancellationRequested)
             {
+                // Stopping: the connect or LISTEN was cancelled, or the backend ended by DisposeAsync.
                 return;
             }
             catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
             {
+                _listener = 0;
                 // The database went away; listen again once it is back.
                 await Task.Delay(Resilience.BackoffPolicy.Default.Delay(attempt), stop).ContinueWith(_ => { }, TaskScheduler.Default);
             }
+        }
+    }
+
+    private async Task EndListenerBackendAsync()
+    {
+        if (_listener is not (> 0 and var pid)) return;
+        try
+        {
+            using var timeout = new CancellationTokenSource(StopGrace);
+            await using var connection = await _dataSource.OpenConnectionAsync(timeout.Token);
+            await using var terminate = new NpgsqlCommand("SELECT pg_terminate_backend($1)", connection) { Parameters = { new() { Value = pid } } };
+            await terminate.ExecuteScalarAsync(timeout.Token);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException or OperationCanceledException)
+        {
+            // The database is gone: so is the listener's wait, or it will be once its socket sees it.
         }
     }
 
@@ -85,8 +113,10 @@ internal sealed class PostgresNotifications : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        await _listening;
+        // The wait for notifications ends with an error once its backend is ended. A listener that
+        // still does not end (the database out of reach) is left behind rather than hold up the stop.
+        await EndListenerBackendAsync();
+        await Task.WhenAny(_listening, Task.Delay(StopGrace));
         await _relay.DisposeAsync();
-        _stop.Dispose();
     }
 }
