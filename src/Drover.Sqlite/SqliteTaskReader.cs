@@ -142,22 +142,19 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
         }, cancellationToken, dialect.UsesRegex, [.. dialect.Parameters]);
     }
 
-    internal Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<SqliteDataReader, T> read,
+    internal Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<RawStatement, T> read,
         CancellationToken cancellationToken, params (string Name, object Value)[] parameters) =>
         QueryAsync(sql, read, cancellationToken, withRegex: false, parameters);
 
-    private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<SqliteDataReader, T> read,
+    /// <summary>Rows through SQLite's C API (<see cref="RawStatement"/>), on a pooled connection.</summary>
+    private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<RawStatement, T> read,
         CancellationToken cancellationToken, bool withRegex, params (string Name, object Value)[] parameters)
     {
         await using var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         if (withRegex) SqliteDialect.AddRegexFunction(connection);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var rows = new List<T>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) rows.Add(read(reader));
-        return rows;
+        using var statement = new RawStatement(connection, sql);
+        foreach (var (name, value) in parameters) statement.Bind(name, value);
+        return statement.Rows(read);
     }
 }

@@ -35,7 +35,7 @@ public sealed partial class SqliteTaskStore : IScheduleStore
             r => r.GetString(0), [("$name", name), ("$fired", SqliteValues.Time(fired)), ("$task", SqliteValues.TextOrNull(task?.ToString())), ("$skipped", task is null ? 1 : 0)]).Count > 0,
             cancellationToken);
 
-    private static ScheduleRecord ReadSchedule(SqliteDataReader row) => SqliteValues.FromJson<ScheduleRecord>(row.GetString(0))! with
+    private static ScheduleRecord ReadSchedule(RawStatement row) => SqliteValues.FromJson<ScheduleRecord>(row.GetString(0))! with
     {
         LastFire = row.IsDBNull(1) ? null : SqliteValues.ParseTime(row.GetString(1)),
         LastTask = row.IsDBNull(2) ? null : Guid.Parse(row.GetString(2)),

@@ -37,12 +37,13 @@ internal static class TaskRows
         "id, name, hostname, pid, concurrency, prefetch, batch, handlers, status, registered, last_seen, " +
         "(SELECT count(*) FROM tasks t WHERE t.worker_id = workers.id AND " + IsOpenT + "), stats, paused, drain, recyclable";
 
-    public static TaskRecord ReadTask(SqliteDataReader r)
+    public static TaskRecord ReadTask(RawStatement r)
     {
+        var columns = r.FieldCount;
         var task = new TaskRecord
         {
             Seq = r.GetInt64(0),
-            Id = Guid.Parse(r.GetString(1)),
+            Id = r.GetGuid(1),
             Name = Str(r, 2),
             Batch = r.GetString(3),
             Group = Str(r, 4),
@@ -61,7 +62,7 @@ internal static class TaskRows
             Failures = r.GetInt32(17),
             WorkerId = GuidOrNull(r, 18),
             ExecutionId = GuidOrNull(r, 19),
-            Submitted = ParseTime(r.GetString(20)),
+            Submitted = r.GetTime(20),
             Started = TimeOrNull(r, 21),
             Completed = TimeOrNull(r, 22),
             LeaseExpires = TimeOrNull(r, 23),
@@ -80,27 +81,23 @@ internal static class TaskRows
             CachedFrom = GuidOrNull(r, 37),
             CacheKey = Str(r, 38),
             RunAfter = TimeOrNull(r, 39),
+            // LeaseColumns add args; OutputColumns the result and output too.
+            Args = columns > 40 ? JsonElementFrom(Str(r, 40)) : null,
+            Result = columns > 41 ? JsonElementFrom(Str(r, 41)) : null,
+            Stdout = columns > 41 ? Str(r, 42) : null,
+            Stderr = columns > 41 ? Str(r, 43) : null,
         };
-        task = TaskStaging.Apply(task, FromJson<TaskStaging>(Str(r, 34)));
-        if (r.FieldCount <= 40) return task;
-        task = task with { Args = JsonElementFrom(Str(r, 40)) };
-        if (r.FieldCount <= 41) return task;
-        return task with
-        {
-            Result = JsonElementFrom(Str(r, 41)),
-            Stdout = Str(r, 42),
-            Stderr = Str(r, 43),
-        };
+        return TaskStaging.Apply(task, FromJson<TaskStaging>(Str(r, 34)));
     }
 
-    public static ExecutionRecord ReadExecution(SqliteDataReader r) => new()
+    public static ExecutionRecord ReadExecution(RawStatement r) => new()
     {
         Id = Guid.Parse(r.GetString(0)),
-        TaskId = Guid.Parse(r.GetString(1)),
+        TaskId = r.GetGuid(1),
         WorkerId = Guid.Parse(r.GetString(2)),
         Attempt = r.GetInt32(3),
         Status = Enums.Parse<ExecutionState>(r.GetString(4)),
-        Assigned = ParseTime(r.GetString(5)),
+        Assigned = r.GetTime(5),
         Started = TimeOrNull(r, 6),
         Completed = TimeOrNull(r, 7),
         ExitCode = r.IsDBNull(8) ? null : r.GetInt32(8),
@@ -110,9 +107,9 @@ internal static class TaskRows
         Transfer = FromJson<TransferRecord>(Str(r, 12)),
     };
 
-    public static WorkerRecord ReadWorker(SqliteDataReader r) => new()
+    public static WorkerRecord ReadWorker(RawStatement r) => new()
     {
-        Id = Guid.Parse(r.GetString(0)),
+        Id = r.GetGuid(0),
         Name = r.GetString(1),
         Hostname = Str(r, 2),
         Pid = r.IsDBNull(3) ? null : r.GetInt32(3),
@@ -123,8 +120,8 @@ internal static class TaskRows
         Batch = Str(r, 6),
         Handlers = FromJson<List<string>>(Str(r, 7)),
         Status = Enums.Parse<WorkerState>(r.GetString(8)),
-        Registered = ParseTime(r.GetString(9)),
-        LastSeen = ParseTime(r.GetString(10)),
+        Registered = r.GetTime(9),
+        LastSeen = r.GetTime(10),
         Running = r.GetInt32(11),
         Stats = FromJson<MachineStats>(Str(r, 12)),
         Paused = r.GetInt64(13) != 0,
@@ -225,9 +222,9 @@ internal static class TaskRows
         .Text(e.Reason).Text(JsonText(e.Signals)).Text(JsonText(e.Transfer))
         .Execute();
 
-    private static string? Str(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+    private static string? Str(RawStatement r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
-    private static Guid? GuidOrNull(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : Guid.Parse(r.GetString(i));
+    private static Guid? GuidOrNull(RawStatement r, int i) => r.IsDBNull(i) ? null : Guid.Parse(r.GetString(i));
 
-    private static DateTimeOffset? TimeOrNull(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : ParseTime(r.GetString(i));
+    private static DateTimeOffset? TimeOrNull(RawStatement r, int i) => r.IsDBNull(i) ? null : r.GetTime(i);
 }

@@ -72,25 +72,21 @@ internal sealed class WriteContext(SqliteConnection connection, TaskEvents? even
     public void Execute(string sql, params (string Name, object Value)[] parameters) =>
         Prepare(sql, parameters).ExecuteNonQuery();
 
-    public List<T> Query<T>(string sql, Func<SqliteDataReader, T> read, params (string Name, object Value)[] parameters)
-    {
-        using var reader = Prepare(sql, parameters).ExecuteReader();
-        var rows = new List<T>();
-        while (reader.Read()) rows.Add(read(reader));
-        return rows;
-    }
+    /// <summary>Rows of a query (or of a statement's RETURNING), the statement prepared once and reused.</summary>
+    public List<T> Query<T>(string sql, Func<RawStatement, T> read, params (string Name, object Value)[] parameters) =>
+        Bound(Raw(sql), parameters).Rows(read);
 
     /// <summary>For SQL built per request (a purge's filter): run once and not cached, so the cache stays small.</summary>
-    public List<T> QueryOnce<T>(string sql, Func<SqliteDataReader, T> read, IEnumerable<(string Name, object Value)> parameters)
+    public List<T> QueryOnce<T>(string sql, Func<RawStatement, T> read, IEnumerable<(string Name, object Value)> parameters)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = Transaction;
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
-        using var reader = command.ExecuteReader();
-        var rows = new List<T>();
-        while (reader.Read()) rows.Add(read(reader));
-        return rows;
+        using var statement = new RawStatement(connection, sql);
+        return Bound(statement, parameters).Rows(read);
+    }
+
+    private static RawStatement Bound(RawStatement statement, IEnumerable<(string Name, object Value)> parameters)
+    {
+        foreach (var (name, value) in parameters) statement.Bind(name, value);
+        return statement;
     }
 
     public void AfterCommit(Action action) => _afterCommit.Add(action);

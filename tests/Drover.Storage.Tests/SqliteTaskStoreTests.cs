@@ -228,4 +228,31 @@ public sealed class SqliteTaskStoreTests : TaskDatabaseConformance
         Assert.Equal("text", reader.GetString(1));
         Assert.Equal(Time.GetUtcNow().UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture), reader.GetString(2));
     }
+    [Fact]
+    public async Task Rows_read_through_the_c_api_give_each_value_as_it_was_stored()
+    {
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath}");
+        await connection.OpenAsync(Token);
+        var id = Guid.NewGuid();
+        using var statement = new RawStatement(connection,
+            "SELECT $text, $long, $int, $flag, $real, $null, $id, '2026-12-07T01:02:03.4560000Z', '2026-12-07T01:02:03.4560000+01:00', 42, ''");
+        statement.Bind("$text", "é ✓ 𝄞").Bind("$long", long.MaxValue).Bind("$int", -7).Bind("$flag", true).Bind("$real", 0.25)
+            .Bind("$null", DBNull.Value).Bind("$id", id.ToString());
+        var row = Assert.Single(statement.Rows(r => (
+            r.GetString(0), r.GetInt64(1), r.GetInt32(2), r.GetInt64(3), r.GetDouble(4), r.IsDBNull(5), r.IsDBNull(0), r.GetGuid(6),
+            r.GetTime(7), r.GetTime(8), r.GetString(9), r.GetString(10), r.IsDBNull(10), r.FieldCount)));
+        Assert.Equal(("é ✓ 𝄞", long.MaxValue, -7, 1L, 0.25, true, false, id), (row.Item1, row.Item2, row.Item3, row.Item4, row.Item5, row.Item6, row.Item7, row.Item8));
+        // The stored form (UTC, seven fraction digits), and an offset.
+        Assert.Equal(new DateTimeOffset(2026, 12, 7, 1, 2, 3, 456, TimeSpan.Zero), row.Item9);
+        Assert.Equal(new DateTimeOffset(2026, 12, 7, 1, 2, 3, 456, TimeSpan.FromHours(1)), row.Item10);
+        Assert.Equal(("42", "", false, 11), (row.Item11, row.Item12, row.Item13, row.Item14));
+
+        // Bound again after a run: the values of the run before are gone; what cannot be bound is refused by name.
+        Assert.True(Assert.Single(statement.Rows(r => r.IsDBNull(0))));
+        Assert.Contains("$nope", Assert.Throws<ArgumentException>(() => statement.Bind("$nope", 1)).Message, StringComparison.Ordinal);
+        Assert.Contains("$text", Assert.Throws<ArgumentException>(() => statement.Bind("$text", 1.5m)).Message, StringComparison.Ordinal);
+        using var bad = new RawStatement(connection, "SELECT 'not an id'");
+        Assert.Throws<FormatException>(() => bad.Rows(r => r.GetGuid(0)));
+        Assert.Throws<FormatException>(() => bad.Rows(r => r.GetTime(0)));
+    }
 }
