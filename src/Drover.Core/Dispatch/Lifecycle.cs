@@ -205,8 +205,14 @@ public static class Lifecycle
             TimedOut = e.TimedOut,
             Reason = reason,
         };
+        var failures = succeeded || terminated is not null ? task.Failures : task.Failures + 1;
+        var retried = !succeeded && terminated is null && failures <= task.Retry;
+        // One copy of the task per finish (the hot path): its end state decided first.
         var finished = task with
         {
+            Status = succeeded ? TaskState.Succeeded : terminated is not null ? TaskState.Canceled : retried ? TaskState.Queued : TaskState.Failed,
+            Completed = retried ? task.Completed : now,
+            Failures = failures,
             Started = started,
             ExitCode = e.ExitCode,
             Result = e.Result,
@@ -215,27 +221,16 @@ public static class Lifecycle
             Stderr = e.Stderr is null ? null : OutputTail.Trim(e.Stderr, limit),
             StdoutBytes = e.StdoutBytes,
             StderrBytes = e.StderrBytes,
-            Reason = reason,
+            Reason = retried ? $"attempt {execution.Attempt} failed ({reason ?? $"exit code {e.ExitCode}"}); retry {failures} of {task.Retry}" : reason,
             LeaseExpires = null,
             Transfer = e.Transfer ?? task.Transfer,
             CachedFrom = e.CachedFrom,
             CacheKey = e.CacheKey,
-        };
-        if (succeeded)
-            return new Transition(finished with { Status = TaskState.Succeeded, Completed = now }, finishedExecution);
-        if (terminated is not null)
-            return new Transition(finished with { Status = TaskState.Canceled, Completed = now }, finishedExecution);
-
-        var failures = task.Failures + 1;
-        if (failures <= task.Retry)
-        {
             // Checkpoint: a failed attempt with retries left goes back to the queue, keeping its place.
-            var why = reason ?? $"exit code {e.ExitCode}";
-            return new Transition(
-                finished with { Status = TaskState.Queued, Failures = failures, ExecutionId = null, Signals = null, Reason = $"attempt {execution.Attempt} failed ({why}); retry {failures} of {task.Retry}" },
-                finishedExecution);
-        }
-        return new Transition(finished with { Status = TaskState.Failed, Failures = failures, Completed = now }, finishedExecution);
+            ExecutionId = retried ? null : task.ExecutionId,
+            Signals = retried ? null : task.Signals,
+        };
+        return new Transition(finished, finishedExecution);
     }
 
     private static Transition Requeue(TaskRecord task, ExecutionRecord execution, ExecutionState executionState, string reason, DateTimeOffset now) =>

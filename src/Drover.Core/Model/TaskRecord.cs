@@ -85,5 +85,8 @@ public sealed record TaskRecord
     public long Seq { get; init; }
 
     /// <summary>The record as lists and waits answer it: without output, args and result, which can be large.</summary>
-    public TaskRecord WithoutLargeFields() => this with { Stdout = null, Stderr = null, Args = null, Result = null };
+    /// <remarks>The record itself when it has none of them (no copy: records are immutable).</remarks>
+    public TaskRecord WithoutLargeFields() => Stdout is null && Stderr is null && Args is null && Result is null
+        ? this
+        : this with { Stdout = null, Stderr = null, Args = null, Result = null };
 }
