@@ -1,6 +1,5 @@
 using System.Buffers.Text;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
@@ -146,7 +145,7 @@ internal sealed partial class RawStatement : IDisposable
         {
             var rows = new List<T>();
             int rc;
-            while ((rc = Native.Step(_handle)) == raw.SQLITE_ROW) rows.Add(read(this));
+            while ((rc = SqliteNative.Step(_handle)) == raw.SQLITE_ROW) rows.Add(read(this));
             if (rc != raw.SQLITE_DONE) Check(rc);
             return rows;
         }
@@ -161,15 +160,15 @@ internal sealed partial class RawStatement : IDisposable
     // The current row's values (inside Rows' read). Text is decoded from SQLite's own UTF-8, and ids
     // and times are parsed from it without a string.
 
-    public int FieldCount => Native.ColumnCount(_handle);
+    public int FieldCount => SqliteNative.ColumnCount(_handle);
 
-    public bool IsDBNull(int column) => Native.ColumnType(_handle, column) == raw.SQLITE_NULL;
+    public bool IsDBNull(int column) => SqliteNative.ColumnType(_handle, column) == raw.SQLITE_NULL;
 
-    public long GetInt64(int column) => Native.ColumnInt64(_handle, column);
+    public long GetInt64(int column) => SqliteNative.ColumnInt64(_handle, column);
 
-    public int GetInt32(int column) => checked((int)Native.ColumnInt64(_handle, column));
+    public int GetInt32(int column) => checked((int)SqliteNative.ColumnInt64(_handle, column));
 
-    public double GetDouble(int column) => Native.ColumnDouble(_handle, column);
+    public double GetDouble(int column) => SqliteNative.ColumnDouble(_handle, column);
 
     public string GetString(int column) => Encoding.UTF8.GetString(Utf8(column));
 
@@ -193,8 +192,8 @@ internal sealed partial class RawStatement : IDisposable
     private unsafe ReadOnlySpan<byte> Utf8(int column)
     {
         // The text first, then its length (SQLite's documented order: the text may be made by a conversion).
-        var text = Native.ColumnText(_handle, column);
-        return text == IntPtr.Zero ? [] : new ReadOnlySpan<byte>((void*)text, Native.ColumnBytes(_handle, column));
+        var text = SqliteNative.ColumnText(_handle, column);
+        return text == IntPtr.Zero ? [] : new ReadOnlySpan<byte>((void*)text, SqliteNative.ColumnBytes(_handle, column));
     }
 
     public void Dispose()
@@ -208,41 +207,4 @@ internal sealed partial class RawStatement : IDisposable
         if (rc is not (raw.SQLITE_OK or raw.SQLITE_ROW or raw.SQLITE_DONE))
             throw new SqliteException(raw.sqlite3_errmsg(_db).utf8_to_string(), rc);
     }
-}
-
-/// <summary>
-/// SQLite's C functions called with the statement's pointer: SQLitePCL's take its safe handle, and
-/// referencing and releasing it around every column read cost more than the read. The column
-/// reads neither block nor call back into .NET, so they skip the GC transition; a step may do both.
-/// </summary>
-internal static partial class Native
-{
-    private const string Library = "e_sqlite3";
-
-    [LibraryImport(Library, EntryPoint = "sqlite3_step")]
-    public static partial int Step(IntPtr statement);
-
-    [LibraryImport(Library, EntryPoint = "sqlite3_column_count")]
-    [SuppressGCTransition]
-    public static partial int ColumnCount(IntPtr statement);
-
-    [LibraryImport(Library, EntryPoint = "sqlite3_column_type")]
-    [SuppressGCTransition]
-    public static partial int ColumnType(IntPtr statement, int column);
-
-    [LibraryImport(Library, EntryPoint = "sqlite3_column_int64")]
-    [SuppressGCTransition]
-    public static partial long ColumnInt64(IntPtr statement, int column);
-
-    [LibraryImport(Library, EntryPoint = "sqlite3_column_double")]
-    [SuppressGCTransition]
-    public static partial double ColumnDouble(IntPtr statement, int column);
-
-    [LibraryImport(Library, EntryPoint = "sqlite3_column_text")]
-    [SuppressGCTransition]
-    public static partial IntPtr ColumnText(IntPtr statement, int column);
-
-    [LibraryImport(Library, EntryPoint = "sqlite3_column_bytes")]
-    [SuppressGCTransition]
-    public static partial int ColumnBytes(IntPtr statement, int column);
 }

@@ -1,0 +1,40 @@
+using System.Runtime.InteropServices;
+
+namespace Drover.Sqlite;
+
+/// <summary>
+/// SQLite's C functions called with the statement's pointer: SQLitePCL's take its safe handle, and
+/// referencing and releasing it around every column read cost more than the read. The column
+/// reads neither block nor call back into .NET, so they skip the GC transition; a step may do both.
+/// </summary>
+internal static partial class SqliteNative
+{
+    private const string Library = "e_sqlite3";
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_step")]
+    public static partial int Step(IntPtr statement);
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_column_count")]
+    [SuppressGCTransition]
+    public static partial int ColumnCount(IntPtr statement);
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_column_type")]
+    [SuppressGCTransition]
+    public static partial int ColumnType(IntPtr statement, int column);
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_column_int64")]
+    [SuppressGCTransition]
+    public static partial long ColumnInt64(IntPtr statement, int column);
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_column_double")]
+    [SuppressGCTransition]
+    public static partial double ColumnDouble(IntPtr statement, int column);
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_column_text")]
+    [SuppressGCTransition]
+    public static partial IntPtr ColumnText(IntPtr statement, int column);
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_column_bytes")]
+    [SuppressGCTransition]
+    public static partial int ColumnBytes(IntPtr statement, int column);
+}
