@@ -16,7 +16,7 @@ namespace Drover.Sqlite;
 /// queries bind by name (<see cref="Bind"/>). Row values are read with the same names as
 /// Microsoft.Data.Sqlite's reader's, so row readers look the same.
 /// </summary>
-internal sealed partial class RawStatement : IDisposable
+internal sealed class RawStatement : IDisposable
 {
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;

@@ -106,10 +106,6 @@ function poll(load, every) {
 }
 
 /**
- * Calls fn once, `wait` ms after the first of a run of calls: a steady stream of events re-reads
- * every `wait` ms (a debounce that restarted on each call would never fire under load).
- */
-/**
  * Runs `read` one at a time: a call while it runs makes it run once more after, so that the last
  * read starts after the last call and an older answer never lands over a newer one. `busy()` says
  * whether a read is under way (a change that comes meanwhile may be older or newer than its answer).
@@ -127,6 +123,10 @@ function serial(read) {
   return run;
 }
 
+/**
+ * Calls fn once, `wait` ms after the first of a run of calls: a steady stream of events re-reads
+ * every `wait` ms (a debounce that restarted on each call would never fire under load).
+ */
 function debounce(fn, wait) {
   let timer = null;
   return () => { if (timer === null) timer = setTimeout(() => { timer = null; fn(); }, wait); };
