@@ -59,9 +59,10 @@ public sealed class UpCommandTests : IAsyncLifetime
             var executions = await client.ListExecutionsAsync(id, Token);
             Assert.Equal([ExecutionState.Released, ExecutionState.Succeeded], executions.Select(e => e.Status));
             Assert.Equal("second run\n", (await client.GetTaskAsync(id, Token))!.Stdout);
-            var workers = await client.ListWorkersAsync(Token);
+            // The task may have run on the first of the new workers before the second registered.
+            var workers = await Eventually.ValueAsync(() => client.ListWorkersAsync(Token), all => all.Count(w => w.Status == WorkerState.Running) == 2,
+                TimeSpan.FromSeconds(30), "both new workers run");
             Assert.Equal(2, workers.Count(w => w.Status == WorkerState.Stopped));
-            Assert.Equal(2, workers.Count(w => w.Status == WorkerState.Running));
             again.Signal(PosixProcess.SigTerm);
             await again.WaitForExitAsync(TimeSpan.FromSeconds(30));
         }
