@@ -115,6 +115,13 @@ internal static class SqliteSchema
         DROP INDEX tasks_open_execution;
         CREATE INDEX tasks_open_execution ON tasks (execution_id) WHERE (status = 'assigned' OR status = 'running' OR status = 'paused');
         """,
+        """
+        -- An ended task's last execution is described by its task row (TaskRows.DescribedExecution) rather
+        -- than a row of its own: every task row with an execution is found by it, and a finish no longer
+        -- takes its entry out.
+        DROP INDEX tasks_open_execution;
+        CREATE INDEX tasks_execution ON tasks (execution_id) WHERE execution_id IS NOT NULL;
+        """,
     ];
 
     /// <summary>The schema version this code writes.</summary>

@@ -98,14 +98,20 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
         return BatchRecords.From(counts, paused, serving);
     }
 
-    /// <summary>The closed executions from their table, then the open one, which its task row describes.</summary>
+    /// <summary>
+    /// The executions with rows of their own, then the one the task row describes (the open one, or an
+    /// ended task's last: <see cref="TaskRows.DescribedExecution"/>) unless it has a row (written before
+    /// schema 10, or saying more than the task row can).
+    /// </summary>
     public async Task<IReadOnlyList<ExecutionRecord>> ListExecutionsAsync(Guid taskId, CancellationToken cancellationToken)
     {
         var closed = await QueryAsync($"SELECT {TaskRows.ExecutionColumns} FROM executions WHERE task_id = $task ORDER BY attempt",
             TaskRows.ReadExecution, cancellationToken, ("$task", taskId.ToString())).ConfigureAwait(false);
         var task = await QueryAsync($"SELECT {TaskRows.Columns} FROM tasks WHERE id = $id", TaskRows.ReadTask,
             cancellationToken, ("$id", taskId.ToString())).ConfigureAwait(false);
-        return task.Count > 0 && Lifecycle.OpenExecution(task[0]) is { } open ? [.. closed, open] : closed;
+        return task.Count > 0 && TaskRows.DescribedExecution(task[0]) is { } described && closed.All(e => e.Id != described.Id)
+            ? [.. closed, described]
+            : closed;
     }
 
     public async Task<ExecutionRecord?> GetExecutionAsync(Guid id, CancellationToken cancellationToken)
@@ -113,9 +119,9 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
         var found = await QueryAsync($"SELECT {TaskRows.ExecutionColumns} FROM executions WHERE id = $id",
             TaskRows.ReadExecution, cancellationToken, ("$id", id.ToString())).ConfigureAwait(false);
         if (found.Count > 0) return found[0];
-        var task = await QueryAsync($"SELECT {TaskRows.Columns} FROM tasks WHERE execution_id = $id AND {TaskRows.IsOpen}",
+        var task = await QueryAsync($"SELECT {TaskRows.Columns} FROM tasks WHERE execution_id = $id",
             TaskRows.ReadTask, cancellationToken, ("$id", id.ToString())).ConfigureAwait(false);
-        return task.Count > 0 ? Lifecycle.OpenExecution(task[0]) : null;
+        return task.Count > 0 ? TaskRows.DescribedExecution(task[0]) : null;
     }
 
     public Task<IReadOnlyList<WorkerRecord>> ListWorkersAsync(CancellationToken cancellationToken) =>

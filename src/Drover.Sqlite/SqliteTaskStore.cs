@@ -462,14 +462,16 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
 
     /// <summary>
     /// Writes a transition: the task row always (what changed of it), an execution row only when the
-    /// execution closes (the open one is described by its task row). So a task's life is four row
-    /// writes: create, lease, finish, and its execution.
+    /// execution closes and the task row does not describe it (<see cref="TaskRows.DescribedExecution"/>:
+    /// the open one, and the last one of an ended task). So a task that runs once is three row writes:
+    /// create, lease, finish; an attempt that is retried, lost or handed back gets a row of its own.
     /// </summary>
     private void Save(WriteContext context, Transition transition, bool output)
     {
         context.Announce(transition.Task, created: false);
         TaskRows.UpdateChanged(context, transition.Before, transition.Task, output);
-        if (!transition.Execution.IsOpen) TaskRows.InsertClosedExecution(context.Raw(TaskRows.InsertExecution), transition.Execution);
+        if (!transition.Execution.IsOpen && TaskRows.DescribedExecution(transition.Task) != transition.Execution)
+            TaskRows.InsertClosedExecution(context.Raw(TaskRows.InsertExecution), transition.Execution);
     }
 
 }

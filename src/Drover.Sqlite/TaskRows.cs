@@ -25,8 +25,8 @@ internal static class TaskRows
         "id, task_id, worker_id, attempt, status, assigned, started, completed, exit_code, timed_out, reason, signals, transfer";
 
     /// <summary>
-    /// A leased task (an open execution), as the partial index tasks_open_execution says it: a query must say it
-    /// the same way for SQLite to use that index. ORs, not IN: SQLite builds a temporary table for an IN of three.
+    /// A leased task (an open execution). ORs, not IN: SQLite builds a temporary table for an IN of
+    /// three at every evaluation (a partial index with that condition did so at every row written).
     /// </summary>
     public const string IsOpen = "(status = 'assigned' OR status = 'running' OR status = 'paused')";
 
@@ -216,6 +216,39 @@ internal static class TaskRows
     public const string InsertExecution =
         "INSERT INTO executions (" + ExecutionColumns + ") VALUES ($id, $task_id, $worker_id, $attempt, $status, $assigned, $started, $completed, $exit_code, $timed_out, $reason, $signals, $transfer)";
 
+    /// <summary>
+    /// The execution a task row describes: its open one (<see cref="Lifecycle.OpenExecution"/>), or
+    /// the last one of a task that ended after it ran. The store writes an execution row of its own
+    /// for the latter only when this does not say all of it (<see cref="SqliteTaskStore"/>'s Save),
+    /// so an ended task's last run costs no row (three b-tree inserts, two at random places of
+    /// indexes keyed by UUIDs) and reads find it here.
+    /// </summary>
+    public static ExecutionRecord? DescribedExecution(TaskRecord task) =>
+        Lifecycle.OpenExecution(task) ?? (TaskStateRules.IsEnded(task.Status) && task is { ExecutionId: { } id, WorkerId: { } worker, Assigned: { } assigned }
+            ? new ExecutionRecord
+            {
+                Id = id,
+                TaskId = task.Id,
+                WorkerId = worker,
+                Attempt = task.Attempts,
+                Status = task.Status switch
+                {
+                    TaskState.Succeeded => ExecutionState.Succeeded,
+                    TaskState.Canceled => ExecutionState.Canceled,
+                    _ => ExecutionState.Failed,
+                },
+                Assigned = assigned,
+                Started = task.Started,
+                Completed = task.Completed,
+                ExitCode = task.ExitCode,
+                // A timeout's reason, not the worker's own error (which may say the same words).
+                TimedOut = task.Reason is { } reason && reason != task.Error && reason.StartsWith("timed out after ", StringComparison.Ordinal),
+                Reason = task.Reason,
+                Signals = task.Signals,
+                Transfer = task.Transfer,
+            }
+            : null);
+
     public static void InsertClosedExecution(RawStatement insert, ExecutionRecord e) => insert
         .Id(e.Id).Id(e.TaskId).Id(e.WorkerId).Integer(e.Attempt).Text(Enums.Name(e.Status))
         .Time(e.Assigned).Time(e.Started).Time(e.Completed).Integer(e.ExitCode).Integer(e.TimedOut ? 1 : 0)
@@ -224,7 +257,7 @@ internal static class TaskRows
 
     private static string? Str(RawStatement r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
-    private static Guid? GuidOrNull(RawStatement r, int i) => r.IsDBNull(i) ? null : Guid.Parse(r.GetString(i));
+    private static Guid? GuidOrNull(RawStatement r, int i) => r.IsDBNull(i) ? null : r.GetGuid(i);
 
     private static DateTimeOffset? TimeOrNull(RawStatement r, int i) => r.IsDBNull(i) ? null : r.GetTime(i);
 }

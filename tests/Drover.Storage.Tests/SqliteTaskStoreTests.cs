@@ -118,36 +118,91 @@ public sealed class SqliteTaskStoreTests : TaskDatabaseConformance
     }
 
     [Fact]
-    public async Task A_version_8_database_is_upgraded_and_its_open_executions_still_found()
+    public async Task A_version_8_database_is_upgraded_and_its_executions_still_found()
     {
-        var task = Task();
-        await Store.CreateAsync([task], Token);
+        var ended = Task();
+        var open = Task();
+        await Store.CreateAsync([ended, open], Token);
         var worker = await WorkerAsync();
-        var lease = Assert.Single(await Store.LeaseAsync(worker, 1, Token));
+        var leases = await Store.LeaseAsync(worker, 2, Token);
+        var endedLease = leases.Single(l => l.TaskId == ended.Id);
+        var openLease = leases.Single(l => l.TaskId == open.Id);
+        await ReportAsync(worker, Finished(endedLease, 0));
+        var endedExecution = Assert.Single(await Store.ListExecutionsAsync(ended.Id, Token));
         await ((IAsyncDisposable)Store).DisposeAsync();
-        // Back to schema 8 as it was: the open-executions index with its IN.
+        // Back to schema 8 as it was: the open-executions index with its IN, and every closed execution in a row of its own.
         using (var connection = new SqliteConnection($"Data Source={DatabasePath}"))
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "DROP INDEX tasks_open_execution; " +
-                "CREATE INDEX tasks_open_execution ON tasks (execution_id) WHERE status IN ('assigned', 'running', 'paused'); PRAGMA user_version = 8";
+            command.CommandText = "DROP INDEX tasks_execution; " +
+                "CREATE INDEX tasks_open_execution ON tasks (execution_id) WHERE status IN ('assigned', 'running', 'paused'); " +
+                "INSERT INTO executions (id, task_id, worker_id, attempt, status, assigned, started, completed, exit_code, timed_out, reason) " +
+                "SELECT execution_id, id, worker_id, attempts, status, assigned, started, completed, exit_code, 0, reason FROM tasks WHERE id = $ended; " +
+                "PRAGMA user_version = 8";
+            command.Parameters.AddWithValue("$ended", ended.Id.ToString());
             command.ExecuteNonQuery();
         }
         SqliteConnection.ClearAllPools();
 
         Store = CreateStore();
-        Assert.Equal(Model.ExecutionState.Assigned, (await Store.GetExecutionAsync(lease.ExecutionId, Token))!.Status);
+        Assert.Equal(Model.ExecutionState.Assigned, (await Store.GetExecutionAsync(openLease.ExecutionId, Token))!.Status);
         await using var check = new SqliteConnection($"Data Source={DatabasePath}");
         await check.OpenAsync(Token);
         await using var read = check.CreateCommand();
-        read.CommandText = "SELECT (SELECT sql FROM sqlite_schema WHERE name = 'tasks_open_execution'), (SELECT user_version FROM pragma_user_version)";
-        await using var reader = await read.ExecuteReaderAsync(Token);
-        Assert.True(await reader.ReadAsync(Token));
-        Assert.DoesNotContain(" IN ", reader.GetString(0), StringComparison.Ordinal);
-        Assert.Equal(9, reader.GetInt64(1));
-        await ReportAsync(worker, Finished(lease, 0));
-        Assert.Equal(Model.TaskState.Succeeded, (await Store.GetTaskAsync(task.Id, Token))!.Status);
+        read.CommandText = "SELECT (SELECT count(*) FROM sqlite_schema WHERE name = 'tasks_open_execution'), " +
+            "(SELECT sql FROM sqlite_schema WHERE name = 'tasks_execution'), (SELECT user_version FROM pragma_user_version)";
+        await using (var reader = await read.ExecuteReaderAsync(Token))
+        {
+            Assert.True(await reader.ReadAsync(Token));
+            Assert.Equal(0, reader.GetInt64(0));
+            Assert.EndsWith("WHERE execution_id IS NOT NULL", reader.GetString(1), StringComparison.Ordinal);
+            Assert.Equal(10, reader.GetInt64(2));
+        }
+        // The ended task's execution in its old row, listed once; the open one's, once it ended, from its task row.
+        Assert.Equal(endedExecution, Assert.Single(await Store.ListExecutionsAsync(ended.Id, Token)));
+        await ReportAsync(worker, Finished(openLease, 0));
+        var openExecution = Assert.Single(await Store.ListExecutionsAsync(open.Id, Token));
+        Assert.Equal((Model.ExecutionState.Succeeded, 0), (openExecution.Status, openExecution.ExitCode));
+        Assert.Equal(openExecution, await Store.GetExecutionAsync(openLease.ExecutionId, Token));
+    }
+
+    [Fact]
+    public async Task An_ended_tasks_last_run_is_read_from_its_task_row_and_other_runs_from_rows_of_their_own()
+    {
+        var worker = await WorkerAsync();
+        var retried = Task(retry: 1);
+        var timedOut = Task();
+        var saysTimedOut = Task();
+        await Store.CreateAsync([retried, timedOut, saysTimedOut], Token);
+        var first = (await Store.LeaseAsync(worker, 2, Token)).ToDictionary(l => l.TaskId);
+        await ReportAsync(worker, Finished(first[retried.Id], 1));
+        await ReportAsync(worker, Finished(first[timedOut.Id], 137) with { TimedOut = true, Error = "killed" });
+        var second = (await Store.LeaseAsync(worker, 2, Token)).ToDictionary(l => l.TaskId);
+        await ReportAsync(worker, Finished(second[retried.Id], 0));
+        // A worker's own error may read like a timeout's reason: it is not one.
+        await ReportAsync(worker, Finished(second[saysTimedOut.Id], 1) with { Error = "timed out after 5s waiting for the lock" });
+
+        // A row for the retried attempt only: each task's last run is its task row's.
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath}");
+        await connection.OpenAsync(Token);
+        await using var rows = connection.CreateCommand();
+        rows.CommandText = "SELECT task_id, attempt, status FROM executions";
+        await using (var reader = await rows.ExecuteReaderAsync(Token))
+        {
+            Assert.True(await reader.ReadAsync(Token));
+            Assert.Equal((retried.Id.ToString(), 1L, "failed"), (reader.GetString(0), reader.GetInt64(1), reader.GetString(2)));
+            Assert.False(await reader.ReadAsync(Token));
+        }
+
+        var runs = await Store.ListExecutionsAsync(retried.Id, Token);
+        Assert.Equal([(1, Model.ExecutionState.Failed, 1), (2, Model.ExecutionState.Succeeded, 0)], runs.Select(e => (e.Attempt, e.Status, e.ExitCode ?? -1)));
+        Assert.Equal(runs[1], await Store.GetExecutionAsync(second[retried.Id].ExecutionId, Token));
+        var timeout = Assert.Single(await Store.ListExecutionsAsync(timedOut.Id, Token));
+        Assert.Equal((Model.ExecutionState.Failed, true, "timed out after 5s"), (timeout.Status, timeout.TimedOut, timeout.Reason));
+        var notATimeout = Assert.Single(await Store.ListExecutionsAsync(saysTimedOut.Id, Token));
+        Assert.Equal((false, "timed out after 5s waiting for the lock"), (notATimeout.TimedOut, notATimeout.Reason));
+        Assert.Equal(worker, notATimeout.WorkerId);
     }
 
     [Fact]
