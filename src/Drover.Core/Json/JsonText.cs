@@ -32,7 +32,7 @@ public static class JsonText
                 case JsonValueKind.Object:
                     foreach (var member in element.EnumerateObject())
                     {
-                        if (Problem(JsonMarshal.GetRawUtf8PropertyName(member), () => member.Name) is { } nameProblem)
+                        if (NameProblem(member) is { } nameProblem)
                         {
                             errors.Add(Path(), $"has a member name that {nameProblem}");
                             continue;
@@ -52,7 +52,7 @@ public static class JsonText
                     }
                     break;
                 case JsonValueKind.String:
-                    if (Problem(JsonMarshal.GetRawUtf8Value(element)[1..^1], element.GetString) is { } problem) errors.Add(Path(), problem);
+                    if (ValueProblem(element) is { } problem) errors.Add(Path(), problem);
                     break;
             }
         }
@@ -70,9 +70,13 @@ public static class JsonText
         }
     }
 
+    private static string? NameProblem(JsonProperty member) => Problem(JsonMarshal.GetRawUtf8PropertyName(member), member, default);
+
+    private static string? ValueProblem(JsonElement value) => Problem(JsonMarshal.GetRawUtf8Value(value)[1..^1], null, value);
+
     /// <param name="raw">The string as sent, escapes and all.</param>
-    /// <param name="decode">Reads it as .NET would (throws on a lone surrogate or invalid UTF-8).</param>
-    private static string? Problem(ReadOnlySpan<byte> raw, Func<string?> decode)
+    /// <param name="member">The member whose name it is, or null for <paramref name="value"/>'s string (no delegate per string: a body's strings are many).</param>
+    private static string? Problem(ReadOnlySpan<byte> raw, JsonProperty? member, JsonElement value)
     {
         // Unescaped (the common case): valid UTF-8 is all there is to check; the parser has already
         // refused raw control characters, NUL among them.
@@ -80,7 +84,8 @@ public static class JsonText
         string? text;
         try
         {
-            text = decode();
+            // Read as .NET reads it (which throws on a lone surrogate or invalid UTF-8).
+            text = member is { } m ? m.Name : value.GetString();
         }
         catch (InvalidOperationException)
         {
