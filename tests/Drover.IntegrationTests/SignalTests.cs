@@ -47,6 +47,41 @@ public sealed class SignalTests(SharedCluster shared)
     }
 
     [Fact]
+    public async Task A_pause_sent_before_the_process_made_its_group_holds_it()
+    {
+        // A slow setsid (a busy machine): the task's process has started, so the task is running, but for a
+        // second its process group does not exist yet. A pause sent then must still hold the task.
+        var tools = Directory.CreateTempSubdirectory("drover-slow-setsid-").FullName;
+        try
+        {
+            var setsid = Worker.Execution.PosixProcess.Resolve("setsid", Environment.GetEnvironmentVariable("PATH"))!;
+            var slow = Path.Combine(tools, "setsid");
+            File.WriteAllText(slow, $"#!/bin/sh\nsleep 1\nexec {setsid} \"$@\"\n");
+            File.SetUnixFileMode(slow, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            await using var cluster = new DroverCluster();
+            cluster.Environment["PATH"] = tools + ":" + Environment.GetEnvironmentVariable("PATH");
+            await cluster.StartServerAsync();
+            await cluster.StartWorkerAsync(concurrency: 1);
+            using var client = cluster.Client();
+            var task = await client.CreateTaskAsync(Specs.Shell("date +%s.%N"), Token);
+            await RunningAsync(client, task.Id);
+            Assert.Equal(TaskState.Paused, (await client.SignalTaskAsync(task.Id, TaskSignal.Pause, Token)).Status);
+            await Task.Delay(TimeSpan.FromSeconds(2), Token);
+            var resumed = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+            await client.SignalTaskAsync(task.Id, TaskSignal.Resume, Token);
+
+            var ended = (await client.WaitAllAsync([task.Id], Token))[0];
+            Assert.Equal(TaskState.Succeeded, ended.Status);
+            var began = double.Parse((await client.GetTaskAsync(task.Id, Token))!.Stdout!.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(began >= resumed - 0.1, $"the command began {resumed - began:F2} s before its resume: the pause did not hold it");
+        }
+        finally
+        {
+            Directory.Delete(tools, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Kill_and_term_stop_running_processes_and_end_the_tasks_canceled()
     {
         using var client = _cluster.Client();

@@ -10,10 +10,17 @@ public static partial class PosixProcess
     public const int SigCont = 18;
     public const int SigStop = 19;
 
-    /// <summary>Sends a signal to every process of the group led by <paramref name="groupId"/>.</summary>
+    private const int NoSuchProcess = 3; // ESRCH
+
+    /// <summary>
+    /// Sends a signal to every process of the group led by <paramref name="groupId"/>. Right after its
+    /// start the leader may not have made its group yet (its <c>setsid</c> has not run): then the
+    /// group-to-be is the leader alone, and the signal goes to it (a pause sent then was lost before).
+    /// </summary>
     public static void SignalGroup(int groupId, int signal)
     {
-        if (groupId > 0) _ = Kill(-groupId, signal);
+        if (groupId <= 0) return;
+        if (Kill(-groupId, signal) != 0 && Marshal.GetLastPInvokeError() == NoSuchProcess) _ = Kill(groupId, signal);
     }
 
     /// <summary>Sends a signal to one process.</summary>
