@@ -16,12 +16,18 @@ public static partial class PosixProcess
     /// Sends a signal to every process of the group led by <paramref name="groupId"/>. Right after its
     /// start the leader may not have made its group yet (its <c>setsid</c> has not run): then the
     /// group-to-be is the leader alone, and the signal goes to it (a pause sent then was lost before).
+    /// Only while it is still in this process's own group: a group gone for good (its leader ended,
+    /// its pid perhaps another process's by now) gets nothing.
     /// </summary>
     public static void SignalGroup(int groupId, int signal)
     {
         if (groupId <= 0) return;
-        if (Kill(-groupId, signal) != 0 && Marshal.GetLastPInvokeError() == NoSuchProcess) _ = Kill(groupId, signal);
+        if (Kill(-groupId, signal) != 0 && Marshal.GetLastPInvokeError() == NoSuchProcess && GetProcessGroup(groupId) == GetProcessGroup(0))
+            _ = Kill(groupId, signal);
     }
+
+    [LibraryImport("libc", EntryPoint = "getpgid")]
+    private static partial int GetProcessGroup(int pid);
 
     /// <summary>Sends a signal to one process.</summary>
     public static void Signal(int processId, int signal)
