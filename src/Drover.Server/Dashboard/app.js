@@ -6,8 +6,11 @@
 let leave = null;
 /** Who is logged in ({name, role, groups, batches}): buttons a role may not use are hidden (the server refuses them anyway). */
 let me = null;
+// Counts navigations: a route that awaited while a newer one began leaves the page to that one.
+let routing = 0;
 
 async function route() {
+  const mine = ++routing;
   if (leave) { leave(); leave = null; }
   // A message belongs to the page it was about.
   $('#toast').hidden = true;
@@ -28,6 +31,9 @@ async function route() {
   main.hidden = false;
   // Names for the worker columns from the first draw.
   await loadWorkers().catch(() => {});
+  // (The login's route and a link followed at once: the first to finish its reads must not draw
+  // the older page over the newer one.)
+  if (mine !== routing) return;
   if (view === 'task' && id) leave = taskPage(main, decodeURIComponent(id));
   else if (view === 'worker' && id) leave = workerPage(main, decodeURIComponent(id));
   else if (view === 'tasks') leave = tasksPage(main, query);
