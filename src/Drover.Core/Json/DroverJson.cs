@@ -21,6 +21,7 @@ public static class DroverJson
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
         options.Converters.Add(new UtcTimeJsonConverter());
+        options.Converters.Add(new TaskRecordJsonConverter());
         // Generated code for the wire types first; anything else falls back to reflection.
         options.TypeInfoResolverChain.Insert(0, DroverJsonContext.Default);
         if (!options.TypeInfoResolverChain.OfType<DefaultJsonTypeInfoResolver>().Any())

@@ -10,9 +10,9 @@ public sealed record QueryRequest(TaskQuery Query, IReadOnlyList<string>? Keys, 
 {
     private static readonly string[] Members = ["filter", "keys", "sort", "skip", "limit", "count"];
 
-    /// <summary>Every field a record has on the wire: what <c>keys</c> may name.</summary>
+    /// <summary>Every field a record has on the wire: what <c>keys</c> may name (from the generated metadata: the wire's converter has none).</summary>
     public static IReadOnlySet<string> RecordFields { get; } =
-        DroverJson.Options.GetTypeInfo(typeof(TaskRecord)).Properties.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        DroverJsonContext.Default.TaskRecord.Properties.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
 
     public static QueryRequest? Parse(JsonElement body, FieldErrors errors)
     {
