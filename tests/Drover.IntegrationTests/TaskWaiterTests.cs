@@ -65,6 +65,31 @@ public sealed class TaskWaiterTests
     }
 
     [Fact]
+    public async Task A_task_that_ends_between_the_first_read_of_states_and_its_registration_is_answered_done()
+    {
+        var task = Echo();
+        await _store.CreateAsync([task], Token);
+        var worker = await WorkerAsync();
+        var leases = await _store.LeaseAsync(worker, 1, Token);
+
+        // The waiter's first read finds the task running; it ends before the waiter registers for its
+        // end, so no end will ever be signalled to the waiter: only a second look finds it ended.
+        var first = true;
+        var store = HeldReads.Wrap(_store, async () =>
+        {
+            if (!first) return;
+            first = false;
+            await FinishAsync(worker, leases);
+        }, nameof(ITaskReader.GetStatesAsync));
+        var waiter = new TaskWaiter(store, _signals, TimeProvider.System);
+        var (response, unknown) = await waiter.WaitAsync([task.Id], TimeSpan.FromSeconds(30), Token);
+
+        Assert.Empty(unknown);
+        Assert.Equal(TaskState.Succeeded, Assert.Single(response!.Done).Status);
+        Assert.Empty(response.Pending);
+    }
+
+    [Fact]
     public async Task Every_id_asked_for_is_done_or_pending_and_never_both_under_concurrent_ends()
     {
         const int Tasks = 2_000;
@@ -104,31 +129,41 @@ public sealed class TaskWaiterTests
         Assert.Empty(all.Pending);
     }
 
-    /// <summary>A store whose reads of task records first await a hook (the rest passes straight through).</summary>
+    /// <summary>
+    /// A store whose reads of task records first await a hook, or whose reads of states await it
+    /// after reading (their answer is stale by the time it is given); the rest passes straight through.
+    /// </summary>
     public class HeldReads : DispatchProxy
     {
         private ITaskStore _inner = null!;
         private Func<Task> _hold = null!;
+        private string _held = null!;
 
-        public static ITaskStore Wrap(ITaskStore inner, Func<Task> hold)
+        public static ITaskStore Wrap(ITaskStore inner, Func<Task> hold, string held = nameof(ITaskReader.GetTasksAsync))
         {
             var proxy = Create<ITaskStore, HeldReads>();
-            var held = (HeldReads)(object)proxy;
-            held._inner = inner;
-            held._hold = hold;
+            var wrapper = (HeldReads)(object)proxy;
+            wrapper._inner = inner;
+            wrapper._hold = hold;
+            wrapper._held = held;
             return proxy;
         }
 
-        protected override object? Invoke(MethodInfo? method, object?[]? args)
-        {
-            if (method!.Name == nameof(ITaskReader.GetTasksAsync)) return HeldAsync(args!);
-            return method.Invoke(_inner, args);
-        }
+        protected override object? Invoke(MethodInfo? method, object?[]? args) => method!.Name == _held
+            ? method.Name == nameof(ITaskReader.GetTasksAsync) ? HeldTasksAsync(args!) : HeldStatesAsync(args!)
+            : method.Invoke(_inner, args);
 
-        private async Task<IReadOnlyList<TaskRecord>> HeldAsync(object?[] args)
+        private async Task<IReadOnlyList<TaskRecord>> HeldTasksAsync(object?[] args)
         {
             await _hold();
             return await _inner.GetTasksAsync((IReadOnlyCollection<Guid>)args[0]!, (bool)args[1]!, (CancellationToken)args[2]!);
+        }
+
+        private async Task<IReadOnlyDictionary<Guid, TaskState>> HeldStatesAsync(object?[] args)
+        {
+            var states = await _inner.GetStatesAsync((IReadOnlyCollection<Guid>)args[0]!, (CancellationToken)args[1]!);
+            await _hold();
+            return states;
         }
     }
 }

@@ -7,25 +7,39 @@ namespace Drover.Server.Dispatch;
 /// <summary>Answers <c>POST /api/tasks/wait</c>: woken by the tasks' completion, not by a timer.</summary>
 public sealed class TaskWaiter(ITaskStore store, StoreSignals signals, TimeProvider time)
 {
+    /// <summary>What an id that ended before the wait looked has: its record is read when the answer is made.</summary>
+    private static readonly Task<TaskRecord?> EndedBefore = Task.FromResult<TaskRecord?>(null);
+
     /// <returns>The answer, or null with the ids that do not exist.</returns>
     public async Task<(WaitResponse? Response, IReadOnlyList<Guid> Unknown)> WaitAsync(
         IReadOnlyList<Guid> ids, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        // Register before reading, so that an end committed in between still completes a registration.
-        var ends = Register(ids);
-        // One read of the states: what is unknown, what has already ended. From then on the
-        // signals alone tell what ends, and they carry the records, so a wait on thousands of
-        // tasks reads the store twice at most.
-        var states = await store.GetStatesAsync(ends.Keys, cancellationToken);
-        var unknown = ends.Keys.Where(id => !states.ContainsKey(id)).ToList();
-        if (unknown.Count > 0)
+        // One read of the states: what is unknown, what has already ended. Only the tasks still on
+        // their way are registered for their ends (a wait on many tasks is mostly for ended ones, and
+        // a registration is a completion source and two dictionary entries); an end committed between
+        // that read and the registration is found by a second read of those tasks alone. From then on
+        // the signals alone tell what ends, and they carry the records.
+        var asked = ids.Distinct().ToList();
+        var states = await store.GetStatesAsync(asked, cancellationToken);
+        var unknown = asked.Where(id => !states.ContainsKey(id)).ToList();
+        if (unknown.Count > 0) return (null, unknown);
+        var ends = new Dictionary<Guid, Task<TaskRecord?>>(asked.Count);
+        List<Guid>? open = null;
+        foreach (var id in asked)
         {
-            // No task will ever end under these ids: drop their registrations. (The others are
-            // shared with other waiters and stay until their tasks end.)
-            signals.Ended(unknown);
-            return (null, unknown);
+            if (TaskStateRules.IsEnded(states[id])) ends[id] = EndedBefore;
+            else
+            {
+                ends[id] = signals.WhenEnded(id);
+                (open ??= []).Add(id);
+            }
         }
-        signals.Ended(ends.Keys.Where(id => TaskStateRules.IsEnded(states[id])));
+        if (open is not null)
+        {
+            var again = await store.GetStatesAsync(open, cancellationToken);
+            // Ended meanwhile (or purged: read, found missing, answered pending): released to be read.
+            signals.Ended(open.Where(id => !again.TryGetValue(id, out var state) || TaskStateRules.IsEnded(state)));
+        }
         return (await CollectAsync(ends, timeout, cancellationToken), []);
     }
 
