@@ -33,6 +33,13 @@ public static class DroverJson
         var options = new JsonSerializerOptions();
         Configure(options);
         if (strict) options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        else
+        {
+            // The channel's busy frames, read by hand where peers speak to each other; a request (read
+            // strictly) keeps the generated code's errors, which name the field at fault.
+            options.Converters.Add(new LeasedTaskJsonConverter());
+            options.Converters.Add(new ReportEventJsonConverter());
+        }
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

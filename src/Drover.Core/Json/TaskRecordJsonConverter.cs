@@ -1,8 +1,7 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.Json.Serialization.Metadata;
 using Drover.Model;
+using static Drover.Json.WireMembers;
 
 namespace Drover.Json;
 
@@ -17,8 +16,7 @@ namespace Drover.Json;
 /// </summary>
 public sealed class TaskRecordJsonConverter : JsonConverter<TaskRecord>
 {
-    private static readonly UtcTimeJsonConverter Times = new();
-    private static readonly NullableDurationJsonConverter Durations = new();
+    private const string What = "task record";
 
     public override TaskRecord Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
@@ -45,84 +43,73 @@ public sealed class TaskRecordJsonConverter : JsonConverter<TaskRecord>
         Span<char> nameBuffer = stackalloc char[32];
         while (true)
         {
-            if (!reader.Read()) throw new JsonException("a task record ended early");
+            Next(ref reader, What);
             if (reader.TokenType == JsonTokenType.EndObject) break;
-            if (reader.TokenType != JsonTokenType.PropertyName) throw new JsonException("a task record must be a JSON object");
-            // The name as text without a string allocated (names are short ASCII); a longer or escaped one as a string.
-            ReadOnlySpan<char> member = reader.ValueIsEscaped || reader.HasValueSequence || reader.ValueSpan.Length > nameBuffer.Length
-                ? reader.GetString()
-                : nameBuffer[..Encoding.UTF8.GetChars(reader.ValueSpan, nameBuffer)];
-            if (!reader.Read()) throw new JsonException("a task record ended early");
+            var length = Name(ref reader, nameBuffer, What);
+            ReadOnlySpan<char> member = length >= 0 ? nameBuffer[..length] : reader.GetString();
+            Next(ref reader, What);
             switch (member)
             {
-                case "id": id = Required(ref reader, member).GetGuid(); break;
+                case "id": id = Required(ref reader, member, What).GetGuid(); break;
                 case "name": name = reader.GetString(); break;
                 case "batch": batch = reader.GetString(); break;
                 case "group": group = reader.GetString(); break;
                 case "command": command = Strings(ref reader); break;
                 case "shell": shell = reader.GetString(); break;
                 case "handler": handler = reader.GetString(); break;
-                case "args": args = reader.TokenType == JsonTokenType.Null ? null : JsonElement.ParseValue(ref reader); break;
-                case "env": env = reader.TokenType == JsonTokenType.Null ? null : JsonSerializer.Deserialize(ref reader, Info<Dictionary<string, string>>(options)); break;
+                case "args": args = Element(ref reader); break;
+                case "env": env = Other<Dictionary<string, string>>(ref reader, options); break;
                 case "requires": requires = Guids(ref reader); break;
-                case "priority": priority = Required(ref reader, member).GetInt32(); break;
-                case "retry": retry = Required(ref reader, member).GetInt32(); break;
-                case "timeout": timeout = Durations.Read(ref reader, typeof(TimeSpan?), options); break;
-                case "run_after": runAfter = Time(ref reader, options); break;
+                case "priority": priority = Required(ref reader, member, What).GetInt32(); break;
+                case "retry": retry = Required(ref reader, member, What).GetInt32(); break;
+                case "timeout": timeout = Duration(ref reader, options); break;
+                case "run_after": runAfter = NullableTime(ref reader, options); break;
                 case "input": input = Strings(ref reader); break;
                 case "resource": resource = Strings(ref reader); break;
                 case "output": output = reader.GetString(); break;
-                case "output_on": outputOn = reader.TokenType == JsonTokenType.Null ? null : Enum<OutputOn>(ref reader, member); break;
+                case "output_on": outputOn = NullableEnum<OutputOn>(ref reader, member); break;
                 case "container": container = reader.GetString(); break;
                 case "container_options": containerOptions = Strings(ref reader); break;
-                case "cache": cache = Required(ref reader, member).GetBoolean(); break;
+                case "cache": cache = Required(ref reader, member, What).GetBoolean(); break;
                 case "status": status = Enum<TaskState>(ref reader, member); statusSeen = true; break;
                 case "status_message": statusMessage = reader.GetString(); break;
                 case "progress": progress = reader.TokenType == JsonTokenType.Null ? null : reader.GetDouble(); break;
-                case "attempts": attempts = Required(ref reader, member).GetInt32(); break;
-                case "failures": failures = Required(ref reader, member).GetInt32(); break;
+                case "attempts": attempts = Required(ref reader, member, What).GetInt32(); break;
+                case "failures": failures = Required(ref reader, member, What).GetInt32(); break;
                 case "worker_id": workerId = NullableGuid(ref reader); break;
                 case "execution_id": executionId = NullableGuid(ref reader); break;
-                case "submitted": submitted = Times.Read(ref Required(ref reader, member), typeof(DateTimeOffset), options); break;
-                case "assigned": assigned = Time(ref reader, options); break;
-                case "started": started = Time(ref reader, options); break;
-                case "completed": completed = Time(ref reader, options); break;
-                case "lease_expires": leaseExpires = Time(ref reader, options); break;
-                case "exit_code": exitCode = reader.TokenType == JsonTokenType.Null ? null : reader.GetInt32(); break;
-                case "result": result = reader.TokenType == JsonTokenType.Null ? null : JsonElement.ParseValue(ref reader); break;
+                case "submitted": submitted = Time(ref Required(ref reader, member, What), options); break;
+                case "assigned": assigned = NullableTime(ref reader, options); break;
+                case "started": started = NullableTime(ref reader, options); break;
+                case "completed": completed = NullableTime(ref reader, options); break;
+                case "lease_expires": leaseExpires = NullableTime(ref reader, options); break;
+                case "exit_code": exitCode = NullableInt(ref reader); break;
+                case "result": result = Element(ref reader); break;
                 case "error": error = reader.GetString(); break;
                 case "stdout": stdout = reader.GetString(); break;
                 case "stderr": stderr = reader.GetString(); break;
-                case "stdout_bytes": stdoutBytes = reader.TokenType == JsonTokenType.Null ? null : reader.GetInt64(); break;
-                case "stderr_bytes": stderrBytes = reader.TokenType == JsonTokenType.Null ? null : reader.GetInt64(); break;
+                case "stdout_bytes": stdoutBytes = NullableLong(ref reader); break;
+                case "stderr_bytes": stderrBytes = NullableLong(ref reader); break;
                 case "client_id": clientId = reader.GetString(); break;
                 case "reason": reason = reader.GetString(); break;
                 case "resubmitted_from": resubmittedFrom = NullableGuid(ref reader); break;
                 case "resubmitted": resubmitted = NullableGuid(ref reader); break;
                 case "cached_from": cachedFrom = NullableGuid(ref reader); break;
                 case "cache_key": cacheKey = reader.GetString(); break;
-                case "transfer": transfer = reader.TokenType == JsonTokenType.Null ? null : JsonSerializer.Deserialize(ref reader, Info<TransferRecord>(options)); break;
-                default:
-                    // What a newer server may add is skipped; a strict reader (a request) refuses it.
-                    if (options.UnmappedMemberHandling == JsonUnmappedMemberHandling.Disallow)
-                        throw new JsonException($"'{member}' is not a field of a task record");
-                    reader.Skip();
-                    break;
+                case "transfer": transfer = Other<TransferRecord>(ref reader, options); break;
+                default: Unknown(ref reader, member, typeof(TaskRecord), options); break;
             }
         }
 
         if (id is null || batch is null || !statusSeen || submitted is null)
-        {
-            var missing = new[] { id is null ? "id" : null, batch is null ? "batch" : null, statusSeen ? null : "status", submitted is null ? "submitted" : null };
-            throw new JsonException($"a task record must have {string.Join(", ", missing.OfType<string>())}");
-        }
+            Missing(What, id is null ? "id" : null, batch is null ? "batch" : null, statusSeen ? null : "status", submitted is null ? "submitted" : null);
         return new TaskRecord
         {
-            Id = id.Value, Name = name, Batch = batch, Group = group, Command = command, Shell = shell, Handler = handler,
+            Id = id!.Value, Name = name, Batch = batch!, Group = group, Command = command, Shell = shell, Handler = handler,
             Args = args, Env = env, Requires = requires, Priority = priority, Retry = retry, Timeout = timeout, RunAfter = runAfter,
             Input = input, Resource = resource, Output = output, OutputOn = outputOn, Container = container,
             ContainerOptions = containerOptions, Cache = cache, Status = status, StatusMessage = statusMessage, Progress = progress,
-            Attempts = attempts, Failures = failures, WorkerId = workerId, ExecutionId = executionId, Submitted = submitted.Value,
+            Attempts = attempts, Failures = failures, WorkerId = workerId, ExecutionId = executionId, Submitted = submitted!.Value,
             Assigned = assigned, Started = started, Completed = completed, LeaseExpires = leaseExpires, ExitCode = exitCode,
             Result = result, Error = error, Stdout = stdout, Stderr = stderr, StdoutBytes = stdoutBytes, StderrBytes = stderrBytes,
             ClientId = clientId, Reason = reason, ResubmittedFrom = resubmittedFrom, Resubmitted = resubmitted,
@@ -141,29 +128,16 @@ public sealed class TaskRecordJsonConverter : JsonConverter<TaskRecord>
         String(writer, Names.Shell, value.Shell);
         String(writer, Names.Handler, value.Handler);
         Element(writer, Names.Args, value.Args);
-        if (value.Env is { } env)
-        {
-            writer.WritePropertyName(Names.Env);
-            JsonSerializer.Serialize(writer, env, Info<IReadOnlyDictionary<string, string>>(options));
-        }
-        if (value.Requires is { } requires)
-        {
-            writer.WriteStartArray(Names.Requires);
-            foreach (var required in requires) writer.WriteStringValue(required);
-            writer.WriteEndArray();
-        }
+        Other(writer, Names.Env, value.Env, options);
+        Guids(writer, Names.Requires, value.Requires);
         writer.WriteNumber(Names.Priority, value.Priority);
         writer.WriteNumber(Names.Retry, value.Retry);
-        if (value.Timeout is { } timeout)
-        {
-            writer.WritePropertyName(Names.Timeout);
-            Durations.Write(writer, timeout, options);
-        }
+        Duration(writer, Names.Timeout, value.Timeout, options);
         Time(writer, Names.RunAfter, value.RunAfter, options);
         Strings(writer, Names.Input, value.Input);
         Strings(writer, Names.Resource, value.Resource);
         String(writer, Names.Output, value.Output);
-        if (value.OutputOn is { } outputOn) writer.WriteString(Names.OutputOn, Enums.Name(outputOn));
+        Enum(writer, Names.OutputOn, value.OutputOn);
         String(writer, Names.Container, value.Container);
         Strings(writer, Names.ContainerOptions, value.ContainerOptions);
         writer.WriteBoolean(Names.Cache, value.Cache);
@@ -179,94 +153,21 @@ public sealed class TaskRecordJsonConverter : JsonConverter<TaskRecord>
         Time(writer, Names.Started, value.Started, options);
         Time(writer, Names.Completed, value.Completed, options);
         Time(writer, Names.LeaseExpires, value.LeaseExpires, options);
-        if (value.ExitCode is { } exitCode) writer.WriteNumber(Names.ExitCode, exitCode);
+        Int(writer, Names.ExitCode, value.ExitCode);
         Element(writer, Names.Result, value.Result);
         String(writer, Names.Error, value.Error);
         String(writer, Names.Stdout, value.Stdout);
         String(writer, Names.Stderr, value.Stderr);
-        if (value.StdoutBytes is { } stdoutBytes) writer.WriteNumber(Names.StdoutBytes, stdoutBytes);
-        if (value.StderrBytes is { } stderrBytes) writer.WriteNumber(Names.StderrBytes, stderrBytes);
+        Int(writer, Names.StdoutBytes, value.StdoutBytes);
+        Int(writer, Names.StderrBytes, value.StderrBytes);
         String(writer, Names.ClientId, value.ClientId);
         String(writer, Names.Reason, value.Reason);
         Guid(writer, Names.ResubmittedFrom, value.ResubmittedFrom);
         Guid(writer, Names.Resubmitted, value.Resubmitted);
         Guid(writer, Names.CachedFrom, value.CachedFrom);
         String(writer, Names.CacheKey, value.CacheKey);
-        if (value.Transfer is { } transfer)
-        {
-            writer.WritePropertyName(Names.Transfer);
-            JsonSerializer.Serialize(writer, transfer, Info<TransferRecord>(options));
-        }
+        Other(writer, Names.Transfer, value.Transfer, options);
         writer.WriteEndObject();
-    }
-
-    private static ref Utf8JsonReader Required(ref Utf8JsonReader reader, scoped ReadOnlySpan<char> member)
-    {
-        if (reader.TokenType == JsonTokenType.Null) throw new JsonException($"'{member}' of a task record must not be null");
-        return ref reader;
-    }
-
-    private static T Enum<T>(ref Utf8JsonReader reader, scoped ReadOnlySpan<char> member) where T : struct, Enum =>
-        reader.TokenType == JsonTokenType.String && Enums.TryParse<T>(reader.GetString(), out var value)
-            ? value
-            : throw new JsonException($"'{member}' of a task record must be one of {string.Join(", ", Enums.AllNames<T>())}");
-
-    private static DateTimeOffset? Time(ref Utf8JsonReader reader, JsonSerializerOptions options) =>
-        reader.TokenType == JsonTokenType.Null ? null : Times.Read(ref reader, typeof(DateTimeOffset), options);
-
-    private static Guid? NullableGuid(ref Utf8JsonReader reader) => reader.TokenType == JsonTokenType.Null ? null : reader.GetGuid();
-
-    private static List<string>? Strings(ref Utf8JsonReader reader)
-    {
-        if (reader.TokenType == JsonTokenType.Null) return null;
-        if (reader.TokenType != JsonTokenType.StartArray) throw new JsonException("must be an array of strings");
-        var strings = new List<string>();
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-            strings.Add(reader.GetString() ?? throw new JsonException("must be an array of strings"));
-        return strings;
-    }
-
-    private static List<Guid>? Guids(ref Utf8JsonReader reader)
-    {
-        if (reader.TokenType == JsonTokenType.Null) return null;
-        if (reader.TokenType != JsonTokenType.StartArray) throw new JsonException("must be an array of task ids");
-        var guids = new List<Guid>();
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray) guids.Add(reader.GetGuid());
-        return guids;
-    }
-
-    private static JsonTypeInfo<T> Info<T>(JsonSerializerOptions options) => (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
-
-    private static void String(Utf8JsonWriter writer, JsonEncodedText name, string? value)
-    {
-        if (value is not null) writer.WriteString(name, value);
-    }
-
-    private static void Strings(Utf8JsonWriter writer, JsonEncodedText name, IReadOnlyList<string>? values)
-    {
-        if (values is null) return;
-        writer.WriteStartArray(name);
-        foreach (var value in values) writer.WriteStringValue(value);
-        writer.WriteEndArray();
-    }
-
-    private static void Guid(Utf8JsonWriter writer, JsonEncodedText name, Guid? value)
-    {
-        if (value is { } guid) writer.WriteString(name, guid);
-    }
-
-    private static void Time(Utf8JsonWriter writer, JsonEncodedText name, DateTimeOffset? value, JsonSerializerOptions options)
-    {
-        if (value is not { } time) return;
-        writer.WritePropertyName(name);
-        Times.Write(writer, time, options);
-    }
-
-    private static void Element(Utf8JsonWriter writer, JsonEncodedText name, JsonElement? value)
-    {
-        if (value is not { } element) return;
-        writer.WritePropertyName(name);
-        element.WriteTo(writer);
     }
 
     /// <summary>The members' names, encoded once.</summary>
