@@ -243,7 +243,15 @@ public sealed partial class WorkerAgent
     private async Task RunAsync(LeasedTask lease, RunningTask task)
     {
         using var scope = TaskScope(lease.TaskId);
-        var runner = _runners.FirstOrDefault(r => r.CanRun(lease));
+        ITaskRunner? runner = null;
+        foreach (var candidate in _runners)
+        {
+            if (candidate.CanRun(lease))
+            {
+                runner = candidate;
+                break;
+            }
+        }
         ReportEvent finished;
         try
         {
@@ -332,7 +340,7 @@ public sealed partial class WorkerAgent
 
     /// <summary>What is logged about a task names it and this worker (the scopes of <c>--log-format json</c>).</summary>
     private IDisposable? TaskScope(Guid taskId) =>
-        _logger.BeginScope(new Dictionary<string, object> { ["task_id"] = taskId, ["worker_id"] = _reporter.WorkerId });
+        _logger.BeginScope(new TaskLogScope(taskId, _reporter.WorkerId));
 
     private void ApplySignals(IReadOnlyList<SignalCommand> signals)
     {

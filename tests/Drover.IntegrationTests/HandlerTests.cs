@@ -107,6 +107,29 @@ public sealed class HandlerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Echo_ends_with_its_args_as_result_and_an_empty_output_as_a_silent_handler_does()
+    {
+        await using var client = Client();
+        // One on echo's short way, one under a trace (the handler's way, with its span): the same record.
+        var created = await client.CreateTasksAsync([
+            new TaskSpec { Handler = "echo", Args = System.Text.Json.JsonSerializer.SerializeToElement(new { n = 7 }) },
+            new TaskSpec { Handler = "echo", Args = System.Text.Json.JsonSerializer.SerializeToElement(new { n = 7 }),
+                Env = new() { ["TRACEPARENT"] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" } },
+        ], Token);
+        var ended = await client.WaitAllAsync([.. created.Select(t => t.Id)], Token);
+        foreach (var id in created.Select(t => t.Id))
+        {
+            var record = (await client.GetTaskAsync(id, Token))!;
+            Assert.Equal(TaskState.Succeeded, record.Status);
+            Assert.Equal(0, record.ExitCode);
+            Assert.Equal("""{"n":7}""", record.Result!.Value.GetRawText());
+            Assert.Equal(("", "", 0L, 0L), (record.Stdout, record.Stderr, record.StdoutBytes, record.StderrBytes));
+            Assert.NotNull(record.Started);
+        }
+        Assert.Equal(2, ended.Count);
+    }
+
+    [Fact]
     public async Task A_handler_gets_typed_args_returns_a_typed_result_and_reports_status_and_output()
     {
         await using var client = Client();

@@ -21,13 +21,23 @@ public sealed class HandlerRunner(TaskHandlers handlers, Func<LeasedTask, Status
         var lease = task.Lease;
         if (!handlers.TryGet(lease.Handler!, out var handler))
             return task.Finished(exitCode: null, error: $"no handler named '{lease.Handler}' on this worker (it has: {string.Join(", ", handlers.Names)})");
+        var parent = Observability.TaskTraces.ContextOf(lease.Env);
+        if (lease.Handler == LeasedTask.EchoHandler && parent is null)
+        {
+            // The built-in echo (it cannot be replaced) ends at once with its args: no timeout can pass,
+            // no stop can come, and its context goes unused, so none is made (dispatch alone is what
+            // it measures). It reports one event, finished, and an empty output as any handler that
+            // writes nothing.
+            _ = (task.Stdout, task.Stderr);
+            return task.Finished(exitCode: 0, result: lease.Args);
+        }
         // echo ends at once: one event (finished) instead of two.
         if (lease.Handler != LeasedTask.EchoHandler) task.MarkStarted();
         using var timeout = new Deadline(lease.Timeout);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(task.Stopping, timeout.Token);
         // Under the task's trace: a handler's own spans (and Activity.Current) are the task's children.
-        using var activity = Observability.TaskTraces.ContextOf(lease.Env) is { } parent
-            ? Observability.TaskTraces.Source.StartActivity($"drover.handler {lease.Handler}", System.Diagnostics.ActivityKind.Internal, parent)
+        using var activity = parent is { } traceParent
+            ? Observability.TaskTraces.Source.StartActivity($"drover.handler {lease.Handler}", System.Diagnostics.ActivityKind.Internal, traceParent)
             : null;
         activity?.SetTag("drover.task.id", lease.TaskId.ToString());
         var context = new HandlerContext(lease, stop.Token, (update, ct) => status(lease, update, ct), ct => record(lease, ct), logger, services,

@@ -4,14 +4,15 @@ namespace Drover.Worker.Execution;
 
 /// <summary>
 /// One output stream of a running task: keeps the last N bytes (the tail the server keeps), counts
-/// every byte, and holds what is new since the last flush so it can stream to the server.
+/// every byte, and holds what is new since the last flush so it can stream to the server. Its decoder
+/// and tails are made by the first write: most handler tasks write nothing.
 /// </summary>
 internal sealed class OutputCapture(int limitBytes)
 {
     private readonly Lock _gate = new();
-    private readonly Decoder _decoder = new UTF8Encoding(false).GetDecoder();
-    private readonly ChunkTail _tail = new(limitBytes);
-    private readonly ChunkTail _unsent = new(limitBytes);
+    private Decoder? _decoder;
+    private ChunkTail? _tail;
+    private ChunkTail? _unsent;
     private long _totalBytes;
 
     public long TotalBytes
@@ -21,20 +22,22 @@ internal sealed class OutputCapture(int limitBytes)
 
     public void Write(ReadOnlySpan<byte> bytes)
     {
-        var buffer = new char[_decoder.GetCharCount(bytes, flush: false)];
-        var text = new string(buffer, 0, _decoder.GetChars(bytes, buffer, flush: false));
+        // One writer per stream (its pipe's reader, or a handler's writer), as for the decoder's state.
+        var decoder = _decoder ??= new UTF8Encoding(false).GetDecoder();
+        var buffer = new char[decoder.GetCharCount(bytes, flush: false)];
+        var text = new string(buffer, 0, decoder.GetChars(bytes, buffer, flush: false));
         lock (_gate)
         {
             _totalBytes += bytes.Length;
-            _tail.Add(text);
-            _unsent.Add(text);
+            (_tail ??= new(limitBytes)).Add(text);
+            (_unsent ??= new(limitBytes)).Add(text);
         }
     }
 
     /// <summary>The whole kept tail.</summary>
     public string Tail()
     {
-        lock (_gate) return _tail.ToString();
+        lock (_gate) return _tail?.ToString() ?? "";
     }
 
     /// <summary>What arrived since the last call (at most the limit); null when nothing did.</summary>
@@ -42,7 +45,7 @@ internal sealed class OutputCapture(int limitBytes)
     {
         lock (_gate)
         {
-            if (_unsent.Length == 0) return null;
+            if (_unsent is not { Length: > 0 }) return null;
             var text = _unsent.ToString();
             _unsent.Clear();
             return text;
