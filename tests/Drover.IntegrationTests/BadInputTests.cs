@@ -42,6 +42,7 @@ public sealed class BadInputTests(SharedCluster shared)
     [InlineData("""[{"command": ["echo"], "batch": "BATCH"}, {"command": [], "batch": "BATCH"}]""", "[1].command")]
     [InlineData("""[]""", "body")]
     [InlineData("""42""", "body")]
+    [InlineData("""[{"id": "0194a1b2-0000-7000-8000-00000000d0b1", "command": ["echo"], "batch": "BATCH"}, {"id": "0194a1b2-0000-7000-8000-00000000d0b1", "command": ["true"], "batch": "BATCH"}]""", "id")]
     public async Task A_bad_task_is_refused_naming_the_field_and_nothing_is_written(string body, string field)
     {
         var batch = $"bad-{Guid.NewGuid():N}";

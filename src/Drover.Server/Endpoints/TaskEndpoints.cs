@@ -103,8 +103,9 @@ public static class TaskEndpoints
         if (!scope.IsEverything && (await store.GetTasksAsync([.. definitions.Select(d => d.Id)], includeOutput: false, cancellationToken))
                 .FirstOrDefault(t => !scope.Contains(t)) is { } taken)
             return Problems.Conflict("The id is taken.", $"Task id {taken.Id} is in use; choose another.");
-        var duplicate = definitions.GroupBy(d => d.Id).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null) return Problems.Invalid("id", $"{duplicate.Key} appears more than once in the request");
+        var seen = new HashSet<Guid>(definitions.Count);
+        if (definitions.FirstOrDefault(d => !seen.Add(d.Id)) is { } duplicate)
+            return Problems.Invalid("id", $"{duplicate.Id} appears more than once in the request");
         if (Dependencies.OutsideRequirements(definitions) is { Count: > 0 } outside)
         {
             // A requirement outside the caller's scope is one it cannot name: as if it did not exist.
