@@ -172,6 +172,15 @@ internal sealed class RawStatement : IDisposable
 
     public string GetString(int column) => Encoding.UTF8.GetString(Utf8(column));
 
+    /// <summary>An enum stored as its wire name, read without a string.</summary>
+    public T GetEnum<T>(int column) where T : struct, Enum
+    {
+        var text = Utf8(column);
+        Span<char> name = stackalloc char[32];
+        return text.Length <= name.Length && Drover.Json.Enums.TryParse<T>(name[..Encoding.UTF8.GetChars(text, name)], out var value)
+            ? value : throw new FormatException($"column {column} holds no {typeof(T).Name}");
+    }
+
     /// <summary>An id stored as its text ("D").</summary>
     public Guid GetGuid(int column)
     {

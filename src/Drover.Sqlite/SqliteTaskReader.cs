@@ -32,7 +32,7 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
     {
         if (ids.Count == 0) return new Dictionary<Guid, TaskState>();
         var rows = await QueryAsync("SELECT id, status FROM tasks WHERE id IN (SELECT value FROM json_each($ids))",
-            r => (Id: Guid.Parse(r.GetString(0)), Status: Enums.Parse<TaskState>(r.GetString(1))), cancellationToken, ("$ids", IdsJson(ids))).ConfigureAwait(false);
+            r => (Id: r.GetGuid(0), Status: r.GetEnum<TaskState>(1)), cancellationToken, ("$ids", IdsJson(ids))).ConfigureAwait(false);
         return rows.ToDictionary(r => r.Id, r => r.Status);
     }
 

@@ -55,7 +55,7 @@ internal static class TaskRows
             Priority = r.GetInt32(10),
             Retry = r.GetInt32(11),
             Timeout = r.IsDBNull(12) ? null : TimeSpan.FromMilliseconds(r.GetInt64(12)),
-            Status = Enums.Parse<TaskState>(r.GetString(13)),
+            Status = r.GetEnum<TaskState>(13),
             StatusMessage = Str(r, 14),
             Progress = r.IsDBNull(15) ? null : r.GetDouble(15),
             Attempts = r.GetInt32(16),

@@ -309,5 +309,15 @@ public sealed class SqliteTaskStoreTests : TaskDatabaseConformance
         using var bad = new RawStatement(connection, "SELECT 'not an id'");
         Assert.Throws<FormatException>(() => bad.Rows(r => r.GetGuid(0)));
         Assert.Throws<FormatException>(() => bad.Rows(r => r.GetTime(0)));
+        Assert.Throws<FormatException>(() => bad.Rows(r => r.GetEnum<Drover.Model.TaskState>(0)));
+
+        // Enums by their wire names, without a string; a name longer than any is no name.
+        using var states = new RawStatement(connection, "SELECT 'succeeded', 'pending', 'Succeeded', $long");
+        states.Bind("$long", new string('a', 40));
+        var (succeeded, pending, cased) = Assert.Single(states.Rows(r => (
+            r.GetEnum<Drover.Model.TaskState>(0), r.GetEnum<Drover.Model.TaskState>(1), Record.Exception(() => r.GetEnum<Drover.Model.TaskState>(2)))));
+        Assert.Equal((Drover.Model.TaskState.Succeeded, Drover.Model.TaskState.Pending), (succeeded, pending));
+        Assert.IsType<FormatException>(cased);
+        Assert.Throws<FormatException>(() => states.Rows(r => r.GetEnum<Drover.Model.TaskState>(3)));
     }
 }

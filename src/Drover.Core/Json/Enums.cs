@@ -17,6 +17,10 @@ public static class Enums
         return name is not null && Names<T>.ByName.TryGetValue(name, out value);
     }
 
+    /// <summary>From the name's characters, without a string (rows and JSON read by hand).</summary>
+    public static bool TryParse<T>(ReadOnlySpan<char> name, out T value) where T : struct, Enum =>
+        Names<T>.BySpan.TryGetValue(name, out value);
+
     public static IEnumerable<string> AllNames<T>() where T : struct, Enum => Names<T>.ByValue.Values;
 
     private static class Names<T> where T : struct, Enum
@@ -26,5 +30,8 @@ public static class Enums
 
         public static readonly FrozenDictionary<string, T> ByName =
             ByValue.ToFrozenDictionary(e => e.Value, e => e.Key, StringComparer.Ordinal);
+
+        public static readonly FrozenDictionary<string, T>.AlternateLookup<ReadOnlySpan<char>> BySpan =
+            ByName.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 }

@@ -49,10 +49,15 @@ internal static class WireMembers
     public static void Missing(string type, params string?[] members) =>
         throw new JsonException($"a {type} must have {string.Join(", ", members.OfType<string>())}");
 
-    public static T Enum<T>(ref Utf8JsonReader reader, scoped ReadOnlySpan<char> member) where T : struct, Enum =>
-        reader.TokenType == JsonTokenType.String && Enums.TryParse<T>(reader.GetString(), out var value)
+    public static T Enum<T>(ref Utf8JsonReader reader, scoped ReadOnlySpan<char> member) where T : struct, Enum
+    {
+        // Names are short: copied into a small buffer rather than made a string (a longer one is no name).
+        Span<char> name = stackalloc char[32];
+        return reader.TokenType == JsonTokenType.String && reader.ValueSpan.Length <= name.Length && !reader.HasValueSequence
+            && Enums.TryParse<T>(name[..reader.CopyString(name)], out var value)
             ? value
             : throw new JsonException($"'{member}' must be one of {string.Join(", ", Enums.AllNames<T>())}");
+    }
 
     public static T? NullableEnum<T>(ref Utf8JsonReader reader, scoped ReadOnlySpan<char> member) where T : struct, Enum =>
         reader.TokenType == JsonTokenType.Null ? null : Enum<T>(ref reader, member);
