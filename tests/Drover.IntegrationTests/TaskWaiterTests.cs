@@ -90,6 +90,25 @@ public sealed class TaskWaiterTests
     }
 
     [Fact]
+    public async Task A_task_purged_while_the_waiter_reads_it_is_answered_pending_and_the_others_done()
+    {
+        var kept = Echo();
+        var purged = Echo() with { Batch = "purged" };
+        await _store.CreateAsync([kept, purged], Token);
+        var worker = await WorkerAsync();
+        await FinishAsync(worker, await _store.LeaseAsync(worker, 2, Token));
+
+        // Both ended before the wait; one is purged while the waiter reads their records.
+        var store = HeldReads.Wrap(_store, async () => await _store.PurgeAsync(
+            Drover.Query.FilterParser.Parse(System.Text.Json.JsonDocument.Parse("""{"batch": "purged"}""").RootElement, new FieldErrors())!, Token));
+        var (response, unknown) = await new TaskWaiter(store, _signals, TimeProvider.System).WaitAsync([purged.Id, kept.Id], TimeSpan.FromSeconds(30), Token);
+
+        Assert.Empty(unknown);
+        Assert.Equal(kept.Id, Assert.Single(response!.Done).Id);
+        Assert.Equal(purged.Id, Assert.Single(response.Pending));
+    }
+
+    [Fact]
     public async Task Every_id_asked_for_is_done_or_pending_and_never_both_under_concurrent_ends()
     {
         const int Tasks = 2_000;

@@ -77,7 +77,8 @@ public sealed class TaskWaiter(ITaskStore store, StoreSignals signals, TimeProvi
 
         // One look at each registration decides done or pending: a task that ends after this look
         // is pending in this answer (the next wait finds it done), never in neither list.
-        var carried = new Dictionary<Guid, TaskRecord>();
+        // (A wait may name 150,000 tasks: each dictionary look is a cache miss, so each id gets two.)
+        var carried = new Dictionary<Guid, TaskRecord>(ends.Count);
         var toRead = new List<Guid>();
         var stillPending = new List<Guid>();
         foreach (var (id, end) in ends)
@@ -88,12 +89,16 @@ public sealed class TaskWaiter(ITaskStore store, StoreSignals signals, TimeProvi
         }
         if (toRead.Count > 0)
         {
-            foreach (var record in await store.GetTasksAsync(toRead, includeOutput: false, cancellationToken))
-                carried[record.Id] = record;
+            var read = await store.GetTasksAsync(toRead, includeOutput: false, cancellationToken);
+            foreach (var record in read) carried[record.Id] = record;
             // Ended but no longer readable (purged meanwhile): pending here, and the next wait says it is unknown.
-            stillPending.AddRange(toRead.Where(id => !carried.ContainsKey(id)));
+            if (read.Count < toRead.Count) stillPending.AddRange(toRead.Where(id => !carried.ContainsKey(id)));
         }
-        var done = ends.Keys.Where(carried.ContainsKey).Select(id => carried[id]).ToList();
+        var done = new List<TaskRecord>(carried.Count);
+        foreach (var id in ends.Keys)
+        {
+            if (carried.TryGetValue(id, out var record)) done.Add(record);
+        }
         return new WaitResponse(done, stillPending);
     }
 }
