@@ -69,25 +69,33 @@ internal sealed class RawStatement : IDisposable
     /// <summary>Text already in UTF-8 (SQLite copies it).</summary>
     private RawStatement Utf8(ReadOnlySpan<byte> value)
     {
-        Check(raw.sqlite3_bind_text(_statement, _next++, value));
+        Check(BindText(_next++, value));
         return this;
     }
 
+    private unsafe int BindText(int index, ReadOnlySpan<byte> utf8)
+    {
+        // An empty span pins as a null pointer, which SQLite binds as NULL: "" points at a byte of its own.
+        fixed (byte* text = utf8.IsEmpty ? NonNull : utf8) return SqliteNative.BindText(_handle, index, text, utf8.Length, SqliteNative.Transient);
+    }
+
+    private static readonly byte[] NonNull = [0];
+
     private RawStatement Null()
     {
-        Check(raw.sqlite3_bind_null(_statement, _next++));
+        Check(SqliteNative.BindNull(_handle, _next++));
         return this;
     }
 
     public RawStatement Integer(long? value)
     {
-        Check(value is { } v ? raw.sqlite3_bind_int64(_statement, _next++, v) : raw.sqlite3_bind_null(_statement, _next++));
+        Check(value is { } v ? SqliteNative.BindInt64(_handle, _next++, v) : SqliteNative.BindNull(_handle, _next++));
         return this;
     }
 
     public RawStatement Real(double? value)
     {
-        Check(value is { } v ? raw.sqlite3_bind_double(_statement, _next++, v) : raw.sqlite3_bind_null(_statement, _next++));
+        Check(value is { } v ? SqliteNative.BindDouble(_handle, _next++, v) : SqliteNative.BindNull(_handle, _next++));
         return this;
     }
 
@@ -99,14 +107,14 @@ internal sealed class RawStatement : IDisposable
         {
             long? first = null;
             int rc;
-            while ((rc = raw.sqlite3_step(_statement)) == raw.SQLITE_ROW)
-                first ??= raw.sqlite3_column_int64(_statement, 0);
+            while ((rc = SqliteNative.Step(_handle)) == raw.SQLITE_ROW)
+                first ??= SqliteNative.ColumnInt64(_handle, 0);
             if (rc != raw.SQLITE_DONE) Check(rc);
             return first;
         }
         finally
         {
-            raw.sqlite3_reset(_statement);
+            SqliteNative.Reset(_handle);
             _next = 1;
         }
     }
