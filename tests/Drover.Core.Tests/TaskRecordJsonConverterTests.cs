@@ -104,6 +104,43 @@ public sealed class TaskRecordJsonConverterTests
     }
 
     [Fact]
+    public void Reads_a_record_whose_names_and_values_are_split_across_buffers()
+    {
+        // A reader over several segments gives values that span them as sequences, not spans.
+        var wire = System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(Full(), Generated));
+        foreach (var size in new[] { 1, 3, 7 })
+        {
+            var reader = new Utf8JsonReader(Segments(wire, size));
+            var record = JsonSerializer.Deserialize<TaskRecord>(ref reader, DroverJson.Options)!;
+            Assert.Equal(JsonSerializer.Serialize(Full(), Generated), JsonSerializer.Serialize(record, Generated));
+        }
+    }
+
+    private static System.Buffers.ReadOnlySequence<byte> Segments(byte[] bytes, int size)
+    {
+        var first = new Segment(bytes.AsMemory(0, Math.Min(size, bytes.Length)), 0);
+        var last = first;
+        for (var at = size; at < bytes.Length; at += size) last = last.Append(bytes.AsMemory(at, Math.Min(size, bytes.Length - at)));
+        return new System.Buffers.ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+    }
+
+    private sealed class Segment : System.Buffers.ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, long index)
+        {
+            Memory = memory;
+            RunningIndex = index;
+        }
+
+        public Segment Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Segment(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
+        }
+    }
+
+    [Fact]
     public void A_strict_reader_refuses_an_unknown_member_by_name()
     {
         var error = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<TaskRecord>(

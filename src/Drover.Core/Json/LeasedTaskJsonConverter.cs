@@ -32,13 +32,9 @@ public sealed class LeasedTaskJsonConverter : JsonConverter<LeasedTask>
         var cache = false;
 
         Span<char> nameBuffer = stackalloc char[32];
-        while (true)
+        while (NextMember(ref reader, nameBuffer, What, out var length, out var longName))
         {
-            Next(ref reader, What);
-            if (reader.TokenType == JsonTokenType.EndObject) break;
-            var length = Name(ref reader, nameBuffer, What);
-            ReadOnlySpan<char> member = length >= 0 ? nameBuffer[..length] : reader.GetString();
-            Next(ref reader, What);
+            ReadOnlySpan<char> member = longName is null ? nameBuffer[..length] : longName;
             switch (member)
             {
                 case "execution_id": executionId = Required(ref reader, member, What).GetGuid(); break;

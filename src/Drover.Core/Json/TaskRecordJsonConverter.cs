@@ -41,13 +41,9 @@ public sealed class TaskRecordJsonConverter : JsonConverter<TaskRecord>
         TransferRecord? transfer = null;
 
         Span<char> nameBuffer = stackalloc char[32];
-        while (true)
+        while (NextMember(ref reader, nameBuffer, What, out var length, out var longName))
         {
-            Next(ref reader, What);
-            if (reader.TokenType == JsonTokenType.EndObject) break;
-            var length = Name(ref reader, nameBuffer, What);
-            ReadOnlySpan<char> member = length >= 0 ? nameBuffer[..length] : reader.GetString();
-            Next(ref reader, What);
+            ReadOnlySpan<char> member = longName is null ? nameBuffer[..length] : longName;
             switch (member)
             {
                 case "id": id = Required(ref reader, member, What).GetGuid(); break;

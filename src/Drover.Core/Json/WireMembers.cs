@@ -15,18 +15,25 @@ internal static class WireMembers
     private static readonly NullableDurationJsonConverter Durations = new();
 
     /// <summary>
-    /// Puts the current member's name in <paramref name="buffer"/> without a string (names are short
-    /// ASCII) and gives its length, or -1 when it is escaped or longer: then it is read as a string.
+    /// Moves to the next member's value: its name is put in <paramref name="buffer"/> without a string
+    /// (names are short ASCII) and <paramref name="length"/> says how long it is, or, escaped or longer,
+    /// it is <paramref name="longName"/>. False at the object's end.
     /// </summary>
-    public static int Name(ref Utf8JsonReader reader, scoped Span<char> buffer, string type)
+    public static bool NextMember(ref Utf8JsonReader reader, scoped Span<char> buffer, string type, out int length, out string? longName)
     {
+        length = 0;
+        longName = null;
+        Next(ref reader, type);
+        if (reader.TokenType == JsonTokenType.EndObject) return false;
         if (reader.TokenType != JsonTokenType.PropertyName) throw new JsonException($"a {type} must be a JSON object");
-        if (reader.ValueIsEscaped || reader.HasValueSequence || reader.ValueSpan.Length > buffer.Length) return -1;
-        return Encoding.UTF8.GetChars(reader.ValueSpan, buffer);
+        if (reader.ValueIsEscaped || reader.HasValueSequence || reader.ValueSpan.Length > buffer.Length) longName = reader.GetString();
+        else length = Encoding.UTF8.GetChars(reader.ValueSpan, buffer);
+        Next(ref reader, type);
+        return true;
     }
 
     /// <summary>The next token, which a well-formed object has.</summary>
-    public static void Next(ref Utf8JsonReader reader, string type)
+    private static void Next(ref Utf8JsonReader reader, string type)
     {
         if (!reader.Read()) throw new JsonException($"a {type} ended early");
     }
@@ -51,12 +58,16 @@ internal static class WireMembers
 
     public static T Enum<T>(ref Utf8JsonReader reader, scoped ReadOnlySpan<char> member) where T : struct, Enum
     {
-        // Names are short: copied into a small buffer rather than made a string (a longer one is no name).
-        Span<char> name = stackalloc char[32];
-        return reader.TokenType == JsonTokenType.String && reader.ValueSpan.Length <= name.Length && !reader.HasValueSequence
-            && Enums.TryParse<T>(name[..reader.CopyString(name)], out var value)
-            ? value
-            : throw new JsonException($"'{member}' must be one of {string.Join(", ", Enums.AllNames<T>())}");
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            // Names are short: copied into a small buffer rather than made a string.
+            Span<char> name = stackalloc char[32];
+            if (!reader.HasValueSequence && reader.ValueSpan.Length <= name.Length
+                    ? Enums.TryParse<T>(name[..reader.CopyString(name)], out var value)
+                    : Enums.TryParse<T>(reader.GetString(), out value))
+                return value;
+        }
+        throw new JsonException($"'{member}' must be one of {string.Join(", ", Enums.AllNames<T>())}");
     }
 
     public static T? NullableEnum<T>(ref Utf8JsonReader reader, scoped ReadOnlySpan<char> member) where T : struct, Enum =>
