@@ -16,10 +16,15 @@ internal static class Scenarios
         // With "idle", the followers' groups get no work: what 1,000 connections cost by themselves.
         var groups = follow == "group" ? subscribers : 0;
         // A first, unmeasured round brings every process to its steady state (JIT, connections, caches).
+        // The JIT optimizes a method after 30 calls, so the round is at least 40 requests (2,000 tasks
+        // in two requests left the per-request code of all three processes to be compiled while
+        // measured), and a second lets its background compilations finish.
         // Submit requests go to every server in turn (--servers N).
         var submitClients = Enumerable.Range(0, cluster.Urls.Count).Select(cluster.Client).ToList();
-        var warmUp = await SubmitAllAsync(submitClients, Specs(Math.Min(tasks, 2000), kind, groups), batchSize, submitters);
+        var warmUpTasks = Math.Min(tasks, 2000);
+        var warmUp = await SubmitAllAsync(submitClients, Specs(warmUpTasks, kind, groups), Math.Clamp(warmUpTasks / 40, 1, batchSize), submitters);
         await client.WaitAllAsync(warmUp, CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(1));
         var specs = Specs(tasks, kind, groups);
         if (cluster.Database is { } database) await database.StartAsync();
         var cpuBefore = cluster.CpuSeconds();
