@@ -64,4 +64,48 @@ public sealed class AuthTests(SharedCluster shared)
         foreach (var name in new[] { "admin.token", "worker.token" })
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_cluster.DataDirectory, name)));
     }
+
+    [Fact]
+    public void A_token_file_is_never_seen_empty_while_the_server_makes_it()
+    {
+        // A reader of the data directory (a client, a test waiting for `drover up`) looks while the
+        // tokens are made: it finds no file or the whole token, never a file still empty.
+        var root = Directory.CreateTempSubdirectory("drover-tokens-");
+        try
+        {
+            var seen = new List<string>();
+            for (var round = 0; round < 200; round++)
+            {
+                var data = Path.Combine(root.FullName, round.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                var path = Path.Combine(data, Drover.Server.Auth.TokenFiles.AdminFileName);
+                using var done = new ManualResetEventSlim();
+                var reader = new Thread(() =>
+                {
+                    while (!done.IsSet)
+                    {
+                        try
+                        {
+                            if (File.Exists(path)) lock (seen) seen.Add(File.ReadAllText(path).Trim());
+                        }
+                        catch (IOException)
+                        {
+                        }
+                    }
+                });
+                reader.Start();
+                var tokens = Drover.Server.Auth.TokenFiles.LoadOrCreate(data);
+                done.Set();
+                reader.Join();
+                Assert.Equal(tokens.AdminToken, File.ReadAllText(path).Trim());
+                Assert.Equal(tokens, Drover.Server.Auth.TokenFiles.LoadOrCreate(data));
+                Assert.Equal([Drover.Server.Auth.TokenFiles.AdminFileName, Drover.Server.Auth.TokenFiles.WorkerFileName],
+                    Directory.GetFiles(data).Select(Path.GetFileName).Where(f => f!.EndsWith(".token", StringComparison.Ordinal) || f.Contains(".new", StringComparison.Ordinal)).Order());
+            }
+            lock (seen) Assert.All(seen, token => Assert.Equal(64, token.Length));
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
 }

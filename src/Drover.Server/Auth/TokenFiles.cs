@@ -30,17 +30,22 @@ public sealed record TokenFiles(string AdminToken, string WorkerToken, string Ad
             if (existing.Length >= 16) return existing;
         }
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        // Written beside it and renamed into place: whoever reads the data directory meanwhile (a
+        // client, `drover submit`, a test waiting for `drover up`) finds no file or the whole token,
+        // never an empty one (a CI run's Python README tests read one between its create and write).
+        var written = $"{path}.{Environment.ProcessId}.new";
         var options = new FileStreamOptions
         {
             Mode = FileMode.Create,
             Access = FileAccess.Write,
             UnixCreateMode = ownerOnly,
         };
-        using (var stream = new FileStream(path, options))
+        using (var stream = new FileStream(written, options))
         using (var writer = new StreamWriter(stream))
             writer.WriteLine(token);
         // The file may have existed with wider permissions; narrow them either way.
-        File.SetUnixFileMode(path, ownerOnly);
+        File.SetUnixFileMode(written, ownerOnly);
+        File.Move(written, path, overwrite: true);
         return token;
     }
 }
