@@ -36,6 +36,8 @@ public sealed class QueryRequestTests
     [InlineData("""{"filter": {}, "limit": 10001}""", "limit")]
     [InlineData("""{"filter": {}, "skip": -1}""", "skip")]
     [InlineData("""{"filter": {}, "keys": ["name", "password"]}""", "keys[1]")]
+    [InlineData("""{"filter": {}, "keys": ["seq"]}""", "keys[0]")]
+    [InlineData("""{"filter": {}, "keys": ["id", "signals"]}""", "keys[1]")]
     [InlineData("""{"filter": {}, "sort": ["-nope"]}""", "sort[0]")]
     [InlineData("""{"filter": {}, "count": "yes"}""", "count")]
     [InlineData("""{"filter": {}, "select": 1}""", "select")]

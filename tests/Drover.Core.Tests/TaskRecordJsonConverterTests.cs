@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Drover.Json;
 using Drover.Model;
 
@@ -48,9 +47,7 @@ public sealed class TaskRecordJsonConverterTests
     {
         // A member added to TaskRecord and left out of the sample (and so perhaps of the converter) fails here.
         var written = JsonSerializer.SerializeToElement(Full(), Generated);
-        var names = written.EnumerateObject().Select(p => p.Name).ToHashSet();
-        foreach (var member in DroverJsonContext.Default.TaskRecord.Properties.Where(p => p.AttributeProvider?.IsDefined(typeof(JsonIgnoreAttribute), false) != true))
-            Assert.Contains(member.Name, names);
+        Assert.Equal(Drover.Query.QueryRequest.RecordFields.Order(StringComparer.Ordinal), written.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
     }
 
     public static TheoryData<string> Samples() => ["full", "minimal", "null-valued elements", "one of everything empty"];

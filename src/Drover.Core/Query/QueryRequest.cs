@@ -10,9 +10,14 @@ public sealed record QueryRequest(TaskQuery Query, IReadOnlyList<string>? Keys, 
 {
     private static readonly string[] Members = ["filter", "keys", "sort", "skip", "limit", "count"];
 
-    /// <summary>Every field a record has on the wire: what <c>keys</c> may name (from the generated metadata: the wire's converter has none).</summary>
-    public static IReadOnlySet<string> RecordFields { get; } =
-        DroverJsonContext.Default.TaskRecord.Properties.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+    /// <summary>
+    /// Every field a record has on the wire: what <c>keys</c> may name. From the generated metadata
+    /// (the wire's converter has none), which also lists the members never written (<c>seq</c>,
+    /// <c>signals</c>): those are no fields.
+    /// </summary>
+    public static IReadOnlySet<string> RecordFields { get; } = DroverJsonContext.Default.TaskRecord.Properties
+        .Where(p => p.AttributeProvider?.IsDefined(typeof(System.Text.Json.Serialization.JsonIgnoreAttribute), inherit: false) != true)
+        .Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
 
     public static QueryRequest? Parse(JsonElement body, FieldErrors errors)
     {
