@@ -120,6 +120,10 @@ public sealed class WorkerChannelProtocolTests : IAsyncLifetime
     [InlineData("""{"type": "report", "seq": 1}""", "report")]
     [InlineData("""{"type": "tasks", "tasks": []}""", "tasks")]
     [InlineData("""{"type": "explode"}""", "not valid")]
+    // Report events are read by hand (ReportEventJsonConverter): a bad value, a missing id, an unknown type.
+    [InlineData("""{"type": "report", "seq": 1, "report": {"events": [{"type": "finished", "execution_id": "0194a1b2-0000-7000-8000-000000000003", "exit_code": "x"}]}}""", "not valid")]
+    [InlineData("""{"type": "report", "seq": 1, "report": {"events": [{"type": "finished", "exit_code": 0}]}}""", "execution_id")]
+    [InlineData("""{"type": "report", "seq": 1, "report": {"events": [{"type": "exploded", "execution_id": "0194a1b2-0000-7000-8000-000000000003"}]}}""", "type")]
     [InlineData("""not json""", "not valid")]
     public async Task A_bad_frame_ends_the_channel_with_an_error_saying_why(string frame, string mentioned)
     {
