@@ -33,19 +33,21 @@ internal sealed class RawStatement : IDisposable
         _handle = _statement.DangerousGetHandle();
     }
 
-    /// <summary>Longer strings go through SQLitePCL's own conversion (an array of their UTF-8); shorter ones through the stack.</summary>
+    /// <summary>Longer strings are encoded into an array; shorter ones on the stack.</summary>
     private const int MaxStackChars = 256;
 
     public RawStatement Text(string? value)
     {
         if (value is null) return Null();
-        if (value.Length > MaxStackChars)
-        {
-            Check(raw.sqlite3_bind_text(_statement, _next++, value));
-            return this;
-        }
+        Check(BindText(_next++, value));
+        return this;
+    }
+
+    private int BindText(int index, string value)
+    {
+        if (value.Length > MaxStackChars) return BindText(index, Encoding.UTF8.GetBytes(value));
         Span<byte> utf8 = stackalloc byte[value.Length * 3];
-        return Utf8(utf8[..Encoding.UTF8.GetBytes(value, utf8)]);
+        return BindText(index, utf8[..Encoding.UTF8.GetBytes(value, utf8)]);
     }
 
     /// <summary>An id as text ("D", as <see cref="Guid.ToString()"/> writes it), without a string of its own.</summary>
@@ -135,12 +137,12 @@ internal sealed class RawStatement : IDisposable
         if (index == 0) throw new ArgumentException($"the statement has no parameter {name}", nameof(name));
         Check(value switch
         {
-            null or DBNull => raw.sqlite3_bind_null(_statement, index),
-            string text => raw.sqlite3_bind_text(_statement, index, text),
-            long number => raw.sqlite3_bind_int64(_statement, index, number),
-            int number => raw.sqlite3_bind_int64(_statement, index, number),
-            bool flag => raw.sqlite3_bind_int64(_statement, index, flag ? 1 : 0),
-            double real => raw.sqlite3_bind_double(_statement, index, real),
+            null or DBNull => SqliteNative.BindNull(_handle, index),
+            string text => BindText(index, text),
+            long number => SqliteNative.BindInt64(_handle, index, number),
+            int number => SqliteNative.BindInt64(_handle, index, number),
+            bool flag => SqliteNative.BindInt64(_handle, index, flag ? 1 : 0),
+            double real => SqliteNative.BindDouble(_handle, index, real),
             _ => throw new ArgumentException($"{name}: a {value.GetType().Name} has no SQLite binding here", nameof(value)),
         });
         return this;
@@ -159,8 +161,8 @@ internal sealed class RawStatement : IDisposable
         }
         finally
         {
-            raw.sqlite3_reset(_statement);
-            raw.sqlite3_clear_bindings(_statement);
+            SqliteNative.Reset(_handle);
+            SqliteNative.ClearBindings(_handle);
             _next = 1;
         }
     }

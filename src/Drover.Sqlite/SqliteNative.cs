@@ -19,6 +19,10 @@ internal static partial class SqliteNative
     [SuppressGCTransition]
     public static partial int Reset(IntPtr statement);
 
+    [LibraryImport(Library, EntryPoint = "sqlite3_clear_bindings")]
+    [SuppressGCTransition]
+    public static partial int ClearBindings(IntPtr statement);
+
     /// <summary>SQLite's SQLITE_TRANSIENT: it copies the bound text before the call returns.</summary>
     public static readonly IntPtr Transient = new(-1);
 
