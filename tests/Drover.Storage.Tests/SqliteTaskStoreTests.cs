@@ -284,6 +284,18 @@ public sealed class SqliteTaskStoreTests : TaskDatabaseConformance
         Assert.Equal(Time.GetUtcNow().UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture), reader.GetString(2));
     }
     [Fact]
+    public async Task SQLite_counts_no_memory_so_that_no_allocation_takes_its_global_mutex()
+    {
+        // Made before SQLite started (SqliteProcessSettings, as the store does in a server): with memory
+        // statistics on, every allocation and free of every connection took one global mutex.
+        Assert.True(SqliteLibrary.Configure());
+        await Store.CreateAsync([.. Enumerable.Range(0, 50).Select(_ => Task())], Token);
+        Assert.Equal(50, (await Store.ListTasksAsync(new TaskListFilter { Limit = 100 }, Token)).Count);
+        // What SQLite holds for the open store's connections, as it counts it: nothing, since it counts nothing.
+        Assert.Equal(0, SQLitePCL.raw.sqlite3_memory_used());
+    }
+
+    [Fact]
     public async Task Rows_read_through_the_c_api_give_each_value_as_it_was_stored()
     {
         await using var connection = new SqliteConnection($"Data Source={DatabasePath}");
