@@ -122,12 +122,12 @@ internal sealed class RawStatement : IDisposable
     }
 
     /// <summary>Runs an INSERT ... ON CONFLICT DO NOTHING with the values bound since the last run.</summary>
-    /// <returns>The new row's rowid, or null when it inserted nothing. (RETURNING would say it too, but
-    /// SQLite keeps RETURNING's rows in a temporary table it builds at every run.)</returns>
-    public long? Insert()
+    /// <returns>Whether it wrote the row. (RETURNING would say it too, but SQLite keeps RETURNING's rows
+    /// in a temporary table it builds at every run.)</returns>
+    public bool Insert()
     {
         Execute();
-        return raw.sqlite3_changes(_db) > 0 ? raw.sqlite3_last_insert_rowid(_db) : null;
+        return raw.sqlite3_changes(_db) > 0;
     }
 
     /// <summary>Binds a query's parameter by its name (<c>$id</c>): text, an integer, a real, or null.</summary>

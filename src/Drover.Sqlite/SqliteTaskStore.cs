@@ -23,6 +23,10 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
     private readonly SqliteTaskReader _reader;
     // Touched only on the writer's thread.
     private LiveState _live;
+    // The seq of the next task created: given by the store rather than by SQLite, so that a new task's
+    // record is made once, with it (the one writer makes every row; a seq left unused by a write that
+    // failed is a gap, as SQLite's own rowids may have).
+    private long _nextSeq;
 
     public SqliteTaskStore(SqliteStoreOptions sqlite, StoreOptions options, StoreSignals signals, TimeProvider time, TaskEvents? events = null)
     {
@@ -56,6 +60,7 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
         SqliteDialect.AddRegexFunction(connection);
         var context = new WriteContext(connection);
         _live = LiveStateLoader.Load(context);
+        _nextSeq = context.QueryOnce("SELECT coalesce(max(seq), 0) + 1 FROM tasks", r => r.GetInt64(0), [])[0];
         // Should a write fail half-way, the state in memory is read back from what was committed.
         _writer = new SqliteWriter(connection, failed => _live = LiveStateLoader.Load(failed), events, sqlite.SyncToDisk);
         _reader = new SqliteTaskReader(connectionString);
@@ -85,12 +90,12 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
             : null;
         foreach (var definition in tasks)
         {
-            var task = definition.ToQueuedRecord(now, seq: 0);
+            var task = definition.ToQueuedRecord(now, _nextSeq);
             if (starts is not null && starts.TryGetValue(definition.Id, out var start)) task = Dependencies.Apply(task, start, now);
             task = Dependencies.Delay(task, now);
-            if (TaskRows.InsertNewTask(insert, task) is { } seq)
+            if (TaskRows.InsertNewTask(insert, task))
             {
-                task = task with { Seq = seq };
+                _nextSeq++;
                 if (task.Status == TaskState.Canceled) ended.Add(task.WithoutLargeFields());
                 else _live.Add(task, unmet: starts?[task.Id].Unmet);
                 outcomes.Add(new CreateOutcome(task, Created: true));

@@ -132,13 +132,15 @@ internal static class TaskRows
     // The hot statements below run as RawStatements and bind by position: values are given in the
     // order their parameters first appear in the SQL.
 
+    /// <summary>A new task's row, with the seq the store gives it (<see cref="SqliteTaskStore"/>); nothing when its id exists.</summary>
     public const string InsertTask =
-        "INSERT INTO tasks (id, name, batch, grp, command, shell, handler, args, env, requires, priority, retry, timeout_ms, status, submitted, client_id, resubmitted_from, reason, completed, staging, container, run_after) " +
-        "VALUES ($id, $name, $batch, $grp, $command, $shell, $handler, $args, $env, $requires, $priority, $retry, $timeout_ms, $status, $submitted, $client_id, $resubmitted_from, $reason, $completed, $staging, $container, $run_after) " +
+        "INSERT INTO tasks (seq, id, name, batch, grp, command, shell, handler, args, env, requires, priority, retry, timeout_ms, status, submitted, client_id, resubmitted_from, reason, completed, staging, container, run_after) " +
+        "VALUES ($seq, $id, $name, $batch, $grp, $command, $shell, $handler, $args, $env, $requires, $priority, $retry, $timeout_ms, $status, $submitted, $client_id, $resubmitted_from, $reason, $completed, $staging, $container, $run_after) " +
         "ON CONFLICT (id) DO NOTHING";
 
-    public static long? InsertNewTask(RawStatement insert, TaskRecord t) => insert
-        .Id(t.Id).Text(t.Name).Text(t.Batch).Text(t.Group).Text(JsonText(t.Command)).Text(t.Shell)
+    /// <returns>Whether the row was written (false: a task with this id exists).</returns>
+    public static bool InsertNewTask(RawStatement insert, TaskRecord t) => insert
+        .Integer(t.Seq).Id(t.Id).Text(t.Name).Text(t.Batch).Text(t.Group).Text(JsonText(t.Command)).Text(t.Shell)
         .Text(t.Handler).Text(JsonText(t.Args)).Text(JsonText(t.Env)).Text(JsonText(t.Requires)).Integer(t.Priority).Integer(t.Retry)
         .Integer(t.Timeout is { } timeout ? (long)timeout.TotalMilliseconds : null).Text(Enums.Name(t.Status)).Time(t.Submitted)
         .Text(t.ClientId).Id(t.ResubmittedFrom).Text(t.Reason).Time(t.Completed)

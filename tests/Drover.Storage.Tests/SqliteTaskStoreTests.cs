@@ -84,6 +84,29 @@ public sealed class SqliteTaskStoreTests : TaskDatabaseConformance
     }
 
     [Fact]
+    public async Task Seqs_the_store_gives_go_on_rising_after_reopening_and_an_existing_id_takes_none()
+    {
+        // The store numbers new tasks itself (one record made per task): each number is the task row's
+        // rowid, above every row there is, also after a restart; an id sent again is not a new row.
+        var first = await Store.CreateAsync([Task(), Task()], Token);
+        var again = await Store.CreateAsync([Task(), Task(id: first[0].Task.Id)], Token);
+        Assert.False(again[1].Created);
+        Assert.Equal(first[0].Task.Seq, again[1].Task.Seq);
+        await ((IAsyncDisposable)Store).DisposeAsync();
+
+        await using var reopened = (SqliteTaskStore)CreateStore();
+        var later = await reopened.CreateAsync([Task()], Token);
+        long[] seqs = [first[0].Task.Seq, first[1].Task.Seq, again[0].Task.Seq, later[0].Task.Seq];
+        Assert.Equal(seqs.Order(), seqs);
+        Assert.Equal(seqs.Length, seqs.Distinct().Count());
+        // As stored, and as the task rows' own order says.
+        foreach (var created in first.Concat(again.Take(1)).Concat(later))
+            Assert.Equal(created.Task.Seq, (await reopened.GetTaskAsync(created.Task.Id, Token))!.Seq);
+        var listed = await reopened.ListTasksAsync(new TaskListFilter { Limit = 10 }, Token);
+        Assert.Equal(seqs, listed.Select(t => t.Seq));
+    }
+
+    [Fact]
     public async Task Everything_committed_is_there_after_reopening()
     {
         var definition = Task();
