@@ -81,7 +81,7 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
         changes.Ready |= outcomes.Any(o => o.Created && o.Task.Status == TaskState.Queued);
         changes.Delayed |= outcomes.Any(o => o.Created && o.Task.Status == TaskState.Pending && o.Task.RunAfter is not null);
         changes.Created.AddRange(outcomes.Where(o => o.Created).Select(o => o.Task));
-        changes.Ended.AddRange(outcomes.Where(o => o.Created && o.Task.Status == TaskState.Canceled).Select(o => o.Task.WithoutLargeFields()));
+        changes.Ended.AddRange(outcomes.Where(o => o.Created && o.Task.Status == TaskState.Canceled).Select(o => o.Task));
         return outcomes;
     }
 
@@ -493,7 +493,7 @@ public sealed partial class PostgresTaskStore : ITaskStore, IRecruitmentStore, I
                     changes.Changed.Add(task);
                     if (TaskStateRules.IsEnded(task.Status))
                     {
-                        changes.Ended.Add(task.WithoutLargeFields());
+                        changes.Ended.Add(task);
                         endings.Add(task);
                     }
                     changes.Ready |= task.Status == TaskState.Queued;

@@ -96,7 +96,7 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
             if (TaskRows.InsertNewTask(insert, task))
             {
                 _nextSeq++;
-                if (task.Status == TaskState.Canceled) ended.Add(task.WithoutLargeFields());
+                if (task.Status == TaskState.Canceled) ended.Add(task);
                 else _live.Add(task, unmet: starts?[task.Id].Unmet);
                 outcomes.Add(new CreateOutcome(task, Created: true));
                 context.Announce(task, created: true);
@@ -128,10 +128,10 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
                 context.AfterCommit(() => _signals.SignalWorker(transition.Execution.WorkerId));
             }
             else Write(context, canceled!);
-            var ended = new List<TaskRecord> { canceled!.WithoutLargeFields() };
-            Settle(context, canceled, now, ended);
+            var ended = new List<TaskRecord> { canceled! };
+            Settle(context, ended[0], now, ended);
             context.AfterCommit(() => _signals.Ended(ended));
-            return CancelOutcome.Canceled(canceled);
+            return CancelOutcome.Canceled(ended[0]);
         }, cancellationToken);
 
     public Task<UpdateOutcome> UpdateAsync(Guid id, TaskEdit edit, CancellationToken cancellationToken) =>
@@ -228,7 +228,7 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
         foreach (var changed in _live.Settle(endedTask, now))
         {
             Write(context, changed);
-            if (TaskStateRules.IsEnded(changed.Status)) ended.Add(changed.WithoutLargeFields());
+            if (TaskStateRules.IsEnded(changed.Status)) ended.Add(changed);
             else ready = true;
         }
         AnnounceDelayed(context);
@@ -377,7 +377,7 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
                 if (e.Type == ReportEventType.Output) context.Announce(TaskOutputChunk.From(t.Task.Id, e));
                 requeued |= t.TaskQueued;
                 if (!t.TaskEnded) continue;
-                ended.Add(t.Task.WithoutLargeFields());
+                ended.Add(t.Task);
                 requeued |= Settle(context, t.Task, now, ended);
             }
             if (report.State == WorkerState.Stopped)

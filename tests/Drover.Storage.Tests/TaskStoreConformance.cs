@@ -342,8 +342,15 @@ public abstract partial class TaskStoreConformance : IAsyncLifetime
         var worker = await WorkerAsync();
         var lease = (await Store.LeaseAsync(worker, 1, Token))[0];
         Assert.False(ended.IsCompleted);
-        await ReportAsync(worker, Finished(lease, 0));
-        await ended.WaitAsync(TimeSpan.FromSeconds(10), Token);
+        await ReportAsync(worker, Finished(lease, 0, stdout: "kept output"));
+        // The record a wait answers with: the end as committed, without what lists leave out (output,
+        // args, result), which the store has kept.
+        var record = await ended.WaitAsync(TimeSpan.FromSeconds(10), Token);
+        Assert.Equal(TaskState.Succeeded, record!.Status);
+        Assert.Equal(0, record.ExitCode);
+        Assert.Null(record.Stdout);
+        Assert.Equal("kept output".Length, record.StdoutBytes);
+        if (Store.KeepsHistory) Assert.Equal("kept output", (await Store.GetTaskAsync(definition.Id, Token))!.Stdout);
     }
 
     [Fact]

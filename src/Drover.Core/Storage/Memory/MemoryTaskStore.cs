@@ -71,7 +71,7 @@ public sealed partial class MemoryTaskStore(StoreOptions options, StoreSignals s
     {
         Observability.TaskMetrics.Created([.. outcomes.Where(o => o.Created).Select(o => o.Task)]);
         if (outcomes.Any(o => o.Created)) signals.TasksReady.Pulse();
-        if (ended.Count > 0) signals.Ended([.. ended.Select(t => t.WithoutLargeFields())]);
+        if (ended.Count > 0) signals.Ended(ended);
     }
 
     public Task<CancelOutcome> CancelAsync(Guid id, string reason, CancellationToken cancellationToken)
@@ -96,7 +96,7 @@ public sealed partial class MemoryTaskStore(StoreOptions options, StoreSignals s
             outcome = CancelOutcome.Canceled(canceled!);
         }
         PublishChanges();
-        signals.Ended([.. ended.Select(t => t.WithoutLargeFields())]);
+        signals.Ended(ended);
         if (killed is { } worker) signals.SignalWorker(worker);
         return Task.FromResult(outcome);
     }
@@ -359,8 +359,8 @@ public sealed partial class MemoryTaskStore(StoreOptions options, StoreSignals s
                 Keep(t);
                 requeued |= t.TaskQueued;
                 if (!t.TaskEnded) continue;
-                ended.Add(t.Task.WithoutLargeFields());
-                ended.AddRange(Settle(t.Task, now, out var queued).Select(d => d.WithoutLargeFields()));
+                ended.Add(t.Task);
+                ended.AddRange(Settle(t.Task, now, out var queued));
                 requeued |= queued;
             }
             // The heartbeat: the leases the worker holds live another LeaseTimeout.
