@@ -16,8 +16,9 @@ internal sealed record StagingFields(
 
     public static StagingFields Read(TaskSpec spec, bool isCommand, string prefix, FieldErrors errors)
     {
-        var input = ReadUris(spec.Input, prefix + "input", errors);
-        var resource = ReadUris(spec.Resource, prefix + "resource", errors);
+        // Field names are made for fields given only: most tasks give none of these.
+        var input = spec.Input is null ? null : ReadUris(spec.Input, prefix + "input", errors);
+        var resource = spec.Resource is null ? null : ReadUris(spec.Resource, prefix + "resource", errors);
         string? output = null;
         if (spec.Output is not null)
         {
@@ -46,7 +47,7 @@ internal sealed record StagingFields(
             else if (container.Length > MaxImageLength) errors.Add(prefix + "container", $"must be at most {MaxImageLength} characters");
             if (!isCommand) errors.Add(prefix + "container", "is only for command tasks (a handler runs in the worker)");
         }
-        var options = ReadOptions(spec.ContainerOptions, prefix + "container_options", errors);
+        var options = spec.ContainerOptions is null ? null : ReadOptions(spec.ContainerOptions, prefix + "container_options", errors);
         if (options is not null && container is null) errors.Add(prefix + "container_options", "is only for tasks with a container");
 
         var cache = spec.Cache == true;

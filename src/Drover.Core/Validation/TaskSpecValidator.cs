@@ -26,12 +26,13 @@ public static class TaskSpecValidator
         if (spec.Id is not null && !Ids.TryParse(spec.Id, out id))
             errors.Add(prefix + "id", "must be a UUID such as 0193a2b0-7c3e-7f00-8000-0123456789ab");
 
-        CheckLabel(spec.Name, prefix + "name", errors);
-        CheckLabel(spec.Batch, prefix + "batch", errors);
-        CheckLabel(spec.Group, prefix + "group", errors);
+        // Field names (prefix + name: a string each) are made for fields given only.
+        if (spec.Name is not null) CheckLabel(spec.Name, prefix + "name", errors);
+        if (spec.Batch is not null) CheckLabel(spec.Batch, prefix + "batch", errors);
+        if (spec.Group is not null) CheckLabel(spec.Group, prefix + "group", errors);
 
-        var shell = ReadShell(spec.Shell, prefix + "shell", errors);
-        var command = ReadCommand(spec.Command, shell is not null, prefix + "command", errors);
+        var shell = spec.Shell is null ? null : ReadShell(spec.Shell, prefix + "shell", errors);
+        var command = spec.Command is null ? null : ReadCommand(spec.Command, shell is not null, prefix + "command", errors);
         var hasCommand = spec.Command is { ValueKind: not JsonValueKind.Null };
         if (hasCommand == (spec.Handler is not null))
         {
