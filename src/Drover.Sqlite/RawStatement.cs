@@ -50,6 +50,10 @@ internal sealed class RawStatement : IDisposable
         return BindText(index, utf8[..Encoding.UTF8.GetBytes(value, utf8)]);
     }
 
+    /// <summary>A JSON value as its text (as <see cref="System.Text.Json.JsonElement.GetRawText"/> gives it), bound from its UTF-8 in place.</summary>
+    public RawStatement Json(System.Text.Json.JsonElement? value) =>
+        value is { } element ? Utf8(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element)) : Null();
+
     /// <summary>An id as text ("D", as <see cref="Guid.ToString()"/> writes it), without a string of its own.</summary>
     public RawStatement Id(Guid? value)
     {

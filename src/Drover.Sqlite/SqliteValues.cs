@@ -24,8 +24,6 @@ internal static class SqliteValues
 
     public static string? JsonText<T>(T? value) => value is null ? null : JsonSerializer.Serialize(value, DroverJson.Options);
 
-    public static string? JsonText(JsonElement? value) => value?.GetRawText();
-
     public static object JsonOrNull<T>(T? value) => (object?)JsonText(value) ?? DBNull.Value;
 
     public static T? FromJson<T>(string? text) => text is null ? default : JsonSerializer.Deserialize<T>(text, DroverJson.Options);

@@ -141,7 +141,7 @@ internal static class TaskRows
     /// <returns>Whether the row was written (false: a task with this id exists).</returns>
     public static bool InsertNewTask(RawStatement insert, TaskRecord t) => insert
         .Integer(t.Seq).Id(t.Id).Text(t.Name).Text(t.Batch).Text(t.Group).Text(JsonText(t.Command)).Text(t.Shell)
-        .Text(t.Handler).Text(JsonText(t.Args)).Text(JsonText(t.Env)).Text(JsonText(t.Requires)).Integer(t.Priority).Integer(t.Retry)
+        .Text(t.Handler).Json(t.Args).Text(JsonText(t.Env)).Text(JsonText(t.Requires)).Integer(t.Priority).Integer(t.Retry)
         .Integer(t.Timeout is { } timeout ? (long)timeout.TotalMilliseconds : null).Text(Enums.Name(t.Status)).Time(t.Submitted)
         .Text(t.ClientId).Id(t.ResubmittedFrom).Text(t.Reason).Time(t.Completed)
         .Text(JsonText(TaskStaging.Of(t))).Text(t.Container).Time(t.RunAfter)
@@ -203,7 +203,7 @@ internal static class TaskRows
         {
             if ((changed & (1 << i)) != 0) StateColumns[i].Bind(update, after);
         }
-        if (output) update.Text(JsonText(after.Result)).Text(after.Stdout).Text(after.Stderr);
+        if (output) update.Json(after.Result).Text(after.Stdout).Text(after.Stderr);
         update.Integer(after.Seq).Execute();
     }
 

@@ -82,14 +82,20 @@ public abstract partial class TaskStoreConformance : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Handler_args_round_trip_as_json()
+    public async Task Handler_args_and_result_round_trip_as_json_as_sent()
     {
-        var definition = Task() with { Command = null, Handler = "echo", Args = JsonDocument.Parse("""{"x":[1,2]}""").RootElement };
+        // Kept as their text was sent: spaces, escapes and characters past ASCII included.
+        const string args = """{ "x": [1, 2], "s": "caf\u00e9 – ✓\n" }""";
+        const string result = """[ "ünïcode", {"ok" : true} ]""";
+        var definition = Task() with { Command = null, Handler = "echo", Args = JsonDocument.Parse(args).RootElement };
         await Store.CreateAsync([definition], Token);
         var task = await Store.GetTaskAsync(definition.Id, Token);
-        Assert.Equal("""{"x":[1,2]}""", task!.Args!.Value.GetRawText());
-        var lease = (await Store.LeaseAsync(await WorkerAsync(handlers: ["echo"]), 1, Token))[0];
-        Assert.Equal("""{"x":[1,2]}""", lease.Args!.Value.GetRawText());
+        Assert.Equal(args, task!.Args!.Value.GetRawText());
+        var worker = await WorkerAsync(handlers: ["echo"]);
+        var lease = (await Store.LeaseAsync(worker, 1, Token))[0];
+        Assert.Equal(args, lease.Args!.Value.GetRawText());
+        await ReportAsync(worker, Finished(lease, 0) with { Result = JsonDocument.Parse(result).RootElement });
+        if (Store.KeepsHistory) Assert.Equal(result, (await Store.GetTaskAsync(definition.Id, Token))!.Result!.Value.GetRawText());
     }
 
     [Fact]
