@@ -304,12 +304,14 @@ public sealed class LiveState
         if (worker.Held.Count == 0 || heldExecutions is { Count: 0 }) return renewed;
         var expires = now + leaseTimeout;
         var renewBefore = now + leaseTimeout / 2;
-        var held = heldExecutions as ISet<Guid> ?? heldExecutions?.ToHashSet();
+        // The worker's list as a set, made once a lease is due: most reports find none due, and the
+        // list names every task the worker holds (a thousand, prefetched), at every report.
+        ISet<Guid>? held = null;
         foreach (var taskId in worker.Held)
         {
             var task = _tasks[taskId];
             if (task.LeaseExpires > renewBefore) continue;
-            if (held is not null && !held.Contains(task.ExecutionId!.Value)) continue;
+            if (heldExecutions is not null && !(held ??= heldExecutions as ISet<Guid> ?? heldExecutions.ToHashSet()).Contains(task.ExecutionId!.Value)) continue;
             _tasks[taskId] = task with { LeaseExpires = expires };
             renewed.Add(_tasks[taskId]);
         }
