@@ -98,7 +98,8 @@ public sealed class LiveState
     /// <summary>Leases up to <paramref name="max"/> ready tasks to the worker: highest priority first, then oldest.</summary>
     public List<Transition> Lease(LiveWorker worker, int max, DateTimeOffset now, DateTimeOffset expires)
     {
-        var leases = new List<Transition>();
+        // Sized for what is ready (up to a push's usual size), rather than grown by doubling.
+        var leases = new List<Transition>(Math.Min(Math.Min(max, _readyCount), 1024));
         if (worker.HoldsBack) return leases;
         var ready = worker.Batch is null ? _ready
             : _pausedBatches.Contains(worker.Batch) ? null
@@ -124,8 +125,10 @@ public sealed class LiveState
     /// graph: those whose last requirement it was become queued; if it did not succeed they are
     /// canceled. Returns every task changed, in the order decided.
     /// </summary>
-    public List<TaskRecord> Settle(TaskRecord ended, DateTimeOffset now)
+    public IReadOnlyList<TaskRecord> Settle(TaskRecord ended, DateTimeOffset now)
     {
+        // Most tasks are required by none: asked at every end, answered without a list or a queue.
+        if (!_dependants.ContainsKey(ended.Id)) return [];
         var changed = new List<TaskRecord>();
         var endings = new Queue<TaskRecord>([ended]);
         while (endings.TryDequeue(out var requirement))

@@ -14,6 +14,8 @@ internal sealed record StagingFields(
     public const int MaxUris = 1000;
     public const int MaxImageLength = 512;
 
+    private static readonly StagingFields None = new(null, null, null, null, null, null, false);
+
     public static StagingFields Read(TaskSpec spec, bool isCommand, string prefix, FieldErrors errors)
     {
         // Field names are made for fields given only: most tasks give none of these.
@@ -52,7 +54,10 @@ internal sealed record StagingFields(
 
         var cache = spec.Cache == true;
         if (cache && !isCommand) errors.Add(prefix + "cache", "is only for command tasks");
-        return new StagingFields(input, resource, output, outputOn, container, options, cache);
+        // Most tasks move no data: they share one record that says so.
+        return input is null && resource is null && output is null && outputOn is null && container is null && options is null && !cache
+            ? None
+            : new StagingFields(input, resource, output, outputOn, container, options, cache);
     }
 
     /// <summary>A string or an array of strings, each a staging URI with its actions; normalized.</summary>
