@@ -38,6 +38,8 @@ public static class Dependencies
     /// <summary>The ids of the requirements the request names that are not in the request itself.</summary>
     public static HashSet<Guid> OutsideRequirements(IReadOnlyList<TaskDefinition> definitions)
     {
+        // Asked at every create: most name no requirement, and need no set of the ids they create.
+        if (!definitions.Any(d => d.Requires is not null)) return [];
         var inside = definitions.Select(d => d.Id).ToHashSet();
         return definitions.SelectMany(d => d.Requires ?? []).Where(r => !inside.Contains(r)).ToHashSet();
     }
