@@ -8,13 +8,13 @@ namespace Drover.Dispatch;
 internal sealed class ReadySets
 {
     public const string Commands = "";
-    private readonly Dictionary<string, SortedSet<ReadyOrder>> _byHandler = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ReadyQueue> _byHandler = new(StringComparer.Ordinal);
 
     public int Count { get; private set; }
 
     public void Add(string handler, ReadyOrder order)
     {
-        if (!_byHandler.TryGetValue(handler, out var set)) _byHandler[handler] = set = [];
+        if (!_byHandler.TryGetValue(handler, out var set)) _byHandler[handler] = set = new();
         if (set.Add(order)) Count++;
     }
 
@@ -28,13 +28,13 @@ internal sealed class ReadySets
     public void AddAll(ReadySets other)
     {
         foreach (var (handler, set) in other._byHandler)
-            foreach (var order in set) Add(handler, order);
+            foreach (var order in set.Orders) Add(handler, order);
     }
 
     public void RemoveAll(ReadySets other)
     {
         foreach (var (handler, set) in other._byHandler)
-            foreach (var order in set) Remove(handler, order);
+            foreach (var order in set.Orders) Remove(handler, order);
     }
 
     /// <summary>The first ready task among commands and the given handlers, with the handler it is kept under.</summary>
@@ -44,7 +44,7 @@ internal sealed class ReadySets
         foreach (var (handler, set) in _byHandler)
         {
             if (handler != Commands && !handlers.Contains(handler)) continue;
-            if (first is null || set.Min.CompareTo(first.Value.Item2) < 0) first = (handler, set.Min);
+            if (set.TryPeek(out var min) && (first is null || min.CompareTo(first.Value.Item2) < 0)) first = (handler, min);
         }
         return first;
     }
