@@ -53,6 +53,39 @@ public sealed class BadInputTests(SharedCluster shared)
         Assert.Empty(await client.ListTasksAsync(new Storage.TaskListFilter { Batch = batch }, Token));
     }
 
+    [Fact]
+    public async Task A_body_shorter_than_its_declared_length_is_refused_and_creates_nothing()
+    {
+        // The server reads a body into an array of its declared length (up to 1 MiB): a client that
+        // declares 600 KB, sends one task's worth and stops sending has gone away (Kestrel closes the
+        // connection without an answer, sometimes by a reset, or answers 400); no task is made of the part, and the server serves on.
+        var batch = $"short-{Guid.NewGuid():N}";
+        // A whole JSON value: only the declared length says that more was to come.
+        var body = Encoding.UTF8.GetBytes($$"""[{"command": ["echo"], "batch": "{{batch}}"}]""");
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, _cluster.Port, Token);
+        var head = $"POST /api/tasks HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {_cluster.AdminToken}\r\n" +
+            "Content-Type: application/json\r\nContent-Length: 600000\r\n\r\n";
+        await socket.SendAsync(Encoding.ASCII.GetBytes(head), Token);
+        await socket.SendAsync(body, Token);
+        socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+        var answer = new StringBuilder();
+        var buffer = new byte[4096];
+        try
+        {
+            int read;
+            while ((read = await socket.ReceiveAsync(buffer, Token)) > 0) answer.Append(Encoding.UTF8.GetString(buffer, 0, read));
+        }
+        catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionReset)
+        {
+            // Closed by a reset rather than a FIN: no answer either.
+        }
+        Assert.True(answer.Length == 0 || answer.ToString().StartsWith("HTTP/1.1 400", StringComparison.Ordinal), answer.ToString());
+        using var client = _cluster.Client();
+        Assert.True(await client.IsReachableAsync(TimeSpan.FromSeconds(5), Token));
+        Assert.Empty(await client.ListTasksAsync(new Storage.TaskListFilter { Batch = batch }, Token));
+    }
+
     [Theory]
     [InlineData("soon")]
     [InlineData("-5s")]
