@@ -19,7 +19,7 @@ public sealed class LeasedTaskJsonConverter : JsonConverter<LeasedTask>
 
     public override LeasedTask Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException($"a {What} must be a JSON object");
+        StartObject(ref reader, What);
         Guid? executionId = null, taskId = null;
         int? attempt = null;
         DateTimeOffset? leaseExpires = null;

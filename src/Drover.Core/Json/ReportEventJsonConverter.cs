@@ -19,7 +19,7 @@ public sealed class ReportEventJsonConverter : JsonConverter<ReportEvent>
 
     public override ReportEvent Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException($"a {What} must be a JSON object");
+        StartObject(ref reader, What);
         ReportEventType? type = null;
         Guid? executionId = null, cachedFrom = null;
         int? exitCode = null;

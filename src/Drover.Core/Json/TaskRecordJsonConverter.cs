@@ -20,7 +20,7 @@ public sealed class TaskRecordJsonConverter : JsonConverter<TaskRecord>
 
     public override TaskRecord Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException("a task record must be a JSON object");
+        StartObject(ref reader, What);
         Guid? id = null;
         string? name = null, batch = null, group = null, shell = null, handler = null, output = null, container = null;
         string? statusMessage = null, error = null, stdout = null, stderr = null, clientId = null, reason = null, cacheKey = null;

@@ -14,6 +14,12 @@ internal static class WireMembers
     private static readonly UtcTimeJsonConverter Times = new();
     private static readonly NullableDurationJsonConverter Durations = new();
 
+    /// <summary>Refuses a value that is not an object, before its members are read.</summary>
+    public static void StartObject(ref Utf8JsonReader reader, string type)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException($"a {type} must be a JSON object");
+    }
+
     /// <summary>
     /// Moves to the next member's value: its name is put in <paramref name="buffer"/> without a string
     /// (names are short ASCII) and <paramref name="length"/> says how long it is, or, escaped or longer,
