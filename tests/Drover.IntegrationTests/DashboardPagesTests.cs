@@ -95,11 +95,15 @@ public sealed class DashboardPagesTests : DashboardBrowser
         await Assertions.Expect(page.Locator("#load-chart circle")).Not.ToHaveCountAsync(0, new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("#memory-chart circle")).Not.ToHaveCountAsync(0);
 
+        // The state shown is the worker's own, told after it took the setting and read again by the page:
+        // a round trip through the worker, given more than Playwright's 5 s on a loaded machine (a CI run
+        // of the whole suite saw it still "running" at 5 s).
+        var roundTrip = new LocatorAssertionsToContainTextOptions { Timeout = 20_000 };
         await page.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
-        await Assertions.Expect(page.Locator("#main h1")).ToContainTextAsync("paused");
+        await Assertions.Expect(page.Locator("#main h1")).ToContainTextAsync("paused", roundTrip);
         Assert.Equal(WorkerState.Paused, (await client.ListWorkersAsync(Token)).Single().Status);
         await page.GetByRole(AriaRole.Button, new() { Name = "Resume" }).ClickAsync();
-        await Assertions.Expect(page.Locator("#main h1")).ToContainTextAsync("running");
+        await Assertions.Expect(page.Locator("#main h1")).ToContainTextAsync("running", roundTrip);
         await ScreenshotAsync(page, "worker");
 
         page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
