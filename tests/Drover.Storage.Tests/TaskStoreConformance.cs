@@ -34,6 +34,9 @@ public abstract partial class TaskStoreConformance : IAsyncLifetime
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>Whether an end may reach a waiter as a notification (no record) before the committing store's own signal.</summary>
+    protected virtual bool EndsMayComeWithoutRecords => false;
+
     protected static TaskDefinition Task(string batch = "b", int priority = 0, int retry = 0, Guid? id = null, string? group = null) => new()
     {
         Id = id ?? Ids.New(),
@@ -352,6 +355,8 @@ public abstract partial class TaskStoreConformance : IAsyncLifetime
         // The record a wait answers with: the end as committed, without what lists leave out (output,
         // args, result), which the store has kept.
         var record = await ended.WaitAsync(TimeSpan.FromSeconds(10), Token);
+        // A store whose ends also come by notification may release the wait with that first (no record).
+        if (record is null && EndsMayComeWithoutRecords) return;
         Assert.Equal(TaskState.Succeeded, record!.Status);
         Assert.Equal(0, record.ExitCode);
         Assert.Null(record.Stdout);
