@@ -134,7 +134,7 @@ internal sealed class RawStatement : IDisposable
         return raw.sqlite3_changes(_db) > 0;
     }
 
-    /// <summary>Binds a query's parameter by its name (<c>$id</c>): text, an integer, a real, or null.</summary>
+    /// <summary>Binds a query's parameter by its name (<c>$id</c>): text (a string or <see cref="Utf8Text"/>), an integer, a real, or null.</summary>
     public RawStatement Bind(string name, object? value)
     {
         var index = raw.sqlite3_bind_parameter_index(_statement, name);
@@ -143,6 +143,7 @@ internal sealed class RawStatement : IDisposable
         {
             null or DBNull => SqliteNative.BindNull(_handle, index),
             string text => BindText(index, text),
+            Utf8Text text => BindText(index, text.Bytes),
             long number => SqliteNative.BindInt64(_handle, index, number),
             int number => SqliteNative.BindInt64(_handle, index, number),
             bool flag => SqliteNative.BindInt64(_handle, index, flag ? 1 : 0),

@@ -25,14 +25,14 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
         // In no particular order (none is promised): an ORDER BY sorted every row read (a wait on
         // 150,000 ended tasks reads them all) in a temporary b-tree.
         return await QueryAsync($"SELECT {columns} FROM tasks WHERE id IN (SELECT value FROM json_each($ids))",
-            TaskRows.ReadTask, cancellationToken, ("$ids", IdsJson(ids))).ConfigureAwait(false);
+            TaskRows.ReadTask, cancellationToken, ("$ids", SqliteValues.IdsJson(ids))).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyDictionary<Guid, TaskState>> GetStatesAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
     {
         if (ids.Count == 0) return new Dictionary<Guid, TaskState>();
         var rows = await QueryAsync("SELECT id, status FROM tasks WHERE id IN (SELECT value FROM json_each($ids))",
-            r => (Id: r.GetGuid(0), Status: r.GetEnum<TaskState>(1)), cancellationToken, ("$ids", IdsJson(ids))).ConfigureAwait(false);
+            r => (Id: r.GetGuid(0), Status: r.GetEnum<TaskState>(1)), cancellationToken, ("$ids", SqliteValues.IdsJson(ids))).ConfigureAwait(false);
         return rows.ToDictionary(r => r.Id, r => r.Status);
     }
 
@@ -133,9 +133,6 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
             TaskRows.ReadWorker, cancellationToken, ("$id", id.ToString())).ConfigureAwait(false);
         return found.Count == 0 ? null : found[0];
     }
-
-    /// <summary>Ids travel as one JSON parameter, never spliced into the SQL text.</summary>
-    private static object IdsJson(IReadOnlyCollection<Guid> ids) => SqliteValues.JsonOrNull(ids.Select(i => i.ToString()).ToList());
 
     public Task<IReadOnlyList<AuditRecord>> QueryAuditAsync(Filter filter, int limit, CancellationToken cancellationToken)
     {

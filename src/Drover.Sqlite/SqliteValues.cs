@@ -18,6 +18,30 @@ internal static class SqliteValues
     public static DateTimeOffset ParseTime(string text) =>
         DateTimeOffset.ParseExact(text, "O", CultureInfo.InvariantCulture, DateTimeStyles.None);
 
+    /// <summary>
+    /// Ids as a JSON array of their "D" texts, the one parameter of a <c>json_each</c> (ids are never
+    /// spliced into SQL text), written straight to UTF-8: a wait
+    /// on 150,000 tasks made a string of each id, a list of them and the array's text before, about
+    /// a tenth of its cost.
+    /// </summary>
+    public static Utf8Text IdsJson(IReadOnlyCollection<Guid> ids)
+    {
+        const int Quoted = 38; // "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
+        var bytes = new byte[2 + ids.Count * (Quoted + 1) - (ids.Count > 0 ? 1 : 0)];
+        var at = 0;
+        bytes[at++] = (byte)'[';
+        foreach (var id in ids)
+        {
+            if (at > 1) bytes[at++] = (byte)',';
+            bytes[at++] = (byte)'"';
+            id.TryFormat(bytes.AsSpan(at), out var written, "D");
+            at += written;
+            bytes[at++] = (byte)'"';
+        }
+        bytes[at] = (byte)']';
+        return new Utf8Text(bytes);
+    }
+
     public static object TextOrNull(string? value) => value is null ? DBNull.Value : value;
 
     public static object Number(long? value) => value is { } v ? v : DBNull.Value;
@@ -30,3 +54,6 @@ internal static class SqliteValues
 
     public static JsonElement? JsonElementFrom(string? text) => StoredJson.Parse(text);
 }
+
+/// <summary>A text parameter already encoded as UTF-8 (bound as TEXT, not as a BLOB).</summary>
+internal readonly record struct Utf8Text(byte[] Bytes);

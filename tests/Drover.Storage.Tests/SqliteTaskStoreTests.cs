@@ -19,6 +19,17 @@ public sealed class SqliteTaskStoreTests : TaskDatabaseConformance
         Directory.Delete(_directory, recursive: true);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void An_id_list_is_written_as_the_json_array_of_its_texts(int count)
+    {
+        var ids = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()).ToList();
+        var written = System.Text.Encoding.UTF8.GetString(SqliteValues.IdsJson(ids).Bytes);
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(ids.Select(i => i.ToString())), written);
+    }
+
     [Fact]
     public async Task A_purge_finishes_while_other_writes_keep_coming()
     {
