@@ -81,7 +81,7 @@ internal static class HangfireScenario
     {
         var specs = Enumerable.Range(0, tasks).Select(i => new TaskSpec { Handler = "echo", Args = JsonSerializer.SerializeToElement(i) }).ToList();
         var ids = new List<Guid>();
-        foreach (var chunk in specs.Chunk(1000)) ids.AddRange((await client.CreateTasksAsync(chunk, CancellationToken.None)).Select(t => t.Id));
+        foreach (var chunk in specs.Chunk(1000)) ids.AddRange((await client.SubmitAsync(chunk, CancellationToken.None)).Select(t => t.Id));
         var ended = await client.WaitAllAsync(ids, CancellationToken.None);
         if (ended.Any(t => t.Status != TaskState.Succeeded)) throw new InvalidOperationException("a task failed");
     }

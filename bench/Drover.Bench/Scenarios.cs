@@ -87,14 +87,17 @@ internal static class Scenarios
             with { Group = groups > 0 ? EventSubscribers.Group(i, groups) : null }).ToList();
     }
 
-    /// <summary>Submits in batches, <paramref name="submitters"/> requests in flight, as a busy client would.</summary>
-    /// <summary>Chunk i goes to clients[i mod N].</summary>
+    /// <summary>
+    /// Submits in batches, <paramref name="submitters"/> requests in flight, as a busy client would:
+    /// through <c>SubmitAsync</c>, whose answers are the ids alone (the records come with the wait).
+    /// Chunk i goes to clients[i mod N].
+    /// </summary>
     internal static async Task<List<Guid>> SubmitAllAsync(IReadOnlyList<Client.DroverClient> clients, List<TaskSpec> specs, int batchSize, int submitters)
     {
         var chunks = specs.Chunk(batchSize).ToList();
         var ids = new Guid[chunks.Count][];
         await Parallel.ForEachAsync(Enumerable.Range(0, chunks.Count), new ParallelOptions { MaxDegreeOfParallelism = submitters },
-            async (i, cancellationToken) => ids[i] = [.. (await clients[i % clients.Count].CreateTasksAsync(chunks[i], cancellationToken)).Select(t => t.Id)]);
+            async (i, cancellationToken) => ids[i] = [.. (await clients[i % clients.Count].SubmitAsync(chunks[i], cancellationToken)).Select(t => t.Id)]);
         return [.. ids.SelectMany(chunk => chunk)];
     }
 

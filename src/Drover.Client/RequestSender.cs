@@ -26,8 +26,9 @@ internal sealed class RequestSender(HttpClient http, DroverClientOptions options
     public DroverClientOptions Options => options;
 
     /// <param name="bearer">A token for this request instead of the client's (a task's own token).</param>
+    /// <param name="prefer">A <c>Prefer</c> header (RFC 7240), such as <c>return=minimal</c>.</param>
     public async Task<T?> SendAsync<T>(HttpMethod method, string path, object? body, CallKind kind, CancellationToken cancellationToken,
-        TimeSpan? attemptTimeout = null, string? bearer = null)
+        TimeSpan? attemptTimeout = null, string? bearer = null, string? prefer = null)
     {
         var content = body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), DroverJson.Options);
         var deadline = !options.Resilient || kind == CallKind.Once ? TimeSpan.Zero : kind == CallKind.Read ? options.ReadTimeout : options.WriteTimeout;
@@ -38,7 +39,7 @@ internal sealed class RequestSender(HttpClient http, DroverClientOptions options
         {
             try
             {
-                return await AttemptAsync<T>(method, path, content, timeout, cancellationToken, bearer).ConfigureAwait(false);
+                return await AttemptAsync<T>(method, path, content, timeout, cancellationToken, bearer, prefer).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsTransient(ex, cancellationToken))
             {
@@ -54,12 +55,14 @@ internal sealed class RequestSender(HttpClient http, DroverClientOptions options
     }
 
     /// <summary>One attempt, without retries (the outbox's own loop uses this).</summary>
-    public async Task<T?> AttemptAsync<T>(HttpMethod method, string path, byte[]? content, TimeSpan timeout, CancellationToken cancellationToken, string? bearer = null)
+    public async Task<T?> AttemptAsync<T>(HttpMethod method, string path, byte[]? content, TimeSpan timeout, CancellationToken cancellationToken,
+        string? bearer = null, string? prefer = null)
     {
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         attempt.CancelAfter(timeout);
         using var request = new HttpRequestMessage(method, path);
         if (bearer is not null) request.Headers.Authorization = new("Bearer", bearer);
+        if (prefer is not null) request.Headers.TryAddWithoutValidation("Prefer", prefer);
         if (content is not null)
         {
             request.Content = new ByteArrayContent(content);

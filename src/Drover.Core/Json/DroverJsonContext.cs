@@ -34,6 +34,7 @@ namespace Drover.Json;
 [JsonSerializable(typeof(ChannelFrame))]
 [JsonSerializable(typeof(WaitRequest))]
 [JsonSerializable(typeof(WaitResponse))]
+[JsonSerializable(typeof(CreatedIds))]
 [JsonSerializable(typeof(SignalRequest))]
 [JsonSerializable(typeof(WorkerSettings))]
 [JsonSerializable(typeof(StatusUpdate))]

@@ -141,6 +141,15 @@ public static class TaskEndpoints
             records = [.. records.Select(t => ended.GetValueOrDefault(t.Id, t))];
             await created.SyncAsync(cancellationToken);
         }
+        // Prefer: return=minimal — the ids alone (a bulk submitter that waits afterwards has no use for
+        // 150,000 records it would parse, and the server would write). A submit-and-wait answers with records.
+        if (ends is null && Preferences.PrefersMinimal(request))
+        {
+            request.HttpContext.Response.Headers[Preferences.AppliedHeader] = Preferences.ReturnMinimal;
+            var ids = new CreatedIds([.. records.Select(t => t.Id)]);
+            if (isArray) return Results.Json(ids, DroverJson.Options, statusCode: StatusCodes.Status201Created);
+            return outcomes[0].Created ? Results.Created($"/api/tasks/{records[0].Id}", ids) : Results.Ok(ids);
+        }
         if (isArray) return Results.Json(records, DroverJson.Options, statusCode: StatusCodes.Status201Created);
         return outcomes[0].Created
             ? Results.Created($"/api/tasks/{records[0].Id}", records[0])
