@@ -268,9 +268,13 @@ public sealed partial class DroverClient : IDisposable, IAsyncDisposable
     /// </summary>
     public async Task<IReadOnlyList<TaskHandle>> SubmitAsync(IReadOnlyList<TaskSpec> tasks, CancellationToken cancellationToken)
     {
-        var specs = tasks.Select(Identified).ToList();
-        var (delivered, _) = await WriteAsync<CreatedIds>(HttpMethod.Post, "api/tasks", specs, cancellationToken, prefer: "return=minimal");
-        return [.. specs.Select(spec => new TaskHandle(this, Guid.Parse(spec.Id!), delivered, null))];
+        // A fail-fast client leaves the ids to the server (the answer names them, in order): only a
+        // write that may wait in the outbox needs them chosen here.
+        var specs = tasks.Select(WithId).ToList();
+        var (delivered, answer) = await WriteAsync<CreatedIds>(HttpMethod.Post, "api/tasks", specs, cancellationToken, prefer: "return=minimal");
+        IReadOnlyList<Guid> ids = answer?.Ids ?? [.. specs.Select(spec => Guid.Parse(spec.Id!))];
+        if (ids.Count != specs.Count) throw new InvalidOperationException($"the server answered {ids.Count} ids for {specs.Count} tasks");
+        return [.. ids.Select(id => new TaskHandle(this, id, delivered, null))];
     }
 
     /// <summary>

@@ -119,4 +119,19 @@ public sealed class MinimalAnswerTests(SharedCluster shared)
         var one = await client.SubmitAsync(Specs.Command("true") with { Batch = "minimal" }, Token);
         Assert.Equal(one.Id, one.Record?.Id);
     }
+
+    [Fact]
+    public async Task Bulk_handles_carry_the_ids_sent_or_those_the_server_chose_and_a_resilient_client_chooses_them_itself()
+    {
+        await using var failFast = _cluster.Client();
+        var chosen = Guid.NewGuid();
+        var handles = await failFast.SubmitAsync([Specs.Command("true") with { Batch = "minimal", Id = chosen.ToString() }, Specs.Command("true") with { Batch = "minimal" }], Token);
+        Assert.Equal(chosen, handles[0].Id);
+        Assert.Equal("minimal", (await handles[1].GetAsync(Token)).Batch);
+
+        await using var resilient = new Client.DroverClient(_cluster.Url, _cluster.AdminToken, new Client.DroverClientOptions());
+        var resilientHandles = await resilient.SubmitAsync([Specs.Command("true") with { Batch = "minimal" }, Specs.Command("true") with { Batch = "minimal" }], Token);
+        Assert.All(resilientHandles, h => Assert.True(h.IsDelivered));
+        foreach (var handle in resilientHandles) Assert.Equal(handle.Id, (await failFast.GetTaskAsync(handle.Id, Token))?.Id);
+    }
 }
