@@ -20,9 +20,8 @@ internal static class SqliteValues
 
     /// <summary>
     /// Ids as a JSON array of their "D" texts, the one parameter of a <c>json_each</c> (ids are never
-    /// spliced into SQL text), written straight to UTF-8: a wait
-    /// on 150,000 tasks made a string of each id, a list of them and the array's text before, about
-    /// a tenth of its cost.
+    /// spliced into SQL text), written straight to UTF-8: for a wait on 150,000 tasks, a string of
+    /// each id, a list of them and the array's text made about a tenth of its cost.
     /// </summary>
     public static Utf8Text IdsJson(IReadOnlyCollection<Guid> ids)
     {
