@@ -121,9 +121,12 @@ class Transport:
         return response, connection
 
     def attempt(self, method: str, path: str, body: Any = None, *, timeout: float = 15.0,
-                accept: str = "application/json") -> Tuple[int, str, bytes]:
-        """One exchange: (status, content type, body) for a 2xx; ApiError for a refusal; Transient otherwise."""
+                accept: str = "application/json", prefer: Optional[str] = None) -> Tuple[int, str, bytes]:
+        """One exchange: (status, content type, body) for a 2xx; ApiError for a refusal; Transient otherwise.
+        ``prefer`` is a ``Prefer`` header (RFC 7240), such as ``return=minimal``."""
         headers = self._headers(accept)
+        if prefer is not None:
+            headers["Prefer"] = prefer
         data = None
         if body is not None:
             data = json.dumps(body, separators=(",", ":")).encode("utf-8")

@@ -99,13 +99,13 @@ class Client:
     # ---- requests -------------------------------------------------------------------------------
 
     def _call(self, method: str, path: str, body: Any = None, *, deadline: float, long_poll: float = 0.0,
-              accept: str = "application/json") -> bytes:
+              accept: str = "application/json", prefer: Optional[str] = None) -> bytes:
         """One request, retried on a transient failure until ``deadline`` seconds have passed (resilient clients)."""
         started = time.monotonic()
         attempt = 0
         while True:
             try:
-                return self._transport.attempt(method, path, body, timeout=self.attempt_timeout + long_poll, accept=accept)[2]
+                return self._transport.attempt(method, path, body, timeout=self.attempt_timeout + long_poll, accept=accept, prefer=prefer)[2]
             except Transient as ex:
                 delay = ex.delay(attempt)
                 attempt += 1
@@ -128,7 +128,7 @@ class Client:
         content = self._call(method, path, body, deadline=self.put_timeout)
         return json.loads(content) if content else None
 
-    def _write_or_queue(self, method: str, path: str, body: Any) -> Tuple[Any, Delivery]:
+    def _write_or_queue(self, method: str, path: str, body: Any, prefer: Optional[str] = None) -> Tuple[Any, Delivery]:
         """A write that may wait in the outbox: (the answer, delivered) now, or (None, its delivery) later."""
         with self._outbox_lock:
             outbox = self._outbox
@@ -136,7 +136,7 @@ class Client:
                 # Something waits already: queue behind it, so a cancel never overtakes its create.
                 return None, outbox.add(method, path, body)
         try:
-            content = self._call(method, path, body, deadline=self.put_timeout)
+            content = self._call(method, path, body, deadline=self.put_timeout, prefer=prefer)
         except Unavailable:
             if not self.resilient:
                 raise
@@ -185,14 +185,17 @@ class Client:
         return Task(self, created["id"], _times.record_from_wire(created))
 
     def submit_many(self, specs: Iterable[Union[Dict[str, Any], Task]]) -> List[Task]:
-        """Creates many tasks in one request (one transaction); each spec a dict of submit()'s arguments."""
+        """Creates many tasks in one request (one transaction); each spec a dict of submit()'s arguments.
+
+        The server answers with the ids alone (``Prefer: return=minimal``): the handles load their
+        records when first read (one request each), and ``join`` reads them ended."""
         bodies = [task_spec(**spec) for spec in specs]
         if not bodies:
             return []
-        created, delivery = self._write_or_queue("POST", "api/tasks", bodies)
+        created, delivery = self._write_or_queue("POST", "api/tasks", bodies, prefer="return=minimal")
         if created is None:
             return [Task(self, body["id"], None, delivery) for body in bodies]
-        return [Task(self, record["id"], _times.record_from_wire(record)) for record in created]
+        return [Task(self, id, None) for id in created["ids"]]
 
     def run(self, command: Union[str, Sequence[str], None] = None, **fields: Any) -> Dict[str, Any]:
         """Submits and waits in one exchange (``POST /api/tasks?wait=``); the ended record."""

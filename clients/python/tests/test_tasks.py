@@ -94,6 +94,14 @@ class TaskTests(ServerTestCase):
         self.assertEqual(["q2"], [r["name"] for r in self.client.db_query({"batch": "py-query"}, sort="name", skip=2, limit=1)])
         self.assertEqual([], self.client.db_query({"batch": "py-query", "completed": None}))
 
+    def test_submit_many_answers_with_ids_alone_and_its_handles_load_their_records(self):
+        chosen = drover.uuid7()
+        tasks = self.client.submit_many([{"command": "true", "batch": "py-minimal", "id": chosen}, {"command": "true", "batch": "py-minimal"}])
+        self.assertEqual(chosen, tasks[0].id)
+        self.assertEqual(2, len({t.id for t in tasks}))
+        self.assertEqual("py-minimal", tasks[1].record["batch"])  # loaded when first read
+        self.assertEqual(["succeeded", "succeeded"], [r["status"] for r in self.client.join(tasks, timeout=60)])
+
     def test_get_result_of_a_task_someone_else_submitted(self):
         with drover.Client(self.server.url, self.server.token) as other:
             task_id = other.submit(handler="echo", args="theirs").id
