@@ -17,29 +17,29 @@ public sealed record TaskRecord
     public string? Handler { get; init; }
     public JsonElement? Args { get; init; }
     public IReadOnlyDictionary<string, string>? Env { get; init; }
-    public IReadOnlyList<Guid>? Requires { get => _rare?.Requires; init { if (value is not null || _rare is not null) _rare = Rare.Of((_rare ?? Rare.None) with { Requires = value }); } }
+    public IReadOnlyList<Guid>? Requires { get => _rare?.Requires; init => _rare = Rare.Set(_rare, value, static (r, v) => r with { Requires = v }); }
     public int Priority { get; init; }
     public int Retry { get; init; }
     [JsonConverter(typeof(NullableDurationJsonConverter))]
     public TimeSpan? Timeout { get; init; }
     /// <summary>Not before this time: <c>pending</c> until then (and until its requirements succeeded).</summary>
-    public DateTimeOffset? RunAfter { get => _rare?.RunAfter; init { if (value is not null || _rare is not null) _rare = Rare.Of((_rare ?? Rare.None) with { RunAfter = value }); } }
+    public DateTimeOffset? RunAfter { get => _rare?.RunAfter; init => _rare = Rare.Set(_rare, value, static (r, v) => r with { RunAfter = v }); }
     /// <summary>Fetched into the run's <c>$INPUT</c> before it starts (normalized staging URIs).</summary>
-    public IReadOnlyList<string>? Input { get => _rare?.Input; init { if (value is not null || _rare is not null) _rare = Rare.Of((_rare ?? Rare.None) with { Input = value }); } }
+    public IReadOnlyList<string>? Input { get => _rare?.Input; init => _rare = Rare.Set(_rare, value, static (r, v) => r with { Input = v }); }
     /// <summary>Fetched once per worker into its cache and given read-only as <c>$RESOURCE</c>.</summary>
-    public IReadOnlyList<string>? Resource { get => _rare?.Resource; init { if (value is not null || _rare is not null) _rare = Rare.Of((_rare ?? Rare.None) with { Resource = value }); } }
+    public IReadOnlyList<string>? Resource { get => _rare?.Resource; init => _rare = Rare.Set(_rare, value, static (r, v) => r with { Resource = v }); }
     /// <summary>The URI prefix the run's <c>$OUTPUT</c> is uploaded under.</summary>
-    public string? Output { get => _rare?.Output; init { if (value is not null || _rare is not null) _rare = Rare.Of((_rare ?? Rare.None) with { Output = value }); } }
-    public OutputOn? OutputOn { get => _rare?.OutputOn; init { if (value is not null || _rare is not null) _rare = Rare.Of((_rare ?? Rare.None) with { OutputOn = value }); } }
+    public string? Output { get => _rare?.Output; init => _rare = Rare.Set(_rare, value, static (r, v) => r with { Output = v }); }
+    public OutputOn? OutputOn { get => _rare?.OutputOn; init => _rare = Rare.Set(_rare, value, static (r, v) => r with { OutputOn = v }); }
     /// <summary>The image the command runs in, through the worker's container engine.</summary>
-    public string? Container { get => _rare?.Container; init { if (value is not null || _rare is not null) _rare = Rare.Of((_rare ?? Rare.None) with { Container = value }); } }
-    public IReadOnlyList<string>? ContainerOptions { get => _rare?.ContainerOptions; init { if (value is not null || _rare is not null) _rare = Rare.Of((_rare ?? Rare.None) with { ContainerOptions = value }); } }
+    public string? Container { get => _rare?.Container; init => _rare = Rare.Set(_rare, value, static (r, v) => r with { Container = v }); }
+    public IReadOnlyList<string>? ContainerOptions { get => _rare?.ContainerOptions; init => _rare = Rare.Set(_rare, value, static (r, v) => r with { ContainerOptions = v }); }
     /// <summary>Reuse the outputs of an earlier succeeded task with the same command, container, inputs and environment.</summary>
     public bool Cache { get; init; }
 
     public required TaskState Status { get; init; }
-    public string? StatusMessage { get => _rare?.StatusMessage; init { if (value is not null || _rare is not null) _rare = Rare.Of((_rare ?? Rare.None) with { StatusMessage = value }); } }
-    public double? Progress { get => _rare?.Progress; init { if (value is not null || _rare is not null) _rare = Rare.Of((_rare ?? Rare.None) with { Progress = value }); } }
+    public string? StatusMessage { get => _rare?.StatusMessage; init => _rare = Rare.Set(_rare, value, static (r, v) => r with { StatusMessage = v }); }
+    public double? Progress { get => _rare?.Progress; init => _rare = Rare.Set(_rare, value, static (r, v) => r with { Progress = v }); }
     /// <summary>Executions created so far (leases), including ones lost or handed back.</summary>
     public int Attempts { get; init; }
     /// <summary>Failed executions so far; a failure with <c>failures &lt;= retry</c> is retried.</summary>
@@ -59,26 +59,26 @@ public sealed record TaskRecord
     public string? Stderr { get; init; }
     public long? StdoutBytes { get; init; }
     public long? StderrBytes { get; init; }
-    public string? ClientId { get => _rare?.ClientId; init { if (value is not null || _rare is not null) _rare = Rare.Of((_rare ?? Rare.None) with { ClientId = value }); } }
+    public string? ClientId { get => _rare?.ClientId; init => _rare = Rare.Set(_rare, value, static (r, v) => r with { ClientId = v }); }
     public string? Reason { get; init; }
     /// <summary>The task this one was resubmitted from, if any.</summary>
-    public Guid? ResubmittedFrom { get => _rare?.ResubmittedFrom; init { if (value is not null || _rare is not null) _rare = Rare.Of((_rare ?? Rare.None) with { ResubmittedFrom = value }); } }
+    public Guid? ResubmittedFrom { get => _rare?.ResubmittedFrom; init => _rare = Rare.Set(_rare, value, static (r, v) => r with { ResubmittedFrom = v }); }
     /// <summary>The newest task resubmitted from this one, if any.</summary>
-    public Guid? Resubmitted { get => _rare?.Resubmitted; init { if (value is not null || _rare is not null) _rare = Rare.Of((_rare ?? Rare.None) with { Resubmitted = value }); } }
+    public Guid? Resubmitted { get => _rare?.Resubmitted; init => _rare = Rare.Set(_rare, value, static (r, v) => r with { Resubmitted = v }); }
     /// <summary>The earlier task whose outputs this one reused instead of running (<see cref="Cache"/>).</summary>
-    public Guid? CachedFrom { get => _rare?.CachedFrom; init { if (value is not null || _rare is not null) _rare = Rare.Of((_rare ?? Rare.None) with { CachedFrom = value }); } }
+    public Guid? CachedFrom { get => _rare?.CachedFrom; init => _rare = Rare.Set(_rare, value, static (r, v) => r with { CachedFrom = v }); }
     /// <summary>
     /// For a <see cref="Cache"/> task that ran: the digest of what its result depends on (command,
     /// container, environment, inputs and resources with their remote versions). A later task with
     /// the same key reuses this one's outputs once it has succeeded.
     /// </summary>
-    public string? CacheKey { get => _rare?.CacheKey; init { if (value is not null || _rare is not null) _rare = Rare.Of((_rare ?? Rare.None) with { CacheKey = value }); } }
+    public string? CacheKey { get => _rare?.CacheKey; init => _rare = Rare.Set(_rare, value, static (r, v) => r with { CacheKey = v }); }
     /// <summary>What the current (or last) execution staged and uploaded, for a task with data to move.</summary>
-    public TransferRecord? Transfer { get => _rare?.Transfer; init { if (value is not null || _rare is not null) _rare = Rare.Of((_rare ?? Rare.None) with { Transfer = value }); } }
+    public TransferRecord? Transfer { get => _rare?.Transfer; init => _rare = Rare.Set(_rare, value, static (r, v) => r with { Transfer = v }); }
 
     /// <summary>The signals asked for during the current execution (they go into its record when it closes).</summary>
     [JsonIgnore]
-    public IReadOnlyList<SignalRecord>? Signals { get => _rare?.Signals; init { if (value is not null || _rare is not null) _rare = Rare.Of((_rare ?? Rare.None) with { Signals = value }); } }
+    public IReadOnlyList<SignalRecord>? Signals { get => _rare?.Signals; init => _rare = Rare.Set(_rare, value, static (r, v) => r with { Signals = v }); }
 
     /// <summary>Submission order; the list cursor and the tie-break among equal priorities.</summary>
     [JsonIgnore]
@@ -95,8 +95,16 @@ public sealed record TaskRecord
     {
         public static readonly Rare None = new();
 
-        /// <summary>Null for a set of fields all unset, so that records equal field by field compare equal.</summary>
-        public static Rare? Of(Rare rare) => rare == None ? null : rare;
+        /// <summary>
+        /// <paramref name="rare"/> with one field set by <paramref name="set"/> (a copy: records may share
+        /// it); null when no field is set, so that records equal field by field compare equal.
+        /// </summary>
+        public static Rare? Set<T>(Rare? rare, T value, Func<Rare, T, Rare> set)
+        {
+            if (value is null && rare is null) return null;
+            var changed = set(rare ?? None, value);
+            return changed == None ? null : changed;
+        }
 
         public IReadOnlyList<Guid>? Requires { get; init; }
         public DateTimeOffset? RunAfter { get; init; }
