@@ -134,6 +134,36 @@ internal sealed class LocalCluster : IAsyncDisposable
         return (_servers.Sum(Cpu), _processes.Where(p => !_servers.Contains(p)).Sum(Cpu));
     }
 
+    /// <summary>
+    /// Bytes the servers have allocated so far, from their <c>/metrics</c> (.NET's
+    /// <c>dotnet.gc.heap.total_allocated</c>); null when a server does not report it.
+    /// </summary>
+    public async Task<double?> ServerAllocatedBytesAsync()
+    {
+        const string Name = "dotnet_gc_heap_total_allocated_bytes_total";
+        double total = 0;
+        foreach (var url in _urls)
+        {
+            using var http = new HttpClient { BaseAddress = url };
+            http.DefaultRequestHeaders.Authorization = new("Bearer", Token);
+            string scrape;
+            try
+            {
+                scrape = await http.GetStringAsync("metrics");
+            }
+            catch (HttpRequestException)
+            {
+                return null; // a server of someone else's, whose metrics this token may not read
+            }
+            // "name{labels} value [timestamp]" or "name value [timestamp]"
+            var line = scrape.Split('\n').FirstOrDefault(l => l.StartsWith(Name + "{", StringComparison.Ordinal) || l.StartsWith(Name + " ", StringComparison.Ordinal));
+            if (line is null) return null;
+            var value = line[(line.LastIndexOf('}') is var brace and >= 0 ? brace + 1 : Name.Length)..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
+            total += double.Parse(value, CultureInfo.InvariantCulture);
+        }
+        return total;
+    }
+
     /// <summary>Leaves the data directory when disposed (a measurement that restarts the server on it).</summary>
     public void LeaveData() => _leaveData = true;
 

@@ -33,6 +33,7 @@ internal static class Scenarios
         var cpuBefore = cluster.CpuSeconds();
         var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clientAllocatedBefore = GC.GetTotalAllocatedBytes();
+        var serverAllocatedBefore = await cluster.ServerAllocatedBytesAsync();
 
         var clock = Stopwatch.StartNew();
         var ids = await SubmitAllAsync(submitClients, specs, batchSize, submitters);
@@ -59,6 +60,8 @@ internal static class Scenarios
                 .Add("event_delay_p99_ms", delays.Count > 0 ? Percentile(delays, 0.99) : "none");
         }
         if (cluster.ServerPeakRssMiB() is { } rss) result.Add("server_peak_rss_mib", Math.Round(rss, 1));
+        if (serverAllocatedBefore is { } allocatedBefore && await cluster.ServerAllocatedBytesAsync() is { } allocatedAfter)
+            result.Add("server_allocated_mb", Math.Round((allocatedAfter - allocatedBefore) / 1e6));
         if (cluster.CpuSeconds() is { } cpu && cpuBefore is { } before)
         {
             result.Add("server_cpu_seconds", Math.Round(cpu.Server - before.Server, 2))

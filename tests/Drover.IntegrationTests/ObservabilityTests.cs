@@ -57,6 +57,8 @@ public sealed class ObservabilityTests
         Assert.Equal(0, Sample(scrape, "drover_queue_handler_depth", "handler=\"echo\""));
         Assert.True(Sample(scrape, "drover_store_commit_duration_seconds_count") > 0);
         Assert.True(Sample(scrape, "http_server_request_duration_seconds_count") > 0);
+        // .NET's runtime meter: what the bench reads the server's allocations from.
+        Assert.True(Sample(scrape, "dotnet_gc_heap_total_allocated_bytes_total") > 0);
 
         using var anonymous = cluster.Http();
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("metrics", Token)).StatusCode);

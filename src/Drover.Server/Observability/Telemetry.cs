@@ -13,8 +13,8 @@ using OpenTelemetry.Trace;
 namespace Drover.Server.Observability;
 
 /// <summary>
-/// OpenTelemetry for the server: Drover's meter (<see cref="TaskMetrics"/>) and ASP.NET Core's
-/// request metrics, scraped by Prometheus at <c>/metrics</c> (admin token, or none with
+/// OpenTelemetry for the server: Drover's meter (<see cref="TaskMetrics"/>), .NET's runtime metrics
+/// and ASP.NET Core's request metrics, scraped by Prometheus at <c>/metrics</c> (admin token, or none with
 /// <c>--public-metrics</c>) and sent to a collector with <c>--otlp URL</c>, which also receives the
 /// request traces (tracing costs nothing when no collector is given); and the log format.
 /// </summary>
@@ -25,7 +25,8 @@ public static class Telemetry
         var telemetry = services.AddOpenTelemetry().ConfigureResource(r => r.AddService("drover-server"));
         telemetry.WithMetrics(metrics =>
         {
-            metrics.AddMeter(TaskMetrics.MeterName).AddAspNetCoreInstrumentation().AddPrometheusExporter();
+            // System.Runtime: .NET's own meter (collections, allocated bytes, heap sizes, thread pool, CPU).
+            metrics.AddMeter(TaskMetrics.MeterName, "System.Runtime").AddAspNetCoreInstrumentation().AddPrometheusExporter();
             if (options.OtlpEndpoint is { } otlp) metrics.AddOtlpExporter(o => Collector(o, otlp, "v1/metrics"));
         });
         if (options.OtlpEndpoint is { } collector)
