@@ -14,6 +14,9 @@ public sealed class FrameSocket(WebSocket socket, long maxFrameBytes) : IDisposa
     private static readonly System.Text.Json.Serialization.Metadata.JsonTypeInfo<ChannelFrame> FrameType =
         (System.Text.Json.Serialization.Metadata.JsonTypeInfo<ChannelFrame>)DroverJson.Options.GetTypeInfo(typeof(ChannelFrame));
 
+    /// <summary>As <see cref="JsonSerializer.SerializeToUtf8Bytes{TValue}(TValue, System.Text.Json.Serialization.Metadata.JsonTypeInfo{TValue})"/> writes with the wire's options.</summary>
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = DroverJson.Options.Encoder, Indented = DroverJson.Options.WriteIndented };
+
     private readonly SemaphoreSlim _sending = new(1);
     private readonly ArrayBufferWriter<byte> _received = new(16 * 1024);
 
@@ -45,11 +48,12 @@ public sealed class FrameSocket(WebSocket socket, long maxFrameBytes) : IDisposa
 
     public async Task SendAsync(ChannelFrame frame, CancellationToken cancellationToken)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(frame, FrameType);
+        using var bytes = new PooledBufferWriter(16 * 1024);
+        using (var writer = new Utf8JsonWriter(bytes, WriterOptions)) JsonSerializer.Serialize(writer, frame, FrameType);
         await _sending.WaitAsync(cancellationToken);
         try
         {
-            await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+            await socket.SendAsync(bytes.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
         }
         finally
         {
