@@ -389,7 +389,7 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
             {
                 context.Execute("UPDATE tasks SET lease_expires = $expires WHERE id IN (SELECT value FROM json_each($ids))",
                     ("$expires", SqliteValues.Time(now + _options.LeaseTimeout)),
-                    ("$ids", SqliteValues.JsonOrNull(renewed.Select(t => t.Id.ToString()).ToList())));
+                    ("$ids", SqliteValues.IdsJson(renewed.Select(t => t.Id).ToList())));
             }
             context.AfterCommit(() =>
             {

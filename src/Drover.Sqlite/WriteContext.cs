@@ -1,3 +1,4 @@
+using System.Text;
 using Drover.Model;
 using Drover.Storage;
 using Microsoft.Data.Sqlite;
@@ -55,7 +56,8 @@ internal sealed class WriteContext(SqliteConnection connection, TaskEvents? even
     {
         var command = Command(sql);
         command.Parameters.Clear();
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        // Microsoft.Data.Sqlite binds strings, not UTF-8 bytes (which it would bind as a BLOB).
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value is Utf8Text text ? Encoding.UTF8.GetString(text.Bytes) : value);
         return command;
     }
 
