@@ -36,6 +36,9 @@ public sealed class BenchmarkTests
         Assert.Equal(0, result.GetProperty("failed").GetInt32());
         Assert.True(result.GetProperty("tasks_per_second").GetDouble() > 0);
         Assert.True(result.GetProperty("server_peak_rss_mib").GetDouble() > 0);
+        // Read from the server's /metrics (.NET's runtime meter) and from the bench's own GC.
+        Assert.True(result.GetProperty("server_allocated_mb").GetDouble() >= 0);
+        Assert.True(result.GetProperty("client_allocated_mb").GetDouble() >= 0);
         if (kind == "shell") Assert.True(result.GetProperty("ratio_to_baseline").GetDouble() > 0);
     }
 
