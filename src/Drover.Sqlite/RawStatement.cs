@@ -156,6 +156,7 @@ internal sealed class RawStatement : IDisposable
     /// <summary>Runs the query with the values bound since the last run; each row as <paramref name="read"/> makes it.</summary>
     public List<T> Rows<T>(Func<RawStatement, T> read)
     {
+        using var held = SqliteNative.Hold(_db);
         try
         {
             var rows = new List<T>();

@@ -131,6 +131,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _context.Commit = ++_commits;
         try
         {
+            // Held until the commit, not through the answers and signals after it.
+            using var held = SqliteNative.Hold(_connection.Handle!);
             SyncAtCommit(sync);
             using (var transaction = _connection.BeginTransaction(deferred: false))
             {

@@ -366,4 +366,37 @@ public sealed class SqliteTaskStoreTests : TaskDatabaseConformance
         Assert.IsType<FormatException>(cased);
         Assert.Throws<FormatException>(() => states.Rows(r => r.GetEnum<Drover.Model.TaskState>(3)));
     }
+    [Fact]
+    public async Task A_held_connection_keeps_every_other_thread_out_until_it_is_let_go()
+    {
+        // What a commit and a query's rows do (SqliteNative.Hold): SQLite's own calls on the connection,
+        // on the holding thread, go on; another thread's call waits for the release, as it waits
+        // inside a call of the holder's.
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath}");
+        await connection.OpenAsync(Token);
+        using var statement = new RawStatement(connection, "SELECT 41 + 1");
+        var (inside, other) = HoldWhileAnotherThreadCalls(connection, statement);
+        Assert.Equal(42L, inside);
+        // The other thread's call returned after the release only.
+        Assert.True(await other.WaitAsync(TimeSpan.FromSeconds(30), Token));
+        Assert.Equal(42L, Assert.Single(statement.Rows(r => r.GetInt64(0))));
+    }
+
+    /// <returns>A query's value read while held, and whether the other thread's call returned after the release.</returns>
+    private static (long Inside, System.Threading.Tasks.Task<bool> Other) HoldWhileAnotherThreadCalls(SqliteConnection connection, RawStatement statement)
+    {
+        var released = false;
+        using var held = SqliteNative.Hold(connection.Handle!);
+        var inside = Assert.Single(statement.Rows(r => r.GetInt64(0)));
+        var other = System.Threading.Tasks.Task.Factory.StartNew(() =>
+        {
+            // A call SQLite makes under the connection's mutex, from another thread.
+            SQLitePCL.raw.sqlite3_exec(connection.Handle, "SELECT 1");
+            return Volatile.Read(ref released);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        // Left all the time it needs to finish, were the connection not held: it must not.
+        Assert.False(other.Wait(TimeSpan.FromMilliseconds(300)));
+        Volatile.Write(ref released, true);
+        return (inside, other);
+    }
 }
