@@ -157,7 +157,8 @@ public static class TaskEndpoints
 
         void Add(JsonElement element, string prefix)
         {
-            var spec = JsonBody.Deserialize<TaskSpec>(element, errors, prefix);
+            // The plain form without the serializer; anything else (and every error) through it.
+            var spec = TaskSpecElements.TryRead(element, out var plain) ? plain : JsonBody.Deserialize<TaskSpec>(element, errors, prefix);
             if (spec is not null) spec = ScopeChecks.Apply(scope, spec, forbidden, prefix);
             if (spec is not null && TaskSpecValidator.Validate(spec, errors, prefix) is { } definition) definitions.Add(Traced(definition, traceParent));
         }
