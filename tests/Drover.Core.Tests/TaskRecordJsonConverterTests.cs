@@ -138,6 +138,17 @@ public sealed class TaskRecordJsonConverterTests
     }
 
     [Fact]
+    public void Records_read_one_after_another_share_the_batch_and_handler_they_repeat()
+    {
+        var one = Full() with { Batch = "night", Handler = "sum" };
+        var wire = JsonSerializer.Serialize(new[] { one, one with { Id = Guid.Empty }, one with { Batch = "day", Handler = null } }, DroverJson.Options);
+        var read = JsonSerializer.Deserialize<List<TaskRecord>>(wire, DroverJson.Options)!;
+        Assert.Same(read[0].Batch, read[1].Batch);
+        Assert.Same(read[0].Handler, read[1].Handler);
+        Assert.Equal(("night", "day", (string?)null), (read[1].Batch, read[2].Batch, read[2].Handler));
+    }
+
+    [Fact]
     public void A_strict_reader_refuses_an_unknown_member_by_name()
     {
         var error = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<TaskRecord>(

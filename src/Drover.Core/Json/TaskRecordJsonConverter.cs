@@ -18,6 +18,11 @@ public sealed class TaskRecordJsonConverter : JsonConverter<TaskRecord>
 {
     private const string What = "task record";
 
+    // The batch and handler read last on this thread: a wait's answer names the same few thousands of
+    // times, and records that share one string each are that much less for a client to allocate and keep.
+    [ThreadStatic] private static string? _lastBatch;
+    [ThreadStatic] private static string? _lastHandler;
+
     public override TaskRecord Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         StartObject(ref reader, What);
@@ -48,11 +53,11 @@ public sealed class TaskRecordJsonConverter : JsonConverter<TaskRecord>
             {
                 case "id": id = Required(ref reader, member, What).GetGuid(); break;
                 case "name": name = reader.GetString(); break;
-                case "batch": batch = reader.GetString(); break;
+                case "batch": batch = Reused(ref reader, ref _lastBatch); break;
                 case "group": group = reader.GetString(); break;
                 case "command": command = Strings(ref reader); break;
                 case "shell": shell = reader.GetString(); break;
-                case "handler": handler = reader.GetString(); break;
+                case "handler": handler = Reused(ref reader, ref _lastHandler); break;
                 case "args": args = Element(ref reader); break;
                 case "env": env = Other<Dictionary<string, string>>(ref reader, options); break;
                 case "requires": requires = Guids(ref reader); break;

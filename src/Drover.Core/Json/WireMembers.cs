@@ -38,6 +38,15 @@ internal static class WireMembers
         return true;
     }
 
+    /// <summary>A string (or null); <paramref name="last"/> itself when it holds the same text, so that values repeated from record to record are one string.</summary>
+    public static string? Reused(ref Utf8JsonReader reader, ref string? last)
+    {
+        if (reader.TokenType == JsonTokenType.String && last is not null && reader.ValueTextEquals(last)) return last;
+        var text = reader.GetString();
+        if (text is not null) last = text;
+        return text;
+    }
+
     /// <summary>The next token, which a well-formed object has.</summary>
     private static void Next(ref Utf8JsonReader reader, string type)
     {
