@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Drover.Contracts;
 using Drover.Model;
 using Drover.Storage;
@@ -342,9 +343,17 @@ public sealed class LiveState
     private Transition Save(Transition transition)
     {
         var (task, execution) = transition;
-        transition = transition with { Before = _tasks.GetValueOrDefault(task.Id) };
-        if (TaskStateRules.IsEnded(task.Status)) _tasks.Remove(task.Id);
-        else _tasks[task.Id] = task;
+        // One lookup of the task either way (they are a good part of the dispatch's time, in tables of
+        // hundreds of thousands of tasks).
+        TaskRecord? before;
+        if (TaskStateRules.IsEnded(task.Status)) _tasks.Remove(task.Id, out before);
+        else
+        {
+            ref var stored = ref CollectionsMarshal.GetValueRefOrAddDefault(_tasks, task.Id, out _);
+            before = stored;
+            stored = task;
+        }
+        transition = transition with { Before = before };
         if (execution.IsOpen)
         {
             _executions[execution.Id] = execution;

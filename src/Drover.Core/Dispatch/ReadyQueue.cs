@@ -34,8 +34,13 @@ internal sealed class ReadyQueue
     /// <returns>False when the task is not in the queue with this order.</returns>
     public bool Remove(ReadyOrder order)
     {
-        if (!_live.TryGetValue(order.Id, out var kept) || kept != order) return false;
-        _live.Remove(order.Id);
+        // One lookup: taken out, and put back in the rare case that it is there with another order.
+        if (!_live.Remove(order.Id, out var kept)) return false;
+        if (kept != order)
+        {
+            _live.Add(order.Id, kept);
+            return false;
+        }
         // Entries of tasks gone sink to the top as leases take what is above them; tasks that are
         // never leased (a paused batch's, in the overall queue) would pile up, so past twice the
         // live ones the heap is made again of the live ones alone.
