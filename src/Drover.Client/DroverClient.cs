@@ -190,7 +190,7 @@ public sealed partial class DroverClient : IDisposable, IAsyncDisposable
     public async Task<WaitResponse> WaitAsync(IReadOnlyCollection<Guid> ids, TimeSpan timeout, CancellationToken cancellationToken, int retry = 0) =>
         (await _sender.SendAsync<WaitResponse>(HttpMethod.Post, "api/tasks/wait",
             new WaitRequest { Ids = ids.Select(i => i.ToString()).ToList(), Timeout = timeout, Retry = retry == 0 ? null : retry }, CallKind.Read, cancellationToken,
-            attemptTimeout: timeout + Options.AttemptTimeout))!;
+            attemptTimeout: timeout + Options.AttemptTimeout, read: (body, token) => WaitResponseReader.ReadAsync(body, DroverJson.Options, token)))!;
 
     /// <summary>Waits, as long as it takes, until every task has ended; returns their records.</summary>
     public async Task<IReadOnlyList<TaskRecord>> WaitAllAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken, int retry = 0)

@@ -27,8 +27,9 @@ internal sealed class RequestSender(HttpClient http, DroverClientOptions options
 
     /// <param name="bearer">A token for this request instead of the client's (a task's own token).</param>
     /// <param name="prefer">A <c>Prefer</c> header (RFC 7240), such as <c>return=minimal</c>.</param>
+    /// <param name="read">Reads the answer's body instead of the serializer (a wait's answer, <see cref="WaitResponseReader"/>).</param>
     public async Task<T?> SendAsync<T>(HttpMethod method, string path, object? body, CallKind kind, CancellationToken cancellationToken,
-        TimeSpan? attemptTimeout = null, string? bearer = null, string? prefer = null)
+        TimeSpan? attemptTimeout = null, string? bearer = null, string? prefer = null, Func<Stream, CancellationToken, Task<T>>? read = null)
     {
         var content = body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), DroverJson.Options);
         var deadline = !options.Resilient || kind == CallKind.Once ? TimeSpan.Zero : kind == CallKind.Read ? options.ReadTimeout : options.WriteTimeout;
@@ -39,7 +40,7 @@ internal sealed class RequestSender(HttpClient http, DroverClientOptions options
         {
             try
             {
-                return await AttemptAsync<T>(method, path, content, timeout, cancellationToken, bearer, prefer).ConfigureAwait(false);
+                return await AttemptAsync(method, path, content, timeout, cancellationToken, bearer, prefer, read).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsTransient(ex, cancellationToken))
             {
@@ -56,7 +57,7 @@ internal sealed class RequestSender(HttpClient http, DroverClientOptions options
 
     /// <summary>One attempt, without retries (the outbox's own loop uses this).</summary>
     public async Task<T?> AttemptAsync<T>(HttpMethod method, string path, byte[]? content, TimeSpan timeout, CancellationToken cancellationToken,
-        string? bearer = null, string? prefer = null)
+        string? bearer = null, string? prefer = null, Func<Stream, CancellationToken, Task<T>>? read = null)
     {
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         attempt.CancelAfter(timeout);
@@ -73,7 +74,9 @@ internal sealed class RequestSender(HttpClient http, DroverClientOptions options
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode) throw await DroverApiException.FromAsync(response, attempt.Token).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.NoContent || typeof(T) == typeof(object)) return default;
-            return await response.Content.ReadFromJsonAsync<T>(DroverJson.Options, attempt.Token).ConfigureAwait(false);
+            if (read is null) return await response.Content.ReadFromJsonAsync<T>(DroverJson.Options, attempt.Token).ConfigureAwait(false);
+            await using var stream = await response.Content.ReadAsStreamAsync(attempt.Token).ConfigureAwait(false);
+            return await read(stream, attempt.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
