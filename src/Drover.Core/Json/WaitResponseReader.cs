@@ -36,7 +36,9 @@ public static class WaitResponseReader
                 if (parser.Result is { } result) return result;
                 if (final) throw new JsonException("the wait's answer ended early");
                 // Keep what is unread at the front; twice the room when it fills the buffer (an item
-                // larger than all that came); then more, at least one read and up to half the buffer.
+                // larger than all that came); then more: at least one read, up to half the buffer, or
+                // all of it when not one item could be read (so that a long one is tried again only
+                // with twice as much in hand).
                 if (start > 0)
                 {
                     buffer.AsSpan(start, end - start).CopyTo(buffer);
@@ -56,7 +58,7 @@ public static class WaitResponseReader
                     final = read == 0;
                     end += read;
                 }
-                while (!final && end < buffer.Length / 2);
+                while (!final && end < (progress == 0 ? buffer.Length : buffer.Length / 2));
             }
         }
         finally
