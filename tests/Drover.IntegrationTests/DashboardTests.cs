@@ -88,8 +88,17 @@ public sealed class DashboardTests : DashboardBrowser
         await Assertions.Expect(batch).ToContainTextAsync("paused");
         Assert.True((await client.ListBatchesAsync(Token)).Single(b => b.Name == "web-long").Paused);
         // Its bar is drawn (both tasks ended canceled: all grey, apart from failures) — widths survive the page's CSP.
-        var grey = await batch.Locator(".bar span.idle").EvaluateAsync<double>("e => e.getBoundingClientRect().width");
-        Assert.True(grey > 50, $"the batch's bar is {grey}px wide");
+        // The counts may reach the page a refresh after the pause does (on a busy machine): waited for.
+        const string greyBar = "#batches tr[data-batch='web-long'] .bar span.idle";
+        try
+        {
+            await page.WaitForFunctionAsync("s => (document.querySelector(s)?.getBoundingClientRect().width ?? 0) > 50", greyBar, new() { Timeout = 30_000 });
+        }
+        catch (TimeoutException)
+        {
+            var grey = await page.Locator(greyBar).EvaluateAsync<double>("e => e.getBoundingClientRect().width");
+            Assert.Fail($"the batch's bar is {grey}px wide");
+        }
         await ScreenshotAsync(page, "batches");
 
         // A recruiter's deploy shows on the workers page as a job, its log one click away (the worker
