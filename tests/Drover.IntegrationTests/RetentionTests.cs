@@ -68,8 +68,11 @@ public sealed class RetentionTests : IAsyncLifetime
         try
         {
             await client.PutRecruiterAsync(new Contracts.RecruiterSpec { Batch = "kept", MaximumWorkers = 1, TasksPerWorker = 1 }, Token);
-            await client.CreateTasksAsync([Specs.Command("true") with { Batch = "kept" }], Token, wait: TimeSpan.FromSeconds(60));
-            var deploy = Assert.Single(await client.ListJobsAsync(JobState.Succeeded, 10, Token));
+            var task = (await client.CreateTasksAsync([Specs.Command("true") with { Batch = "kept" }], Token)).Single();
+            // Seen while it deploys: once it has ended, it may be purged before a look (2 s on a busy machine).
+            var deploy = Assert.Single(await Eventually.ValueAsync(() => client.ListJobsAsync(null, 10, Token), jobs => jobs.Count > 0,
+                TimeSpan.FromSeconds(60), "the recruiter's deploy job"));
+            Assert.Equal(TaskState.Succeeded, (await client.WaitAllAsync([task.Id], Token)).Single().Status);
             await Eventually.ValueAsync(() => client.GetJobAsync(deploy.Id, Token), j => j is null, TimeSpan.FromSeconds(60), "the deploy job purged");
         }
         finally
