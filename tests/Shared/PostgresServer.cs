@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace Drover.Tests.Shared;
@@ -27,7 +25,7 @@ public sealed class PostgresServer : IAsyncLifetime
         _bin = FindBinaries();
         _directory = Directory.CreateTempSubdirectory("drover-pg-").FullName;
         if (IsRoot) await RunAsync("chown", "postgres", _directory);
-        Port = FreePort();
+        Port = Shared.FreePort.Next();
         await RunAsync(Path.Combine(_bin, "initdb"), "-D", Path.Combine(_directory, "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync");
         await RunAsync(Path.Combine(_bin, "pg_ctl"), "-D", Path.Combine(_directory, "data"), "-l", Path.Combine(_directory, "log"), "-w", "start", "-o",
             $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_preload_libraries=pg_stat_statements");
@@ -75,13 +73,6 @@ public sealed class PostgresServer : IAsyncLifetime
         return candidates.FirstOrDefault() ?? throw new InvalidOperationException(
             "PostgreSQL server binaries (initdb, pg_ctl) were not found under /usr/lib/postgresql/*/bin: " +
             "install the postgresql package (apt-get install -y postgresql). The PostgreSQL tests are never skipped.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Runs a program to completion (as the postgres user when we are root, as PostgreSQL requires).</summary>
