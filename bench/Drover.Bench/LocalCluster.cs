@@ -138,9 +138,14 @@ internal sealed class LocalCluster : IAsyncDisposable
     /// Bytes the servers have allocated so far, from their <c>/metrics</c> (.NET's
     /// <c>dotnet.gc.heap.total_allocated</c>); null when a server does not report it.
     /// </summary>
-    public async Task<double?> ServerAllocatedBytesAsync()
+    public Task<double?> ServerAllocatedBytesAsync() => ServerCounterAsync("dotnet_gc_heap_total_allocated_bytes_total");
+
+    /// <summary>Seconds the servers' JIT has spent compiling so far (.NET's <c>dotnet.jit.compilation.time</c>).</summary>
+    public Task<double?> ServerJitSecondsAsync() => ServerCounterAsync("dotnet_jit_compilation_time_seconds_total");
+
+    /// <summary>A counter of the servers' <c>/metrics</c>, summed over them; null when one does not report it.</summary>
+    private async Task<double?> ServerCounterAsync(string name)
     {
-        const string Name = "dotnet_gc_heap_total_allocated_bytes_total";
         double total = 0;
         foreach (var url in _urls)
         {
@@ -156,9 +161,9 @@ internal sealed class LocalCluster : IAsyncDisposable
                 return null; // a server of someone else's, whose metrics this token may not read
             }
             // "name{labels} value [timestamp]" or "name value [timestamp]"
-            var line = scrape.Split('\n').FirstOrDefault(l => l.StartsWith(Name + "{", StringComparison.Ordinal) || l.StartsWith(Name + " ", StringComparison.Ordinal));
+            var line = scrape.Split('\n').FirstOrDefault(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal));
             if (line is null) return null;
-            var value = line[(line.LastIndexOf('}') is var brace and >= 0 ? brace + 1 : Name.Length)..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
+            var value = line[(line.LastIndexOf('}') is var brace and >= 0 ? brace + 1 : name.Length)..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
             total += double.Parse(value, CultureInfo.InvariantCulture);
         }
         return total;

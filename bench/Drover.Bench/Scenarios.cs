@@ -34,6 +34,9 @@ internal static class Scenarios
         var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clientAllocatedBefore = GC.GetTotalAllocatedBytes();
         var serverAllocatedBefore = await cluster.ServerAllocatedBytesAsync();
+        // Compilation still going on in the measured round (tiering) is counted in its CPU, and told apart.
+        var serverJitBefore = await cluster.ServerJitSecondsAsync();
+        var clientJitBefore = System.Runtime.JitInfo.GetCompilationTime();
 
         var clock = Stopwatch.StartNew();
         var ids = await SubmitAllAsync(submitClients, specs, batchSize, submitters);
@@ -67,6 +70,9 @@ internal static class Scenarios
             result.Add("server_cpu_seconds", Math.Round(cpu.Server - before.Server, 2))
                 .Add("workers_cpu_seconds", Math.Round(cpu.Workers - before.Workers, 2));
         }
+        if (serverJitBefore is { } jitBefore && await cluster.ServerJitSecondsAsync() is { } jitAfter)
+            result.Add("server_jit_seconds", Math.Round(jitAfter - jitBefore, 2));
+        result.Add("client_jit_seconds", Math.Round((System.Runtime.JitInfo.GetCompilationTime() - clientJitBefore).TotalSeconds, 2));
         result.Add("client_cpu_seconds", Math.Round((Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds, 2))
             .Add("client_allocated_mb", Math.Round((GC.GetTotalAllocatedBytes() - clientAllocatedBefore) / 1e6));
         submitClients.ForEach(c => c.Dispose());
