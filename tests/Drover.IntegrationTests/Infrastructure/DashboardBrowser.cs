@@ -30,9 +30,16 @@ public abstract class DashboardBrowser : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        await Browser.DisposeAsync();
-        _playwright.Dispose();
-        await Cluster.DisposeAsync();
+        // Whatever of it started: a browser that failed to launch must not leave the server and worker running.
+        try
+        {
+            if (Browser is not null) await Browser.DisposeAsync();
+            _playwright?.Dispose();
+        }
+        finally
+        {
+            await Cluster.DisposeAsync();
+        }
     }
 
     /// <summary>A page logged in with the admin token (or <paramref name="token"/>), showing the Overview.</summary>
