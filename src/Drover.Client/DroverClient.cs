@@ -192,16 +192,23 @@ public sealed partial class DroverClient : IDisposable, IAsyncDisposable
             new WaitRequest { Ids = ids.Select(i => i.ToString()).ToList(), Timeout = timeout, Retry = retry == 0 ? null : retry }, CallKind.Read, cancellationToken,
             attemptTimeout: timeout + Options.AttemptTimeout, read: (body, token) => WaitResponseReader.ReadAsync(body, DroverJson.Options, token)))!;
 
-    /// <summary>Waits, as long as it takes, until every task has ended; returns their records.</summary>
+    /// <summary>
+    /// Waits, as long as it takes, until every task has ended; returns their records. More ids than
+    /// <see cref="DroverClientOptions.WaitIdsPerRequest"/> are waited for that many at a time (a wait
+    /// on 450,000 named them in a body over the server's limit).
+    /// </summary>
     public async Task<IReadOnlyList<TaskRecord>> WaitAllAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken, int retry = 0)
     {
-        var done = new List<TaskRecord>();
-        IReadOnlyCollection<Guid> pending = ids;
+        var done = new List<TaskRecord>(ids.Count);
+        var perRequest = Math.Max(1, Options.WaitIdsPerRequest);
+        IReadOnlyList<Guid> pending = ids as IReadOnlyList<Guid> ?? [.. ids];
         while (pending.Count > 0)
         {
-            var answer = await WaitAsync(pending, TimeSpan.FromSeconds(30), cancellationToken, retry);
+            var asked = pending.Count > perRequest ? [.. pending.Take(perRequest)] : pending;
+            var answer = await WaitAsync(asked, TimeSpan.FromSeconds(30), cancellationToken, retry);
             done.AddRange(answer.Done);
-            pending = answer.Pending;
+            // What is still pending of this request first, then the ids not yet asked about.
+            pending = asked.Count == pending.Count ? answer.Pending : [.. answer.Pending, .. pending.Skip(asked.Count)];
         }
         return done;
     }

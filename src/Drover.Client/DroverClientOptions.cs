@@ -30,6 +30,13 @@ public sealed record DroverClientOptions
 
     public BackoffPolicy Backoff { get; init; } = BackoffPolicy.Default;
 
+    /// <summary>
+    /// Ids a wait request names at most (<see cref="DroverClient.WaitAllAsync"/> waits on more in turn):
+    /// 100,000 ids are a 3.9 MB body, well under the server's 16 MiB limit on a request body and its
+    /// 4 MiB mark past which a body's memory is given back at once.
+    /// </summary>
+    public int WaitIdsPerRequest { get; init; } = 100_000;
+
     /// <summary>A PEM file of certificate authorities to trust for an <c>https://</c> server besides the system's (a private CA).</summary>
     public string? CaFile { get; init; }
 }

@@ -102,6 +102,19 @@ class TaskTests(ServerTestCase):
         self.assertEqual("py-minimal", tasks[1].record["batch"])  # loaded when first read
         self.assertEqual(["succeeded", "succeeded"], [r["status"] for r in self.client.join(tasks, timeout=60)])
 
+    def test_join_on_more_ids_than_one_wait_names_waits_for_the_rest_in_turn(self):
+        from drover import client as client_module
+        kept = client_module._WAIT_IDS
+        client_module._WAIT_IDS = 3
+        try:
+            slow = self.client.submit(["sleep", "1"], batch="py-chunks")
+            quick = self.client.submit_many([{"command": ["echo", str(i)], "batch": "py-chunks"} for i in range(7)])
+            records = self.client.join([slow] + quick, timeout=60)
+        finally:
+            client_module._WAIT_IDS = kept
+        self.assertEqual([slow.id] + [t.id for t in quick], [r["id"] for r in records])
+        self.assertEqual(["succeeded"] * 8, [r["status"] for r in records])
+
     def test_get_result_of_a_task_someone_else_submitted(self):
         with drover.Client(self.server.url, self.server.token) as other:
             task_id = other.submit(handler="echo", args="theirs").id
