@@ -26,7 +26,7 @@ internal static class StagingScenario
         {
             var file = Path.Combine(root, "big.bin");
             WriteRandom(file, bytes);
-            var port = LocalCluster.FreePort();
+            var port = Tests.Shared.FreePort.Next(); // below the ephemeral range: the tests run this beside others
             var endpoint = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
             s3rver = await StartS3rverAsync(Path.Combine(root, "s3"), port);
             var url = $"{endpoint}/{Bucket}/big.bin";

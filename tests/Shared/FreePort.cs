@@ -10,7 +10,7 @@ namespace Drover.Tests.Shared;
 /// connection's before the server binds it (with four test classes at once, it was). A process-wide
 /// cursor from a random start hands each port out once here, and each is checked free when handed out.
 /// </summary>
-public static class FreePort
+internal static class FreePort
 {
     private const int First = 20000;
     private const int Count = 32768 - First;
