@@ -21,20 +21,40 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
     public async Task<IReadOnlyList<TaskRecord>> GetTasksAsync(IReadOnlyCollection<Guid> ids, bool includeOutput, CancellationToken cancellationToken)
     {
         if (ids.Count == 0) return [];
-        var columns = includeOutput ? TaskRows.OutputColumns : TaskRows.Columns;
-        // In no particular order (none is promised): an ORDER BY sorted every row read (a wait on
-        // 150,000 ended tasks reads them all) in a temporary b-tree.
-        return await QueryAsync($"SELECT {columns} FROM tasks WHERE id IN (SELECT value FROM json_each($ids))",
-            TaskRows.ReadTask, cancellationToken, ("$ids", SqliteValues.IdsJson(ids))).ConfigureAwait(false);
+        return await QueryAsync(ByIds(includeOutput ? TaskRows.OutputColumns : TaskRows.Columns),
+            TaskRows.ReadTask, cancellationToken, ("$ids", SqliteValues.IdsJson([.. ids.Distinct()]))).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyDictionary<Guid, TaskState>> GetStatesAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
     {
         if (ids.Count == 0) return new Dictionary<Guid, TaskState>();
-        var rows = await QueryAsync("SELECT id, status FROM tasks WHERE id IN (SELECT value FROM json_each($ids))",
-            r => (Id: r.GetGuid(0), Status: r.GetEnum<TaskState>(1)), cancellationToken, ("$ids", SqliteValues.IdsJson(ids))).ConfigureAwait(false);
+        var rows = await QueryAsync(ByIds("id, status"),
+            r => (Id: r.GetGuid(0), Status: r.GetEnum<TaskState>(1)), cancellationToken, ("$ids", SqliteValues.IdsJson([.. ids.Distinct()]))).ConfigureAwait(false);
         return rows.ToDictionary(r => r.Id, r => r.Status);
     }
+
+    /// <summary>
+    /// One pass over the ids for states and records: every column is selected, and read only for a task
+    /// that has ended (SQLite decodes a column when it is asked for), so a task still on its way costs
+    /// little more than its state.
+    /// </summary>
+    public async Task<IReadOnlyList<TaskLook>> LookAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0) return [];
+        return await QueryAsync(ByIds(TaskRows.Columns), r => r.GetEnum<TaskState>(TaskRows.StatusColumn) is var status && TaskStateRules.IsEnded(status)
+                ? new TaskLook(r.GetGuid(TaskRows.IdColumn), status, TaskRows.ReadTask(r))
+                : new TaskLook(r.GetGuid(TaskRows.IdColumn), status, null),
+            cancellationToken, ("$ids", SqliteValues.IdsJson([.. ids.Distinct()]))).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The rows of the tasks whose ids $ids (a JSON array of distinct ids) holds, in no particular order
+    /// (none is promised). The ids drive the loop, each looked up in the id index: `id IN (SELECT value FROM
+    /// json_each($ids))` first copied them into a temporary b-tree (sorted, without duplicates), a third of
+    /// the time of a wait's read of 100,000 states; an ORDER BY sorted every row read in another.
+    /// </summary>
+    private static string ByIds(string columns) =>
+        $"SELECT {TaskRows.Qualified(columns, "t")} FROM json_each($ids) AS j CROSS JOIN tasks AS t ON t.id = j.value";
 
     public Task<IReadOnlyList<TaskRecord>> ListTasksAsync(TaskListFilter filter, CancellationToken cancellationToken)
     {

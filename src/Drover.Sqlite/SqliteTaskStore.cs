@@ -430,6 +430,9 @@ public sealed partial class SqliteTaskStore : ITaskStore, IRecruitmentStore, IAc
     public Task<IReadOnlyDictionary<Guid, TaskState>> GetStatesAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken) =>
         _reader.GetStatesAsync(ids, cancellationToken);
 
+    public Task<IReadOnlyList<TaskLook>> LookAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken) =>
+        _reader.LookAsync(ids, cancellationToken);
+
     public Task<IReadOnlyList<TaskRecord>> ListTasksAsync(TaskListFilter filter, CancellationToken cancellationToken) =>
         _reader.ListTasksAsync(filter, cancellationToken);
 

@@ -16,6 +16,13 @@ internal static class TaskRows
         "completed, lease_expires, exit_code, error, stdout_bytes, stderr_bytes, client_id, reason, assigned, " +
         "resubmitted_from, resubmitted, signals, staging, container, transfer, cached_from, cache_key, run_after";
 
+    /// <summary>Where <see cref="Columns"/> (and the lists that begin with it) put the id and the status.</summary>
+    public const int IdColumn = 1, StatusColumn = 13;
+
+    /// <summary>A list of task columns with each name prefixed by a table's alias (json_each, joined, has an id of its own).</summary>
+    public static string Qualified(string columns, string alias) =>
+        string.Join(", ", columns.Split(", ").Select(c => c.StartsWith('(') ? c : $"{alias}.{c}"));
+
     /// <summary>What a lease needs: the definition, handler args included, but no output.</summary>
     public const string LeaseColumns = Columns + ", args";
 
@@ -43,7 +50,7 @@ internal static class TaskRows
         var task = new TaskRecord
         {
             Seq = r.GetInt64(0),
-            Id = r.GetGuid(1),
+            Id = r.GetGuid(IdColumn),
             Name = Str(r, 2),
             Batch = r.GetString(3),
             Group = Str(r, 4),
@@ -55,7 +62,7 @@ internal static class TaskRows
             Priority = r.GetInt32(10),
             Retry = r.GetInt32(11),
             Timeout = r.IsDBNull(12) ? null : TimeSpan.FromMilliseconds(r.GetInt64(12)),
-            Status = r.GetEnum<TaskState>(13),
+            Status = r.GetEnum<TaskState>(StatusColumn),
             StatusMessage = Str(r, 14),
             Progress = r.IsDBNull(15) ? null : r.GetDouble(15),
             Attempts = r.GetInt32(16),

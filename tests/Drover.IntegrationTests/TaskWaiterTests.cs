@@ -41,17 +41,19 @@ public sealed class TaskWaiterTests
         await _store.CreateAsync([early, late], Token);
         var worker = await WorkerAsync();
         var leases = await _store.LeaseAsync(worker, 2, Token);
-        await FinishAsync(worker, [.. leases.Where(l => l.TaskId == early.Id)]);
 
-        // The early task ended before the wait: the waiter reads its record. That read is held open
+        // Both run when the waiter looks; the early one ends before the waiter registers for its end,
+        // so the waiter's second look finds it ended and reads its record. That read is held open
         // while the late task ends, after the waiter's timeout has passed.
         var reading = new TaskCompletionSource();
         var release = new TaskCompletionSource();
-        var store = HeldReads.Wrap(_store, async () =>
-        {
-            reading.TrySetResult();
-            await release.Task;
-        });
+        var store = HeldReads.Wrap(_store,
+            (nameof(ITaskReader.LookAsync), () => FinishAsync(worker, [.. leases.Where(l => l.TaskId == early.Id)])),
+            (nameof(ITaskReader.GetTasksAsync), async () =>
+            {
+                reading.TrySetResult();
+                await release.Task;
+            }));
         var waiter = new TaskWaiter(store, _signals, TimeProvider.System);
         var wait = waiter.WaitAsync([early.Id, late.Id], TimeSpan.FromMilliseconds(1), Token);
         await reading.Task.WaitAsync(Token);
@@ -65,22 +67,16 @@ public sealed class TaskWaiterTests
     }
 
     [Fact]
-    public async Task A_task_that_ends_between_the_first_read_of_states_and_its_registration_is_answered_done()
+    public async Task A_task_that_ends_between_the_first_look_and_its_registration_is_answered_done()
     {
         var task = Echo();
         await _store.CreateAsync([task], Token);
         var worker = await WorkerAsync();
         var leases = await _store.LeaseAsync(worker, 1, Token);
 
-        // The waiter's first read finds the task running; it ends before the waiter registers for its
+        // The waiter's first look finds the task running; it ends before the waiter registers for its
         // end, so no end will ever be signalled to the waiter: only a second look finds it ended.
-        var first = true;
-        var store = HeldReads.Wrap(_store, async () =>
-        {
-            if (!first) return;
-            first = false;
-            await FinishAsync(worker, leases);
-        }, nameof(ITaskReader.GetStatesAsync));
+        var store = HeldReads.Wrap(_store, (nameof(ITaskReader.LookAsync), () => FinishAsync(worker, leases)));
         var waiter = new TaskWaiter(store, _signals, TimeProvider.System);
         var (response, unknown) = await waiter.WaitAsync([task.Id], TimeSpan.FromSeconds(30), Token);
 
@@ -90,17 +86,39 @@ public sealed class TaskWaiterTests
     }
 
     [Fact]
+    public async Task Tasks_that_ended_before_the_wait_are_answered_from_its_first_look_alone()
+    {
+        var ended = Echo();
+        var queued = Echo();
+        await _store.CreateAsync([ended, queued], Token);
+        var worker = await WorkerAsync();
+        await FinishAsync(worker, await _store.LeaseAsync(worker, 1, Token));
+
+        // The first look carries the ended task's record: no read of records follows (one would throw).
+        var store = HeldReads.Wrap(_store, (nameof(ITaskReader.GetTasksAsync), () => throw new InvalidOperationException("a second read of records")));
+        var (response, unknown) = await new TaskWaiter(store, _signals, TimeProvider.System).WaitAsync([queued.Id, ended.Id, ended.Id], TimeSpan.Zero, Token);
+
+        Assert.Empty(unknown);
+        var done = Assert.Single(response!.Done);
+        Assert.Equal((ended.Id, TaskState.Succeeded, "b"), (done.Id, done.Status, done.Batch));
+        Assert.Equal(queued.Id, Assert.Single(response.Pending));
+    }
+
+    [Fact]
     public async Task A_task_purged_while_the_waiter_reads_it_is_answered_pending_and_the_others_done()
     {
         var kept = Echo();
         var purged = Echo() with { Batch = "purged" };
         await _store.CreateAsync([kept, purged], Token);
         var worker = await WorkerAsync();
-        await FinishAsync(worker, await _store.LeaseAsync(worker, 2, Token));
+        var leases = await _store.LeaseAsync(worker, 2, Token);
 
-        // Both ended before the wait; one is purged while the waiter reads their records.
-        var store = HeldReads.Wrap(_store, async () => await _store.PurgeAsync(
-            Drover.Query.FilterParser.Parse(System.Text.Json.JsonDocument.Parse("""{"batch": "purged"}""").RootElement, new FieldErrors())!, Token));
+        // Both end between the waiter's first look and its registration, so it reads their records;
+        // one is purged while it does.
+        var store = HeldReads.Wrap(_store,
+            (nameof(ITaskReader.LookAsync), () => FinishAsync(worker, leases)),
+            (nameof(ITaskReader.GetTasksAsync), async () => await _store.PurgeAsync(
+                Drover.Query.FilterParser.Parse(System.Text.Json.JsonDocument.Parse("""{"batch": "purged"}""").RootElement, new FieldErrors())!, Token)));
         var (response, unknown) = await new TaskWaiter(store, _signals, TimeProvider.System).WaitAsync([purged.Id, kept.Id], TimeSpan.FromSeconds(30), Token);
 
         Assert.Empty(unknown);
@@ -149,40 +167,47 @@ public sealed class TaskWaiterTests
     }
 
     /// <summary>
-    /// A store whose reads of task records first await a hook, or whose reads of states await it
-    /// after reading (their answer is stale by the time it is given); the rest passes straight through.
+    /// A store whose reads of task records first await a hook, or whose looks and reads of states await
+    /// theirs after reading (their answer is stale by the time it is given); a hook runs once. The rest
+    /// passes straight through.
     /// </summary>
     public class HeldReads : DispatchProxy
     {
         private ITaskStore _inner = null!;
-        private Func<Task> _hold = null!;
-        private string _held = null!;
+        private Dictionary<string, Func<Task>> _holds = null!;
 
-        public static ITaskStore Wrap(ITaskStore inner, Func<Task> hold, string held = nameof(ITaskReader.GetTasksAsync))
+        public static ITaskStore Wrap(ITaskStore inner, params (string Method, Func<Task> Hold)[] holds)
         {
             var proxy = Create<ITaskStore, HeldReads>();
             var wrapper = (HeldReads)(object)proxy;
             wrapper._inner = inner;
-            wrapper._hold = hold;
-            wrapper._held = held;
+            wrapper._holds = holds.ToDictionary(h => h.Method, h => h.Hold);
             return proxy;
         }
 
-        protected override object? Invoke(MethodInfo? method, object?[]? args) => method!.Name == _held
-            ? method.Name == nameof(ITaskReader.GetTasksAsync) ? HeldTasksAsync(args!) : HeldStatesAsync(args!)
-            : method.Invoke(_inner, args);
-
-        private async Task<IReadOnlyList<TaskRecord>> HeldTasksAsync(object?[] args)
+        protected override object? Invoke(MethodInfo? method, object?[]? args)
         {
-            await _hold();
+            if (!_holds.Remove(method!.Name, out var hold)) return method.Invoke(_inner, args);
+            return method.Name switch
+            {
+                nameof(ITaskReader.GetTasksAsync) => HeldTasksAsync(hold, args!),
+                nameof(ITaskReader.LookAsync) => After(hold, _inner.LookAsync((IReadOnlyCollection<Guid>)args![0]!, (CancellationToken)args[1]!)),
+                nameof(ITaskReader.GetStatesAsync) => After(hold, _inner.GetStatesAsync((IReadOnlyCollection<Guid>)args![0]!, (CancellationToken)args[1]!)),
+                _ => throw new InvalidOperationException($"no hold for {method.Name}"),
+            };
+        }
+
+        private async Task<IReadOnlyList<TaskRecord>> HeldTasksAsync(Func<Task> hold, object?[] args)
+        {
+            await hold();
             return await _inner.GetTasksAsync((IReadOnlyCollection<Guid>)args[0]!, (bool)args[1]!, (CancellationToken)args[2]!);
         }
 
-        private async Task<IReadOnlyDictionary<Guid, TaskState>> HeldStatesAsync(object?[] args)
+        private static async Task<T> After<T>(Func<Task> hold, Task<T> read)
         {
-            var states = await _inner.GetStatesAsync((IReadOnlyCollection<Guid>)args[0]!, (CancellationToken)args[1]!);
-            await _hold();
-            return states;
+            var answer = await read;
+            await hold();
+            return answer;
         }
     }
 }

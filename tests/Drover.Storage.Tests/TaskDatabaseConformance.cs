@@ -138,4 +138,26 @@ public abstract partial class TaskDatabaseConformance : TaskStoreConformance
         Assert.Equal(TaskState.Succeeded, states[first.Id]);
         Assert.Equal(TaskState.Queued, states[second.Id]);
     }
+
+    [Fact]
+    public async Task A_look_gives_the_state_of_each_task_that_exists_and_the_record_of_each_ended_one()
+    {
+        var ended = Task() with { Name = "ended" };
+        var queued = Task();
+        await Store.CreateAsync([ended, queued], Token);
+        var worker = await WorkerAsync();
+        await ReportAsync(worker, Finished((await Store.LeaseAsync(worker, 1, Token))[0], 0, "out"));
+
+        var looks = (await Store.LookAsync([queued.Id, Ids.New(), ended.Id, queued.Id], Token)).ToDictionary(l => l.Id);
+
+        Assert.Equal(2, looks.Count);
+        Assert.Equal((TaskState.Queued, null), (looks[queued.Id].Status, looks[queued.Id].Ended));
+        var record = looks[ended.Id].Ended!;
+        Assert.Equal(TaskState.Succeeded, looks[ended.Id].Status);
+        Assert.Equal((ended.Id, "ended", TaskState.Succeeded, 0), (record.Id, record.Name, record.Status, record.ExitCode));
+        // As GetTasksAsync without output reads it: the large fields are left out.
+        Assert.Null(record.Stdout);
+        Assert.Equivalent((await Store.GetTasksAsync([ended.Id], includeOutput: false, Token))[0], record);
+        Assert.Empty(await Store.LookAsync([], Token));
+    }
 }

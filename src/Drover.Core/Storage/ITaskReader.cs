@@ -14,6 +14,22 @@ public interface ITaskReader
     /// <summary>The state of each task named that exists: cheap, for waiting on many tasks.</summary>
     Task<IReadOnlyDictionary<Guid, TaskState>> GetStatesAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A wait's first look: each task named that exists, with its state, and its record (without the
+    /// large fields) when it has ended. A wait is mostly on tasks that have ended, whose records it
+    /// answers with; a store that can read both in one pass over the ids does (SQLite), others read the
+    /// states, then the ended tasks' records.
+    /// </summary>
+    async Task<IReadOnlyList<TaskLook>> LookAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    {
+        var states = await GetStatesAsync(ids, cancellationToken);
+        var ended = await GetTasksAsync([.. states.Where(s => TaskStateRules.IsEnded(s.Value)).Select(s => s.Key)], includeOutput: false, cancellationToken);
+        var records = ended.ToDictionary(t => t.Id);
+        // A task purged between the two reads has no record: left out, as a task that does not exist.
+        return [.. states.Where(s => !TaskStateRules.IsEnded(s.Value) || records.ContainsKey(s.Key))
+            .Select(s => new TaskLook(s.Key, s.Value, records.GetValueOrDefault(s.Key)))];
+    }
+
     /// <summary>Tasks in submission order, without their large fields (stdout, stderr, args, result).</summary>
     Task<IReadOnlyList<TaskRecord>> ListTasksAsync(TaskListFilter filter, CancellationToken cancellationToken);
 

@@ -7,27 +7,25 @@ namespace Drover.Server.Dispatch;
 /// <summary>Answers <c>POST /api/tasks/wait</c>: woken by the tasks' completion, not by a timer.</summary>
 public sealed class TaskWaiter(ITaskStore store, StoreSignals signals, TimeProvider time)
 {
-    /// <summary>What an id that ended before the wait looked has: its record is read when the answer is made.</summary>
-    private static readonly Task<TaskRecord?> EndedBefore = Task.FromResult<TaskRecord?>(null);
-
     /// <returns>The answer, or null with the ids that do not exist.</returns>
     public async Task<(WaitResponse? Response, IReadOnlyList<Guid> Unknown)> WaitAsync(
         IReadOnlyList<Guid> ids, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        // One read of the states: what is unknown, what has already ended. Only the tasks still on
-        // their way are registered for their ends (a wait on many tasks is mostly for ended ones, and
-        // a registration is a completion source and two dictionary entries); an end committed between
-        // that read and the registration is found by a second read of those tasks alone. From then on
-        // the signals alone tell what ends, and they carry the records.
+        // One look at the tasks: what is unknown, what has already ended (with its record, which the
+        // answer carries). Only the tasks still on their way are registered for their ends (a wait on
+        // many tasks is mostly for ended ones, and a registration is a completion source and two
+        // dictionary entries); an end committed between that look and the registration is found by a
+        // read of those tasks' states alone. From then on the signals alone tell what ends, and they
+        // carry the records.
         var asked = ids.Distinct().ToList();
-        var states = await store.GetStatesAsync(asked, cancellationToken);
-        var unknown = asked.Where(id => !states.ContainsKey(id)).ToList();
+        var looks = (await store.LookAsync(asked, cancellationToken)).ToDictionary(l => l.Id);
+        var unknown = asked.Where(id => !looks.ContainsKey(id)).ToList();
         if (unknown.Count > 0) return (null, unknown);
         var ends = new Dictionary<Guid, Task<TaskRecord?>>(asked.Count);
         List<Guid>? open = null;
         foreach (var id in asked)
         {
-            if (TaskStateRules.IsEnded(states[id])) ends[id] = EndedBefore;
+            if (looks[id].Ended is { } record) ends[id] = Task.FromResult<TaskRecord?>(record);
             else
             {
                 ends[id] = signals.WhenEnded(id);
