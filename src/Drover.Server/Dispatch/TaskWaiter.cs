@@ -7,6 +7,9 @@ namespace Drover.Server.Dispatch;
 /// <summary>Answers <c>POST /api/tasks/wait</c>: woken by the tasks' completion, not by a timer.</summary>
 public sealed class TaskWaiter(ITaskStore store, StoreSignals signals, TimeProvider time)
 {
+    /// <summary>What an id that ended before the wait looked has: its record came with the look.</summary>
+    private static readonly Task<TaskRecord?> EndedBefore = Task.FromResult<TaskRecord?>(null);
+
     /// <returns>The answer, or null with the ids that do not exist.</returns>
     public async Task<(WaitResponse? Response, IReadOnlyList<Guid> Unknown)> WaitAsync(
         IReadOnlyList<Guid> ids, TimeSpan timeout, CancellationToken cancellationToken)
@@ -25,7 +28,7 @@ public sealed class TaskWaiter(ITaskStore store, StoreSignals signals, TimeProvi
         List<Guid>? open = null;
         foreach (var id in asked)
         {
-            if (looks[id].Ended is { } record) ends[id] = Task.FromResult<TaskRecord?>(record);
+            if (looks[id].Ended is not null) ends[id] = EndedBefore;
             else
             {
                 ends[id] = signals.WhenEnded(id);
@@ -38,7 +41,7 @@ public sealed class TaskWaiter(ITaskStore store, StoreSignals signals, TimeProvi
             // Ended meanwhile (or purged: read, found missing, answered pending): released to be read.
             signals.Ended(open.Where(id => !again.TryGetValue(id, out var state) || TaskStateRules.IsEnded(state)));
         }
-        return (await CollectAsync(ends, timeout, cancellationToken), []);
+        return (await CollectAsync(ends, timeout, cancellationToken, looks), []);
     }
 
     /// <summary>
@@ -58,7 +61,9 @@ public sealed class TaskWaiter(ITaskStore store, StoreSignals signals, TimeProvi
         return CollectAsync(ends, timeout, cancellationToken);
     }
 
-    private async Task<WaitResponse> CollectAsync(Dictionary<Guid, Task<TaskRecord?>> ends, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="looked">The wait's first look, which holds the records of the tasks that had ended (<see cref="EndedBefore"/>).</param>
+    private async Task<WaitResponse> CollectAsync(Dictionary<Guid, Task<TaskRecord?>> ends, TimeSpan timeout, CancellationToken cancellationToken,
+        Dictionary<Guid, TaskLook>? looked = null)
     {
         var pending = ends.Values.Where(t => !t.IsCompleted).ToList();
         if (pending.Count > 0)
@@ -83,6 +88,7 @@ public sealed class TaskWaiter(ITaskStore store, StoreSignals signals, TimeProvi
         {
             if (!end.IsCompleted) stillPending.Add(id);
             else if (end.Result is { } record) carried[id] = record;
+            else if (end == EndedBefore && looked![id].Ended is { } before) carried[id] = before;
             else toRead.Add(id);
         }
         if (toRead.Count > 0)
