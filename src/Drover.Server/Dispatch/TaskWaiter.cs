@@ -79,29 +79,34 @@ public sealed class TaskWaiter(ITaskStore store, StoreSignals signals, TimeProvi
         }
 
         // One look at each registration decides done or pending: a task that ends after this look
-        // is pending in this answer (the next wait finds it done), never in neither list.
-        // (A wait may name 150,000 tasks: each dictionary look is a cache miss, so each id gets two.)
-        var carried = new Dictionary<Guid, TaskRecord>(ends.Count);
+        // is pending in this answer (the next wait finds it done), never in neither list. The look's
+        // decisions are kept in the order of the ids (a wait may name 100,000 tasks: an array rather
+        // than another dictionary of them all); null is pending, or ended with its record to be read.
+        var decided = new TaskRecord?[ends.Count];
         var toRead = new List<Guid>();
         var stillPending = new List<Guid>();
+        var at = 0;
         foreach (var (id, end) in ends)
         {
             if (!end.IsCompleted) stillPending.Add(id);
-            else if (end.Result is { } record) carried[id] = record;
-            else if (end == EndedBefore && looked![id].Ended is { } before) carried[id] = before;
+            else if (end.Result is { } record) decided[at] = record;
+            else if (end == EndedBefore && looked![id].Ended is { } before) decided[at] = before;
             else toRead.Add(id);
+            at++;
         }
+        Dictionary<Guid, TaskRecord>? read = null;
         if (toRead.Count > 0)
         {
-            var read = await store.GetTasksAsync(toRead, includeOutput: false, cancellationToken);
-            foreach (var record in read) carried[record.Id] = record;
+            read = (await store.GetTasksAsync(toRead, includeOutput: false, cancellationToken)).ToDictionary(t => t.Id);
             // Ended but no longer readable (purged meanwhile): pending here, and the next wait says it is unknown.
-            if (read.Count < toRead.Count) stillPending.AddRange(toRead.Where(id => !carried.ContainsKey(id)));
+            if (read.Count < toRead.Count) stillPending.AddRange(toRead.Where(id => !read.ContainsKey(id)));
         }
-        var done = new List<TaskRecord>(carried.Count);
+        var done = new List<TaskRecord>(ends.Count - stillPending.Count);
+        at = 0;
         foreach (var id in ends.Keys)
         {
-            if (carried.TryGetValue(id, out var record)) done.Add(record);
+            if (decided[at++] is { } record) done.Add(record);
+            else if (read is not null && read.TryGetValue(id, out var fresh)) done.Add(fresh);
         }
         return new WaitResponse(done, stillPending);
     }
