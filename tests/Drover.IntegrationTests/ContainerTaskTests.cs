@@ -212,7 +212,10 @@ public sealed class ContainerTaskTests : IAsyncLifetime
         using var client = _cluster.Client();
         var listed = Assert.Single(await client.ListTasksAsync(new Storage.TaskListFilter(), Token));
         var task = (await client.GetTaskAsync(listed.Id, Token))!;
-        Assert.Equal(("from the box\n", Podman.Image), (task.Stdout, task.Container));
+        // State and byte count too: an empty stdout once (a CI run under load) could not tell a podman
+        // that wrote nothing from a pipe that stayed open past the worker's wait for it.
+        Assert.Equal(("from the box\n", 13L, TaskState.Succeeded, 0, Podman.Image),
+            (task.Stdout, task.StdoutBytes, task.Status, task.ExitCode, task.Container));
     }
 
     private static async Task<int> LinesAsync(DroverClient client, Guid id) =>
