@@ -163,6 +163,7 @@ public sealed class WorkerChannel(Guid workerId, FrameSocket frames, ITaskStore 
                 if (credit == 0) _drained = false;
             }
             IReadOnlyList<LeasedTask> leased = [];
+            var again = false;
             if (credit > 0)
             {
                 try
@@ -179,6 +180,11 @@ public sealed class WorkerChannel(Guid workerId, FrameSocket frames, ITaskStore 
                     _credit = Math.Max(0, _credit - leased.Count);
                     _pushed += leased.Count;
                     _drained = leased.Count < credit;
+                    // A want that raised the credit while this lease was on its way woke no one if the
+                    // lease before had found too little (_drained, as it then was): with credit left
+                    // and a lease that took all it asked for, more may be ready, so look again now.
+                    // (Else a worker whose want came then waited with a slot free and a task queued.)
+                    again = !_drained && _credit > 0;
                 }
                 if (leased.Count > 0)
                 {
@@ -187,10 +193,11 @@ public sealed class WorkerChannel(Guid workerId, FrameSocket frames, ITaskStore 
             }
             // Not cut short by a stop: once taken from the store, they must reach the worker.
             await SendInstructionsAsync(CancellationToken.None);
-            // No second look right away: a lease that took less than the credit found nothing else
-            // ready, and one that took all of it left no credit; what becomes ready or credited since
-            // the wake was taken has completed it already. (Looking again cost an empty lease, a
-            // transaction, per push.)
+            // No second look right away (but for the case above): a lease that took less than the
+            // credit found nothing else ready, and one that took all of it left no credit; what becomes
+            // ready or credited since the wake was taken has completed it already. (Looking again cost
+            // an empty lease, a transaction, per push.)
+            if (again) continue;
             await wake.WaitAsync(stop);
         }
     }
