@@ -21,15 +21,13 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
     public async Task<IReadOnlyList<TaskRecord>> GetTasksAsync(IReadOnlyCollection<Guid> ids, bool includeOutput, CancellationToken cancellationToken)
     {
         if (ids.Count == 0) return [];
-        return await QueryAsync(ByIds(includeOutput ? TaskRows.OutputColumns : TaskRows.Columns),
-            TaskRows.ReadTask, cancellationToken, ("$ids", SqliteValues.IdsJson([.. ids.Distinct()]))).ConfigureAwait(false);
+        return await QueryAsync(includeOutput ? OutputsByIds : RecordsByIds, TaskRows.ReadTask, cancellationToken, IdsOnce(ids)).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyDictionary<Guid, TaskState>> GetStatesAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
     {
         if (ids.Count == 0) return new Dictionary<Guid, TaskState>();
-        var rows = await QueryAsync(ByIds("id, status"),
-            r => (Id: r.GetGuid(0), Status: r.GetEnum<TaskState>(1)), cancellationToken, ("$ids", SqliteValues.IdsJson([.. ids.Distinct()]))).ConfigureAwait(false);
+        var rows = await QueryAsync(StatesByIds, r => (Id: r.GetGuid(0), Status: r.GetEnum<TaskState>(1)), cancellationToken, IdsOnce(ids)).ConfigureAwait(false);
         return rows.ToDictionary(r => r.Id, r => r.Status);
     }
 
@@ -41,20 +39,26 @@ internal sealed class SqliteTaskReader(string connectionString) : ITaskReader
     public async Task<IReadOnlyList<TaskLook>> LookAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
     {
         if (ids.Count == 0) return [];
-        return await QueryAsync(ByIds(TaskRows.Columns), r => r.GetEnum<TaskState>(TaskRows.StatusColumn) is var status && TaskStateRules.IsEnded(status)
+        return await QueryAsync(RecordsByIds, r => r.GetEnum<TaskState>(TaskRows.StatusColumn) is var status && TaskStateRules.IsEnded(status)
                 ? new TaskLook(r.GetGuid(TaskRows.IdColumn), status, TaskRows.ReadTask(r))
                 : new TaskLook(r.GetGuid(TaskRows.IdColumn), status, null),
-            cancellationToken, ("$ids", SqliteValues.IdsJson([.. ids.Distinct()]))).ConfigureAwait(false);
+            cancellationToken, IdsOnce(ids)).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// The rows of the tasks whose ids $ids (a JSON array of distinct ids) holds, in no particular order
-    /// (none is promised). The ids drive the loop, each looked up in the id index: `id IN (SELECT value FROM
-    /// json_each($ids))` first copied them into a temporary b-tree (sorted, without duplicates), a third of
-    /// the time of a wait's read of 100,000 states; an ORDER BY sorted every row read in another.
+    /// The rows of the tasks whose ids $ids (a JSON array of distinct ids, <see cref="IdsOnce"/>) holds, in no
+    /// particular order (none is promised). The ids drive the loop, each looked up in the id index: `id IN
+    /// (SELECT value FROM json_each($ids))` first copied them into a temporary b-tree (sorted, without
+    /// duplicates), a third of the time of a wait's read of 100,000 states; an ORDER BY sorted every row
+    /// read in another.
     /// </summary>
     private static string ByIds(string columns) =>
         $"SELECT {TaskRows.Qualified(columns, "t")} FROM json_each($ids) AS j CROSS JOIN tasks AS t ON t.id = j.value";
+
+    private static readonly string RecordsByIds = ByIds(TaskRows.Columns), OutputsByIds = ByIds(TaskRows.OutputColumns), StatesByIds = ByIds("id, status");
+
+    /// <summary>$ids for <see cref="ByIds"/>: each id once (the join gives a row per id listed, where IN gave one per task).</summary>
+    private static (string, object) IdsOnce(IReadOnlyCollection<Guid> ids) => ("$ids", SqliteValues.IdsJson([.. ids.Distinct()]));
 
     public Task<IReadOnlyList<TaskRecord>> ListTasksAsync(TaskListFilter filter, CancellationToken cancellationToken)
     {
