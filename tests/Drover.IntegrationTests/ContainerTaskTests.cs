@@ -75,7 +75,7 @@ public sealed class ContainerTaskTests : IAsyncLifetime
             Env = new Dictionary<string, string> { ["COLOUR"] = "blue green" },
         };
         var task = (await client.CreateTasksAsync([spec], Token))[0];
-        var ended = (await client.WaitAllAsync([task.Id], Token).WaitAsync(Ending, Token))[0];
+        var ended = (await EndedAsync(client, task.Id))[0];
 
         Assert.True(ended.Status == TaskState.Succeeded, $"{ended.Status}: {ended.Reason} {ended.Stderr}");
         Assert.Equal("ACGT", File.ReadAllText(PathOf("results/sample.upper")).Trim());
@@ -109,7 +109,7 @@ public sealed class ContainerTaskTests : IAsyncLifetime
         await LinesSoonAsync(client, task.Id, atLeast: frozen + 5);
 
         await client.SignalTaskAsync(task.Id, TaskSignal.Kill, Token);
-        var ended = (await client.WaitAllAsync([task.Id], Token).WaitAsync(Ending, Token))[0];
+        var ended = (await EndedAsync(client, task.Id))[0];
         Assert.Equal((TaskState.Canceled, "terminated by request (kill)"), (ended.Status, ended.Reason));
         Assert.Equal("", await Podman.ContainersOfAsync(execution));
     }
@@ -127,7 +127,7 @@ public sealed class ContainerTaskTests : IAsyncLifetime
         await client.SignalTaskAsync(termed.Id, TaskSignal.Term, Token);
         await client.CancelTaskAsync(canceled.Id, Token);
 
-        var ended = (await client.WaitAllAsync([termed.Id, timedOut.Id, canceled.Id], Token).WaitAsync(Ending, Token)).ToDictionary(t => t.Id);
+        var ended = (await EndedAsync(client, termed.Id, timedOut.Id, canceled.Id)).ToDictionary(t => t.Id);
         Assert.Equal(TaskState.Canceled, ended[termed.Id].Status);
         Assert.Equal("bye\n", (await client.GetTaskAsync(termed.Id, Token))!.Stdout);
         Assert.Equal((TaskState.Failed, "timed out after 2s"), (ended[timedOut.Id].Status, ended[timedOut.Id].Reason));
@@ -159,7 +159,7 @@ public sealed class ContainerTaskTests : IAsyncLifetime
         await RunningAsync(client, paused.Id);
         Assert.Equal(TaskState.Paused, (await client.SignalTaskAsync(paused.Id, TaskSignal.Pause, Token)).Status);
 
-        var ended = (await client.WaitAllAsync([termed.Id], Token).WaitAsync(Ending, Token))[0];
+        var ended = (await EndedAsync(client, termed.Id))[0];
         Assert.Equal(TaskState.Canceled, ended.Status);
         Assert.Equal("bye\n", (await client.GetTaskAsync(termed.Id, Token))!.Stdout);
         // The pause reached the container once it was up (it may print a few lines first): frozen, its count stands still.
@@ -170,7 +170,7 @@ public sealed class ContainerTaskTests : IAsyncLifetime
         await Task.Delay(TimeSpan.FromSeconds(2), Token);
         Assert.Equal(frozen, await LinesAsync(client, paused.Id));
         await client.SignalTaskAsync(paused.Id, TaskSignal.Kill, Token);
-        Assert.Equal(TaskState.Canceled, (await client.WaitAllAsync([paused.Id], Token).WaitAsync(Ending, Token))[0].Status);
+        Assert.Equal(TaskState.Canceled, (await EndedAsync(client, paused.Id))[0].Status);
         Assert.Equal("", await Podman.ContainersOfAsync(execution));
     }
 
@@ -181,7 +181,7 @@ public sealed class ContainerTaskTests : IAsyncLifetime
         using var client = _cluster.Client();
         var boxed = (await client.CreateTasksAsync([InContainer("echo boxed")], Token))[0];
         var plain = (await client.CreateTasksAsync([Specs.Command("echo", "plain")], Token))[0];
-        await client.WaitAllAsync([plain.Id], Token).WaitAsync(Ending, Token);
+        await EndedAsync(client, plain.Id);
         Assert.Equal(TaskState.Queued, (await client.GetTaskAsync(boxed.Id, Token))!.Status);
 
         // A container that a worker killed -9 left behind (its name holds the dead worker's pid) goes when the next starts.
@@ -193,12 +193,12 @@ public sealed class ContainerTaskTests : IAsyncLifetime
             await StartContainerWorkerAsync();
             Assert.Equal("", (await Podman.RunAsync("ps", "-a", "--filter", $"name={leftover}", "--format", "{{.Names}}")).Output.Trim());
         }
-        var ended = (await client.WaitAllAsync([boxed.Id], Token).WaitAsync(Ending, Token))[0];
+        var ended = (await EndedAsync(client, boxed.Id))[0];
         Assert.Equal(TaskState.Succeeded, ended.Status);
         Assert.Equal("boxed\n", (await client.GetTaskAsync(boxed.Id, Token))!.Stdout);
 
         var missing = (await client.CreateTasksAsync([InContainer("true", image: "localhost/drover-test:no-such-tag")], Token))[0];
-        var failed = (await client.WaitAllAsync([missing.Id], Token).WaitAsync(Ending, Token))[0];
+        var failed = (await EndedAsync(client, missing.Id))[0];
         Assert.Equal(TaskState.Failed, failed.Status);
         Assert.StartsWith("podman could not run localhost/drover-test:no-such-tag: ", failed.Reason, StringComparison.Ordinal);
     }
@@ -217,6 +217,10 @@ public sealed class ContainerTaskTests : IAsyncLifetime
         Assert.Equal(("from the box\n", 13L, TaskState.Succeeded, 0, Podman.Image),
             (task.Stdout, task.StdoutBytes, task.Status, task.ExitCode, task.Container));
     }
+
+    /// <summary>The tasks' records once they have ended, within <see cref="Ending"/>.</summary>
+    private static Task<IReadOnlyList<TaskRecord>> EndedAsync(DroverClient client, params Guid[] ids) =>
+        client.WaitAllAsync(ids, Token).WaitAsync(Ending, Token);
 
     private static async Task<int> LinesAsync(DroverClient client, Guid id) =>
         ((await client.GetTaskAsync(id, Token))!.Stdout ?? "").Count(c => c == '\n');
